@@ -1,0 +1,21 @@
+/**
+ * `latchkey/cookie`: the Cookie and Set-Cookie codec. Pure and dependency-free. Parsing a
+ * `Cookie` header is tolerant and never throws; serializing a `Set-Cookie` header is strict and
+ * throws a {@link CookieError} for anything a browser would drop or misread.
+ *
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis
+ * @module
+ */
+export { parseCookieHeader, getCookie, getCookieValues } from './parse.js';
+export { decodeCookieValue } from './decode.js';
+export { serializeSetCookie } from './serialize.js';
+export { CookieError } from './errors.js';
+export {
+  MAX_COOKIE_LIFETIME_SECONDS,
+  MAX_COOKIE_NAME_VALUE_BYTES,
+  MAX_COOKIE_ATTRIBUTE_VALUE_BYTES,
+} from './limits.js';
+
+export type { CookiePair } from './parse.js';
+export type { SetCookieOptions, SameSite, CookiePriority } from './serialize.js';
+export type { CookieErrorCode } from './errors.js';
