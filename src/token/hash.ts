@@ -1,0 +1,22 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * SHA-256 of a session token, as 64 lowercase hex characters. This is what stores keep: a
+ * token has 256 bits of entropy, so a fast unsalted hash is enough to make a leaked table
+ * useless (nothing to brute-force), unlike a password, which needs Argon2id.
+ */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/**
+ * Compares two strings in time that depends only on their lengths, not on where they first
+ * differ. Returns false for different lengths (a length is not a secret here: every token and
+ * hash Latchkey compares has a fixed length).
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  if (left.length !== right.length) return false;
+  return timingSafeEqual(left, right);
+}

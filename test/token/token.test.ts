@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+  SESSION_TOKEN_LENGTH,
+  constantTimeEqual,
+  encodeBase32LowerCaseNoPadding,
+  generateId,
+  generateSessionToken,
+  hashToken,
+  isWellFormedSessionToken,
+} from '../../src/token/index.js';
+
+describe('session tokens', () => {
+  it('are 43 base64url characters carrying 256 random bits', () => {
+    const token = generateSessionToken();
+    assert.equal(token.length, SESSION_TOKEN_LENGTH);
+    assert.match(token, /^[A-Za-z0-9_-]+$/);
+    assert.equal(Buffer.from(token, 'base64url').length, 32);
+  });
+
+  it('do not repeat across 10,000 draws', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 10_000; i += 1) seen.add(generateSessionToken());
+    assert.equal(seen.size, 10_000);
+  });
+
+  it('are recognised as well formed, and junk is not', () => {
+    assert.equal(isWellFormedSessionToken(generateSessionToken()), true);
+    const token = generateSessionToken();
+    for (const junk of [
+      '',
+      token.slice(1),
+      `${token}A`,
+      `${token.slice(0, 42)}B`, // a final character no 32-byte encoding can end with
+      `${token.slice(0, 10)}+${token.slice(11)}`,
+      `${token.slice(0, 10)}=${token.slice(11)}`,
+      42,
+      null,
+      undefined,
+      { toString: () => token },
+    ]) {
+      assert.equal(isWellFormedSessionToken(junk), false, String(junk));
+    }
+  });
+});
+
+describe('hashToken', () => {
+  it('is the SHA-256 of the token in lowercase hex', () => {
+    // FIPS 180-2 test vector for "abc".
+    assert.equal(
+      hashToken('abc'),
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+  });
+
+  it('differs for tokens differing by one byte', () => {
+    const token = generateSessionToken();
+    const other = (token[0] === 'A' ? 'B' : 'A') + token.slice(1);
+    assert.notEqual(hashToken(token), hashToken(other));
+  });
+});
+
+describe('constantTimeEqual', () => {
+  it('is true only for equal strings', () => {
+    assert.equal(constantTimeEqual('abc', 'abc'), true);
+    assert.equal(constantTimeEqual('abc', 'abd'), false);
+    assert.equal(constantTimeEqual('abc', 'abcd'), false);
+    assert.equal(constantTimeEqual('', ''), true);
+  });
+});
+
+describe('generateId', () => {
+  it('is 26 lowercase base32 characters and unique', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 1000; i += 1) {
+      const id = generateId();
+      assert.match(id, /^[a-z2-7]{26}$/);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 1000);
+  });
+
+  it('encodes base32 as RFC 4648 section 10 does, lowercased and unpadded', () => {
+    const vectors: [string, string][] = [
+      ['', ''],
+      ['f', 'my'],
+      ['fo', 'mzxq'],
+      ['foo', 'mzxw6'],
+      ['foob', 'mzxw6yq'],
+      ['fooba', 'mzxw6ytb'],
+      ['foobar', 'mzxw6ytboi'],
+    ];
+    for (const [input, expected] of vectors) {
+      assert.equal(encodeBase32LowerCaseNoPadding(Buffer.from(input)), expected);
+    }
+  });
+});
