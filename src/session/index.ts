@@ -1,0 +1,11 @@
+export { SessionManager } from './manager.js';
+export type {
+  CreatedSession,
+  Session,
+  SessionManagerOptions,
+  SweepOptions,
+  ValidatedSession,
+} from './manager.js';
+export { DEFAULT_SESSION_POLICY, resolveSessionPolicy } from './policy.js';
+export type { SessionPolicy } from './policy.js';
+export type { Clock, SessionRecord, SessionStore } from './types.js';

@@ -1,0 +1,71 @@
+/**
+ * A source of the current time, in milliseconds since the Unix epoch. Injected everywhere time
+ * matters so that expiry can be tested without sleeping. Defaults to `Date.now`.
+ */
+export type Clock = () => number;
+
+/**
+ * What a store keeps for one session. It never holds the raw token: only its SHA-256 hash, so
+ * that a copy of the database logs nobody in.
+ */
+export interface SessionRecord {
+  /** Public identifier (for listing and revoking). Random, and unrelated to the token. */
+  id: string;
+  /** SHA-256 of the session token, lowercase hex (64 characters). Unique. */
+  tokenHash: string;
+  /** The user this session belongs to. */
+  userId: string;
+  /** When the session was created. */
+  createdAt: Date;
+  /** When the session was last seen and its idle expiry extended (written at most once per renewal interval). */
+  lastSeenAt: Date;
+  /** The session ends at this time unless it is used again before it. */
+  idleExpiresAt: Date;
+  /** The session ends at this time whatever happens: the absolute lifetime. */
+  absoluteExpiresAt: Date;
+  /** A short description of the client that created it (a trimmed User-Agent), or null. */
+  userAgent: string | null;
+}
+
+/**
+ * The persistence a session manager needs. Every store (memory, SQLite, PostgreSQL, Redis)
+ * implements it and passes the same conformance suite.
+ *
+ * Every method either does what it says or throws {@link StoreUnavailableError}: a failure is
+ * never reported as "not found".
+ */
+export interface SessionStore {
+  /**
+   * Stores a new session. Its `id` (128 random bits) and `tokenHash` (of 256 random bits) are
+   * new; a clash, or a session for a user the store does not know, can only be a caller's bug
+   * and is rejected as a failure.
+   */
+  insertSession(record: SessionRecord): Promise<void>;
+  /** The session whose token hashes to `tokenHash`, or null. Expired sessions may be returned. */
+  findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | null>;
+  /** The session with this public id, or null. */
+  findSessionById(id: string): Promise<SessionRecord | null>;
+  /**
+   * Moves a session's idle expiry forward (sliding renewal). Has no effect when the session is
+   * gone. Never moves `idleExpiresAt` backwards, so concurrent renewals lose nothing.
+   */
+  touchSession(id: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void>;
+  /**
+   * Replaces a session with a new one atomically (rotation): the old one is deleted and the new
+   * one inserted only when the old one still exists. Returns false, and inserts nothing, when
+   * the old session was already gone, so that two concurrent rotations create one session.
+   */
+  replaceSession(oldId: string, next: SessionRecord): Promise<boolean>;
+  /** Deletes one session. Deleting a missing session is not an error. */
+  deleteSession(id: string): Promise<void>;
+  /** Deletes every session of a user; returns how many were deleted. */
+  deleteUserSessions(userId: string): Promise<number>;
+  /** Every session of a user, newest first, expired ones included until they are swept. */
+  listUserSessions(userId: string): Promise<SessionRecord[]>;
+  /**
+   * Deletes up to `limit` (a whole number, 0 or more) sessions whose idle or absolute expiry is
+   * at or before `now`;
+   * returns how many were deleted. Bounded so that a sweep never holds the store for long.
+   */
+  deleteExpiredSessions(now: Date, limit: number): Promise<number>;
+}

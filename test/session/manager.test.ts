@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+
+import { ConfigError, LatchkeyError, StoreUnavailableError } from '../../src/errors.js';
+import { SessionManager } from '../../src/session/index.js';
+import { MemorySessionStore } from '../../src/stores/memory/index.js';
+import { hashToken } from '../../src/token/index.js';
+import { ManualClock } from '../support/clock.js';
+
+import type { SessionStore } from '../../src/session/index.js';
+
+const policy = {
+  idleTimeoutSeconds: 3_600,
+  absoluteLifetimeSeconds: 86_400,
+  renewalIntervalSeconds: 60,
+};
+
+describe('SessionManager', () => {
+  let clock: ManualClock;
+  let store: MemorySessionStore;
+  let sessions: SessionManager;
+
+  beforeEach(() => {
+    clock = new ManualClock();
+    store = new MemorySessionStore();
+    sessions = new SessionManager(store, { policy, clock: clock.now });
+  });
+
+  it('stores only the SHA-256 of the token, never the token', async () => {
+    const { token, session } = await sessions.createSession('user-1', { userAgent: 'Test/1.0' });
+    const record = await store.findSessionById(session.id);
+    assert.ok(record);
+    assert.equal(record.tokenHash, hashToken(token));
+    assert.equal(JSON.stringify(record).includes(token), false);
+  });
+
+  it('finds the session of a fresh token', async () => {
+    const { token, session } = await sessions.createSession('user-1');
+    const result = await sessions.validateSession(token);
+    assert.equal(result?.session.id, session.id);
+    assert.equal(result.session.userId, 'user-1');
+    assert.equal(result.renewed, false);
+  });
+
+  it('a token differing by one byte is not a session', async () => {
+    const { token } = await sessions.createSession('user-1');
+    const forged = (token.startsWith('A') ? 'B' : 'A') + token.slice(1);
+    assert.equal(await sessions.validateSession(forged), null);
+  });
+
+  it('junk tokens are not sessions and never throw', async () => {
+    for (const junk of ['', 'x', 'a'.repeat(5000), '💥', null, undefined, 7, {}]) {
+      assert.equal(await sessions.validateSession(junk), null);
+    }
+  });
+
+  it('a session unused for the idle timeout ends, and is deleted', async () => {
+    const { token, session } = await sessions.createSession('user-1');
+    clock.advanceSeconds(3_600);
+    assert.equal(await sessions.validateSession(token), null);
+    assert.equal(await store.findSessionById(session.id), null);
+  });
+
+  it('a session used just before the idle timeout stays alive, and slides forward', async () => {
+    const { token } = await sessions.createSession('user-1');
+    clock.advanceSeconds(3_599);
+    const result = await sessions.validateSession(token);
+    assert.equal(result?.renewed, true);
+    assert.equal(result.session.expiresAt.getTime(), clock.now() + 3_600_000);
+    clock.advanceSeconds(3_599);
+    assert.notEqual(await sessions.validateSession(token), null);
+  });
+
+  it('renewal writes at most once per renewal interval', async () => {
+    const { token } = await sessions.createSession('user-1');
+    let touches = 0;
+    const touch = store.touchSession.bind(store);
+    store.touchSession = (...args) => {
+      touches += 1;
+      return touch(...args);
+    };
+    for (let second = 0; second < 300; second += 1) {
+      clock.advanceSeconds(1);
+      await sessions.validateSession(token);
+    }
+    assert.equal(touches, 5);
+  });
+
+  it('the cookie Max-Age follows the renewed expiry', async () => {
+    const { token, session } = await sessions.createSession('user-1');
+    assert.equal(sessions.cookieMaxAgeSeconds(session), 3_600);
+    clock.advanceSeconds(600);
+    const result = await sessions.validateSession(token);
+    assert.ok(result?.renewed);
+    assert.equal(sessions.cookieMaxAgeSeconds(result.session), 3_600);
+  });
+
+  it('a session in constant use still ends at its absolute lifetime', async () => {
+    const { token } = await sessions.createSession('user-1');
+    for (let minute = 1; minute < 24 * 60; minute += 1) {
+      clock.advanceSeconds(60);
+      assert.notEqual(await sessions.validateSession(token), null, `minute ${minute}`);
+    }
+    clock.advanceSeconds(60);
+    assert.equal(await sessions.validateSession(token), null);
+  });
+
+  it('the expiry never exceeds the absolute lifetime', async () => {
+    const { token, session } = await sessions.createSession('user-1');
+    for (let elapsed = 0; elapsed < 86_400 - 1_000 - 3_000; elapsed += 3_000) {
+      clock.advanceSeconds(3_000);
+      assert.notEqual(await sessions.validateSession(token), null);
+    }
+    clock.advanceSeconds(session.absoluteExpiresAt.getTime() / 1000 - clock.now() / 1000 - 1_000);
+    const result = await sessions.validateSession(token);
+    assert.deepEqual(result?.session.expiresAt, session.absoluteExpiresAt);
+    assert.equal(sessions.cookieMaxAgeSeconds(result.session), 1_000);
+  });
+
+  it('session fixation: every login gets a new id and token', async () => {
+    const first = await sessions.createSession('user-1');
+    const second = await sessions.createSession('user-1');
+    assert.notEqual(first.token, second.token);
+    assert.notEqual(first.session.id, second.session.id);
+  });
+
+  it('rotation replaces the token and id, and the old token stops working', async () => {
+    const { token, session } = await sessions.createSession('user-1');
+    const rotated = await sessions.rotateSession(session.id);
+    assert.ok(rotated);
+    assert.notEqual(rotated.session.id, session.id);
+    assert.equal(await sessions.validateSession(token), null);
+    assert.equal((await sessions.validateSession(rotated.token))?.session.id, rotated.session.id);
+    assert.deepEqual(rotated.session.absoluteExpiresAt, session.absoluteExpiresAt);
+  });
+
+  it('two concurrent rotations leave exactly one session', async () => {
+    const { session } = await sessions.createSession('user-1');
+    const results = await Promise.all([
+      sessions.rotateSession(session.id),
+      sessions.rotateSession(session.id),
+    ]);
+    assert.equal(results.filter((result) => result !== null).length, 1);
+    assert.equal((await sessions.listUserSessions('user-1')).length, 1);
+  });
+
+  it('replay after logout: an invalidated session is gone', async () => {
+    const { token, session } = await sessions.createSession('user-1');
+    await sessions.invalidateSession(session.id);
+    assert.equal(await sessions.validateSession(token), null);
+  });
+
+  it('invalidating a user ends all of their sessions and no one else’s', async () => {
+    const a = await sessions.createSession('user-1');
+    const b = await sessions.createSession('user-1');
+    const other = await sessions.createSession('user-2');
+    assert.equal(await sessions.invalidateUserSessions('user-1'), 2);
+    assert.equal(await sessions.validateSession(a.token), null);
+    assert.equal(await sessions.validateSession(b.token), null);
+    assert.notEqual(await sessions.validateSession(other.token), null);
+  });
+
+  it('lists live sessions only, newest first', async () => {
+    const old = await sessions.createSession('user-1');
+    clock.advanceSeconds(4_000);
+    const fresh = await sessions.createSession('user-1');
+    const listed = await sessions.listUserSessions('user-1');
+    assert.deepEqual(
+      listed.map((session) => session.id),
+      [fresh.session.id],
+    );
+    assert.notEqual(old.session.id, fresh.session.id);
+  });
+
+  it('sweeps expired sessions in bounded batches and keeps live ones', async () => {
+    for (let i = 0; i < 25; i += 1) await sessions.createSession(`user-${i}`);
+    clock.advanceSeconds(3_600);
+    const live = await sessions.createSession('user-live');
+    let calls = 0;
+    const sweep = store.deleteExpiredSessions.bind(store);
+    store.deleteExpiredSessions = (now, limit) => {
+      calls += 1;
+      assert.equal(limit, 10);
+      return sweep(now, limit);
+    };
+    assert.equal(await sessions.deleteExpiredSessions({ batchSize: 10 }), 25);
+    assert.equal(calls, 3);
+    assert.notEqual(await sessions.validateSession(live.token), null);
+  });
+
+  it('trims the user agent to a short description without control characters', async () => {
+    const { session } = await sessions.createSession('u', {
+      userAgent: `A\r\nB${'x'.repeat(500)}`,
+    });
+    assert.equal(session.userAgent?.startsWith('AB'), true);
+    assert.equal(session.userAgent.length, 200);
+  });
+});
+
+describe('SessionManager with a failing store', () => {
+  const failing: SessionStore = new Proxy(new MemorySessionStore(), {
+    get: () => () => Promise.reject(new Error('connection refused')),
+  });
+
+  it('a store outage is an error, never "no session"', async () => {
+    const sessions = new SessionManager(failing);
+    const token = 'A'.repeat(42) + 'A';
+    await assert.rejects(sessions.validateSession(token), (error: unknown) => {
+      assert.ok(error instanceof StoreUnavailableError);
+      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.ok(error.cause instanceof Error);
+      return true;
+    });
+    await assert.rejects(sessions.createSession('u'), StoreUnavailableError);
+  });
+});
+
+describe('session policy', () => {
+  it('refuses an idle timeout longer than the absolute lifetime, naming the option', () => {
+    assert.throws(
+      () =>
+        new SessionManager(new MemorySessionStore(), {
+          policy: { idleTimeoutSeconds: 7_200, absoluteLifetimeSeconds: 3_600 },
+        }),
+      (error: unknown) =>
+        error instanceof ConfigError && error.option === 'session.idleTimeoutSeconds',
+    );
+  });
+
+  it('refuses a lifetime beyond the 400 days a browser keeps a cookie', () => {
+    assert.throws(
+      () =>
+        new SessionManager(new MemorySessionStore(), {
+          policy: { absoluteLifetimeSeconds: 401 * 86_400 },
+        }),
+      (error: unknown) => error instanceof LatchkeyError && error.code === 'CONFIG_INVALID',
+    );
+  });
+
+  it('has documented defaults: one day idle, 14 days absolute', () => {
+    const sessions = new SessionManager(new MemorySessionStore());
+    assert.equal(sessions.policy.idleTimeoutSeconds, 86_400);
+    assert.equal(sessions.policy.absoluteLifetimeSeconds, 1_209_600);
+  });
+});
