@@ -1,0 +1,35 @@
+/** What a store keeps for one user account. */
+export interface UserRecord {
+  /** Public identifier. Random; never derived from the email. */
+  id: string;
+  /** The normalized email address (see `normalizeEmail`). Unique. */
+  email: string;
+  /** Argon2id PHC string (`$argon2id$v=19$m=...`). Never leaves the server. */
+  passwordHash: string;
+  /** When the account was created. */
+  createdAt: Date;
+}
+
+/** What callers and API responses see of a user: never the password hash. */
+export interface User {
+  id: string;
+  email: string;
+  createdAt: Date;
+}
+
+/**
+ * The persistence accounts need. Every method either does what it says or throws
+ * `StoreUnavailableError`.
+ */
+export interface UserStore {
+  /** Stores a new user. Throws `AccountError` with code `EMAIL_TAKEN` when the email is in use. */
+  insertUser(record: UserRecord): Promise<void>;
+  /** The user with this normalized email, or null. */
+  findUserByEmail(email: string): Promise<UserRecord | null>;
+  /** The user with this id, or null. */
+  findUserById(id: string): Promise<UserRecord | null>;
+  /** Every user, oldest first. */
+  listUsers(): Promise<UserRecord[]>;
+  /** Replaces a user's password hash (after a rehash or a password change). */
+  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+}

@@ -1,0 +1,37 @@
+import { describe } from 'node:test';
+
+import { describeExpiryTests } from './expiry.js';
+import { describeSessionTests } from './sessions.js';
+import { describeUserTests } from './users.js';
+
+import type { ConformanceStoreFactory } from './harness.js';
+
+export type { ConformanceStoreFactory, ConformanceStores } from './harness.js';
+
+/**
+ * The store conformance suite: every `SessionStore` and `UserStore` (memory, SQLite, PostgreSQL,
+ * Redis, or your own) must pass it. Registers `node:test` suites under `name`; call it at the
+ * top level of a test file:
+ *
+ * ```ts
+ * describeSessionStoreConformance('my store', async () => {
+ *   const db = await connectToAFreshTestDatabase();
+ *   return { sessions: new MySessionStore(db), users: new MyUserStore(db), close: () => db.end() };
+ * });
+ * ```
+ *
+ * `makeStores` is called once per test and must return empty stores; the suite calls `close`
+ * after each test. Sessions reference users, so the suite inserts users first, as a store with
+ * a foreign key requires. Times are fixed `Date`s: nothing sleeps. One test inserts 10,000
+ * sessions, so give a remote store a per-test timeout of a minute or so.
+ */
+export function describeSessionStoreConformance(
+  name: string,
+  makeStores: ConformanceStoreFactory,
+): void {
+  void describe(`${name} conformance`, () => {
+    describeSessionTests(makeStores);
+    describeExpiryTests(makeStores);
+    describeUserTests(makeStores);
+  });
+}

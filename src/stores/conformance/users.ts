@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { MINUTE_MS, at, makeUser } from './fixtures.js';
+import { assertRejectsWithCode, withStores } from './harness.js';
+
+import type { ConformanceStoreFactory } from './harness.js';
+
+/** Registers the tests of a `UserStore`. */
+export function describeUserTests(makeStores: ConformanceStoreFactory): void {
+  const test = (name: string, body: Parameters<typeof withStores>[1]): void => {
+    void it(name, () => withStores(makeStores, body));
+  };
+
+  void describe('users', () => {
+    test('finds an inserted user by email and by id, date to the millisecond', async ({
+      users,
+    }) => {
+      const user = makeUser(1, { createdAt: at(MINUTE_MS + 1) });
+      await users.insertUser(user);
+
+      assert.deepEqual(await users.findUserByEmail(user.email), user);
+      assert.deepEqual(await users.findUserById(user.id), user);
+    });
+
+    test('finds no user for an unknown email or id', async ({ users }) => {
+      await users.insertUser(makeUser(1));
+
+      assert.equal(await users.findUserByEmail('nobody@example.com'), null);
+      assert.equal(await users.findUserById('user-unknown'), null);
+    });
+
+    test('refuses a second account with a taken email as EMAIL_TAKEN', async ({ users }) => {
+      const first = makeUser(1);
+      await users.insertUser(first);
+
+      await assertRejectsWithCode(
+        users.insertUser(makeUser(2, { email: first.email })),
+        'EMAIL_TAKEN',
+      );
+
+      assert.deepEqual(await users.findUserByEmail(first.email), first);
+      assert.equal(await users.findUserById('user-2'), null);
+    });
+
+    test('lists every user, oldest first', async ({ users }) => {
+      const [oldest, middle, newest] = [makeUser(1), makeUser(2), makeUser(3)];
+      for (const user of [newest, oldest, middle]) await users.insertUser(user);
+
+      assert.deepEqual(await users.listUsers(), [oldest, middle, newest]);
+    });
+
+    test('replaces the password hash of that user only', async ({ users }) => {
+      await users.insertUser(makeUser(1));
+      await users.insertUser(makeUser(2));
+      const rehashed = '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$rehashed';
+
+      await users.updatePasswordHash('user-1', rehashed);
+      await users.updatePasswordHash('user-unknown', rehashed);
+
+      assert.equal((await users.findUserById('user-1'))?.passwordHash, rehashed);
+      assert.deepEqual(await users.findUserById('user-2'), makeUser(2));
+    });
+  });
+}

@@ -1,0 +1,153 @@
+import { AccountError } from '../../errors.js';
+
+import type { UserRecord, UserStore } from '../../accounts/types.js';
+import type { SessionRecord, SessionStore } from '../../session/types.js';
+
+/**
+ * Sessions kept in this process's memory. For tests and single-process experiments: everything
+ * is lost on restart and nothing is shared between processes.
+ */
+export class MemorySessionStore implements SessionStore {
+  readonly #byId = new Map<string, SessionRecord>();
+  readonly #idByTokenHash = new Map<string, string>();
+
+  insertSession(record: SessionRecord): Promise<void> {
+    if (this.#byId.has(record.id) || this.#idByTokenHash.has(record.tokenHash)) {
+      return Promise.reject(new Error('latchkey: duplicate session id or token hash'));
+    }
+    this.#byId.set(record.id, copy(record));
+    this.#idByTokenHash.set(record.tokenHash, record.id);
+    return Promise.resolve();
+  }
+
+  findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
+    const id = this.#idByTokenHash.get(tokenHash);
+    return this.findSessionById(id ?? '');
+  }
+
+  findSessionById(id: string): Promise<SessionRecord | null> {
+    const record = this.#byId.get(id);
+    return Promise.resolve(record === undefined ? null : copy(record));
+  }
+
+  touchSession(id: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
+    const record = this.#byId.get(id);
+    if (record !== undefined && idleExpiresAt > record.idleExpiresAt) {
+      record.lastSeenAt = new Date(lastSeenAt);
+      record.idleExpiresAt = new Date(idleExpiresAt);
+    }
+    return Promise.resolve();
+  }
+
+  replaceSession(oldId: string, next: SessionRecord): Promise<boolean> {
+    if (!this.#byId.has(oldId)) return Promise.resolve(false);
+    // Check before removing: a new record that cannot be stored must leave the old one in place.
+    const idOwner = this.#byId.has(next.id) ? next.id : oldId;
+    const tokenHashOwner = this.#idByTokenHash.get(next.tokenHash) ?? oldId;
+    if (idOwner !== oldId || tokenHashOwner !== oldId) {
+      return Promise.reject(new Error('latchkey: duplicate session id or token hash'));
+    }
+    this.#remove(oldId);
+    return this.insertSession(next).then(() => true);
+  }
+
+  deleteSession(id: string): Promise<void> {
+    this.#remove(id);
+    return Promise.resolve();
+  }
+
+  deleteUserSessions(userId: string): Promise<number> {
+    let deleted = 0;
+    for (const record of [...this.#byId.values()]) {
+      if (record.userId === userId) {
+        this.#remove(record.id);
+        deleted += 1;
+      }
+    }
+    return Promise.resolve(deleted);
+  }
+
+  listUserSessions(userId: string): Promise<SessionRecord[]> {
+    const sessions = [...this.#byId.values()]
+      .filter((record) => record.userId === userId)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .map(copy);
+    return Promise.resolve(sessions);
+  }
+
+  deleteExpiredSessions(now: Date, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const record of [...this.#byId.values()]) {
+      if (deleted >= limit) break;
+      if (record.idleExpiresAt <= now || record.absoluteExpiresAt <= now) {
+        this.#remove(record.id);
+        deleted += 1;
+      }
+    }
+    return Promise.resolve(deleted);
+  }
+
+  #remove(id: string): void {
+    const record = this.#byId.get(id);
+    if (record === undefined) return;
+    this.#byId.delete(id);
+    this.#idByTokenHash.delete(record.tokenHash);
+  }
+}
+
+/** User accounts kept in this process's memory. For tests. */
+export class MemoryUserStore implements UserStore {
+  readonly #byId = new Map<string, UserRecord>();
+
+  insertUser(record: UserRecord): Promise<void> {
+    if (this.#byId.has(record.id)) {
+      return Promise.reject(new Error('latchkey: duplicate user id'));
+    }
+    for (const existing of this.#byId.values()) {
+      if (existing.email === record.email) {
+        return Promise.reject(new AccountError('EMAIL_TAKEN', 'this email is already registered'));
+      }
+    }
+    this.#byId.set(record.id, { ...record, createdAt: new Date(record.createdAt) });
+    return Promise.resolve();
+  }
+
+  findUserByEmail(email: string): Promise<UserRecord | null> {
+    for (const record of this.#byId.values()) {
+      if (record.email === email) return Promise.resolve(copyUser(record));
+    }
+    return Promise.resolve(null);
+  }
+
+  findUserById(id: string): Promise<UserRecord | null> {
+    const record = this.#byId.get(id);
+    return Promise.resolve(record === undefined ? null : copyUser(record));
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    const users = [...this.#byId.values()].sort(
+      (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
+    );
+    return Promise.resolve(users.map(copyUser));
+  }
+
+  updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    const record = this.#byId.get(id);
+    if (record !== undefined) record.passwordHash = passwordHash;
+    return Promise.resolve();
+  }
+}
+
+function copyUser(record: UserRecord): UserRecord {
+  return { ...record, createdAt: new Date(record.createdAt) };
+}
+
+function copy(record: SessionRecord): SessionRecord {
+  return {
+    ...record,
+    createdAt: new Date(record.createdAt),
+    lastSeenAt: new Date(record.lastSeenAt),
+    idleExpiresAt: new Date(record.idleExpiresAt),
+    absoluteExpiresAt: new Date(record.absoluteExpiresAt),
+  };
+}

@@ -1,0 +1,113 @@
+import { LatchkeyError } from '../../errors.js';
+import { migrations } from './migrations.js';
+import { toStoreError } from './settle.js';
+
+import type Database from 'better-sqlite3';
+import type { Migration } from './migrations.js';
+
+/** What one run of {@link migrateDatabase} did. */
+export interface MigrationResult {
+  /** The schema version before the run; 0 for a new, empty database. */
+  fromVersion: number;
+  /** The schema version after the run. */
+  toVersion: number;
+  /** The steps this run applied, oldest first; empty when the schema was already current. */
+  applied: Array<Pick<Migration, 'version' | 'name'>>;
+}
+
+/**
+ * Brings a database up to the latest schema: applies every pending step of `migrations`, each
+ * in its own `BEGIN IMMEDIATE` transaction, and records it in `schema_migrations`. Running it
+ * again does nothing, and two processes running it at once apply each step once.
+ *
+ * Throws a `LatchkeyError` with code `SCHEMA_TOO_NEW` when the database was migrated by a newer
+ * release than this one, and a `StoreUnavailableError` when the driver fails; a step that fails
+ * is rolled back and leaves the version where it was.
+ */
+export function migrateDatabase(database: Database.Database): MigrationResult {
+  return applyMigrations(database, migrations);
+}
+
+/**
+ * The schema version recorded in `schema_migrations`: the highest applied step, or 0 when the
+ * database has never been migrated. Reads only; throws `StoreUnavailableError` if the driver
+ * fails.
+ */
+export function getSchemaVersion(database: Database.Database): number {
+  try {
+    return readVersion(database);
+  } catch (error) {
+    throw toStoreError('getSchemaVersion', error);
+  }
+}
+
+/**
+ * {@link migrateDatabase} over any list of steps, ascending by version. Not part of the public
+ * entry point: tests use it to check what happens around a step that fails.
+ */
+export function applyMigrations(
+  database: Database.Database,
+  steps: readonly Migration[],
+): MigrationResult {
+  const knownVersion = steps.at(-1)?.version ?? 0;
+  try {
+    database.exec(CREATE_MIGRATIONS_TABLE);
+    const fromVersion = readVersion(database);
+    refuseNewerSchema(fromVersion, knownVersion);
+
+    const applyStep = database.transaction((step: Migration): boolean => {
+      // Another process may have applied this step since the version was read above.
+      if (readVersion(database) >= step.version) return false;
+      database.exec(step.up);
+      database
+        .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+        .run(step.version, step.name, Date.now());
+      return true;
+    });
+    const applied: MigrationResult['applied'] = [];
+    for (const step of steps) {
+      if (step.version > fromVersion && applyStep.immediate(step)) {
+        applied.push({ version: step.version, name: step.name });
+      }
+    }
+
+    const toVersion = readVersion(database);
+    refuseNewerSchema(toVersion, knownVersion);
+    return { fromVersion, toVersion, applied };
+  } catch (error) {
+    throw toStoreError('migrateDatabase', error);
+  }
+}
+
+const CREATE_MIGRATIONS_TABLE = `
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT
+`;
+
+function readVersion(database: Database.Database): number {
+  const table = database
+    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  if (table === undefined) return 0;
+  const row = database
+    .prepare<[], { version: number | null }>(
+      'SELECT max(version) AS version FROM schema_migrations',
+    )
+    .get();
+  return row?.version ?? 0;
+}
+
+function refuseNewerSchema(version: number, knownVersion: number): void {
+  // Running old code on a newer schema could corrupt data it does not understand; refusing is
+  // the only safe answer, and the fix is to run the newer release (or restore a backup).
+  if (version > knownVersion) {
+    throw new LatchkeyError(
+      'SCHEMA_TOO_NEW',
+      `the SQLite database has schema version ${version}, but this release of latchkey knows ` +
+        `versions up to ${knownVersion}; upgrade latchkey, or open a database it created`,
+    );
+  }
+}

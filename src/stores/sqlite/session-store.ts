@@ -1,0 +1,189 @@
+import { settle, toStoreError } from './settle.js';
+
+import type Database from 'better-sqlite3';
+import type { SessionRecord, SessionStore } from '../../session/types.js';
+
+/**
+ * The sweep behind `deleteExpiredSessions`: the oldest expired sessions first, at most `limit`
+ * of them. `expires_at` is the indexed earlier of the two expiries, so the inner query is a
+ * range scan of `sessions_expires_at` (checked with EXPLAIN QUERY PLAN in the tests).
+ */
+export const DELETE_EXPIRED_SESSIONS_SQL = `
+  DELETE FROM sessions WHERE id IN (
+    SELECT id FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?
+  )`;
+
+/**
+ * Sessions in the SQLite `sessions` table (schema version 1 or later). Statements are prepared
+ * once, here; the database handle is shared and not owned: closing it is the opener's job,
+ * after which every method rejects with `StoreUnavailableError`.
+ *
+ * The driver is synchronous, so each method finishes its work before it returns; the promise
+ * only carries the outcome. Driver errors of every kind become `StoreUnavailableError`.
+ */
+export class SqliteSessionStore implements SessionStore {
+  readonly #insert: Database.Statement<SessionParams>;
+  readonly #findByTokenHash: Database.Statement<[string], SessionRow>;
+  readonly #findById: Database.Statement<[string], SessionRow>;
+  readonly #touch: Database.Statement<TouchParams>;
+  readonly #delete: Database.Statement<[string]>;
+  readonly #deleteByUser: Database.Statement<[string]>;
+  readonly #listByUser: Database.Statement<[string], SessionRow>;
+  readonly #deleteExpired: Database.Statement<[number, number]>;
+  readonly #replace: Database.Transaction<(oldId: string, next: SessionRecord) => boolean>;
+
+  /** Prepares the statements; throws `StoreUnavailableError` when the schema is missing. */
+  constructor(database: Database.Database) {
+    try {
+      this.#insert = database.prepare(INSERT_SQL);
+      this.#findByTokenHash = database.prepare(`${SELECT_SQL} WHERE token_hash = ?`);
+      this.#findById = database.prepare(`${SELECT_SQL} WHERE id = ?`);
+      // The guard on idle_expires_at keeps a late, slower renewal from undoing a newer one.
+      this.#touch = database.prepare(
+        `UPDATE sessions SET last_seen_at = @lastSeenAt, idle_expires_at = @idleExpiresAt
+         WHERE id = @id AND idle_expires_at < @idleExpiresAt`,
+      );
+      this.#delete = database.prepare('DELETE FROM sessions WHERE id = ?');
+      this.#deleteByUser = database.prepare('DELETE FROM sessions WHERE user_id = ?');
+      this.#listByUser = database.prepare(
+        `${SELECT_SQL} WHERE user_id = ? ORDER BY created_at DESC, id DESC`,
+      );
+      this.#deleteExpired = database.prepare(DELETE_EXPIRED_SESSIONS_SQL);
+      const replace = (oldId: string, next: SessionRecord): boolean => {
+        if (this.#delete.run(oldId).changes === 0) return false;
+        this.#insert.run(toParams(next));
+        return true;
+      };
+      this.#replace = database.transaction(replace);
+    } catch (error) {
+      throw toStoreError('SqliteSessionStore', error);
+    }
+  }
+
+  insertSession(record: SessionRecord): Promise<void> {
+    return settle('insertSession', () => {
+      this.#insert.run(toParams(record));
+    });
+  }
+
+  findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
+    return settle('findSessionByTokenHash', () => toRecord(this.#findByTokenHash.get(tokenHash)));
+  }
+
+  findSessionById(id: string): Promise<SessionRecord | null> {
+    return settle('findSessionById', () => toRecord(this.#findById.get(id)));
+  }
+
+  touchSession(id: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
+    return settle('touchSession', () => {
+      this.#touch.run({
+        id,
+        lastSeenAt: lastSeenAt.getTime(),
+        idleExpiresAt: idleExpiresAt.getTime(),
+      });
+    });
+  }
+
+  replaceSession(oldId: string, next: SessionRecord): Promise<boolean> {
+    // IMMEDIATE takes the write lock before the delete, so a rotation in another process waits
+    // for this one (up to busy_timeout) and then finds the old session gone.
+    return settle('replaceSession', () => this.#replace.immediate(oldId, next));
+  }
+
+  deleteSession(id: string): Promise<void> {
+    return settle('deleteSession', () => {
+      this.#delete.run(id);
+    });
+  }
+
+  deleteUserSessions(userId: string): Promise<number> {
+    return settle('deleteUserSessions', () => this.#deleteByUser.run(userId).changes);
+  }
+
+  listUserSessions(userId: string): Promise<SessionRecord[]> {
+    return settle('listUserSessions', () => this.#listByUser.all(userId).map(toSessionRecord));
+  }
+
+  /** See {@link SessionStore.deleteExpiredSessions}. A negative or fractional `limit` rejects. */
+  deleteExpiredSessions(now: Date, limit: number): Promise<number> {
+    // SQLite reads a negative LIMIT as "no limit": refuse it rather than sweep everything. This
+    // is the caller's mistake, not the store's, so it is not a StoreUnavailableError.
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      return Promise.reject(
+        new RangeError('latchkey: deleteExpiredSessions limit must be an integer, 0 or more'),
+      );
+    }
+    return settle('deleteExpiredSessions', () => {
+      return this.#deleteExpired.run(now.getTime(), limit).changes;
+    });
+  }
+}
+
+interface SessionRow {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  last_seen_at: number;
+  idle_expires_at: number;
+  absolute_expires_at: number;
+  user_agent: string | null;
+}
+
+interface SessionParams {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  userAgent: string | null;
+}
+
+interface TouchParams {
+  id: string;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+}
+
+const SELECT_SQL = `
+  SELECT id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
+         absolute_expires_at, user_agent
+  FROM sessions`;
+
+const INSERT_SQL = `
+  INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
+                        absolute_expires_at, user_agent)
+  VALUES (@id, @tokenHash, @userId, @createdAt, @lastSeenAt, @idleExpiresAt,
+          @absoluteExpiresAt, @userAgent)`;
+
+function toParams(record: SessionRecord): SessionParams {
+  return {
+    id: record.id,
+    tokenHash: record.tokenHash,
+    userId: record.userId,
+    createdAt: record.createdAt.getTime(),
+    lastSeenAt: record.lastSeenAt.getTime(),
+    idleExpiresAt: record.idleExpiresAt.getTime(),
+    absoluteExpiresAt: record.absoluteExpiresAt.getTime(),
+    userAgent: record.userAgent,
+  };
+}
+
+function toRecord(row: SessionRow | undefined): SessionRecord | null {
+  return row === undefined ? null : toSessionRecord(row);
+}
+
+function toSessionRecord(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    userId: row.user_id,
+    createdAt: new Date(row.created_at),
+    lastSeenAt: new Date(row.last_seen_at),
+    idleExpiresAt: new Date(row.idle_expires_at),
+    absoluteExpiresAt: new Date(row.absolute_expires_at),
+    userAgent: row.user_agent,
+  };
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import {
+  getSchemaVersion,
+  latestSchemaVersion,
+  migrateDatabase,
+  migrations,
+  openSqliteDatabase,
+} from '../../src/stores/sqlite/index.js';
+import { applyMigrations } from '../../src/stores/sqlite/migrate.js';
+import { makeTempFolder, withCode } from './sqlite-helpers.js';
+
+import type Database from 'better-sqlite3';
+
+const temp = makeTempFolder();
+after(() => {
+  temp.remove();
+});
+
+interface MigrationRow {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+function recorded(database: Database.Database): MigrationRow[] {
+  return database
+    .prepare<[], MigrationRow>(
+      'SELECT version, name, applied_at FROM schema_migrations ORDER BY version',
+    )
+    .all();
+}
+
+function tableExists(database: Database.Database, name: string): boolean {
+  const row = database
+    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
+    .get(name);
+  return row !== undefined;
+}
+
+const extraStep = {
+  version: latestSchemaVersion + 1,
+  name: 'add extra',
+  up: 'CREATE TABLE extra (x INTEGER) STRICT;',
+};
+
+void describe('SQLite migrations', () => {
+  void it('are numbered 1, 2, 3 and so on, in order', () => {
+    assert.deepEqual(
+      migrations.map((step) => step.version),
+      migrations.map((_, index) => index + 1),
+    );
+    assert.equal(latestSchemaVersion, migrations.length);
+  });
+
+  void it('bring a new database to the latest version at open and record each step', () => {
+    const database = openSqliteDatabase(temp.path('new.db'));
+
+    const rows = recorded(database);
+    assert.deepEqual(
+      rows.map(({ version, name }) => ({ version, name })),
+      migrations.map(({ version, name }) => ({ version, name })),
+    );
+    assert.ok(rows.every((row) => Number.isSafeInteger(row.applied_at) && row.applied_at > 0));
+    assert.equal(getSchemaVersion(database), latestSchemaVersion);
+    database.close();
+  });
+
+  void it('apply nothing and record nothing twice when the database is opened again', () => {
+    const path = temp.path('reopen.db');
+    const first = openSqliteDatabase(path);
+    const before = recorded(first);
+    first.close();
+
+    const again = openSqliteDatabase(path);
+    const result = migrateDatabase(again);
+
+    assert.deepEqual(result, {
+      fromVersion: latestSchemaVersion,
+      toVersion: latestSchemaVersion,
+      applied: [],
+    });
+    assert.deepEqual(recorded(again), before);
+    again.close();
+  });
+
+  void it('can be left to an explicit run, which reports what it applied', () => {
+    const database = openSqliteDatabase(temp.path('explicit.db'), { migrate: false });
+    assert.equal(getSchemaVersion(database), 0);
+
+    const result = migrateDatabase(database);
+
+    assert.deepEqual(result, {
+      fromVersion: 0,
+      toVersion: latestSchemaVersion,
+      applied: migrations.map(({ version, name }) => ({ version, name })),
+    });
+    database.close();
+  });
+
+  void it('apply only the pending steps, in order', () => {
+    const database = openSqliteDatabase(temp.path('pending.db'));
+
+    const result = applyMigrations(database, [...migrations, extraStep]);
+
+    assert.deepEqual(result.applied, [{ version: extraStep.version, name: extraStep.name }]);
+    assert.equal(getSchemaVersion(database), extraStep.version);
+    assert.ok(tableExists(database, 'extra'));
+    database.close();
+  });
+
+  void it('roll back a failing step and leave the version where it was', () => {
+    const database = openSqliteDatabase(temp.path('failing.db'));
+    const failing = { ...extraStep, up: `${extraStep.up} INSERT INTO no_such_table VALUES (1);` };
+
+    assert.throws(
+      () => applyMigrations(database, [...migrations, failing]),
+      withCode('STORE_UNAVAILABLE'),
+    );
+
+    assert.equal(tableExists(database, 'extra'), false);
+    assert.equal(getSchemaVersion(database), latestSchemaVersion);
+    database.close();
+  });
+
+  void it('refuse a database migrated by a newer release with SCHEMA_TOO_NEW', () => {
+    const path = temp.path('too-new.db');
+    const newer = openSqliteDatabase(path);
+    applyMigrations(newer, [...migrations, extraStep]);
+    assert.throws(() => migrateDatabase(newer), withCode('SCHEMA_TOO_NEW'));
+    newer.close();
+
+    assert.throws(() => openSqliteDatabase(path), withCode('SCHEMA_TOO_NEW'));
+  });
+});

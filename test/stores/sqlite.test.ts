@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+
+import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
+import { openSqliteDatabase, openSqliteStores } from '../../src/stores/sqlite/index.js';
+import { DELETE_EXPIRED_SESSIONS_SQL } from '../../src/stores/sqlite/session-store.js';
+import { makeTempFolder, withCode } from './sqlite-helpers.js';
+
+import type { UserRecord } from '../../src/accounts/types.js';
+import type { SessionRecord } from '../../src/session/types.js';
+
+const temp = makeTempFolder();
+after(() => {
+  temp.remove();
+});
+
+describeSessionStoreConformance('SQLite store', () => {
+  const stores = openSqliteStores(temp.path('conformance.db'));
+  return Promise.resolve(stores);
+});
+
+const user: UserRecord = {
+  id: 'user-1',
+  email: 'ada@example.com',
+  passwordHash: '$argon2id$x',
+  createdAt: new Date(0),
+};
+
+function session(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id,
+    tokenHash: id.padStart(64, '0'),
+    userId: user.id,
+    createdAt: new Date(1_000),
+    lastSeenAt: new Date(1_000),
+    idleExpiresAt: new Date(2_000),
+    absoluteExpiresAt: new Date(3_000),
+    userAgent: null,
+    ...overrides,
+  };
+}
+
+void describe('SQLite database', () => {
+  void it('opens in WAL mode with NORMAL sync, foreign keys on and a 5000 ms busy timeout', () => {
+    const database = openSqliteDatabase(temp.path('pragmas.db'));
+    try {
+      assert.equal(database.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(database.pragma('synchronous', { simple: true }), 1);
+      assert.equal(database.pragma('foreign_keys', { simple: true }), 1);
+      assert.equal(database.pragma('busy_timeout', { simple: true }), 5000);
+    } finally {
+      database.close();
+    }
+  });
+
+  void it('uses the busy timeout it is given', () => {
+    const database = openSqliteDatabase(temp.path('timeout.db'), { busyTimeoutMs: 250 });
+    assert.equal(database.pragma('busy_timeout', { simple: true }), 250);
+    database.close();
+  });
+
+  void it('refuses a negative busy timeout as a configuration error naming the option', () => {
+    assert.throws(
+      () => openSqliteDatabase(temp.path('bad.db'), { busyTimeoutMs: -1 }),
+      (error) =>
+        withCode('CONFIG_INVALID')(error) &&
+        (error as { option: string }).option === 'busyTimeoutMs',
+    );
+  });
+
+  void it('reports a missing folder or a file that is not a database as STORE_UNAVAILABLE', () => {
+    const notADatabase = temp.path('junk.db');
+    writeFileSync(notADatabase, 'this is not an SQLite file, only text long enough to be read');
+
+    assert.throws(
+      () => openSqliteDatabase(temp.path('missing/latchkey.db')),
+      withCode('STORE_UNAVAILABLE'),
+    );
+    assert.throws(() => openSqliteDatabase(notADatabase), withCode('STORE_UNAVAILABLE'));
+  });
+
+  void it('makes tables STRICT, so a date stored as text is refused', () => {
+    const database = openSqliteDatabase(temp.path('strict.db'));
+    const insert = database.prepare('INSERT INTO users VALUES (?, ?, ?, ?)');
+    assert.throws(
+      () => insert.run('u', 'e@example.com', 'h', 'yesterday'),
+      withCode('SQLITE_CONSTRAINT_DATATYPE'),
+    );
+    database.close();
+  });
+
+  void it('sweeps expired sessions with a range scan of the expiry index', () => {
+    const database = openSqliteDatabase(temp.path('plan.db'));
+    const plan = database
+      .prepare<[number, number], { detail: string }>(
+        `EXPLAIN QUERY PLAN ${DELETE_EXPIRED_SESSIONS_SQL}`,
+      )
+      .all(0, 1000)
+      .map((row) => row.detail);
+    database.close();
+
+    assert.ok(
+      plan.some((detail) =>
+        /SEARCH sessions USING INDEX sessions_expires_at \(expires_at<\?\)/.test(detail),
+      ),
+      plan.join('\n'),
+    );
+    assert.ok(!plan.some((detail) => detail.startsWith('SCAN sessions')), plan.join('\n'));
+  });
+});
+
+void describe('SQLite stores', () => {
+  void it('share one handle, which close closes', async () => {
+    const stores = openSqliteStores(temp.path('shared.db'));
+    await stores.users.insertUser(user);
+    await stores.sessions.insertSession(session('1'));
+
+    await stores.close();
+
+    assert.equal(stores.database.open, false);
+  });
+
+  void it('delete the sessions of a deleted user (ON DELETE CASCADE)', async () => {
+    const stores = openSqliteStores(temp.path('cascade.db'));
+    await stores.users.insertUser(user);
+    await stores.sessions.insertSession(session('1'));
+
+    stores.database.prepare('DELETE FROM users WHERE id = ?').run(user.id);
+
+    assert.equal(await stores.sessions.findSessionById('1'), null);
+    await stores.close();
+  });
+
+  void it('let only one of two connections rotate the same session', async () => {
+    const path = temp.path('two-connections.db');
+    const first = openSqliteStores(path);
+    const second = openSqliteStores(path);
+    await first.users.insertUser(user);
+    await first.sessions.insertSession(session('1'));
+
+    assert.equal(await first.sessions.replaceSession('1', session('2')), true);
+    assert.equal(await second.sessions.replaceSession('1', session('3')), false);
+
+    const remaining = await second.sessions.listUserSessions(user.id);
+    assert.deepEqual(
+      remaining.map((record) => record.id),
+      ['2'],
+    );
+    await first.close();
+    await second.close();
+  });
+
+  void it('refuse a session of an unknown user as STORE_UNAVAILABLE (foreign key)', async () => {
+    const stores = openSqliteStores(temp.path('foreign-key.db'));
+
+    await assert.rejects(
+      stores.sessions.insertSession(session('1')),
+      withCode('STORE_UNAVAILABLE'),
+    );
+    await stores.close();
+  });
+
+  void it('report a clash of user ids as STORE_UNAVAILABLE, not EMAIL_TAKEN', async () => {
+    const stores = openSqliteStores(temp.path('user-id.db'));
+    await stores.users.insertUser(user);
+
+    const clash = stores.users.insertUser({ ...user, email: 'grace@example.com' });
+    await assert.rejects(clash, withCode('STORE_UNAVAILABLE'));
+    await stores.close();
+  });
+
+  void it('refuse a negative sweep limit instead of reading it as no limit', async () => {
+    const stores = openSqliteStores(temp.path('limit.db'));
+    await stores.users.insertUser(user);
+    await stores.sessions.insertSession(session('1'));
+
+    await assert.rejects(stores.sessions.deleteExpiredSessions(new Date(10_000), -1), RangeError);
+
+    assert.notEqual(await stores.sessions.findSessionById('1'), null);
+    await stores.close();
+  });
+
+  void it('report a write blocked past the busy timeout as STORE_UNAVAILABLE', async () => {
+    const path = temp.path('busy.db');
+    const holder = openSqliteDatabase(path);
+    const stores = openSqliteStores(path, { busyTimeoutMs: 0 });
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(stores.users.insertUser(user), (error: unknown) => {
+        assert.ok(withCode('STORE_UNAVAILABLE')(error));
+        assert.ok(withCode('SQLITE_BUSY')((error as Error).cause));
+        return true;
+      });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+      await stores.close();
+    }
+  });
+});
+
+void describe('a closed SQLite store', () => {
+  const stores = openSqliteStores(temp.path('closed.db'));
+  const { sessions, users } = stores;
+  // With the store open, each call below would answer (insertUser with EMAIL_TAKEN): only the
+  // closed handle can make it fail.
+  before(async () => {
+    await users.insertUser(user);
+    await sessions.insertSession(session('1'));
+    await stores.close();
+  });
+  const calls: Array<[string, () => Promise<unknown>]> = [
+    ['insertSession', () => sessions.insertSession(session('2'))],
+    ['findSessionByTokenHash', () => sessions.findSessionByTokenHash('0'.repeat(64))],
+    ['findSessionById', () => sessions.findSessionById('1')],
+    ['touchSession', () => sessions.touchSession('1', new Date(1), new Date(2))],
+    ['replaceSession', () => sessions.replaceSession('1', session('2'))],
+    ['deleteSession', () => sessions.deleteSession('1')],
+    ['deleteUserSessions', () => sessions.deleteUserSessions(user.id)],
+    ['listUserSessions', () => sessions.listUserSessions(user.id)],
+    ['deleteExpiredSessions', () => sessions.deleteExpiredSessions(new Date(1), 10)],
+    ['insertUser', () => users.insertUser(user)],
+    ['findUserByEmail', () => users.findUserByEmail(user.email)],
+    ['findUserById', () => users.findUserById(user.id)],
+    ['listUsers', () => users.listUsers()],
+    ['updatePasswordHash', () => users.updatePasswordHash(user.id, '$argon2id$y')],
+  ];
+
+  for (const [method, call] of calls) {
+    void it(`rejects ${method} with STORE_UNAVAILABLE, never answering or throwing`, async () => {
+      const pending = call();
+
+      assert.ok(pending instanceof Promise);
+      await assert.rejects(pending, withCode('STORE_UNAVAILABLE'));
+    });
+  }
+});
