@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+
+import { AccountError } from '../errors.js';
+import { hashPassword, needsRehash, verifyPassword } from '../password/hash.js';
+import { resolveArgon2idParameters } from '../password/parameters.js';
+import { checkPasswordPolicy, resolvePasswordPolicy } from '../password/policy.js';
+import { generateId } from '../token/index.js';
+import { normalizeEmail } from './email.js';
+
+import type { Argon2idParameters } from '../password/parameters.js';
+import type { PasswordPolicy } from '../password/policy.js';
+import type { Clock } from '../session/types.js';
+import type { User, UserRecord, UserStore } from './types.js';
+
+/** An email and a password, as a person typed them. */
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+/** Options for {@link Accounts}. Each is checked once, in the constructor. */
+export interface AccountsOptions {
+  /**
+   * Argon2id cost of new hashes, and the cost stored hashes are brought to at login.
+   * Default: `OWASP_ARGON2ID_PARAMETERS` (19 MiB, 2 passes, 1 lane).
+   */
+  argon2id?: Partial<Argon2idParameters>;
+  /** Length rules for new passwords. Default: `DEFAULT_PASSWORD_POLICY` (8 to 256). */
+  passwordPolicy?: Partial<PasswordPolicy>;
+  /** Milliseconds since the epoch, for `createdAt`. Default: `Date.now`. */
+  clock?: Clock;
+  /**
+   * New user ids. Default: 128 random bits as 26 characters of lowercase base32 (RFC 4648
+   * section 6, no padding): safe in URLs, file names and command lines (it never starts with
+   * `-`), and unrelated to the email.
+   */
+  generateId?: () => string;
+}
+
+/**
+ * Registers people and checks their passwords, over any {@link UserStore}.
+ *
+ * Store failures (`StoreUnavailableError`) propagate untouched from every method: an unreachable
+ * store is never reported as "no such user" nor as "wrong password". Nothing returned carries
+ * the password hash.
+ */
+export class Accounts {
+  readonly #store: UserStore;
+  readonly #parameters: Argon2idParameters;
+  readonly #policy: PasswordPolicy;
+  readonly #clock: Clock;
+  readonly #generateId: () => string;
+  #dummyHash: Promise<string> | null = null;
+
+  /** Throws `ConfigError` when an option is invalid, naming it. */
+  constructor(store: UserStore, options: AccountsOptions = {}) {
+    this.#store = store;
+    this.#parameters = resolveArgon2idParameters(options.argon2id);
+    this.#policy = resolvePasswordPolicy(options.passwordPolicy);
+    this.#clock = options.clock ?? Date.now;
+    this.#generateId = options.generateId ?? generateId;
+  }
+
+  /**
+   * Creates an account. Throws `AccountError` with code `EMAIL_INVALID` (see `normalizeEmail`),
+   * `PASSWORD_TOO_SHORT` or `PASSWORD_TOO_LONG` (see `checkPasswordPolicy`), or, from the store,
+   * `EMAIL_TAKEN` when the normalized email already has an account.
+   */
+  async register(credentials: Credentials): Promise<User> {
+    const email = normalizeEmail(credentials.email);
+    if (email === null) {
+      throw new AccountError('EMAIL_INVALID', 'this is not a valid email address');
+    }
+    const verdict = checkPasswordPolicy(credentials.password, this.#policy);
+    if (!verdict.ok) throw new AccountError(verdict.code, verdict.message);
+
+    const record: UserRecord = {
+      id: this.#generateId(),
+      email,
+      passwordHash: await hashPassword(credentials.password, this.#parameters),
+      createdAt: new Date(this.#clock()),
+    };
+
+    await this.#store.insertUser(record);
+    return toUser(record);
+  }
+
+  /**
+   * The user these credentials belong to, or null: one answer for an unknown email, an invalid
+   * one and a wrong password, so that callers cannot tell which emails have accounts.
+   *
+   * Timing tells nothing either: when there is no account to check, the password is verified
+   * against a dummy hash made with the same parameters, so both paths do one Argon2id
+   * verification. The dummy hash is computed by {@link prepare}, or on the first such login,
+   * and kept. A stored hash made with older, cheaper parameters is faster
+   * to check until its owner's next login replaces it.
+   *
+   * After a successful check, a hash made with other parameters than the configured ones is
+   * replaced (rehash on login); a store failure while saving it propagates.
+   */
+  async authenticate(credentials: Credentials): Promise<User | null> {
+    const email = normalizeEmail(credentials.email);
+    const record = email === null ? null : await this.#store.findUserByEmail(email);
+    if (record === null) {
+      await verifyPassword(await this.#getDummyHash(), credentials.password);
+      return null;
+    }
+
+    if (!(await verifyPassword(record.passwordHash, credentials.password))) return null;
+
+    if (needsRehash(record.passwordHash, this.#parameters)) {
+      const passwordHash = await hashPassword(credentials.password, this.#parameters);
+      await this.#store.updatePasswordHash(record.id, passwordHash);
+    }
+    return toUser(record);
+  }
+
+  /**
+   * Computes the dummy hash that {@link authenticate} checks unknown emails against, so that
+   * even the first such login after start-up takes no longer than a wrong password. Servers
+   * call it before they accept requests; without it the first unknown-email login does it.
+   */
+  async prepare(): Promise<void> {
+    await this.#getDummyHash();
+  }
+
+  /** The user with this id, or null when there is none. */
+  async getUser(id: string): Promise<User | null> {
+    const record = await this.#store.findUserById(id);
+    return record === null ? null : toUser(record);
+  }
+
+  /** Every user, oldest first. */
+  async listUsers(): Promise<User[]> {
+    const records = await this.#store.listUsers();
+    return records.map(toUser);
+  }
+
+  #getDummyHash(): Promise<string> {
+    if (this.#dummyHash === null) {
+      // A random password nobody knows, so that the dummy hash can never match anything.
+      const dummy = hashPassword(randomBytes(32).toString('base64url'), this.#parameters);
+      // Forget a failure so that the next login tries again instead of failing forever.
+      dummy.catch(() => {
+        this.#dummyHash = null;
+      });
+      this.#dummyHash = dummy;
+    }
+    return this.#dummyHash;
+  }
+}
+
+/** The public shape of a stored user: everything but the password hash. */
+function toUser(record: UserRecord): User {
+  return { id: record.id, email: record.email, createdAt: new Date(record.createdAt) };
+}

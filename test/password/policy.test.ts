@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import fc from 'fast-check';
+
+import { ConfigError } from '../../src/errors.js';
+import { DEFAULT_PASSWORD_POLICY, checkPasswordPolicy } from '../../src/password/index.js';
+
+const KEY = '\u{1F511}'; // 🔑: one code point, two UTF-16 units
+
+function isConfigError(option: string): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.equal(error.code, 'CONFIG_INVALID');
+    assert.equal(error.option, option);
+    return true;
+  };
+}
+
+describe('checkPasswordPolicy', () => {
+  it('defaults to 8 to 256 characters', () => {
+    assert.deepEqual(DEFAULT_PASSWORD_POLICY, { minLength: 8, maxLength: 256 });
+  });
+
+  const table: [string, string, 'ok' | 'PASSWORD_TOO_SHORT' | 'PASSWORD_TOO_LONG'][] = [
+    ['empty', '', 'PASSWORD_TOO_SHORT'],
+    ['7 characters', 'x'.repeat(7), 'PASSWORD_TOO_SHORT'],
+    ['8 characters', 'x'.repeat(8), 'ok'],
+    ['64 characters', 'x'.repeat(64), 'ok'],
+    ['256 characters', 'x'.repeat(256), 'ok'],
+    ['257 characters', 'x'.repeat(257), 'PASSWORD_TOO_LONG'],
+    ['7 emoji (14 UTF-16 units)', KEY.repeat(7), 'PASSWORD_TOO_SHORT'],
+    ['8 emoji, each counted as one', KEY.repeat(8), 'ok'],
+    ['256 emoji (512 UTF-16 units)', KEY.repeat(256), 'ok'],
+    ['257 emoji', KEY.repeat(257), 'PASSWORD_TOO_LONG'],
+    // NFKC first: each "ﬃ" ligature becomes "ffi", three characters.
+    ['3 ligatures, 9 characters after NFKC', '\ufb03'.repeat(3), 'ok'],
+    ['2 ligatures, 6 characters after NFKC', '\ufb03'.repeat(2), 'PASSWORD_TOO_SHORT'],
+    // NFKC composes too: 8 "e" + combining acute become 8 "é".
+    ['16 code points composing to 8', 'e\u0301'.repeat(8), 'ok'],
+    ['14 code points composing to 7', 'e\u0301'.repeat(7), 'PASSWORD_TOO_SHORT'],
+    ['spaces count', '        ', 'ok'],
+    ['no composition rules: lowercase letters only', 'abcdefghij', 'ok'],
+    ['no composition rules: digits only', '8675309112', 'ok'],
+  ];
+  for (const [name, password, expected] of table) {
+    it(`${name}: ${expected === 'ok' ? 'accepted' : expected}`, () => {
+      const result = checkPasswordPolicy(password);
+      assert.equal(result.ok ? 'ok' : result.code, expected);
+    });
+  }
+
+  it('says what the rule is, without echoing the password', () => {
+    const short = checkPasswordPolicy('hunter2');
+    assert.ok(!short.ok);
+    assert.match(short.message, /at least 8 characters/);
+    assert.equal(short.message.includes('hunter2'), false);
+    const long = checkPasswordPolicy('y'.repeat(300));
+    assert.ok(!long.ok);
+    assert.match(long.message, /at most 256 characters/);
+  });
+
+  it('takes other lengths, and always allows at least 64 characters', () => {
+    assert.equal(checkPasswordPolicy('x'.repeat(11), { minLength: 12 }).ok, false);
+    assert.equal(checkPasswordPolicy('x'.repeat(12), { minLength: 12 }).ok, true);
+    assert.equal(checkPasswordPolicy('x'.repeat(64), { maxLength: 64 }).ok, true);
+    assert.equal(checkPasswordPolicy('x'.repeat(65), { maxLength: 64 }).ok, false);
+  });
+
+  it('refuses a policy that forbids 64-character passwords or admits none, naming the option', () => {
+    const cases = [
+      [{ maxLength: 63 }, 'passwordPolicy.maxLength'],
+      [{ maxLength: 100.5 }, 'passwordPolicy.maxLength'],
+      [{ minLength: 0 }, 'passwordPolicy.minLength'],
+      [{ minLength: Number.NaN }, 'passwordPolicy.minLength'],
+      [{ minLength: 100, maxLength: 64 }, 'passwordPolicy.minLength'],
+    ] as const;
+    for (const [options, option] of cases) {
+      assert.throws(() => checkPasswordPolicy('password', options), isConfigError(option));
+    }
+  });
+
+  it('never throws for any string, lone surrogates included (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (password) => {
+        const result = checkPasswordPolicy(password);
+        assert.equal(typeof result.ok, 'boolean');
+      }),
+      { numRuns: 500 },
+    );
+    assert.equal(checkPasswordPolicy('\ud800'.repeat(8)).ok, true);
+  });
+});
