@@ -1,0 +1,75 @@
+/** Where a command writes; injectable so that commands can be tested in-process. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Reads a secret: from a terminal without echo, else all of standard input. */
+  readSecret(prompt: string): Promise<string>;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A failure the CLI reports as a plain message and a non-zero exit code. */
+export class CliError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** The process's own standard streams and environment. */
+export function processIo(): CliIo {
+  return {
+    out: (text) => {
+      process.stdout.write(text);
+    },
+    err: (text) => {
+      process.stderr.write(text);
+    },
+    readSecret: (prompt) => (process.stdin.isTTY ? readFromTerminal(prompt) : readAllStdin()),
+    env: process.env,
+  };
+}
+
+async function readAllStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  // One trailing line break is how `echo` and most pipes end input; it is not part of the secret.
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+function readFromTerminal(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(prompt);
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    let secret = '';
+    const finish = (error?: Error): void => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (error === undefined) resolve(secret);
+      else reject(error);
+    };
+    const onData = (chunk: string): void => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') {
+          finish();
+          return;
+        }
+        if (char === '\u0003') {
+          finish(new CliError('Cancelled.', 130));
+          return;
+        }
+        if (char === '\u007f' || char === '\b') secret = Array.from(secret).slice(0, -1).join('');
+        else secret += char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+import { LatchkeyError } from '../errors.js';
+import { CliError } from './io.js';
+import { SERVE_HELP, serveCommand } from './serve.js';
+import { USERS_HELP, usersCommand } from './users.js';
+
+import type { CliIo } from './io.js';
+
+const HELP = `Usage: latchkey <command> [options]
+
+Commands:
+  serve        start the auth server (latchkey serve --help)
+  users add    create an account, password from standard input
+  users list   list accounts
+
+Run "latchkey <command> --help" for a command's options.
+`;
+
+/** Runs the CLI with arguments (without `node` and the script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+        json: { type: 'boolean' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'cookie-name': { type: 'string' },
+        'same-site': { type: 'string' },
+        'no-registration': { type: 'boolean' },
+      },
+    });
+    const flags: Record<string, string | boolean | undefined> = { ...values };
+    if (values['no-registration'] === true) flags.registration = false;
+    const [command, ...rest] = positionals;
+
+    if (values.version === true) {
+      io.out(`${readVersion()}\n`);
+      return 0;
+    }
+    if (command === undefined || command === 'help') {
+      io.out(HELP);
+      return command === undefined && values.help !== true ? 2 : 0;
+    }
+    if (command === 'serve') {
+      if (values.help === true) return help(io, SERVE_HELP);
+      if (rest.length > 0) throw new CliError(`serve takes no arguments.\n\n${SERVE_HELP}`, 2);
+      await serveCommand(flags, io);
+      return 0;
+    }
+    if (command === 'users') {
+      if (values.help === true) return help(io, USERS_HELP);
+      await usersCommand(rest, flags, io);
+      return 0;
+    }
+    throw new CliError(`Unknown command "${command}".\n\n${HELP}`, 2);
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function help(io: CliIo, text: string): number {
+  io.out(text);
+  return 0;
+}
+
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof CliError) {
+    io.err(`latchkey: ${error.message.replace(/^latchkey: /, '')}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof LatchkeyError) {
+    io.err(`${error.message} [${error.code}]\n`);
+    return 1;
+  }
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
+    // parseArgs and node:net errors: say what went wrong without a stack trace.
+    io.err(`latchkey: ${error.message}\n`);
+    return error.code.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  }
+  io.err(
+    `latchkey: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  return 1;
+}
+
+function readVersion(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+  return manifest.version;
+}

@@ -1,0 +1,46 @@
+import { createJsonLogger } from '../server/logger.js';
+import { resolveServerConfig } from '../server/config.js';
+import { startServer } from '../server/serve.js';
+
+import type { CliIo } from './io.js';
+
+/** Help for `latchkey serve`. */
+export const SERVE_HELP = `Usage: latchkey serve [options]
+
+Starts the Latchkey auth server on an embedded SQLite database.
+
+Options:
+  --port N             port to listen on (env LATCHKEY_PORT, default 3000)
+  --host ADDR          address to listen on (env LATCHKEY_HOST, default 127.0.0.1)
+  --data-dir DIR       folder for latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
+  --cookie-name NAME   session cookie name (env LATCHKEY_COOKIE_NAME, default __Host-auth_token)
+  --same-site VALUE    Strict, Lax or None (env LATCHKEY_COOKIE_SAMESITE, default Lax)
+  --no-registration    turn off POST /auth/register (env LATCHKEY_REGISTRATION=off)
+  -h, --help           show this help
+`;
+
+/** `latchkey serve`: runs until SIGINT or SIGTERM, then shuts down cleanly. */
+export async function serveCommand(
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  io: CliIo,
+): Promise<void> {
+  const config = resolveServerConfig({ flags, env: io.env });
+  const logger = createJsonLogger({
+    write: (line) => {
+      io.out(line);
+    },
+  });
+  const server = await startServer(config, { logger });
+  io.err(`Latchkey is listening on ${server.url} (data in ${config.dataDir})\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+}

@@ -1,0 +1,72 @@
+import type { HttpResponse } from './types.js';
+
+/**
+ * Stable error codes of the HTTP API. Clients branch on these; messages may change.
+ */
+export type HttpErrorCode =
+  | 'BODY_TOO_LARGE'
+  | 'EMAIL_INVALID'
+  | 'EMAIL_TAKEN'
+  | 'INTERNAL_ERROR'
+  | 'INVALID_CREDENTIALS'
+  | 'INVALID_JSON'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_FOUND'
+  | 'PASSWORD_TOO_LONG'
+  | 'PASSWORD_TOO_SHORT'
+  | 'REGISTRATION_DISABLED'
+  | 'STORE_UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'VALIDATION_FAILED';
+
+// Anything that answers about a session must not be kept by a browser or a shared cache
+// (OWASP ASVS V14.3 / RFC 9111 section 5.2.2.5).
+const NO_STORE: [string, string] = ['Cache-Control', 'no-store'];
+
+/** A JSON response with `Cache-Control: no-store`. */
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: [string, string][] = [],
+): HttpResponse {
+  return {
+    status,
+    headers: [['Content-Type', 'application/json; charset=utf-8'], NO_STORE, ...headers],
+    body: JSON.stringify(body),
+  };
+}
+
+/** The JSON error every 4xx and 5xx carries: `{"error": {"code", "message"}}`. */
+export function errorResponse(
+  status: number,
+  code: HttpErrorCode,
+  message: string,
+  extra: { headers?: [string, string][]; field?: string } = {},
+): HttpResponse {
+  const error =
+    extra.field === undefined ? { code, message } : { code, message, field: extra.field };
+  return jsonResponse(status, { error }, extra.headers);
+}
+
+/** 405 with the `Allow` header RFC 9110 section 15.5.6 requires. */
+export function methodNotAllowed(allowed: readonly string[]): HttpResponse {
+  return errorResponse(405, 'METHOD_NOT_ALLOWED', `Use ${allowed.join(' or ')} here.`, {
+    headers: [['Allow', allowed.join(', ')]],
+  });
+}
+
+/** 404 for a path the server does not have. */
+export function notFound(): HttpResponse {
+  return errorResponse(404, 'NOT_FOUND', 'There is nothing at this path.');
+}
+
+/** 503 for a store that cannot be reached: never a login, never a silent logout. */
+export function storeUnavailable(): HttpResponse {
+  return errorResponse(
+    503,
+    'STORE_UNAVAILABLE',
+    'The session store is unavailable. Nothing was changed; try again shortly.',
+    { headers: [['Retry-After', '5']] },
+  );
+}

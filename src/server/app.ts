@@ -1,0 +1,78 @@
+import { createAuthRoutes, publicUser, unauthenticated } from '../http/auth-routes.js';
+import { authenticateRequest } from '../http/authenticate.js';
+import { jsonResponse, methodNotAllowed, notFound } from '../http/respond.js';
+import { demoAsset } from './demo/assets.js';
+
+import type { AuthContext } from '../http/authenticate.js';
+import type { HttpRequest, HttpResponse, RequestHandler } from '../http/types.js';
+
+/** Options for {@link createServerApp}. */
+export interface ServerAppOptions {
+  /** Whether `POST /auth/register` is open. Default: true. */
+  registration?: boolean;
+}
+
+// Sent on every response: no MIME sniffing, no framing, no referrer leaking paths elsewhere,
+// and a browsing context of our own (OWASP ASVS V3.4).
+const SECURITY_HEADERS: [string, string][] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+];
+
+/**
+ * The standalone server's routes, as one handler: the demo page, the auth routes, and the
+ * protected example resource `GET /api/secure-data`.
+ */
+export function createServerApp(
+  context: AuthContext,
+  options: ServerAppOptions = {},
+): RequestHandler {
+  const authRoutes = createAuthRoutes(context, { registration: options.registration ?? true });
+
+  const route = async (request: HttpRequest): Promise<HttpResponse> => {
+    const fromAuth = await authRoutes(request);
+    if (fromAuth !== null) return fromAuth;
+
+    if (request.path === '/api/secure-data' || request.path === '/api/secure-data/') {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return methodNotAllowed(['GET', 'HEAD']);
+      }
+      return secureData(context, request);
+    }
+
+    const asset = demoAsset(request.path);
+    if (asset !== null) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return methodNotAllowed(['GET', 'HEAD']);
+      }
+      return asset;
+    }
+    return notFound();
+  };
+
+  return async (request) => {
+    const response = await route(request);
+    response.headers.push(...SECURITY_HEADERS);
+    return response;
+  };
+}
+
+/** The protected example resource: 200 for a live session, 401 otherwise. */
+async function secureData(context: AuthContext, request: HttpRequest): Promise<HttpResponse> {
+  const auth = await authenticateRequest(context, request);
+  if (!auth.authenticated) return unauthenticated();
+  const headers: [string, string][] =
+    auth.setCookie === null ? [] : [['Set-Cookie', auth.setCookie]];
+  return jsonResponse(
+    200,
+    {
+      message: 'This is protected data.',
+      user: publicUser(auth.user),
+      session: { expiresAt: auth.session.expiresAt.toISOString() },
+    },
+    headers,
+  );
+}

@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { Accounts } from '../accounts/index.js';
+import { withErrorResponses } from '../http/guard.js';
+import { fromNodeRequest, writeNodeResponse } from '../http/node.js';
+import { SessionCookie } from '../http/session-cookie.js';
+import { SessionManager } from '../session/index.js';
+import { openSqliteStores } from '../stores/sqlite/index.js';
+import { createServerApp } from './app.js';
+
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import type { SessionPolicy } from '../session/index.js';
+import type { ServerConfig } from './config.js';
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  /** Stops accepting, finishes in-flight requests (waiting up to 5 s), closes the database. */
+  close(): Promise<void>;
+}
+
+/** Extras for {@link startServer}, mostly for tests. */
+export interface StartServerOptions {
+  logger: Logger;
+  /** Milliseconds since the epoch. Default: `Date.now`. */
+  clock?: () => number;
+  /** Session lifetimes; see `SessionPolicy` for defaults. */
+  session?: Partial<SessionPolicy>;
+  /** How often expired sessions are swept. Unit: milliseconds. Default: 600,000 (10 minutes). */
+  sweepIntervalMs?: number;
+}
+
+/** File name of the SQLite database inside the data folder. */
+export const DATABASE_FILE = 'latchkey.db';
+
+/**
+ * Starts the standalone server on SQLite: opens (and migrates) the database in the data
+ * folder, then listens. Everything is checked before the port is bound, so a bad configuration
+ * fails here with a `ConfigError`.
+ */
+export async function startServer(
+  config: ServerConfig,
+  options: StartServerOptions,
+): Promise<RunningServer> {
+  const { logger } = options;
+  const clock = options.clock ?? Date.now;
+  const cookie = new SessionCookie(config.cookie);
+
+  // The data folder holds password hashes and session hashes: readable by its owner only.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const databasePath = join(config.dataDir, DATABASE_FILE);
+  const stores = openSqliteStores(databasePath);
+  const sessions = new SessionManager(stores.sessions, {
+    clock,
+    logger,
+    ...(options.session === undefined ? {} : { policy: options.session }),
+  });
+  const accounts = new Accounts(stores.users, { clock });
+  await accounts.prepare();
+  const context = { sessions, accounts, cookie, logger };
+  const handle = withErrorResponses(
+    createServerApp(context, { registration: config.registration }),
+    logger,
+  );
+
+  const server = createServer((incoming, outgoing) => {
+    const started = performance.now();
+    const request = fromNodeRequest(incoming);
+    void handle(request).then((response) => {
+      writeNodeResponse(outgoing, response, { closeConnection: request.bodyAbandoned });
+      logger.log('info', 'http.request', {
+        method: request.method,
+        path: request.path.slice(0, 200),
+        status: response.status,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        client: request.clientAddress,
+      });
+    });
+  });
+  // Bound how long a client may take, so slow senders cannot hold connections open forever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    await stores.close();
+    throw error;
+  });
+
+  const sweep = (): void => {
+    sessions.deleteExpiredSessions().catch((error: unknown) => {
+      logger.log('error', 'session.sweep_failed', { detail: String(error) });
+    });
+  };
+  sweep();
+  const sweeper = setInterval(sweep, options.sweepIntervalMs ?? 600_000);
+  sweeper.unref();
+
+  const { port } = server.address() as AddressInfo;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+  logger.log('info', 'server.started', {
+    url,
+    database: databasePath,
+    cookieName: cookie.name,
+    sameSite: config.cookie.sameSite,
+    registration: config.registration,
+    idleTimeoutSeconds: sessions.policy.idleTimeoutSeconds,
+    absoluteLifetimeSeconds: sessions.policy.absoluteLifetimeSeconds,
+  });
+
+  return {
+    url,
+    port,
+    close: async () => {
+      clearInterval(sweeper);
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      server.closeIdleConnections();
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+      }, 5_000);
+      await closed;
+      clearTimeout(force);
+      await stores.close();
+      logger.log('info', 'server.stopped', {});
+    },
+  };
+}

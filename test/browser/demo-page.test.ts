@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { findChromium, launchChromium } from '../support/chromium.js';
+import { send, startTestServer } from '../support/server.js';
+
+import type { Browser, Page } from 'playwright-core';
+import type { TestServer } from '../support/server.js';
+
+const found = findChromium();
+const skip = 'skip' in found ? found.skip : false;
+
+describe('the demo page in a real browser (Chromium)', { skip }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium('path' in found ? found.path : '');
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser.close();
+    await server.close();
+  });
+
+  const sessionCookie = async () => {
+    const cookies = await page.context().cookies(server.url);
+    return cookies.find((cookie) => cookie.name === '__Host-auth_token');
+  };
+
+  const click = async (selector: string, path: string, method = 'GET') => {
+    const [response] = await Promise.all([
+      page.waitForResponse(
+        (candidate) =>
+          new URL(candidate.url()).pathname === path && candidate.request().method() === method,
+      ),
+      page.click(selector),
+    ]);
+    return response;
+  };
+
+  it('registers through the page and the browser stores an HttpOnly, Secure, SameSite cookie', async () => {
+    await page.goto(`${server.url}/`);
+    await page.fill('#email', 'browser@example.com');
+    await page.fill('#password', 'correct horse battery staple');
+    const response = await click('#register', '/auth/register', 'POST');
+    assert.equal(response.status(), 201);
+
+    const cookie = await sessionCookie();
+    assert.ok(cookie, 'the browser kept the session cookie');
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.secure, true);
+    assert.equal(cookie.sameSite, 'Lax');
+    assert.equal(cookie.path, '/');
+    assert.match(cookie.value, /^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('XSS cannot read the session: document.cookie does not contain the token', async () => {
+    const cookie = await sessionCookie();
+    assert.ok(cookie);
+    const visible = await page.evaluate(() => document.cookie);
+    assert.equal(visible, '');
+    assert.equal(visible.includes(cookie.value), false);
+    await page.waitForFunction(
+      () => document.getElementById('document-cookie')?.textContent === '""',
+    );
+  });
+
+  it('logs out and logs in again through the page', async () => {
+    await page.waitForSelector('#logout', { state: 'visible' });
+    assert.equal((await click('#logout', '/auth/logout', 'POST')).status(), 200);
+    assert.equal(await sessionCookie(), undefined, 'the cookie was cleared');
+
+    await page.waitForSelector('#login', { state: 'visible' });
+    await page.fill('#email', 'browser@example.com');
+    await page.fill('#password', 'correct horse battery staple');
+    const response = await click('#login', '/auth/login', 'POST');
+    assert.equal(response.status(), 200);
+    const body = (await response.json()) as { message: string };
+    assert.equal(body.message, 'Login successful!');
+    assert.equal(await page.evaluate(() => document.cookie), '');
+  });
+
+  it('the page’s call to /api/secure-data succeeds with the cookie the browser sends', async () => {
+    const response = await click('#call-api', '/api/secure-data');
+    assert.equal(response.status(), 200);
+    await page.waitForFunction(() =>
+      document.getElementById('api-result')?.textContent.startsWith('200'),
+    );
+  });
+
+  it('after logout the call fails, and a copy of the old cookie replayed elsewhere gets 401', async () => {
+    const stolen = await sessionCookie();
+    assert.ok(stolen);
+    assert.equal((await click('#logout', '/auth/logout', 'POST')).status(), 200);
+
+    const response = await click('#call-api', '/api/secure-data');
+    assert.equal(response.status(), 401);
+
+    const replay = await send(server.url, 'GET', '/api/secure-data', {
+      cookie: `${stolen.name}=${stolen.value}`,
+    });
+    assert.equal(replay.status, 401);
+  });
+});

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+const BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'bin.ts');
+
+function latchkey(args: string[], input?: string, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], {
+    input: input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('latchkey CLI', () => {
+  let dataDir: string;
+
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
+  });
+  after(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints help for the tool and for each command', () => {
+    for (const args of [['--help'], ['serve', '--help'], ['users', '--help']]) {
+      const result = latchkey(args);
+      assert.equal(result.code, 0, args.join(' '));
+      assert.match(result.stdout, /Usage:/);
+    }
+  });
+
+  it('exits 2 with a plain message for an unknown command or flag', () => {
+    const unknown = latchkey(['fly']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^latchkey: Unknown command "fly"/);
+    const flag = latchkey(['serve', '--colour']);
+    assert.equal(flag.code, 2);
+    assert.doesNotMatch(flag.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('adds a user with the password from standard input, then lists it', () => {
+    const added = latchkey(
+      ['users', 'add', 'Ada@Example.com', '--data-dir', dataDir],
+      'correct horse battery staple\n',
+    );
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /Created user ada@example\.com/);
+    const listed = latchkey(['users', 'list', '--json'], undefined, { LATCHKEY_DATA_DIR: dataDir });
+    assert.equal(listed.code, 0, listed.stderr);
+    const users = JSON.parse(listed.stdout) as { email: string }[];
+    assert.deepEqual(
+      users.map((user) => user.email),
+      ['ada@example.com'],
+    );
+    assert.equal(listed.stdout.includes('argon2'), false, 'never prints a password hash');
+  });
+
+  it('fails with a plain message for a duplicate email or a short password', () => {
+    const duplicate = latchkey(
+      ['users', 'add', 'ada@example.com', '--data-dir', dataDir],
+      'another long password',
+    );
+    assert.equal(duplicate.code, 1);
+    assert.match(duplicate.stderr, /^latchkey: .*already/);
+    const short = latchkey(['users', 'add', 'bob@example.com', '--data-dir', dataDir], 'short');
+    assert.equal(short.code, 1);
+    assert.match(short.stderr, /^latchkey: .*8/);
+  });
+
+  it('serves until SIGTERM, saying where it listens, then exits 0', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', BIN, 'serve', '--port', '0', '--data-dir', dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no start-up line: ${stderr}`));
+      }, 30_000);
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (match?.[1] !== undefined) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+    });
+    const response = await fetch(`${url}/api/secure-data`);
+    assert.equal(response.status, 401);
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0);
+    assert.match(stdout, /"event":"server.started"/);
+    assert.match(stdout, /"event":"http.request"/);
+  });
+
+  it('refuses to serve with a bad port, naming the option', () => {
+    const result = latchkey(['serve', '--port', 'abc', '--data-dir', dataDir]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /--port/);
+    assert.match(result.stderr, /CONFIG_INVALID/);
+  });
+});

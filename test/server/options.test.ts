@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { ConfigError, LatchkeyError } from '../../src/errors.js';
+import { resolveServerConfig } from '../../src/server/config.js';
+import { ManualClock } from '../support/clock.js';
+import { cookiePair, errorCode, send, startTestServer } from '../support/server.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+describe('server options', () => {
+  it('uses the configured cookie name and SameSite, giving the founding document’s line', async () => {
+    const server = await startTestServer({
+      env: { LATCHKEY_COOKIE_NAME: 'auth_token', LATCHKEY_COOKIE_SAMESITE: 'Strict' },
+    });
+    try {
+      const response = await send(server.url, 'POST', '/auth/register', {
+        json: { email: 'a@example.com', password: PASSWORD },
+      });
+      assert.match(
+        response.setCookies[0] ?? '',
+        /^auth_token=[A-Za-z0-9_-]{43}; Max-Age=86400; Path=\/; Secure; HttpOnly; SameSite=Strict$/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('turns registration off with LATCHKEY_REGISTRATION=off', async () => {
+    const server = await startTestServer({ env: { LATCHKEY_REGISTRATION: 'off' } });
+    try {
+      const response = await send(server.url, 'POST', '/auth/register', {
+        json: { email: 'a@example.com', password: PASSWORD },
+      });
+      assert.equal(response.status, 403);
+      assert.equal(errorCode(response.body), 'REGISTRATION_DISABLED');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('slides the session forward and renews the cookie Max-Age, then ends it when idle', async () => {
+    const clock = new ManualClock(Date.now());
+    const server = await startTestServer({
+      clock: clock.now,
+      session: {
+        idleTimeoutSeconds: 600,
+        absoluteLifetimeSeconds: 3_600,
+        renewalIntervalSeconds: 60,
+      },
+    });
+    try {
+      const registered = await send(server.url, 'POST', '/auth/register', {
+        json: { email: 'slide@example.com', password: PASSWORD },
+      });
+      assert.match(registered.setCookies[0] ?? '', /; Max-Age=600;/);
+      const cookie = cookiePair(registered.setCookies[0]);
+
+      clock.advanceSeconds(30);
+      const early = await send(server.url, 'GET', '/api/secure-data', { cookie });
+      assert.equal(early.status, 200);
+      assert.deepEqual(early.setCookies, [], 'no renewal write within the interval');
+
+      clock.advanceSeconds(500);
+      const renewed = await send(server.url, 'GET', '/api/secure-data', { cookie });
+      assert.equal(renewed.status, 200);
+      assert.match(renewed.setCookies[0] ?? '', /^__Host-auth_token=[^;]+; Max-Age=600; Path=\/;/);
+      assert.equal(cookiePair(renewed.setCookies[0]), cookie, 'renewal keeps the token');
+
+      clock.advanceSeconds(599);
+      assert.equal((await send(server.url, 'GET', '/api/secure-data', { cookie })).status, 200);
+      clock.advanceSeconds(600);
+      assert.equal((await send(server.url, 'GET', '/api/secure-data', { cookie })).status, 401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('ends a session at its absolute lifetime however busy it is', async () => {
+    const clock = new ManualClock(Date.now());
+    const server = await startTestServer({
+      clock: clock.now,
+      session: {
+        idleTimeoutSeconds: 600,
+        absoluteLifetimeSeconds: 1_800,
+        renewalIntervalSeconds: 60,
+      },
+    });
+    try {
+      const registered = await send(server.url, 'POST', '/auth/register', {
+        json: { email: 'busy@example.com', password: PASSWORD },
+      });
+      const cookie = cookiePair(registered.setCookies[0]);
+      for (let elapsed = 300; elapsed < 1_800; elapsed += 300) {
+        clock.advanceSeconds(300);
+        assert.equal((await send(server.url, 'GET', '/api/secure-data', { cookie })).status, 200);
+      }
+      clock.advanceSeconds(300);
+      assert.equal((await send(server.url, 'GET', '/api/secure-data', { cookie })).status, 401);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('resolveServerConfig', () => {
+  it('defaults to 127.0.0.1:3000, ./data, __Host-auth_token and SameSite=Lax', () => {
+    const config = resolveServerConfig({ flags: {}, env: {} });
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 3000);
+    assert.ok(config.dataDir.endsWith('/data'));
+    assert.deepEqual(config.cookie, { name: '__Host-auth_token', sameSite: 'Lax' });
+    assert.equal(config.registration, true);
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const env = { LATCHKEY_PORT: '4000', LATCHKEY_HOST: '::1', LATCHKEY_DATA_DIR: '/tmp/lk' };
+    const fromEnv = resolveServerConfig({ flags: {}, env });
+    assert.equal(fromEnv.port, 4000);
+    assert.equal(fromEnv.host, '::1');
+    assert.equal(fromEnv.dataDir, '/tmp/lk');
+    const fromFlags = resolveServerConfig({ flags: { port: '5000', host: '127.0.0.2' }, env });
+    assert.equal(fromFlags.port, 5000);
+    assert.equal(fromFlags.host, '127.0.0.2');
+  });
+
+  it('names the variable and the fix for a bad port or SameSite', () => {
+    assert.throws(
+      () => resolveServerConfig({ flags: {}, env: { LATCHKEY_PORT: '70000' } }),
+      (error: unknown) => error instanceof ConfigError && error.option === 'LATCHKEY_PORT',
+    );
+    assert.throws(
+      () => resolveServerConfig({ flags: { 'same-site': 'loose' }, env: {} }),
+      (error: unknown) => error instanceof ConfigError && error.option === '--same-site',
+    );
+  });
+
+  it('refuses at start-up a cookie name a browser would drop', async () => {
+    await assert.rejects(
+      startTestServer({ env: { LATCHKEY_COOKIE_NAME: 'auth token' } }).then((server) =>
+        server.close(),
+      ),
+      (error: unknown) => error instanceof LatchkeyError && error.code === 'CONFIG_INVALID',
+    );
+  });
+});
