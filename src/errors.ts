@@ -47,4 +47,9 @@ export class AccountError extends LatchkeyError<AccountErrorCode> {}
 
 /** Why an account operation was refused. */
 export type AccountErrorCode =
-  'EMAIL_TAKEN' | 'EMAIL_INVALID' | 'PASSWORD_TOO_SHORT' | 'PASSWORD_TOO_LONG' | 'USER_NOT_FOUND';
+  | 'EMAIL_TAKEN'
+  | 'EMAIL_INVALID'
+  | 'PASSWORD_TOO_SHORT'
+  | 'PASSWORD_TOO_LONG'
+  | 'PASSWORD_TOO_COMMON'
+  | 'USER_NOT_FOUND';

@@ -71,7 +71,7 @@ export class Accounts {
     if (email === null) {
       throw new AccountError('EMAIL_INVALID', 'this is not a valid email address');
     }
-    const verdict = checkPasswordPolicy(credentials.password, this.#policy);
+    const verdict = checkPasswordPolicy(credentials.password, this.#policy, { email });
     if (!verdict.ok) throw new AccountError(verdict.code, verdict.message);
 
     const record: UserRecord = {
@@ -79,6 +79,7 @@ export class Accounts {
       email,
       passwordHash: await hashPassword(credentials.password, this.#parameters),
       createdAt: new Date(this.#clock()),
+      disabledAt: null,
     };
 
     await this.#store.insertUser(record);
@@ -87,16 +88,19 @@ export class Accounts {
 
   /**
    * The user these credentials belong to, or null: one answer for an unknown email, an invalid
-   * one and a wrong password, so that callers cannot tell which emails have accounts.
+   * one, a wrong password and a disabled account, so that callers cannot tell which emails have
+   * accounts, nor which accounts are disabled.
    *
    * Timing tells nothing either: when there is no account to check, the password is verified
    * against a dummy hash made with the same parameters, so both paths do one Argon2id
    * verification. The dummy hash is computed by {@link prepare}, or on the first such login,
    * and kept. A stored hash made with older, cheaper parameters is faster
-   * to check until its owner's next login replaces it.
+   * to check until its owner's next login replaces it. A disabled account's password is
+   * verified like any other before the login is refused, for the same reason.
    *
    * After a successful check, a hash made with other parameters than the configured ones is
-   * replaced (rehash on login); a store failure while saving it propagates.
+   * replaced (rehash on login); a store failure while saving it propagates. A disabled account
+   * is never rehashed.
    */
   async authenticate(credentials: Credentials): Promise<User | null> {
     const email = normalizeEmail(credentials.email);
@@ -107,12 +111,40 @@ export class Accounts {
     }
 
     if (!(await verifyPassword(record.passwordHash, credentials.password))) return null;
+    // Refused only after the verification above, so that a disabled account answers as slowly
+    // as a wrong password and its status cannot be learnt by timing.
+    if (record.disabledAt !== null) return null;
 
     if (needsRehash(record.passwordHash, this.#parameters)) {
       const passwordHash = await hashPassword(credentials.password, this.#parameters);
       await this.#store.updatePasswordHash(record.id, passwordHash);
     }
     return toUser(record);
+  }
+
+  /**
+   * Changes a user's password after checking the current one. Returns false, changing
+   * nothing, when the current password is wrong or the account is gone or disabled. Throws
+   * `AccountError` when the new password breaks the policy (`PASSWORD_TOO_SHORT`,
+   * `PASSWORD_TOO_LONG`, `PASSWORD_TOO_COMMON`). Ending other sessions is the caller's job.
+   */
+  async changePassword(
+    userId: string,
+    change: { currentPassword: string; newPassword: string },
+  ): Promise<boolean> {
+    const record = await this.#store.findUserById(userId);
+    if (record === null) {
+      await verifyPassword(await this.#getDummyHash(), change.currentPassword);
+      return false;
+    }
+    const valid = await verifyPassword(record.passwordHash, change.currentPassword);
+    if (!valid || record.disabledAt !== null) return false;
+
+    const verdict = checkPasswordPolicy(change.newPassword, this.#policy, { email: record.email });
+    if (!verdict.ok) throw new AccountError(verdict.code, verdict.message);
+    const passwordHash = await hashPassword(change.newPassword, this.#parameters);
+    await this.#store.updatePasswordHash(record.id, passwordHash);
+    return true;
   }
 
   /**
@@ -136,6 +168,28 @@ export class Accounts {
     return records.map(toUser);
   }
 
+  /**
+   * Disables an account as of the clock's time, so that {@link authenticate} refuses it. Returns
+   * false when there is no such user. Disabling again moves `disabledAt` to now. Sessions are
+   * left alone: the caller ends them through the session store.
+   */
+  disableUser(id: string): Promise<boolean> {
+    return this.#store.setUserDisabled(id, new Date(this.#clock()));
+  }
+
+  /** Lets a disabled account log in again. Returns false when there is no such user. */
+  enableUser(id: string): Promise<boolean> {
+    return this.#store.setUserDisabled(id, null);
+  }
+
+  /**
+   * Deletes an account. Returns false when there is no such user. The caller ends the user's
+   * sessions through the session store (a store may already have deleted them with the user).
+   */
+  deleteUser(id: string): Promise<boolean> {
+    return this.#store.deleteUser(id);
+  }
+
   #getDummyHash(): Promise<string> {
     if (this.#dummyHash === null) {
       // A random password nobody knows, so that the dummy hash can never match anything.
@@ -152,5 +206,10 @@ export class Accounts {
 
 /** The public shape of a stored user: everything but the password hash. */
 function toUser(record: UserRecord): User {
-  return { id: record.id, email: record.email, createdAt: new Date(record.createdAt) };
+  return {
+    id: record.id,
+    email: record.email,
+    createdAt: new Date(record.createdAt),
+    disabledAt: record.disabledAt === null ? null : new Date(record.disabledAt),
+  };
 }

@@ -1,3 +1,5 @@
+import { domainToASCII } from 'node:url';
+
 /**
  * Longest address accepted. Unit: UTF-8 bytes. RFC 5321 section 4.5.3.1.3 caps a path at 256
  * octets including its angle brackets, which leaves 254 for the address (RFC 5321 erratum 1690).
@@ -15,7 +17,8 @@ const MAX_INPUT_LENGTH = 1_024;
 // characters (zero-width spaces, bidirectional overrides) and unpaired surrogates, which would
 // let two accounts look identical, plus the RFC 5322 specials that only quoted local parts,
 // comments and address literals use.
-const FORBIDDEN = /[\s\p{Cc}\p{Cf}\p{Cs}\p{Z}()<>[\]:;@\\,"]/u;
+const FORBIDDEN =
+  /[\s\p{Cc}\p{Cf}\p{Cs}\p{Z}\p{Default_Ignorable_Code_Point}\uFFFD()<>[\]:;@\\,"]/u;
 
 // One DNS label (RFC 1035 section 2.3.1, widened to Unicode letters, marks and digits for
 // internationalized domains): no leading or trailing hyphen.
@@ -46,8 +49,17 @@ const ALL_DIGITS = /^[0-9]+$/;
  */
 export function normalizeEmail(input: string): string | null {
   if (typeof input !== 'string' || input.length > MAX_INPUT_LENGTH) return null;
-  // NFC again after lowercasing: a lowercase mapping can leave a string that is not in NFC.
-  const email = input.trim().normalize('NFC').toLowerCase().normalize('NFC');
+  // NFKC, not just NFC: full-width, mathematical and ligature letters fold to the plain ones,
+  // so `ａｄａ@example.com` and `𝐚𝐝𝐚@example.com` are the same account as `ada@example.com`.
+  // Again after lowercasing: a lowercase mapping can leave a string that is not normalized.
+  const folded = input.trim().normalize('NFKC').toLowerCase().normalize('NFKC');
+  const atIndex = folded.lastIndexOf('@');
+  if (atIndex < 0 || FORBIDDEN.test(folded.slice(atIndex + 1))) return null;
+  // One spelling per domain: `bücher.de` and `xn--bcher-kva.de` are the same mailbox, so the
+  // domain is kept in its ASCII (IDNA) form.
+  const asciiDomain = domainToASCII(folded.slice(atIndex + 1));
+  if (asciiDomain === '') return null;
+  const email = `${folded.slice(0, atIndex)}@${asciiDomain}`;
 
   if (Buffer.byteLength(email, 'utf8') > EMAIL_MAX_BYTES) return null;
   const at = email.indexOf('@');

@@ -8,6 +8,8 @@ export interface UserRecord {
   passwordHash: string;
   /** When the account was created. */
   createdAt: Date;
+  /** When an administrator disabled the account, or null. A disabled account cannot log in. */
+  disabledAt: Date | null;
 }
 
 /** What callers and API responses see of a user: never the password hash. */
@@ -15,6 +17,8 @@ export interface User {
   id: string;
   email: string;
   createdAt: Date;
+  /** When the account was disabled, or null. */
+  disabledAt: Date | null;
 }
 
 /**
@@ -32,4 +36,12 @@ export interface UserStore {
   listUsers(): Promise<UserRecord[]>;
   /** Replaces a user's password hash (after a rehash or a password change). */
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** Disables (a date) or re-enables (null) an account. Returns false when there is no such user. */
+  setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean>;
+  /**
+   * Deletes an account. Returns false when there is no such user. A store that also keeps
+   * sessions may delete the user's sessions with it; callers end them through the session
+   * store regardless.
+   */
+  deleteUser(id: string): Promise<boolean>;
 }

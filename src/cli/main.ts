@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { LatchkeyError } from '../errors.js';
 import { CliError } from './io.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
+import { SESSIONS_HELP, sessionsCommand } from './sessions.js';
 import { USERS_HELP, usersCommand } from './users.js';
 
 import type { CliIo } from './io.js';
@@ -11,9 +12,14 @@ import type { CliIo } from './io.js';
 const HELP = `Usage: latchkey <command> [options]
 
 Commands:
-  serve        start the auth server (latchkey serve --help)
-  users add    create an account, password from standard input
-  users list   list accounts
+  serve                       start the auth server (latchkey serve --help)
+  users add|list|disable|enable|delete
+                              manage accounts (latchkey users --help)
+  sessions list|revoke        see and end sessions (latchkey sessions --help)
+
+Options:
+  -h, --help     show help
+  --version      print the version
 
 Run "latchkey <command> --help" for a command's options.
 `;
@@ -35,6 +41,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         'cookie-name': { type: 'string' },
         'same-site': { type: 'string' },
         'no-registration': { type: 'boolean' },
+        'insecure-cookie': { type: 'boolean' },
+        'browser-session-cookie': { type: 'boolean' },
+        'secrets-file': { type: 'string' },
+        'trust-proxy': { type: 'string' },
+        origin: { type: 'string' },
+        'trusted-origins': { type: 'string' },
+        user: { type: 'string' },
       },
     });
     const flags: Record<string, string | boolean | undefined> = { ...values };
@@ -60,6 +73,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       await usersCommand(rest, flags, io);
       return 0;
     }
+    if (command === 'sessions') {
+      if (values.help === true) return help(io, SESSIONS_HELP);
+      await sessionsCommand(rest, flags, io);
+      return 0;
+    }
     throw new CliError(`Unknown command "${command}".\n\n${HELP}`, 2);
   } catch (error) {
     return report(error, io);
@@ -82,7 +100,9 @@ function report(error: unknown, io: CliIo): number {
   }
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
     // parseArgs and node:net errors: say what went wrong without a stack trace.
-    io.err(`latchkey: ${error.message}\n`);
+    const hint =
+      error.code === 'EADDRINUSE' ? ' (choose another with --port or LATCHKEY_PORT)' : '';
+    io.err(`latchkey: ${error.message}${hint}\n`);
     return error.code.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }
   io.err(

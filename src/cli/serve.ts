@@ -16,6 +16,17 @@ Options:
   --cookie-name NAME   session cookie name (env LATCHKEY_COOKIE_NAME, default __Host-auth_token)
   --same-site VALUE    Strict, Lax or None (env LATCHKEY_COOKIE_SAMESITE, default Lax)
   --no-registration    turn off POST /auth/register (env LATCHKEY_REGISTRATION=off)
+  --secrets-file PATH  signing secrets, one per line, the first signs (env LATCHKEY_SECRETS,
+                       comma-separated; default: one generated in the data folder)
+  --trust-proxy VALUE  believe X-Forwarded-For/-Proto and Forwarded from these proxies: a hop
+                       count (1) or addresses/CIDRs (10.0.0.0/8,::1) (env LATCHKEY_TRUST_PROXY)
+  --origin URL         public origin when a proxy rewrites Host (env LATCHKEY_ORIGIN)
+  --trusted-origins L  other origins allowed to send unsafe requests, comma-separated
+                       (env LATCHKEY_TRUSTED_ORIGINS)
+  --insecure-cookie    drop Secure from the cookie; localhost only (env LATCHKEY_COOKIE_SECURE=false)
+  --browser-session-cookie
+                       no Max-Age: the cookie ends when the browser closes
+                       (env LATCHKEY_COOKIE_PERSISTENT=false)
   -h, --help           show this help
 `;
 

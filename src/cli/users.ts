@@ -1,20 +1,19 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-
-import { Accounts } from '../accounts/index.js';
 import { AccountError } from '../errors.js';
-import { resolveServerConfig } from '../server/config.js';
-import { DATABASE_FILE } from '../server/serve.js';
-import { openSqliteStores } from '../stores/sqlite/index.js';
+import { openData } from './data.js';
 import { CliError } from './io.js';
 
+import type { User } from '../accounts/types.js';
+import type { DataAccess } from './data.js';
 import type { CliIo } from './io.js';
 
 /** Help for `latchkey users`. */
 export const USERS_HELP = `Usage:
-  latchkey users add <email> [--data-dir DIR]   create an account; the password is read from
-                                                standard input (or typed, hidden, at a terminal)
-  latchkey users list [--data-dir DIR] [--json] list accounts
+  latchkey users add <email>       create an account; the password is read from standard input
+                                   (or typed, hidden, at a terminal)
+  latchkey users list              list accounts
+  latchkey users disable <email>   stop an account from logging in and end its sessions
+  latchkey users enable <email>    let a disabled account log in again
+  latchkey users delete <email>    delete an account and end its sessions
 
 Options:
   --data-dir DIR   folder holding latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
@@ -22,50 +21,82 @@ Options:
   -h, --help       show this help
 `;
 
-/** `latchkey users add|list`. */
+type Flags = Readonly<Record<string, string | boolean | undefined>>;
+
+/** `latchkey users add|list|disable|enable|delete`. */
 export async function usersCommand(
   positionals: readonly string[],
-  flags: Readonly<Record<string, string | boolean | undefined>>,
+  flags: Flags,
   io: CliIo,
 ): Promise<void> {
   const [action, ...rest] = positionals;
-  if (action !== 'add' && action !== 'list') {
-    throw new CliError(`Unknown users command "${action ?? ''}".\n\n${USERS_HELP}`, 2);
+  if (action === undefined) throw new CliError(`Say what to do with users.\n\n${USERS_HELP}`, 2);
+  if (!['add', 'list', 'disable', 'enable', 'delete'].includes(action)) {
+    throw new CliError(`Unknown users command "${action}".\n\n${USERS_HELP}`, 2);
   }
+  if (action === 'list' ? rest.length > 0 : rest.length !== 1) {
+    throw new CliError(`Give exactly one email.\n\n${USERS_HELP}`, 2);
+  }
+  const email = rest[0] ?? '';
 
-  const config = resolveServerConfig({ flags, env: io.env });
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const stores = openSqliteStores(join(config.dataDir, DATABASE_FILE));
+  const data = openData(flags, io, { create: action === 'add' });
   try {
-    const accounts = new Accounts(stores.users);
     if (action === 'list') {
-      const users = await accounts.listUsers();
-      if (flags.json === true) {
-        io.out(`${JSON.stringify(users, null, 2)}\n`);
-      } else if (users.length === 0) {
-        io.out('No users.\n');
-      } else {
-        for (const user of users)
-          io.out(`${user.id}  ${user.createdAt.toISOString()}  ${user.email}\n`);
-      }
+      await list(data, flags, io);
       return;
     }
-
-    const [email, ...extra] = rest;
-    if (email === undefined || extra.length > 0) {
-      throw new CliError(`Give exactly one email.\n\n${USERS_HELP}`, 2);
+    if (action === 'add') {
+      await add(data, email, flags, io);
+      return;
     }
-    const password = await io.readSecret('Password: ');
-    try {
-      const user = await accounts.register({ email, password });
-      if (flags.json === true) io.out(`${JSON.stringify(user)}\n`);
-      else io.out(`Created user ${user.email} (${user.id}).\n`);
-    } catch (error) {
-      if (error instanceof AccountError)
-        throw new CliError(error.message.replace(/^latchkey: /, ''));
-      throw error;
+    const user = await findUser(data, email);
+    if (action === 'enable') {
+      await data.accounts.enableUser(user.id);
+      io.out(`Enabled ${user.email}.\n`);
+      return;
     }
+    const ended = await data.sessions.invalidateUserSessions(user.id);
+    if (action === 'disable') await data.accounts.disableUser(user.id);
+    else await data.accounts.deleteUser(user.id);
+    io.out(
+      `${action === 'disable' ? 'Disabled' : 'Deleted'} ${user.email}; ended ${ended} session(s).\n`,
+    );
   } finally {
-    await stores.close();
+    await data.close();
+  }
+}
+
+/** The account with this email, or a plain error. */
+export async function findUser(data: DataAccess, email: string): Promise<User> {
+  const users = await data.accounts.listUsers();
+  const wanted = email.normalize('NFKC').trim().toLowerCase();
+  const user = users.find((candidate) => candidate.email === wanted);
+  if (user === undefined) throw new CliError(`No user with the email ${email}.`);
+  return user;
+}
+
+async function list(data: DataAccess, flags: Flags, io: CliIo): Promise<void> {
+  const users = await data.accounts.listUsers();
+  if (flags.json === true) {
+    io.out(`${JSON.stringify(users, null, 2)}\n`);
+  } else if (users.length === 0) {
+    io.out('No users.\n');
+  } else {
+    for (const user of users) {
+      const state = user.disabledAt === null ? '' : '  (disabled)';
+      io.out(`${user.id}  ${user.createdAt.toISOString()}  ${user.email}${state}\n`);
+    }
+  }
+}
+
+async function add(data: DataAccess, email: string, flags: Flags, io: CliIo): Promise<void> {
+  const password = await io.readSecret('Password: ');
+  try {
+    const user = await data.accounts.register({ email, password });
+    if (flags.json === true) io.out(`${JSON.stringify(user)}\n`);
+    else io.out(`Created user ${user.email} (${user.id}).\n`);
+  } catch (error) {
+    if (error instanceof AccountError) throw new CliError(error.message.replace(/^latchkey: /, ''));
+    throw error;
   }
 }

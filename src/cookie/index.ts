@@ -9,6 +9,8 @@
 export { parseCookieHeader, getCookie, getCookieValues } from './parse.js';
 export { decodeCookieValue } from './decode.js';
 export { serializeSetCookie } from './serialize.js';
+export { parseSetCookie } from './parse-set-cookie.js';
+export { CookieJar } from './jar.js';
 export { CookieError } from './errors.js';
 export {
   MAX_COOKIE_LIFETIME_SECONDS,
@@ -17,5 +19,15 @@ export {
 } from './limits.js';
 
 export type { CookiePair } from './parse.js';
+export type { ParseSetCookieOptions } from './parse-set-cookie.js';
+export type {
+  IgnoredAttribute,
+  SameSiteEnforcement,
+  SetCookieRejectionCode,
+  SetCookieResult,
+  StoredCookie,
+} from './stored-cookie.js';
+export type { CookieJarOptions, JarCookie } from './jar.js';
+export type { CookieApi, CookieRequestOptions, SameSiteContext } from './retrieve.js';
 export type { SetCookieOptions, SameSite, CookiePriority } from './serialize.js';
 export type { CookieErrorCode } from './errors.js';

@@ -18,6 +18,33 @@ const HTTP_PREFIX = '__http-';
 const HOST_HTTP_PREFIX = '__host-http-';
 
 /**
+ * A cookie name prefix that makes browsers hold the cookie to extra rules.
+ *
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-4.1.3
+ */
+export type CookiePrefix = '__Secure-' | '__Host-' | '__Http-' | '__Host-Http-';
+
+/**
+ * The prefix `name` starts with, matched case-insensitively as browsers do (`__HOST-a` has the
+ * `__Host-` prefix), or `undefined`. `__Host-Http-` is reported as itself, not as `__Host-`.
+ *
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-5.4
+ */
+export function cookiePrefixOf(name: string): CookiePrefix | undefined {
+  // Only names that start with "__" can carry a prefix; skip the lowercasing for the rest.
+  if (!name.startsWith('__')) return undefined;
+  // A-Z only, as i;ascii-casemap: toLowerCase() would also fold the Kelvin sign into "k".
+  const head = name
+    .slice(0, HOST_HTTP_PREFIX.length)
+    .replace(/[A-Z]/g, (upper) => upper.toLowerCase());
+  if (head.startsWith(SECURE_PREFIX)) return '__Secure-';
+  if (head.startsWith(HOST_HTTP_PREFIX)) return '__Host-Http-';
+  if (head.startsWith(HOST_PREFIX)) return '__Host-';
+  if (head.startsWith(HTTP_PREFIX)) return '__Http-';
+  return undefined;
+}
+
+/**
  * Throws `COOKIE_PREFIX_VIOLATION` when the cookie's name carries a prefix whose requirements
  * its attributes do not meet. A browser would refuse to store such a cookie.
  *
@@ -29,14 +56,10 @@ const HOST_HTTP_PREFIX = '__host-http-';
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-4.1.3
  */
 export function checkCookiePrefix(cookie: PrefixedCookie): void {
-  // Only names that start with "__" can carry a prefix; skip the lowercasing for the rest.
-  if (!cookie.name.startsWith('__')) return;
-  const head = cookie.name.slice(0, HOST_HTTP_PREFIX.length).toLowerCase();
-
-  if (head.startsWith(SECURE_PREFIX)) {
-    requireSecure(cookie, '__Secure-');
-  } else if (head.startsWith(HOST_PREFIX)) {
-    const prefix = head.startsWith(HOST_HTTP_PREFIX) ? '__Host-Http-' : '__Host-';
+  const prefix = cookiePrefixOf(cookie.name);
+  if (prefix === '__Secure-') {
+    requireSecure(cookie, prefix);
+  } else if (prefix === '__Host-' || prefix === '__Host-Http-') {
     requireSecure(cookie, prefix);
     if (cookie.domain !== undefined) {
       fail(
@@ -50,9 +73,9 @@ export function checkCookiePrefix(cookie: PrefixedCookie): void {
       fail(cookie, prefix, 'needs Path=/; remove the path option or set it to "/"');
     }
     if (prefix === '__Host-Http-') requireHttpOnly(cookie, prefix);
-  } else if (head.startsWith(HTTP_PREFIX)) {
-    requireSecure(cookie, '__Http-');
-    requireHttpOnly(cookie, '__Http-');
+  } else if (prefix === '__Http-') {
+    requireSecure(cookie, prefix);
+    requireHttpOnly(cookie, prefix);
   }
 }
 

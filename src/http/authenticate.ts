@@ -1,17 +1,7 @@
-import type { Accounts } from '../accounts/index.js';
 import type { User } from '../accounts/types.js';
-import type { Logger } from '../log.js';
-import type { Session, SessionManager } from '../session/index.js';
-import type { SessionCookie } from './session-cookie.js';
+import type { Session } from '../session/index.js';
+import type { AuthContext } from './context.js';
 import type { HttpRequest } from './types.js';
-
-/** What the HTTP layer needs to tell who is asking. */
-export interface AuthContext {
-  sessions: SessionManager;
-  accounts: Accounts;
-  cookie: SessionCookie;
-  logger: Logger;
-}
 
 /** Who sent a request. */
 export type RequestAuth =
@@ -26,6 +16,9 @@ export type RequestAuth =
 
 // More session cookies than this in one request is not a browser's doing; none is trusted.
 const MAX_COOKIE_CANDIDATES = 4;
+// Logout and login end every live session a request names, up to this many values; a request
+// with more gets an error rather than a half-done logout.
+const MAX_ENDED_PER_REQUEST = 16;
 
 /**
  * Finds the live session and user behind a request's session cookie.
@@ -35,7 +28,7 @@ const MAX_COOKIE_CANDIDATES = 4;
  * session. A store failure throws `StoreUnavailableError`: it is never read as "anonymous".
  */
 export async function authenticateRequest(
-  context: AuthContext,
+  context: Pick<AuthContext, 'sessions' | 'accounts' | 'cookie' | 'logger'>,
   request: HttpRequest,
 ): Promise<RequestAuth> {
   const values = context.cookie.read(request.header('cookie'));
@@ -55,10 +48,14 @@ export async function authenticateRequest(
     if (live.length > 1) context.logger.log('warn', 'session.ambiguous', { count: live.length });
     return { authenticated: false };
   }
+  if (values.length > 1) {
+    // Accepted, since exactly one value is a live session, but never silently.
+    context.logger.log('warn', 'session.duplicate_cookie', { count: values.length });
+  }
 
   const user = await context.accounts.getUser(found.session.userId);
-  if (user === null) {
-    // The account is gone; its sessions must not outlive it.
+  if (user === null || user.disabledAt !== null) {
+    // The account is gone or disabled; its sessions must not outlive that.
     await context.sessions.invalidateUserSessions(found.session.userId);
     return { authenticated: false };
   }
@@ -69,12 +66,17 @@ export async function authenticateRequest(
   return { authenticated: true, session: found.session, user, setCookie };
 }
 
-/** Every live session a request's cookies name, for logout and login to end them. */
+/**
+ * Every live session a request's cookies name, for logout and login to end them all. Returns
+ * null when the request carries more session cookie values than any browser would send, so
+ * that the caller refuses it instead of ending only some.
+ */
 export async function sessionsInRequest(
-  context: AuthContext,
+  context: Pick<AuthContext, 'sessions' | 'cookie'>,
   request: HttpRequest,
-): Promise<Session[]> {
-  const values = context.cookie.read(request.header('cookie')).slice(0, MAX_COOKIE_CANDIDATES);
+): Promise<Session[] | null> {
+  const values = context.cookie.read(request.header('cookie'));
+  if (values.length > MAX_ENDED_PER_REQUEST) return null;
   const found: Session[] = [];
   for (const value of new Set(values)) {
     const result = await context.sessions.validateSession(value);

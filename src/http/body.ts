@@ -57,6 +57,9 @@ export async function readFields(request: HttpRequest): Promise<BodyResult> {
   return { ok: true, fields: parsed as Record<string, unknown> };
 }
 
+// With the u flag a surrogate pair is one code point, so only an unpaired half matches.
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
  * A required string field of at most `maxLength` characters, or the 400 response to send.
  */
@@ -68,6 +71,11 @@ export function stringField(
   const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
   if (typeof value !== 'string' || value === '') {
     return fail(400, 'VALIDATION_FAILED', `The field "${name}" must be a non-empty string.`, name);
+  }
+  if (LONE_SURROGATE.test(value)) {
+    // A lone surrogate (from a JSON \ud800 escape) cannot be encoded; refuse it rather than
+    // let it collapse into U+FFFD with every other one.
+    return fail(400, 'INVALID_ENCODING', `The field "${name}" is not valid Unicode.`, name);
   }
   if (value.length > maxLength) {
     return fail(

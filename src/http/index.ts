@@ -1,12 +1,19 @@
-export { createAuthRoutes, publicSession, publicUser, unauthenticated } from './auth-routes.js';
+export { createAuthRoutes } from './auth-routes.js';
 export type { AuthRoutesOptions } from './auth-routes.js';
 export { authenticateRequest, sessionsInRequest } from './authenticate.js';
-export type { AuthContext, RequestAuth } from './authenticate.js';
+export type { RequestAuth } from './authenticate.js';
 export { MAX_BODY_BYTES, readFields, stringField } from './body.js';
 export type { BodyResult } from './body.js';
+export { createAuthContext } from './context.js';
+export type { AuthContext, AuthContextOptions } from './context.js';
+export { CSRF_FIELD, CSRF_HEADER, checkCsrf } from './csrf-check.js';
+export { DeviceCookie } from './device-cookie.js';
 export { withErrorResponses } from './guard.js';
-export { createNodeListener, fromNodeRequest, writeNodeResponse } from './node.js';
-export type { NodeHttpRequest } from './node.js';
+export { createNodeListener, createNodeRequestReader, writeNodeResponse } from './node.js';
+export type { NodeAdapterOptions, NodeHttpRequest } from './node.js';
+export { publicSession, publicUser } from './present.js';
+export { createClientResolver } from './proxy.js';
+export type { ForwardingInput, ResolvedClient, TrustProxy } from './proxy.js';
 export {
   errorResponse,
   jsonResponse,
@@ -15,6 +22,7 @@ export {
   storeUnavailable,
 } from './respond.js';
 export type { HttpErrorCode } from './respond.js';
+export { unauthenticated } from './routes/sessions.js';
 export { SessionCookie } from './session-cookie.js';
 export type { SessionCookieOptions } from './session-cookie.js';
 export type { HttpRequest, HttpResponse, RequestHandler } from './types.js';

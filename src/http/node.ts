@@ -1,6 +1,11 @@
-import { errorResponse } from './respond.js';
+import { silentLogger } from '../log.js';
+import { withErrorResponses } from './guard.js';
+import { createClientResolver } from './proxy.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '../log.js';
+import type { ResolvedClient, TrustProxy } from './proxy.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from './types.js';
 
 /** A node:http request seen through {@link HttpRequest}, and whether its body was left unread. */
@@ -9,27 +14,55 @@ export interface NodeHttpRequest extends HttpRequest {
   readonly bodyAbandoned: boolean;
 }
 
-/** Translates a node:http request. Reads nothing until `readBody` is called. */
-export function fromNodeRequest(incoming: IncomingMessage): NodeHttpRequest {
+/** Options for the node:http adapter. */
+export interface NodeAdapterOptions {
+  /** Which proxies to believe about the client; see {@link TrustProxy}. Default: false. */
+  trustProxy?: TrustProxy;
+  /** Receives `store.unavailable` and `http.internal_error` events. Default: silent. */
+  logger?: Logger;
+}
+
+/** Translates node:http requests. Checks its options once; reads no body until asked. */
+export function createNodeRequestReader(
+  options: NodeAdapterOptions = {},
+): (incoming: IncomingMessage) => NodeHttpRequest {
+  const resolveClient = createClientResolver(options.trustProxy ?? false);
+  return (incoming) => fromNodeRequest(incoming, resolveClient);
+}
+
+function fromNodeRequest(
+  incoming: IncomingMessage,
+  resolveClient: (input: Parameters<ReturnType<typeof createClientResolver>>[0]) => ResolvedClient,
+): NodeHttpRequest {
   let bodyAbandoned = false;
+  let body: Promise<Uint8Array | null> | undefined;
+  const single = (name: string): string | undefined => {
+    const value = incoming.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  const client = resolveClient({
+    remoteAddress: incoming.socket.remoteAddress ?? '',
+    encrypted: (incoming.socket as Partial<TLSSocket>).encrypted === true,
+    forwarded: single('forwarded'),
+    xForwardedFor: single('x-forwarded-for'),
+    xForwardedProto: single('x-forwarded-proto'),
+  });
   return {
     method: (incoming.method ?? 'GET').toUpperCase(),
     path: pathOf(incoming.url ?? '/'),
-    clientAddress: incoming.socket.remoteAddress ?? '',
+    clientAddress: client.address,
+    protocol: client.protocol,
     get bodyAbandoned() {
       return bodyAbandoned;
     },
-    header(name) {
-      const value = incoming.headers[name];
-      // node:http already joins repeated Cookie headers with "; " and others with ", ", except
-      // Set-Cookie, which a request never carries.
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
+    // node:http already joins repeated Cookie headers with "; " and others with ", ".
+    header: single,
     readBody(limitBytes) {
-      return readLimited(incoming, limitBytes).then((bytes) => {
+      body ??= readLimited(incoming, limitBytes).then((bytes) => {
         if (bytes === null) bodyAbandoned = true;
         return bytes;
       });
+      return body;
     },
   };
 }
@@ -53,16 +86,18 @@ export function writeNodeResponse(
 }
 
 /**
- * A node:http listener running a {@link RequestHandler}. A handler that throws gets a 500 JSON
- * answer (handlers built by Latchkey turn store failures into 503 themselves).
+ * A node:http listener running a {@link RequestHandler}. A store failure becomes a 503 with
+ * code `STORE_UNAVAILABLE` and anything else thrown a 500 (see `withErrorResponses`).
  */
 export function createNodeListener(
   handler: RequestHandler,
+  options: NodeAdapterOptions = {},
 ): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
+  const read = createNodeRequestReader(options);
+  const handle = withErrorResponses(handler, options.logger ?? silentLogger);
   return (incoming, outgoing) => {
-    const request = fromNodeRequest(incoming);
-    handler(request)
-      .catch(() => errorResponse(500, 'INTERNAL_ERROR', 'Something went wrong on the server.'))
+    const request = read(incoming);
+    handle(request)
       .then((response) => {
         writeNodeResponse(outgoing, response, { closeConnection: request.bodyAbandoned });
       })
@@ -73,16 +108,17 @@ export function createNodeListener(
 }
 
 function pathOf(target: string): string {
-  if (!target.startsWith('/')) {
-    // Absolute-form (RFC 9112 section 3.2.2), sent to proxies; anything else is no path.
-    try {
-      return new URL(target).pathname;
-    } catch {
-      return '/';
-    }
+  let path = target;
+  if (!path.startsWith('/')) {
+    // Absolute-form (RFC 9112 section 3.2.2): the path is what follows the authority, taken
+    // as sent. Parsing it as a URL would resolve dot segments (`%2e%2e`) that the origin-form
+    // of the same request keeps, so one request would have two paths.
+    const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(path);
+    if (authority === null) return '';
+    path = path.slice(authority[0].length) || '/';
   }
-  const end = target.search(/[?#]/);
-  return end === -1 ? target : target.slice(0, end);
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
 }
 
 function readLimited(incoming: IncomingMessage, limitBytes: number): Promise<Uint8Array | null> {

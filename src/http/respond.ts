@@ -1,9 +1,11 @@
+import type { CsrfRejectionCode } from '../csrf/index.js';
 import type { HttpResponse } from './types.js';
 
 /**
  * Stable error codes of the HTTP API. Clients branch on these; messages may change.
  */
 export type HttpErrorCode =
+  | CsrfRejectionCode
   | 'BODY_TOO_LARGE'
   | 'EMAIL_INVALID'
   | 'EMAIL_TAKEN'
@@ -14,8 +16,13 @@ export type HttpErrorCode =
   | 'NOT_FOUND'
   | 'PASSWORD_TOO_LONG'
   | 'PASSWORD_TOO_SHORT'
+  | 'PASSWORD_TOO_COMMON'
+  | 'REAUTHENTICATION_REQUIRED'
   | 'REGISTRATION_DISABLED'
   | 'STORE_UNAVAILABLE'
+  | 'TOO_MANY_ATTEMPTS'
+  | 'TOO_MANY_SESSION_COOKIES'
+  | 'INVALID_ENCODING'
   | 'UNAUTHENTICATED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'VALIDATION_FAILED';
@@ -66,7 +73,7 @@ export function storeUnavailable(): HttpResponse {
   return errorResponse(
     503,
     'STORE_UNAVAILABLE',
-    'The session store is unavailable. Nothing was changed; try again shortly.',
+    'The session store is unavailable; try again shortly.',
     { headers: [['Retry-After', '5']] },
   );
 }

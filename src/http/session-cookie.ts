@@ -24,12 +24,20 @@ export interface SessionCookieOptions {
   domain?: string;
   /** `Path` attribute. Default: `/`. */
   path?: string;
+  /**
+   * Whether the cookie carries `Max-Age`, following the session's expiry (renewed as the
+   * session slides). Default: true. With false the cookie has no lifetime attribute and ends
+   * when the browser closes (a "session cookie" in RFC 6265bis terms); the server-side expiry
+   * still applies.
+   */
+  persistent?: boolean;
 }
 
 /** The resolved session cookie: reads it from requests and writes it to responses. */
 export class SessionCookie {
   /** The cookie's name as sent by browsers. */
   readonly name: string;
+  readonly #persistent: boolean;
   readonly #attributes: {
     path: string;
     secure: boolean;
@@ -41,6 +49,7 @@ export class SessionCookie {
   /** Checks the options once: a name and attributes that a browser would drop fail here. */
   constructor(options: SessionCookieOptions = {}) {
     this.name = options.name ?? '__Host-auth_token';
+    this.#persistent = options.persistent ?? true;
     this.#attributes = {
       path: options.path ?? '/',
       secure: options.secure ?? true,
@@ -54,7 +63,7 @@ export class SessionCookie {
       this.serialize('x', 60);
     } catch (error) {
       if (!(error instanceof CookieError)) throw error;
-      throw new ConfigError('cookie', error.message.replace(/^latchkey: /, ''));
+      throw new ConfigError(optionAtFault(error), error.message.replace(/^latchkey: /, ''));
     }
   }
 
@@ -65,6 +74,7 @@ export class SessionCookie {
 
   /** `Set-Cookie` for a session token that the browser keeps for `maxAgeSeconds`. */
   serialize(token: string, maxAgeSeconds: number): string {
+    if (!this.#persistent) return serializeSetCookie(this.name, token, this.#attributes);
     return serializeSetCookie(this.name, token, { ...this.#attributes, maxAge: maxAgeSeconds });
   }
 
@@ -74,5 +84,17 @@ export class SessionCookie {
    */
   clear(): string {
     return serializeSetCookie(this.name, '', { ...this.#attributes, maxAge: 0 });
+  }
+}
+
+function optionAtFault(error: CookieError): string {
+  switch (error.code) {
+    case 'COOKIE_SAMESITE_NONE_INSECURE':
+      return 'cookie.sameSite';
+    case 'COOKIE_NAME_INVALID':
+    case 'COOKIE_PREFIX_VIOLATION':
+      return 'cookie.name';
+    default:
+      return 'cookie';
   }
 }

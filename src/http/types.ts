@@ -14,9 +14,11 @@ export interface HttpRequest {
   header(name: string): string | undefined;
   /** The client's address as the adapter determined it (after any trusted proxy). */
   readonly clientAddress: string;
+  /** The scheme the client used (after any trusted proxy). */
+  readonly protocol: 'http' | 'https';
   /**
    * The request body, read up to `limitBytes`. Resolves `null` when the body is larger than
-   * the limit (the adapter stops reading it).
+   * the limit (the adapter stops reading it). Reading twice gives the same result.
    */
   readBody(limitBytes: number): Promise<Uint8Array | null>;
 }

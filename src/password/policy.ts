@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { isCommonPassword } from './blocklist.js';
 import { normalizePassword } from './normalize.js';
 
 /**
@@ -19,10 +20,15 @@ export interface PasswordPolicy {
    * and a low ceiling pushes people towards short passwords.
    */
   readonly maxLength: number;
+  /**
+   * Refuse the most common passwords (see `isCommonPassword`) and a password equal to the
+   * account's email. Default: true.
+   */
+  readonly refuseCommon: boolean;
 }
 
 /** Why a password was refused. Stable: callers branch on it, and it is also an account error. */
-export type PasswordPolicyCode = 'PASSWORD_TOO_SHORT' | 'PASSWORD_TOO_LONG';
+export type PasswordPolicyCode = 'PASSWORD_TOO_SHORT' | 'PASSWORD_TOO_LONG' | 'PASSWORD_TOO_COMMON';
 
 /** The verdict on a new password; `message` is fit to show to the person choosing it. */
 export type PasswordPolicyResult =
@@ -32,6 +38,7 @@ export type PasswordPolicyResult =
 export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = Object.freeze({
   minLength: 8,
   maxLength: 256,
+  refuseCommon: true,
 });
 
 // NIST SP 800-63B: verifiers SHOULD permit passwords of at least 64 characters.
@@ -48,6 +55,7 @@ const SMALLEST_ALLOWED_MAX_LENGTH = 64;
 export function checkPasswordPolicy(
   password: string,
   options?: Partial<PasswordPolicy>,
+  context: { email?: string } = {},
 ): PasswordPolicyResult {
   const policy = resolvePasswordPolicy(options);
   const length = countCodePoints(normalizePassword(password));
@@ -66,6 +74,13 @@ export function checkPasswordPolicy(
       message: `the password must be at most ${policy.maxLength} characters long`,
     };
   }
+  if (policy.refuseCommon && (isCommonPassword(password) || sameAsEmail(password, context.email))) {
+    return {
+      ok: false,
+      code: 'PASSWORD_TOO_COMMON',
+      message: 'this password is too common and easy to guess; choose another one',
+    };
+  }
   return { ok: true };
 }
 
@@ -77,6 +92,7 @@ export function resolvePasswordPolicy(input: Partial<PasswordPolicy> = {}): Pass
   const policy: PasswordPolicy = {
     minLength: input.minLength ?? DEFAULT_PASSWORD_POLICY.minLength,
     maxLength: input.maxLength ?? DEFAULT_PASSWORD_POLICY.maxLength,
+    refuseCommon: input.refuseCommon ?? DEFAULT_PASSWORD_POLICY.refuseCommon,
   };
   if (!Number.isSafeInteger(policy.minLength) || policy.minLength < 1) {
     throw new ConfigError(
@@ -107,4 +123,11 @@ function countCodePoints(text: string): number {
     index += (text.codePointAt(index) ?? 0) > 0xffff ? 2 : 1;
   }
   return count;
+}
+
+function sameAsEmail(password: string, email: string | undefined): boolean {
+  if (email === undefined) return false;
+  const normalized = normalizePassword(password).toLowerCase();
+  const address = email.normalize('NFKC').trim().toLowerCase();
+  return normalized === address || normalized === address.split('@', 1)[0];
 }

@@ -1,16 +1,13 @@
-import { createAuthRoutes, publicUser, unauthenticated } from '../http/auth-routes.js';
 import { authenticateRequest } from '../http/authenticate.js';
+import { createAuthRoutes } from '../http/auth-routes.js';
+import { checkCsrf } from '../http/csrf-check.js';
+import { publicUser } from '../http/present.js';
 import { jsonResponse, methodNotAllowed, notFound } from '../http/respond.js';
+import { unauthenticated } from '../http/routes/sessions.js';
 import { demoAsset } from './demo/assets.js';
 
-import type { AuthContext } from '../http/authenticate.js';
+import type { AuthContext } from '../http/context.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from '../http/types.js';
-
-/** Options for {@link createServerApp}. */
-export interface ServerAppOptions {
-  /** Whether `POST /auth/register` is open. Default: true. */
-  registration?: boolean;
-}
 
 // Sent on every response: no MIME sniffing, no framing, no referrer leaking paths elsewhere,
 // and a browsing context of our own (OWASP ASVS V3.4).
@@ -22,17 +19,22 @@ const SECURITY_HEADERS: [string, string][] = [
   ['Cross-Origin-Resource-Policy', 'same-origin'],
 ];
 
+// Over HTTPS, tell the browser never to use plain HTTP here again (RFC 6797), so the Secure
+// session cookie is never offered a downgrade. One year, as the HSTS preload list expects.
+const HSTS: [string, string] = ['Strict-Transport-Security', 'max-age=31536000'];
+
 /**
  * The standalone server's routes, as one handler: the demo page, the auth routes, and the
- * protected example resource `GET /api/secure-data`.
+ * protected example resource `GET /api/secure-data`. Every unsafe request, to any path, is
+ * checked for CSRF before anything else.
  */
-export function createServerApp(
-  context: AuthContext,
-  options: ServerAppOptions = {},
-): RequestHandler {
-  const authRoutes = createAuthRoutes(context, { registration: options.registration ?? true });
+export function createServerApp(context: AuthContext): RequestHandler {
+  const authRoutes = createAuthRoutes(context, { csrf: false });
 
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
+    const refused = await checkCsrf(context, request);
+    if (refused !== null) return refused;
+
     const fromAuth = await authRoutes(request);
     if (fromAuth !== null) return fromAuth;
 
@@ -56,6 +58,7 @@ export function createServerApp(
   return async (request) => {
     const response = await route(request);
     response.headers.push(...SECURITY_HEADERS);
+    if (request.protocol === 'https') response.headers.push(HSTS);
     return response;
   };
 }

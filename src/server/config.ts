@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { ConfigError } from '../errors.js';
 
-import type { SessionCookieOptions } from '../http/session-cookie.js';
+import type { TrustProxy } from '../http/proxy.js';
 
 /** Everything `latchkey serve` can be told. Flags win over environment variables. */
 export interface ServerConfig {
@@ -14,14 +15,53 @@ export interface ServerConfig {
    */
   host: string;
   /**
-   * Folder holding the SQLite database (`latchkey.db`), created if missing. Flag `--data-dir`,
-   * env `LATCHKEY_DATA_DIR`. Default: `./data`, resolved against the working directory.
+   * Folder holding the SQLite database (`latchkey.db`) and, unless secrets are given, the
+   * generated signing secret (`secrets`). Created if missing, readable by its owner only. Flag
+   * `--data-dir`, env `LATCHKEY_DATA_DIR`. Default: `./data`, against the working directory.
    */
   dataDir: string;
-  /** Session cookie name and SameSite. Flags `--cookie-name`, `--same-site`; env as below. */
-  cookie: Required<Pick<SessionCookieOptions, 'name' | 'sameSite'>>;
+  /** The session cookie. */
+  cookie: {
+    /** Flag `--cookie-name`, env `LATCHKEY_COOKIE_NAME`. Default: `__Host-auth_token`. */
+    name: string;
+    /** Flag `--same-site`, env `LATCHKEY_COOKIE_SAMESITE`. Default: `Lax`. */
+    sameSite: 'Strict' | 'Lax' | 'None';
+    /**
+     * Flag `--insecure-cookie` (turns it off), env `LATCHKEY_COOKIE_SECURE=false`. Default:
+     * true. Only allowed off when the server is reached as localhost.
+     */
+    secure: boolean;
+    /**
+     * Whether the cookie carries Max-Age (following the session) or ends with the browser.
+     * Flag `--browser-session-cookie` (turns it off), env `LATCHKEY_COOKIE_PERSISTENT=false`.
+     * Default: true.
+     */
+    persistent: boolean;
+  };
   /** Whether `POST /auth/register` is open. Flag `--no-registration`, env `LATCHKEY_REGISTRATION=off`. */
   registration: boolean;
+  /**
+   * Signing secrets, first signs and all verify, each at least 32 bytes. Env
+   * `LATCHKEY_SECRETS` (comma-separated) or flag `--secrets-file` (one per line). Default:
+   * null, meaning one generated and kept in the data folder.
+   */
+  secrets: string[] | null;
+  /**
+   * Proxies to believe about the client's address and scheme. Flag `--trust-proxy`, env
+   * `LATCHKEY_TRUST_PROXY`: a hop count (`1`) or addresses and CIDR ranges
+   * (`10.0.0.0/8,::1`). Default: none.
+   */
+  trustProxy: TrustProxy;
+  /**
+   * The public origin, when a proxy rewrites `Host` (`https://auth.example.com`). Flag
+   * `--origin`, env `LATCHKEY_ORIGIN`. Default: none (each request's Host is used).
+   */
+  origin: string | undefined;
+  /**
+   * Other origins allowed to send unsafe requests. Flag `--trusted-origins`, env
+   * `LATCHKEY_TRUSTED_ORIGINS`, comma-separated. Default: none.
+   */
+  trustedOrigins: string[];
 }
 
 /** The raw inputs: parsed command-line flags and the process environment. */
@@ -29,6 +69,17 @@ export interface ConfigSources {
   flags: Readonly<Record<string, string | boolean | undefined>>;
   env: Readonly<Record<string, string | undefined>>;
 }
+
+/** Just the data folder (`--data-dir`, `LATCHKEY_DATA_DIR`, default `./data`), for tools. */
+export function resolveDataDir({ flags, env }: ConfigSources): string {
+  const flag = flags['data-dir'];
+  const fromEnv = env.LATCHKEY_DATA_DIR;
+  return resolve(
+    typeof flag === 'string' ? flag : fromEnv === undefined || fromEnv === '' ? 'data' : fromEnv,
+  );
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
 /**
  * Resolves and checks the server's configuration once, at start-up. A bad value throws
@@ -44,22 +95,42 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
   };
 
   const port = pick('port', 'LATCHKEY_PORT');
-  const host = pick('host', 'LATCHKEY_HOST');
-  const dataDir = pick('data-dir', 'LATCHKEY_DATA_DIR');
-  const cookieName = pick('cookie-name', 'LATCHKEY_COOKIE_NAME');
+  const host = pick('host', 'LATCHKEY_HOST')?.value ?? '127.0.0.1';
   const sameSite = pick('same-site', 'LATCHKEY_COOKIE_SAMESITE');
-  const registration = env.LATCHKEY_REGISTRATION;
+  const origin = pick('origin', 'LATCHKEY_ORIGIN')?.value;
+  const secure =
+    flags['insecure-cookie'] !== true && readSwitch(env, 'LATCHKEY_COOKIE_SECURE', true);
+  const persistent =
+    flags['browser-session-cookie'] !== true && readSwitch(env, 'LATCHKEY_COOKIE_PERSISTENT', true);
 
-  return {
+  const config: ServerConfig = {
     port: port === undefined ? 3000 : parsePort(port.value, port.from),
-    host: host?.value ?? '127.0.0.1',
-    dataDir: resolve(dataDir?.value ?? 'data'),
+    host,
+    dataDir: resolve(pick('data-dir', 'LATCHKEY_DATA_DIR')?.value ?? 'data'),
     cookie: {
-      name: cookieName?.value ?? '__Host-auth_token',
+      name: pick('cookie-name', 'LATCHKEY_COOKIE_NAME')?.value ?? '__Host-auth_token',
       sameSite: sameSite === undefined ? 'Lax' : parseSameSite(sameSite.value, sameSite.from),
+      secure,
+      persistent,
     },
-    registration: flags.registration !== false && !isOff(registration),
+    registration: flags.registration !== false && readSwitch(env, 'LATCHKEY_REGISTRATION', true),
+    secrets: readSecrets(pick('secrets-file', 'LATCHKEY_SECRETS_FILE'), env.LATCHKEY_SECRETS),
+    trustProxy: parseTrustProxy(pick('trust-proxy', 'LATCHKEY_TRUST_PROXY')),
+    origin,
+    trustedOrigins: list(pick('trusted-origins', 'LATCHKEY_TRUSTED_ORIGINS')?.value),
   };
+
+  if (!secure) {
+    const publicHost = origin === undefined ? host : hostOf(origin);
+    if (!LOCAL_HOSTS.has(publicHost)) {
+      throw new ConfigError(
+        '--insecure-cookie (LATCHKEY_COOKIE_SECURE=false)',
+        `the cookie may drop Secure only on localhost, and this server is reached as ` +
+          `"${publicHost}"; serve it over HTTPS (or behind a TLS proxy) and keep Secure on`,
+      );
+    }
+  }
+  return config;
 }
 
 function parsePort(value: string, from: string): number {
@@ -78,6 +149,64 @@ function parseSameSite(value: string, from: string): 'Strict' | 'Lax' | 'None' {
   throw new ConfigError(from, `"${value}" is not a SameSite value; use Strict, Lax or None`);
 }
 
+function parseTrustProxy(input: { value: string; from: string } | undefined): TrustProxy {
+  if (input === undefined || isOff(input.value)) return false;
+  if (/^\d+$/.test(input.value)) return Number(input.value);
+  const entries = list(input.value);
+  if (entries.length === 0) {
+    throw new ConfigError(input.from, 'give a hop count (1) or proxy addresses (10.0.0.1,::1)');
+  }
+  return entries;
+}
+
+function readSecrets(
+  file: { value: string; from: string } | undefined,
+  inline: string | undefined,
+): string[] | null {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file.value, 'utf8');
+    } catch {
+      throw new ConfigError(file.from, `cannot read "${file.value}"; give a readable file`);
+    }
+    return text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  }
+  if (inline !== undefined && inline !== '') return list(inline);
+  return null;
+}
+
+function hostOf(origin: string): string {
+  try {
+    return new URL(origin).hostname;
+  } catch {
+    throw new ConfigError(
+      '--origin (LATCHKEY_ORIGIN)',
+      `"${origin}" is not an origin; write https://host[:port]`,
+    );
+  }
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
 function isOff(value: string | undefined): boolean {
   return value !== undefined && ['0', 'false', 'off', 'no'].includes(value.toLowerCase());
+}
+
+/** An on/off variable, read strictly: a typo must not leave a feature in a state nobody chose. */
+function readSwitch(
+  env: Readonly<Record<string, string | undefined>>,
+  variable: string,
+  fallback: boolean,
+): boolean {
+  const value = env[variable]?.trim().toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(value)) return true;
+  if (['0', 'false', 'off', 'no'].includes(value)) return false;
+  throw new ConfigError(variable, `"${env[variable] ?? ''}" is not on or off; use on or off`);
 }

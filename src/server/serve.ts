@@ -3,17 +3,18 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { Accounts } from '../accounts/index.js';
+import { createAuthContext } from '../http/context.js';
 import { withErrorResponses } from '../http/guard.js';
-import { fromNodeRequest, writeNodeResponse } from '../http/node.js';
-import { SessionCookie } from '../http/session-cookie.js';
-import { SessionManager } from '../session/index.js';
+import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
 import { openSqliteStores } from '../stores/sqlite/index.js';
 import { createServerApp } from './app.js';
+import { restrictToOwner } from './files.js';
+import { loadOrCreateSecrets } from './secrets.js';
 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import type { SessionPolicy } from '../session/index.js';
+import type { ThrottlePolicy } from '../throttle/index.js';
 import type { ServerConfig } from './config.js';
 
 /** A running server. */
@@ -33,6 +34,10 @@ export interface StartServerOptions {
   clock?: () => number;
   /** Session lifetimes; see `SessionPolicy` for defaults. */
   session?: Partial<SessionPolicy>;
+  /** Login throttling; see `ThrottlePolicy` for defaults. */
+  throttle?: Partial<ThrottlePolicy>;
+  /** How recent a login must be for a password change. Unit: seconds. Default: 600. */
+  freshLoginSeconds?: number;
   /** How often expired sessions are swept. Unit: milliseconds. Default: 600,000 (10 minutes). */
   sweepIntervalMs?: number;
 }
@@ -50,29 +55,44 @@ export async function startServer(
   options: StartServerOptions,
 ): Promise<RunningServer> {
   const { logger } = options;
-  const clock = options.clock ?? Date.now;
-  const cookie = new SessionCookie(config.cookie);
 
-  // The data folder holds password hashes and session hashes: readable by its owner only.
+  // The data folder holds password hashes, session hashes and the signing secret: readable by
+  // its owner only.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const secrets = config.secrets ?? loadOrCreateSecrets(config.dataDir).secrets;
   const databasePath = join(config.dataDir, DATABASE_FILE);
   const stores = openSqliteStores(databasePath);
-  const sessions = new SessionManager(stores.sessions, {
-    clock,
-    logger,
-    ...(options.session === undefined ? {} : { policy: options.session }),
-  });
-  const accounts = new Accounts(stores.users, { clock });
-  await accounts.prepare();
-  const context = { sessions, accounts, cookie, logger };
-  const handle = withErrorResponses(
-    createServerApp(context, { registration: config.registration }),
-    logger,
-  );
+  restrictToOwner(databasePath);
+  let context;
+  try {
+    context = createAuthContext({
+      sessionStore: stores.sessions,
+      userStore: stores.users,
+      secrets,
+      cookie: config.cookie,
+      registration: config.registration,
+      trustedOrigins: config.trustedOrigins,
+      logger,
+      ...(config.origin === undefined ? {} : { origin: config.origin }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.session === undefined ? {} : { session: options.session }),
+      ...(options.throttle === undefined ? {} : { throttle: options.throttle }),
+      ...(options.freshLoginSeconds === undefined
+        ? {}
+        : { freshLoginSeconds: options.freshLoginSeconds }),
+    });
+    await context.accounts.prepare();
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+  const { sessions } = context;
+  const readRequest = createNodeRequestReader({ trustProxy: config.trustProxy });
+  const handle = withErrorResponses(createServerApp(context), logger);
 
   const server = createServer((incoming, outgoing) => {
     const started = performance.now();
-    const request = fromNodeRequest(incoming);
+    const request = readRequest(incoming);
     void handle(request).then((response) => {
       writeNodeResponse(outgoing, response, { closeConnection: request.bodyAbandoned });
       logger.log('info', 'http.request', {
@@ -114,9 +134,10 @@ export async function startServer(
   logger.log('info', 'server.started', {
     url,
     database: databasePath,
-    cookieName: cookie.name,
+    cookieName: context.cookie.name,
     sameSite: config.cookie.sameSite,
     registration: config.registration,
+    trustProxy: config.trustProxy === false ? 'off' : String(config.trustProxy),
     idleTimeoutSeconds: sessions.policy.idleTimeoutSeconds,
     absoluteLifetimeSeconds: sessions.policy.absoluteLifetimeSeconds,
   });

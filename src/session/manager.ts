@@ -187,6 +187,24 @@ export class SessionManager {
     return count;
   }
 
+  /**
+   * Ends every session of a user but one (the one making the request): "log out my other
+   * devices", and what a password change does. Returns how many ended.
+   */
+  async invalidateOtherSessions(userId: string, keepSessionId: string): Promise<number> {
+    const records = await this.#call('listUserSessions', () =>
+      this.#store.listUserSessions(userId),
+    );
+    let count = 0;
+    for (const record of records) {
+      if (record.id === keepSessionId) continue;
+      await this.#call('deleteSession', () => this.#store.deleteSession(record.id));
+      count += 1;
+    }
+    this.#logger.log('info', 'session.revoked_others', { userId, count });
+    return count;
+  }
+
   /** A user's live sessions, newest first. */
   async listUserSessions(userId: string): Promise<Session[]> {
     const records = await this.#call('listUserSessions', () =>

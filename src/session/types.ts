@@ -28,6 +28,21 @@ export interface SessionRecord {
 }
 
 /**
+ * A counter of recent failures under one key (an account, a client address), for throttling.
+ * It lives in the session store so that every server sharing the store sees the same counts.
+ */
+export interface ThrottleState {
+  /** What is counted, e.g. `login:account:<hash>`. Never a raw email or password. */
+  key: string;
+  /** Failures since the counter (re)started. */
+  failures: number;
+  /** When the latest failure was recorded. */
+  lastFailureAt: Date;
+  /** When the counter is forgotten if no failure comes first. */
+  expiresAt: Date;
+}
+
+/**
  * The persistence a session manager needs. Every store (memory, SQLite, PostgreSQL, Redis)
  * implements it and passes the same conformance suite.
  *
@@ -68,4 +83,17 @@ export interface SessionStore {
    * returns how many were deleted. Bounded so that a sweep never holds the store for long.
    */
   deleteExpiredSessions(now: Date, limit: number): Promise<number>;
+
+  /**
+   * Adds one failure to the counter under `key` and returns it, atomically (two servers
+   * recording at once count two). A counter that is missing or expired at `now` restarts at
+   * one. Sets `lastFailureAt` to `now` and `expiresAt` to the given time.
+   */
+  incrementThrottle(key: string, now: Date, expiresAt: Date): Promise<ThrottleState>;
+  /** The counter under `key`, or null when there is none or it expired at or before `now`. */
+  findThrottle(key: string, now: Date): Promise<ThrottleState | null>;
+  /** Forgets the counter under `key`. Forgetting a missing counter is not an error. */
+  deleteThrottle(key: string): Promise<void>;
+  /** Deletes up to `limit` counters expired at or before `now`; returns how many. */
+  deleteExpiredThrottles(now: Date, limit: number): Promise<number>;
 }

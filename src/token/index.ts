@@ -8,3 +8,4 @@ export {
   isWellFormedSessionToken,
 } from './random.js';
 export { constantTimeEqual, hashToken } from './hash.js';
+export { KeyRing, MIN_SECRET_BYTES } from './keyring.js';

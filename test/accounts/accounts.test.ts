@@ -69,6 +69,14 @@ class ProbeStore implements UserStore {
     this.updates += 1;
     await this.inner.updatePasswordHash(id, passwordHash);
   }
+  async setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
+    this.#check('setUserDisabled');
+    return this.inner.setUserDisabled(id, disabledAt);
+  }
+  async deleteUser(id: string): Promise<boolean> {
+    this.#check('deleteUser');
+    return this.inner.deleteUser(id);
+  }
 }
 
 describe('Accounts', () => {
@@ -87,17 +95,19 @@ describe('Accounts', () => {
       const user = await accounts.register({ email: '  Alice@Example.COM ', password: PASSWORD });
       assert.equal(user.email, 'alice@example.com');
       assert.equal(user.createdAt.getTime(), clock.now());
+      assert.equal(user.disabledAt, null);
 
       const record = await store.findUserById(user.id);
       assert.ok(record);
       assert.equal(record.email, 'alice@example.com');
+      assert.equal(record.disabledAt, null);
       assert.match(record.passwordHash, /^\$argon2id\$v=19\$m=256,t=1,p=1\$/);
       assert.equal(await verifyPassword(record.passwordHash, PASSWORD), true);
     });
 
     it('never returns the password hash', async () => {
       const user = await accounts.register({ email: 'alice@example.com', password: PASSWORD });
-      assert.deepEqual(Object.keys(user).sort(), ['createdAt', 'email', 'id']);
+      assert.deepEqual(Object.keys(user).sort(), ['createdAt', 'disabledAt', 'email', 'id']);
       assert.equal(JSON.stringify(user).includes('argon2'), false);
     });
 
@@ -164,7 +174,7 @@ describe('Accounts', () => {
     it('returns the user for the right password, whatever the email case', async () => {
       const user = await accounts.authenticate({ email: 'Alice@EXAMPLE.com ', password: PASSWORD });
       assert.equal(user?.email, 'alice@example.com');
-      assert.deepEqual(Object.keys(user).sort(), ['createdAt', 'email', 'id']);
+      assert.deepEqual(Object.keys(user).sort(), ['createdAt', 'disabledAt', 'email', 'id']);
     });
 
     it('returns null alike for a wrong password, an unknown email and an invalid one', async () => {
@@ -277,6 +287,8 @@ describe('Accounts', () => {
       ],
       ['findUserById', (a) => a.getUser('any')],
       ['listUsers', (a) => a.listUsers()],
+      ['setUserDisabled', (a) => a.disableUser('any')],
+      ['deleteUser', (a) => a.deleteUser('any')],
     ];
     for (const [operation, call] of cases) {
       it(`${operation} failing propagates StoreUnavailableError, never "no user"`, async () => {

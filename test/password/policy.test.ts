@@ -18,8 +18,8 @@ function isConfigError(option: string): (error: unknown) => true {
 }
 
 describe('checkPasswordPolicy', () => {
-  it('defaults to 8 to 256 characters', () => {
-    assert.deepEqual(DEFAULT_PASSWORD_POLICY, { minLength: 8, maxLength: 256 });
+  it('defaults to 8 to 256 characters, common passwords refused', () => {
+    assert.deepEqual(DEFAULT_PASSWORD_POLICY, { minLength: 8, maxLength: 256, refuseCommon: true });
   });
 
   const table: [string, string, 'ok' | 'PASSWORD_TOO_SHORT' | 'PASSWORD_TOO_LONG'][] = [

@@ -109,7 +109,14 @@ describe('resolveServerConfig', () => {
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.port, 3000);
     assert.ok(config.dataDir.endsWith('/data'));
-    assert.deepEqual(config.cookie, { name: '__Host-auth_token', sameSite: 'Lax' });
+    assert.deepEqual(config.cookie, {
+      name: '__Host-auth_token',
+      sameSite: 'Lax',
+      secure: true,
+      persistent: true,
+    });
+    assert.equal(config.trustProxy, false);
+    assert.equal(config.secrets, null);
     assert.equal(config.registration, true);
   });
 

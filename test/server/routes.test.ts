@@ -82,8 +82,12 @@ describe('the auth server over HTTP', () => {
       const body = response.body as { message: string; user: { email: string } };
       assert.equal(body.message, 'Login successful!');
       assert.equal(body.user.email, email);
-      assert.equal(response.setCookies.length, 1);
+      assert.equal(response.setCookies.length, 2);
       assert.match(response.setCookies[0] ?? '', SESSION_COOKIE);
+      assert.match(
+        response.setCookies[1] ?? '',
+        /^__Host-latchkey_device=[\w-]{22}\.[\w-]{43}; Max-Age=15552000; Path=\/; Secure; HttpOnly; SameSite=Strict$/,
+      );
       assert.ok(response.setCookies[0]?.endsWith('; Path=/; Secure; HttpOnly; SameSite=Lax'));
       assert.equal(response.headers.get('cache-control'), 'no-store');
     });
@@ -108,6 +112,7 @@ describe('the auth server over HTTP', () => {
       const login = await send(server.url, 'POST', '/auth/login', {
         json: { email, password: PASSWORD },
         cookie: first,
+        headers: { origin: server.url },
       });
       const second = cookiePair(login.setCookies[0]);
       assert.notEqual(second, first);
@@ -199,7 +204,10 @@ describe('the auth server over HTTP', () => {
   describe('POST /auth/logout', () => {
     it('ends the session on the server and clears the cookie with matching attributes', async () => {
       const { cookie } = await register();
-      const response = await send(server.url, 'POST', '/auth/logout', { cookie });
+      const response = await send(server.url, 'POST', '/auth/logout', {
+        cookie,
+        headers: { origin: server.url },
+      });
       assert.equal(response.status, 200);
       assert.deepEqual(response.setCookies, [
         '__Host-auth_token=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax',
@@ -211,7 +219,11 @@ describe('the auth server over HTTP', () => {
     it('replay after logout: the old cookie is refused', async () => {
       const { cookie } = await register();
       assert.equal((await send(server.url, 'GET', '/api/secure-data', { cookie })).status, 200);
-      await send(server.url, 'POST', '/auth/logout', { cookie });
+      const logout = await send(server.url, 'POST', '/auth/logout', {
+        cookie,
+        headers: { origin: server.url },
+      });
+      assert.equal(logout.status, 200);
       const replay = await send(server.url, 'GET', '/api/secure-data', { cookie });
       assert.equal(replay.status, 401);
     });

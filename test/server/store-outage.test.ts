@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { Accounts } from '../../src/accounts/index.js';
 import { withErrorResponses } from '../../src/http/guard.js';
-import { SessionCookie } from '../../src/http/session-cookie.js';
+import { createAuthContext } from '../../src/http/context.js';
 import { silentLogger } from '../../src/log.js';
 import { createServerApp } from '../../src/server/app.js';
-import { SessionManager } from '../../src/session/index.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 
 import type { HttpRequest } from '../../src/http/types.js';
@@ -22,7 +20,8 @@ function request(
     method,
     path,
     clientAddress: '127.0.0.1',
-    header: (name) => headers[name],
+    protocol: 'http',
+    header: (name) => (name === 'host' ? 'localhost' : headers[name]),
     readBody: () => Promise.resolve(new TextEncoder().encode(body)),
   };
 }
@@ -41,21 +40,20 @@ describe('a session store that cannot be reached', () => {
     },
   });
   const users = new MemoryUserStore();
-  const context = {
-    sessions: new SessionManager(flaky),
-    accounts: new Accounts(users),
-    cookie: new SessionCookie(),
-    logger: silentLogger,
-  };
+  const context = createAuthContext({
+    sessionStore: flaky,
+    userStore: users,
+    secrets: ['a secret of at least thirty-two bytes, for tests'],
+  });
   const app = withErrorResponses(createServerApp(context), silentLogger);
   const credentials = JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' });
-  const json = { 'content-type': 'application/json' };
+  const json = { 'content-type': 'application/json', origin: 'http://localhost' };
 
   it('answers 503 STORE_UNAVAILABLE: never a login, never a silent logout', async () => {
     const registered = await app(request('POST', '/auth/register', json, credentials));
     assert.equal(registered.status, 201);
     const setCookie = registered.headers.find(([name]) => name === 'Set-Cookie')?.[1] ?? '';
-    const cookie = { cookie: setCookie.split(';')[0] ?? '' };
+    const cookie = { cookie: setCookie.split(';')[0] ?? '', origin: 'http://localhost' };
 
     down = true;
     const login = await app(request('POST', '/auth/login', json, credentials));

@@ -7,6 +7,7 @@ import {
   migrateDatabase,
   migrations,
   openSqliteDatabase,
+  openSqliteStores,
 } from '../../src/stores/sqlite/index.js';
 import { applyMigrations } from '../../src/stores/sqlite/migrate.js';
 import { makeTempFolder, withCode } from './sqlite-helpers.js';
@@ -122,6 +123,57 @@ void describe('SQLite migrations', () => {
     assert.equal(tableExists(database, 'extra'), false);
     assert.equal(getSchemaVersion(database), latestSchemaVersion);
     database.close();
+  });
+
+  void it('upgrade a version 1 database in place, keeping its users and sessions', async () => {
+    const path = temp.path('v1.db');
+    const v1 = openSqliteDatabase(path, { migrate: false });
+    applyMigrations(v1, migrations.slice(0, 1));
+    v1.prepare('INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)').run(
+      'user-1',
+      'ada@example.com',
+      '$argon2id$x',
+      1_001,
+    );
+    v1.prepare(
+      `INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
+                             absolute_expires_at, user_agent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run('session-1', 'a'.repeat(64), 'user-1', 2_002, 3_003, 4_004, 5_005, 'curl/8.5.0');
+    v1.close();
+
+    const upgrading = openSqliteDatabase(path, { migrate: false });
+    const result = migrateDatabase(upgrading);
+    upgrading.close();
+    const stores = openSqliteStores(path);
+
+    assert.deepEqual(result, {
+      fromVersion: 1,
+      toVersion: latestSchemaVersion,
+      applied: migrations.slice(1).map(({ version, name }) => ({ version, name })),
+    });
+    assert.deepEqual(await stores.users.findUserById('user-1'), {
+      id: 'user-1',
+      email: 'ada@example.com',
+      passwordHash: '$argon2id$x',
+      createdAt: new Date(1_001),
+      disabledAt: null,
+    });
+    assert.deepEqual(await stores.sessions.findSessionById('session-1'), {
+      id: 'session-1',
+      tokenHash: 'a'.repeat(64),
+      userId: 'user-1',
+      createdAt: new Date(2_002),
+      lastSeenAt: new Date(3_003),
+      idleExpiresAt: new Date(4_004),
+      absoluteExpiresAt: new Date(5_005),
+      userAgent: 'curl/8.5.0',
+    });
+    assert.equal(await stores.users.setUserDisabled('user-1', new Date(6_006)), true);
+    assert.equal((await stores.users.findUserById('user-1'))?.disabledAt?.getTime(), 6_006);
+    const throttle = await stores.sessions.incrementThrottle('login:a', new Date(0), new Date(1));
+    assert.equal(throttle.failures, 1);
+    await stores.close();
   });
 
   void it('refuse a database migrated by a newer release with SCHEMA_TOO_NEW', () => {

@@ -25,6 +25,7 @@ const user: UserRecord = {
   email: 'ada@example.com',
   passwordHash: '$argon2id$x',
   createdAt: new Date(0),
+  disabledAt: null,
 };
 
 function session(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
@@ -42,13 +43,13 @@ function session(id: string, overrides: Partial<SessionRecord> = {}): SessionRec
 }
 
 void describe('SQLite database', () => {
-  void it('opens in WAL mode with NORMAL sync, foreign keys on and a 5000 ms busy timeout', () => {
+  void it('opens in WAL mode with NORMAL sync, foreign keys on and a 250 ms busy timeout', () => {
     const database = openSqliteDatabase(temp.path('pragmas.db'));
     try {
       assert.equal(database.pragma('journal_mode', { simple: true }), 'wal');
       assert.equal(database.pragma('synchronous', { simple: true }), 1);
       assert.equal(database.pragma('foreign_keys', { simple: true }), 1);
-      assert.equal(database.pragma('busy_timeout', { simple: true }), 5000);
+      assert.equal(database.pragma('busy_timeout', { simple: true }), 250);
     } finally {
       database.close();
     }
@@ -82,7 +83,9 @@ void describe('SQLite database', () => {
 
   void it('makes tables STRICT, so a date stored as text is refused', () => {
     const database = openSqliteDatabase(temp.path('strict.db'));
-    const insert = database.prepare('INSERT INTO users VALUES (?, ?, ?, ?)');
+    const insert = database.prepare(
+      'INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)',
+    );
     assert.throws(
       () => insert.run('u', 'e@example.com', 'h', 'yesterday'),
       withCode('SQLITE_CONSTRAINT_DATATYPE'),
@@ -121,14 +124,23 @@ void describe('SQLite stores', () => {
     assert.equal(stores.database.open, false);
   });
 
-  void it('delete the sessions of a deleted user (ON DELETE CASCADE)', async () => {
+  void it('delete the sessions of a deleted user, only theirs (ON DELETE CASCADE)', async () => {
     const stores = openSqliteStores(temp.path('cascade.db'));
+    const other = { ...user, id: 'user-2', email: 'grace@example.com' };
     await stores.users.insertUser(user);
+    await stores.users.insertUser(other);
     await stores.sessions.insertSession(session('1'));
+    await stores.sessions.insertSession(session('2'));
+    await stores.sessions.insertSession(session('3', { userId: other.id }));
 
-    stores.database.prepare('DELETE FROM users WHERE id = ?').run(user.id);
+    assert.equal(await stores.users.deleteUser(user.id), true);
 
     assert.equal(await stores.sessions.findSessionById('1'), null);
+    assert.equal(await stores.sessions.findSessionByTokenHash(session('2').tokenHash), null);
+    assert.deepEqual(await stores.sessions.listUserSessions(user.id), []);
+    assert.deepEqual(await stores.sessions.listUserSessions(other.id), [
+      session('3', { userId: other.id }),
+    ]);
     await stores.close();
   });
 
@@ -220,11 +232,17 @@ void describe('a closed SQLite store', () => {
     ['deleteUserSessions', () => sessions.deleteUserSessions(user.id)],
     ['listUserSessions', () => sessions.listUserSessions(user.id)],
     ['deleteExpiredSessions', () => sessions.deleteExpiredSessions(new Date(1), 10)],
+    ['incrementThrottle', () => sessions.incrementThrottle('k', new Date(1), new Date(2))],
+    ['findThrottle', () => sessions.findThrottle('k', new Date(1))],
+    ['deleteThrottle', () => sessions.deleteThrottle('k')],
+    ['deleteExpiredThrottles', () => sessions.deleteExpiredThrottles(new Date(1), 10)],
     ['insertUser', () => users.insertUser(user)],
     ['findUserByEmail', () => users.findUserByEmail(user.email)],
     ['findUserById', () => users.findUserById(user.id)],
     ['listUsers', () => users.listUsers()],
     ['updatePasswordHash', () => users.updatePasswordHash(user.id, '$argon2id$y')],
+    ['setUserDisabled', () => users.setUserDisabled(user.id, new Date(1))],
+    ['deleteUser', () => users.deleteUser(user.id)],
   ];
 
   for (const [method, call] of calls) {

@@ -16,13 +16,17 @@ export function at(offsetMs: number): Date {
   return new Date(EPOCH_MS + offsetMs);
 }
 
-/** User number `n`: unique id and email, created `n` minutes after the reference time. */
+/**
+ * User number `n`: unique id and email, created `n` minutes after the reference time, enabled
+ * (`disabledAt` null).
+ */
 export function makeUser(n: number, overrides: Partial<UserRecord> = {}): UserRecord {
   return {
     id: `user-${n}`,
     email: `user${n}@example.com`,
     passwordHash: `$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$notarealhash${n}`,
     createdAt: at(n * MINUTE_MS),
+    disabledAt: null,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import { describe } from 'node:test';
 
 import { describeExpiryTests } from './expiry.js';
 import { describeSessionTests } from './sessions.js';
+import { describeThrottleTests } from './throttles.js';
 import { describeUserTests } from './users.js';
 
 import type { ConformanceStoreFactory } from './harness.js';
@@ -32,6 +33,7 @@ export function describeSessionStoreConformance(
   void describe(`${name} conformance`, () => {
     describeSessionTests(makeStores);
     describeExpiryTests(makeStores);
+    describeThrottleTests(makeStores);
     describeUserTests(makeStores);
   });
 }

@@ -61,5 +61,62 @@ export function describeUserTests(makeStores: ConformanceStoreFactory): void {
       assert.equal((await users.findUserById('user-1'))?.passwordHash, rehashed);
       assert.deepEqual(await users.findUserById('user-2'), makeUser(2));
     });
+
+    test('keeps the time an account was disabled on every read, to the millisecond', async ({
+      users,
+    }) => {
+      const disabled = makeUser(1, { disabledAt: at(2 * MINUTE_MS + 3) });
+      await users.insertUser(disabled);
+
+      assert.deepEqual(await users.findUserById(disabled.id), disabled);
+      assert.deepEqual(await users.findUserByEmail(disabled.email), disabled);
+      assert.deepEqual(await users.listUsers(), [disabled]);
+    });
+
+    test('disables and re-enables that account only', async ({ users }) => {
+      await users.insertUser(makeUser(1));
+      await users.insertUser(makeUser(2));
+
+      assert.equal(await users.setUserDisabled('user-1', at(MINUTE_MS + 9)), true);
+      assert.deepEqual(
+        await users.findUserById('user-1'),
+        makeUser(1, { disabledAt: at(MINUTE_MS + 9) }),
+      );
+      assert.deepEqual(await users.findUserById('user-2'), makeUser(2));
+
+      assert.equal(await users.setUserDisabled('user-1', null), true);
+      assert.deepEqual(await users.listUsers(), [makeUser(1), makeUser(2)]);
+    });
+
+    test('disabling or enabling a missing user returns false and creates nothing', async ({
+      users,
+    }) => {
+      assert.equal(await users.setUserDisabled('user-unknown', at(0)), false);
+      assert.equal(await users.setUserDisabled('user-unknown', null), false);
+
+      assert.deepEqual(await users.listUsers(), []);
+    });
+
+    test('deletes that user only, and frees the email', async ({ users }) => {
+      await users.insertUser(makeUser(1));
+      await users.insertUser(makeUser(2));
+
+      assert.equal(await users.deleteUser('user-1'), true);
+
+      assert.equal(await users.findUserById('user-1'), null);
+      assert.equal(await users.findUserByEmail(makeUser(1).email), null);
+      assert.deepEqual(await users.listUsers(), [makeUser(2)]);
+      const again = makeUser(3, { email: makeUser(1).email });
+      await users.insertUser(again);
+      assert.deepEqual(await users.findUserByEmail(again.email), again);
+    });
+
+    test('deleting a missing user returns false', async ({ users }) => {
+      await users.insertUser(makeUser(1));
+
+      assert.equal(await users.deleteUser('user-unknown'), false);
+      assert.equal(await users.deleteUser('user-1'), true);
+      assert.equal(await users.deleteUser('user-1'), false);
+    });
   });
 }

@@ -1,15 +1,17 @@
 import { AccountError } from '../../errors.js';
 
 import type { UserRecord, UserStore } from '../../accounts/types.js';
-import type { SessionRecord, SessionStore } from '../../session/types.js';
+import type { SessionRecord, SessionStore, ThrottleState } from '../../session/types.js';
 
 /**
- * Sessions kept in this process's memory. For tests and single-process experiments: everything
- * is lost on restart and nothing is shared between processes.
+ * Sessions and throttle counters kept in this process's memory. For tests and single-process
+ * experiments: everything is lost on restart and nothing is shared between processes, so a
+ * throttle counts only the failures this process saw.
  */
 export class MemorySessionStore implements SessionStore {
   readonly #byId = new Map<string, SessionRecord>();
   readonly #idByTokenHash = new Map<string, string>();
+  readonly #throttles = new Map<string, ThrottleState>();
 
   insertSession(record: SessionRecord): Promise<void> {
     if (this.#byId.has(record.id) || this.#idByTokenHash.has(record.tokenHash)) {
@@ -87,6 +89,43 @@ export class MemorySessionStore implements SessionStore {
     return Promise.resolve(deleted);
   }
 
+  incrementThrottle(key: string, now: Date, expiresAt: Date): Promise<ThrottleState> {
+    // Read and write happen in one synchronous step, so concurrent calls cannot lose a count.
+    const current = this.#throttles.get(key);
+    const live = current !== undefined && current.expiresAt > now;
+    const next: ThrottleState = {
+      key,
+      failures: live ? current.failures + 1 : 1,
+      lastFailureAt: new Date(now),
+      expiresAt: new Date(expiresAt),
+    };
+    this.#throttles.set(key, next);
+    return Promise.resolve(copyThrottle(next));
+  }
+
+  findThrottle(key: string, now: Date): Promise<ThrottleState | null> {
+    const state = this.#throttles.get(key);
+    const live = state !== undefined && state.expiresAt > now;
+    return Promise.resolve(live ? copyThrottle(state) : null);
+  }
+
+  deleteThrottle(key: string): Promise<void> {
+    this.#throttles.delete(key);
+    return Promise.resolve();
+  }
+
+  deleteExpiredThrottles(now: Date, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const state of [...this.#throttles.values()]) {
+      if (deleted >= limit) break;
+      if (state.expiresAt <= now) {
+        this.#throttles.delete(state.key);
+        deleted += 1;
+      }
+    }
+    return Promise.resolve(deleted);
+  }
+
   #remove(id: string): void {
     const record = this.#byId.get(id);
     if (record === undefined) return;
@@ -95,7 +134,10 @@ export class MemorySessionStore implements SessionStore {
   }
 }
 
-/** User accounts kept in this process's memory. For tests. */
+/**
+ * User accounts kept in this process's memory. For tests. It cannot reach the session store, so
+ * deleting a user leaves their sessions in place: callers end them through the session store.
+ */
 export class MemoryUserStore implements UserStore {
   readonly #byId = new Map<string, UserRecord>();
 
@@ -108,7 +150,7 @@ export class MemoryUserStore implements UserStore {
         return Promise.reject(new AccountError('EMAIL_TAKEN', 'this email is already registered'));
       }
     }
-    this.#byId.set(record.id, { ...record, createdAt: new Date(record.createdAt) });
+    this.#byId.set(record.id, copyUser(record));
     return Promise.resolve();
   }
 
@@ -136,10 +178,33 @@ export class MemoryUserStore implements UserStore {
     if (record !== undefined) record.passwordHash = passwordHash;
     return Promise.resolve();
   }
+
+  setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
+    const record = this.#byId.get(id);
+    if (record === undefined) return Promise.resolve(false);
+    record.disabledAt = disabledAt === null ? null : new Date(disabledAt);
+    return Promise.resolve(true);
+  }
+
+  deleteUser(id: string): Promise<boolean> {
+    return Promise.resolve(this.#byId.delete(id));
+  }
 }
 
 function copyUser(record: UserRecord): UserRecord {
-  return { ...record, createdAt: new Date(record.createdAt) };
+  return {
+    ...record,
+    createdAt: new Date(record.createdAt),
+    disabledAt: record.disabledAt === null ? null : new Date(record.disabledAt),
+  };
+}
+
+function copyThrottle(state: ThrottleState): ThrottleState {
+  return {
+    ...state,
+    lastFailureAt: new Date(state.lastFailureAt),
+    expiresAt: new Date(state.expiresAt),
+  };
 }
 
 function copy(record: SessionRecord): SessionRecord {

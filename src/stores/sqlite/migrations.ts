@@ -54,6 +54,25 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX sessions_expires_at ON sessions (expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'add throttles and disabled accounts',
+    up: `
+      -- Failure counters for login throttling, shared by every process on this file.
+      CREATE TABLE throttles (
+        key             TEXT    PRIMARY KEY,
+        failures        INTEGER NOT NULL,
+        last_failure_at INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL
+      ) STRICT;
+
+      -- Serves the bounded sweep of expired counters.
+      CREATE INDEX throttles_expires_at ON throttles (expires_at);
+
+      -- Null for an account in use; existing accounts stay enabled.
+      ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+    `,
+  },
 ];
 
 /** The schema version this code creates and understands: the last step's version. */

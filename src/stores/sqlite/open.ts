@@ -11,7 +11,13 @@ export interface SqliteOpenOptions {
   /**
    * How long a statement waits, in milliseconds, for another connection to release its write
    * lock before failing with SQLITE_BUSY (which the stores report as `StoreUnavailableError`).
-   * SQLite's `busy_timeout`. A whole number, 0 or more. Default 5000.
+   * SQLite's `busy_timeout`. A whole number, 0 or more. Default 250.
+   *
+   * better-sqlite3 is synchronous: while a statement waits for a lock, the whole process waits,
+   * every other request included. So the wait is kept short: long enough for another
+   * connection's short write transaction (a CLI command, another server on the same file) to
+   * finish, short enough that a stuck lock holder (a backup, an open `sqlite3` shell) costs
+   * each request at most a quarter of a second before it gets a 503.
    */
   busyTimeoutMs?: number;
   /**
@@ -22,8 +28,8 @@ export interface SqliteOpenOptions {
   migrate?: boolean;
 }
 
-/** The default for {@link SqliteOpenOptions.busyTimeoutMs}: 5000 ms. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** The default for {@link SqliteOpenOptions.busyTimeoutMs}: 250 ms. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 250;
 
 /** Both stores on one SQLite file, and the handle they share. */
 export interface SqliteStores {
@@ -56,7 +62,7 @@ export function openSqliteDatabase(
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new ConfigError(
       'busyTimeoutMs',
-      'must be a whole number of milliseconds, 0 or more; leave it out for the default (5000)',
+      'must be a whole number of milliseconds, 0 or more; leave it out for the default (250)',
     );
   }
 

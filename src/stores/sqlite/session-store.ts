@@ -1,7 +1,8 @@
 import { settle, toStoreError } from './settle.js';
+import { ThrottleTable } from './throttles.js';
 
 import type Database from 'better-sqlite3';
-import type { SessionRecord, SessionStore } from '../../session/types.js';
+import type { SessionRecord, SessionStore, ThrottleState } from '../../session/types.js';
 
 /**
  * The sweep behind `deleteExpiredSessions`: the oldest expired sessions first, at most `limit`
@@ -14,7 +15,8 @@ export const DELETE_EXPIRED_SESSIONS_SQL = `
   )`;
 
 /**
- * Sessions in the SQLite `sessions` table (schema version 1 or later). Statements are prepared
+ * Sessions in the SQLite `sessions` table, and throttle counters in `throttles` (schema version
+ * 2 or later). Statements are prepared
  * once, here; the database handle is shared and not owned: closing it is the opener's job,
  * after which every method rejects with `StoreUnavailableError`.
  *
@@ -31,6 +33,7 @@ export class SqliteSessionStore implements SessionStore {
   readonly #listByUser: Database.Statement<[string], SessionRow>;
   readonly #deleteExpired: Database.Statement<[number, number]>;
   readonly #replace: Database.Transaction<(oldId: string, next: SessionRecord) => boolean>;
+  readonly #throttles: ThrottleTable;
 
   /** Prepares the statements; throws `StoreUnavailableError` when the schema is missing. */
   constructor(database: Database.Database) {
@@ -55,6 +58,7 @@ export class SqliteSessionStore implements SessionStore {
         return true;
       };
       this.#replace = database.transaction(replace);
+      this.#throttles = new ThrottleTable(database);
     } catch (error) {
       throw toStoreError('SqliteSessionStore', error);
     }
@@ -106,15 +110,35 @@ export class SqliteSessionStore implements SessionStore {
 
   /** See {@link SessionStore.deleteExpiredSessions}. A negative or fractional `limit` rejects. */
   deleteExpiredSessions(now: Date, limit: number): Promise<number> {
-    // SQLite reads a negative LIMIT as "no limit": refuse it rather than sweep everything. This
-    // is the caller's mistake, not the store's, so it is not a StoreUnavailableError.
-    if (!Number.isSafeInteger(limit) || limit < 0) {
-      return Promise.reject(
-        new RangeError('latchkey: deleteExpiredSessions limit must be an integer, 0 or more'),
-      );
-    }
+    const refused = refuseSweepLimit('deleteExpiredSessions', limit);
+    if (refused !== null) return Promise.reject(refused);
     return settle('deleteExpiredSessions', () => {
       return this.#deleteExpired.run(now.getTime(), limit).changes;
+    });
+  }
+
+  incrementThrottle(key: string, now: Date, expiresAt: Date): Promise<ThrottleState> {
+    return settle('incrementThrottle', () => {
+      return this.#throttles.increment(key, now.getTime(), expiresAt.getTime());
+    });
+  }
+
+  findThrottle(key: string, now: Date): Promise<ThrottleState | null> {
+    return settle('findThrottle', () => this.#throttles.find(key, now.getTime()));
+  }
+
+  deleteThrottle(key: string): Promise<void> {
+    return settle('deleteThrottle', () => {
+      this.#throttles.delete(key);
+    });
+  }
+
+  /** See {@link SessionStore.deleteExpiredThrottles}. A negative or fractional `limit` rejects. */
+  deleteExpiredThrottles(now: Date, limit: number): Promise<number> {
+    const refused = refuseSweepLimit('deleteExpiredThrottles', limit);
+    if (refused !== null) return Promise.reject(refused);
+    return settle('deleteExpiredThrottles', () => {
+      return this.#throttles.deleteExpired(now.getTime(), limit);
     });
   }
 }
@@ -169,6 +193,16 @@ function toParams(record: SessionRecord): SessionParams {
     absoluteExpiresAt: record.absoluteExpiresAt.getTime(),
     userAgent: record.userAgent,
   };
+}
+
+/**
+ * The error for a sweep `limit` that is not a whole number, 0 or more, or null when it is one.
+ * SQLite reads a negative LIMIT as "no limit": refusing it beats sweeping everything. This is
+ * the caller's mistake, not the store's, so it is a RangeError, not a StoreUnavailableError.
+ */
+function refuseSweepLimit(operation: string, limit: number): RangeError | null {
+  if (Number.isSafeInteger(limit) && limit >= 0) return null;
+  return new RangeError(`latchkey: ${operation} limit must be an integer, 0 or more`);
 }
 
 function toRecord(row: SessionRow | undefined): SessionRecord | null {

@@ -6,12 +6,13 @@ import { settle, toStoreError } from './settle.js';
 import type { UserRecord, UserStore } from '../../accounts/types.js';
 
 /**
- * User accounts in the SQLite `users` table (schema version 1 or later). Statements are
+ * User accounts in the SQLite `users` table (schema version 2 or later). Statements are
  * prepared once, here; the database handle is shared and not owned: closing it is the opener's
  * job, after which every method rejects with `StoreUnavailableError`.
  *
  * A taken email rejects with `AccountError` code `EMAIL_TAKEN`; every other driver error
- * becomes `StoreUnavailableError`.
+ * becomes `StoreUnavailableError`. Deleting a user deletes their sessions with it (the
+ * `sessions.user_id` foreign key is `ON DELETE CASCADE`, and the opener turns `foreign_keys` on).
  */
 export class SqliteUserStore implements UserStore {
   readonly #insert: Database.Statement<UserParams>;
@@ -19,13 +20,15 @@ export class SqliteUserStore implements UserStore {
   readonly #findById: Database.Statement<[string], UserRow>;
   readonly #list: Database.Statement<[], UserRow>;
   readonly #updatePasswordHash: Database.Statement<[string, string]>;
+  readonly #setDisabled: Database.Statement<[number | null, string]>;
+  readonly #delete: Database.Statement<[string]>;
 
   /** Prepares the statements; throws `StoreUnavailableError` when the schema is missing. */
   constructor(database: Database.Database) {
     try {
       this.#insert = database.prepare(
-        `INSERT INTO users (id, email, password_hash, created_at)
-         VALUES (@id, @email, @passwordHash, @createdAt)`,
+        `INSERT INTO users (id, email, password_hash, created_at, disabled_at)
+         VALUES (@id, @email, @passwordHash, @createdAt, @disabledAt)`,
       );
       this.#findByEmail = database.prepare(`${SELECT_SQL} WHERE email = ?`);
       this.#findById = database.prepare(`${SELECT_SQL} WHERE id = ?`);
@@ -33,6 +36,8 @@ export class SqliteUserStore implements UserStore {
       this.#updatePasswordHash = database.prepare(
         'UPDATE users SET password_hash = ? WHERE id = ?',
       );
+      this.#setDisabled = database.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
+      this.#delete = database.prepare('DELETE FROM users WHERE id = ?');
     } catch (error) {
       throw toStoreError('SqliteUserStore', error);
     }
@@ -45,6 +50,7 @@ export class SqliteUserStore implements UserStore {
         email: record.email,
         passwordHash: record.passwordHash,
         createdAt: record.createdAt.getTime(),
+        disabledAt: record.disabledAt?.getTime() ?? null,
       });
       return Promise.resolve();
     } catch (error) {
@@ -75,6 +81,18 @@ export class SqliteUserStore implements UserStore {
       this.#updatePasswordHash.run(passwordHash, id);
     });
   }
+
+  setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
+    return settle('setUserDisabled', () => {
+      // changes counts the matched row even when the value is unchanged, so false means absent.
+      return this.#setDisabled.run(disabledAt?.getTime() ?? null, id).changes > 0;
+    });
+  }
+
+  deleteUser(id: string): Promise<boolean> {
+    // changes counts only the users row, never the sessions the cascade deletes with it.
+    return settle('deleteUser', () => this.#delete.run(id).changes > 0);
+  }
 }
 
 interface UserRow {
@@ -82,6 +100,7 @@ interface UserRow {
   email: string;
   password_hash: string;
   created_at: number;
+  disabled_at: number | null;
 }
 
 interface UserParams {
@@ -89,9 +108,10 @@ interface UserParams {
   email: string;
   passwordHash: string;
   createdAt: number;
+  disabledAt: number | null;
 }
 
-const SELECT_SQL = 'SELECT id, email, password_hash, created_at FROM users';
+const SELECT_SQL = 'SELECT id, email, password_hash, created_at, disabled_at FROM users';
 
 function toRecord(row: UserRow | undefined): UserRecord | null {
   return row === undefined ? null : toUserRecord(row);
@@ -103,5 +123,6 @@ function toUserRecord(row: UserRow): UserRecord {
     email: row.email,
     passwordHash: row.password_hash,
     createdAt: new Date(row.created_at),
+    disabledAt: row.disabled_at === null ? null : new Date(row.disabled_at),
   };
 }

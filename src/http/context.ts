@@ -1,0 +1,135 @@
+import { Accounts } from '../accounts/index.js';
+import { ConfigError } from '../errors.js';
+import { silentLogger } from '../log.js';
+import { SessionManager } from '../session/index.js';
+import { LoginThrottle } from '../throttle/index.js';
+import { KeyRing } from '../token/keyring.js';
+import { DeviceCookie } from './device-cookie.js';
+import { SessionCookie } from './session-cookie.js';
+
+import type { AccountsOptions } from '../accounts/index.js';
+import type { UserStore } from '../accounts/types.js';
+import type { Logger } from '../log.js';
+import type { SessionPolicy } from '../session/index.js';
+import type { Clock, SessionStore } from '../session/types.js';
+import type { ThrottlePolicy } from '../throttle/index.js';
+import type { SessionCookieOptions } from './session-cookie.js';
+
+/** Everything the HTTP layer needs, resolved and checked once. */
+export interface AuthContext {
+  sessions: SessionManager;
+  accounts: Accounts;
+  cookie: SessionCookie;
+  deviceCookie: DeviceCookie;
+  throttle: LoginThrottle;
+  keys: KeyRing;
+  logger: Logger;
+  /** Origins besides the server's own allowed to send unsafe requests. */
+  trustedOrigins: ReadonlySet<string>;
+  /** A fixed public origin of this server, or null to take it from each request's Host. */
+  origin: string | null;
+  /** How recent a login must be for sensitive changes (password). Unit: seconds. */
+  freshLoginSeconds: number;
+  /** Whether `POST /auth/register` creates accounts. */
+  registration: boolean;
+  /** Whether logout sends `Clear-Site-Data: "cookies"`. */
+  clearSiteDataOnLogout: boolean;
+  /** Milliseconds since the epoch. */
+  clock: Clock;
+}
+
+/** Options for {@link createAuthContext}. Every default is the secure choice. */
+export interface AuthContextOptions {
+  sessionStore: SessionStore;
+  userStore: UserStore;
+  /**
+   * Secrets that sign CSRF tokens and device cookies, each at least 32 bytes. The first signs,
+   * all verify: to rotate, put a new one first and keep the old one for a while. Required.
+   */
+  secrets: readonly (string | Uint8Array)[];
+  /** The session cookie; see {@link SessionCookieOptions}. */
+  cookie?: SessionCookieOptions;
+  /** Session lifetimes; see `SessionPolicy`. */
+  session?: Partial<SessionPolicy>;
+  /** Login throttling; see `ThrottlePolicy`. */
+  throttle?: Partial<ThrottlePolicy>;
+  /** Password hashing and policy; see `AccountsOptions`. */
+  accounts?: Omit<AccountsOptions, 'clock'>;
+  /**
+   * This server's public origin (`https://auth.example.com`), when a proxy in front rewrites
+   * `Host`. Default: none; each request's own `Host` and scheme are used.
+   */
+  origin?: string;
+  /** Other origins whose pages may send unsafe requests here. Default: none. */
+  trustedOrigins?: readonly string[];
+  /**
+   * How recent a login must be for a password change. Unit: seconds. Default: 600 (10 minutes).
+   */
+  freshLoginSeconds?: number;
+  /** Whether `POST /auth/register` is open. Default: true. */
+  registration?: boolean;
+  /** Send `Clear-Site-Data: "cookies"` on logout (it clears the whole site's cookies). Default: true. */
+  clearSiteDataOnLogout?: boolean;
+  /** Receives structured events. Default: silent. */
+  logger?: Logger;
+  /** Milliseconds since the epoch. Default: `Date.now`. */
+  clock?: Clock;
+}
+
+/**
+ * Builds and checks the HTTP layer's context once, at start-up: a bad option throws
+ * `ConfigError` here, naming it, never later on a request.
+ */
+export function createAuthContext(options: AuthContextOptions): AuthContext {
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger ?? silentLogger;
+  const keys = new KeyRing(options.secrets, 'secrets');
+  const freshLoginSeconds = options.freshLoginSeconds ?? 600;
+  if (!Number.isSafeInteger(freshLoginSeconds) || freshLoginSeconds < 1) {
+    throw new ConfigError('freshLoginSeconds', 'must be a whole number of seconds, at least 1');
+  }
+  return {
+    sessions: new SessionManager(options.sessionStore, {
+      clock,
+      logger,
+      ...(options.session === undefined ? {} : { policy: options.session }),
+    }),
+    accounts: new Accounts(options.userStore, { ...options.accounts, clock }),
+    cookie: new SessionCookie(options.cookie),
+    deviceCookie: new DeviceCookie(keys, { secure: options.cookie?.secure ?? true }),
+    throttle: new LoginThrottle(options.sessionStore, {
+      clock,
+      ...(options.throttle === undefined ? {} : { policy: options.throttle }),
+    }),
+    keys,
+    logger,
+    trustedOrigins: new Set(
+      (options.trustedOrigins ?? []).map((origin) => checkOrigin(origin, 'trustedOrigins')),
+    ),
+    origin: options.origin === undefined ? null : checkOrigin(options.origin, 'origin'),
+    freshLoginSeconds,
+    registration: options.registration ?? true,
+    clearSiteDataOnLogout: options.clearSiteDataOnLogout ?? true,
+    clock,
+  };
+}
+
+/** An origin as browsers serialize it in `Origin`: scheme, host, port if not the default. */
+function checkOrigin(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(option, `"${value}" is not an origin; write it as https://host[:port]`);
+  }
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.origin !== value.replace(/\/$/, '')
+  ) {
+    throw new ConfigError(
+      option,
+      `"${value}" is not an origin; write scheme, host and port only, e.g. https://app.example.com`,
+    );
+  }
+  return url.origin;
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+
+import { getCookie, serializeSetCookie } from '../cookie/index.js';
+
+import type { KeyRing } from '../token/keyring.js';
+
+const NAME = '__Host-latchkey_device';
+const PURPOSE = 'latchkey.device.v1';
+const VALUE_PATTERN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/;
+
+/**
+ * How long a browser stays a known device for an account after logging in to it. Unit:
+ * seconds. 180 days.
+ */
+export const DEVICE_COOKIE_MAX_AGE_SECONDS = 180 * 86_400;
+
+/**
+ * A "device cookie" (OWASP's defence against lockout attacks): after a successful login the
+ * browser gets a signed, HttpOnly marker saying it has logged in to this account before. Login
+ * throttling then counts its failures on their own, so an attacker who floods the account with
+ * wrong passwords from elsewhere does not hold up its owner. It grants nothing by itself.
+ */
+export class DeviceCookie {
+  readonly #keys: KeyRing;
+  readonly #secure: boolean;
+
+  constructor(keys: KeyRing, options: { secure: boolean }) {
+    this.#keys = keys;
+    this.#secure = options.secure;
+  }
+
+  /** The device id in the request's cookie if it was issued for this email, else null. */
+  read(cookieHeader: string | undefined, email: string): string | null {
+    const value = cookieHeader === undefined ? undefined : getCookie(cookieHeader, this.#name());
+    if (value === undefined || !VALUE_PATTERN.test(value)) return null;
+    const [deviceId = '', mac = ''] = value.split('.');
+    return this.#keys.verify(message(email, deviceId), mac) ? deviceId : null;
+  }
+
+  /** `Set-Cookie` marking this browser as a known device for the email (keeping its id). */
+  issue(email: string, deviceId: string | null): string {
+    const id = deviceId ?? randomBytes(16).toString('base64url');
+    return serializeSetCookie(this.#name(), `${id}.${this.#keys.sign(message(email, id))}`, {
+      maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS,
+      path: '/',
+      secure: this.#secure,
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
+  }
+
+  #name(): string {
+    // The __Host- prefix needs Secure; a plain-HTTP development setup gets the bare name.
+    return this.#secure ? NAME : NAME.slice('__Host-'.length);
+  }
+}
+
+function message(email: string, deviceId: string): string {
+  return `${PURPOSE}.${email.normalize('NFC').trim().toLowerCase()}.${deviceId}`;
+}

@@ -1,0 +1,189 @@
+import { AccountError } from '../../errors.js';
+import { authenticateRequest } from '../authenticate.js';
+import { readFields, stringField } from '../body.js';
+import { errorResponse, jsonResponse } from '../respond.js';
+import { startSession } from './start-session.js';
+
+import type { User } from '../../accounts/types.js';
+import type { LoginAttempt } from '../../throttle/index.js';
+import type { AuthContext } from '../context.js';
+import type { HttpRequest, HttpResponse } from '../types.js';
+
+// RFC 5321 caps a forward path at 256 octets; passwords beyond the policy's maximum cannot
+// match a stored hash, and bounding them keeps hashing cost bounded.
+const EMAIL_MAX_LENGTH = 320;
+const PASSWORD_MAX_LENGTH = 1024;
+
+/** `POST /auth/register` `{email, password}`: 201 and the new user logged in. */
+export async function register(context: AuthContext, request: HttpRequest): Promise<HttpResponse> {
+  if (!context.registration) {
+    return errorResponse(
+      403,
+      'REGISTRATION_DISABLED',
+      'Registration is turned off on this server.',
+    );
+  }
+  const body = await readFields(request);
+  if (!body.ok) return body.response;
+  const email = stringField(body.fields, 'email', EMAIL_MAX_LENGTH);
+  if (!email.ok) return email.response;
+  const password = stringField(body.fields, 'password', PASSWORD_MAX_LENGTH);
+  if (!password.ok) return password.response;
+
+  let user: User;
+  try {
+    user = await context.accounts.register({ email: email.value, password: password.value });
+  } catch (error) {
+    if (error instanceof AccountError) return accountErrorResponse(error);
+    throw error;
+  }
+  context.logger.log('info', 'user.registered', { userId: user.id });
+  return startSession(context, request, user, { status: 201, message: 'Registration successful!' });
+}
+
+/**
+ * `POST /auth/login` `{email, password}`: 200 `{"message": "Login successful!", "user"}` and
+ * the session cookie; 401 alike for an unknown email and a wrong password; 429 while throttled.
+ */
+export async function login(context: AuthContext, request: HttpRequest): Promise<HttpResponse> {
+  const body = await readFields(request);
+  if (!body.ok) return body.response;
+  const email = stringField(body.fields, 'email', EMAIL_MAX_LENGTH);
+  if (!email.ok) return email.response;
+  const password = stringField(body.fields, 'password', PASSWORD_MAX_LENGTH);
+  if (!password.ok) return password.response;
+
+  const attempt: LoginAttempt = {
+    email: email.value,
+    address: request.clientAddress,
+    deviceId: context.deviceCookie.read(request.header('cookie'), email.value),
+  };
+  const verdict = await context.throttle.check(attempt);
+  if (!verdict.allowed) {
+    context.logger.log('warn', 'login.throttled', {
+      scope: verdict.scope,
+      client: request.clientAddress,
+    });
+    return throttled(verdict.retryAfterSeconds);
+  }
+
+  const user = await context.accounts.authenticate({
+    email: email.value,
+    password: password.value,
+  });
+  if (user === null) {
+    await context.throttle.recordFailure(attempt);
+    context.logger.log('info', 'login.failed', { client: request.clientAddress });
+    // One answer for an unknown email and a wrong password: the response tells nobody which
+    // accounts exist (the timing is equalised by Accounts.authenticate).
+    return errorResponse(401, 'INVALID_CREDENTIALS', 'The email or password is incorrect.');
+  }
+  await context.throttle.recordSuccess(attempt);
+  context.logger.log('info', 'login.succeeded', { userId: user.id });
+  return startSession(context, request, user, {
+    status: 200,
+    message: 'Login successful!',
+    extraCookies: [context.deviceCookie.issue(email.value, attempt.deviceId)],
+  });
+}
+
+/**
+ * `POST /auth/password` `{currentPassword, newPassword}`: needs a live session from a recent
+ * login and the current password. Ends every other session of the user and rotates this one.
+ */
+export async function changePassword(
+  context: AuthContext,
+  request: HttpRequest,
+): Promise<HttpResponse> {
+  const auth = await authenticateRequest(context, request);
+  if (!auth.authenticated) {
+    return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
+  }
+  const body = await readFields(request);
+  if (!body.ok) return body.response;
+  const current = stringField(body.fields, 'currentPassword', PASSWORD_MAX_LENGTH);
+  if (!current.ok) return current.response;
+  const next = stringField(body.fields, 'newPassword', PASSWORD_MAX_LENGTH);
+  if (!next.ok) return next.response;
+
+  const ageMs = context.clock() - auth.session.createdAt.getTime();
+  if (ageMs > context.freshLoginSeconds * 1000) {
+    return errorResponse(
+      403,
+      'REAUTHENTICATION_REQUIRED',
+      'Log in again to change your password: the login must be recent.',
+    );
+  }
+  const attempt: LoginAttempt = {
+    email: auth.user.email,
+    address: request.clientAddress,
+    deviceId: context.deviceCookie.read(request.header('cookie'), auth.user.email),
+  };
+  const verdict = await context.throttle.check(attempt);
+  if (!verdict.allowed) return throttled(verdict.retryAfterSeconds);
+
+  let changed: boolean;
+  try {
+    changed = await context.accounts.changePassword(auth.user.id, {
+      currentPassword: current.value,
+      newPassword: next.value,
+    });
+  } catch (error) {
+    if (error instanceof AccountError) return accountErrorResponse(error);
+    throw error;
+  }
+  if (!changed) {
+    await context.throttle.recordFailure(attempt);
+    return errorResponse(403, 'INVALID_CREDENTIALS', 'The current password is incorrect.', {
+      field: 'currentPassword',
+    });
+  }
+
+  const ended = await context.sessions.invalidateOtherSessions(auth.user.id, auth.session.id);
+  const rotated = await context.sessions.rotateSession(auth.session.id);
+  context.logger.log('info', 'user.password_changed', {
+    userId: auth.user.id,
+    endedSessions: ended,
+  });
+  if (rotated === null) {
+    return errorResponse(
+      401,
+      'UNAUTHENTICATED',
+      'The session ended during the change; log in again.',
+    );
+  }
+  const cookie = context.cookie.serialize(
+    rotated.token,
+    context.sessions.cookieMaxAgeSeconds(rotated.session),
+  );
+  return jsonResponse(200, { message: 'Password changed.', endedSessions: ended }, [
+    ['Set-Cookie', cookie],
+  ]);
+}
+
+function throttled(retryAfterSeconds: number): HttpResponse {
+  return errorResponse(
+    429,
+    'TOO_MANY_ATTEMPTS',
+    `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`,
+    { headers: [['Retry-After', String(retryAfterSeconds)]] },
+  );
+}
+
+function accountErrorResponse(error: AccountError): HttpResponse {
+  const message = error.message.replace(/^latchkey: /, '');
+  switch (error.code) {
+    case 'EMAIL_TAKEN':
+      return errorResponse(409, 'EMAIL_TAKEN', 'An account with this email already exists.');
+    case 'EMAIL_INVALID':
+      return errorResponse(400, 'EMAIL_INVALID', 'This is not a valid email address.', {
+        field: 'email',
+      });
+    case 'PASSWORD_TOO_SHORT':
+    case 'PASSWORD_TOO_LONG':
+    case 'PASSWORD_TOO_COMMON':
+      return errorResponse(400, error.code, message, { field: 'password' });
+    case 'USER_NOT_FOUND':
+      return errorResponse(404, 'NOT_FOUND', 'There is no such user.');
+  }
+}
