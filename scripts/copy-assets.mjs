@@ -8,4 +8,5 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 const from = join(root, 'src', 'server', 'demo');
 const to = join(root, 'dist', 'server', 'demo');
 mkdirSync(to, { recursive: true });
-for (const file of ['index.html', 'demo.js', 'demo.css']) cpSync(join(from, file), join(to, file));
+for (const file of ['index.html', 'demo.js', 'demo.css', 'favicon.svg'])
+  cpSync(join(from, file), join(to, file));

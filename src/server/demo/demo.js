@@ -1,35 +1,80 @@
 // The demo page's script. It talks to the server with fetch; the session cookie travels by
-// itself (same origin) and is never visible here.
+// itself (same origin) and is never visible here. Unsafe requests also carry the CSRF token
+// from GET /auth/session, which browsers without Fetch Metadata need.
 /* global document, fetch */
 
 const $ = (id) => document.getElementById(id);
+let csrfToken = null;
 
 function showCookie() {
   $('document-cookie').textContent = JSON.stringify(document.cookie);
 }
 
 async function callJson(method, path, body) {
-  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  const headers = { Accept: 'application/json' };
+  if (csrfToken !== null && method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
+  const init = { method, credentials: 'same-origin', headers };
   if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
+    headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
-  const data = await response.json().catch(() => null);
-  return { status: response.status, data };
+  try {
+    const response = await fetch(path, init);
+    const data = await response.json().catch(() => null);
+    return { status: response.status, data };
+  } catch {
+    return { status: 0, data: null };
+  }
+}
+
+function describeFailure(status, data) {
+  if (status === 0) return 'The server cannot be reached.';
+  return data?.error?.message ?? `The server answered ${status}.`;
 }
 
 async function refreshSession() {
   const { status, data } = await callJson('GET', '/auth/session');
   const signedIn = status === 200 && data !== null;
-  $('status').textContent = signedIn
-    ? `Logged in as ${data.user.email}. The session ends by ${new Date(
-        data.session.expiresAt,
-      ).toLocaleString()} unless used.`
-    : 'Not logged in.';
+  csrfToken = signedIn ? data.csrfToken : null;
+  if (signedIn) {
+    const ends = new Date(data.session.expiresAt).toLocaleString();
+    $('status').textContent =
+      `Logged in as ${data.user.email}. The session ends by ${ends} unless used.`;
+  } else {
+    $('status').textContent = status === 401 ? 'Not logged in.' : describeFailure(status, data);
+  }
   $('logout').hidden = !signedIn;
   $('account').hidden = signedIn;
+  $('sessions-panel').hidden = !signedIn;
+  $('password-panel').hidden = !signedIn;
   showCookie();
+  if (signedIn) await refreshSessions();
+}
+
+async function refreshSessions() {
+  const { status, data } = await callJson('GET', '/auth/sessions');
+  const list = $('sessions');
+  list.replaceChildren();
+  if (status !== 200) return;
+  for (const session of data.sessions) {
+    const item = document.createElement('li');
+    const label = document.createElement('span');
+    const seen = new Date(session.lastSeenAt).toLocaleString();
+    label.textContent = `${session.client}, last seen ${seen}${session.current ? ' (this one)' : ''}`;
+    item.append(label);
+    const end = document.createElement('button');
+    end.type = 'button';
+    end.className = 'secondary small';
+    end.textContent = session.current ? 'Log out' : 'End';
+    end.addEventListener('click', () => void revoke(session.id));
+    item.append(end);
+    list.append(item);
+  }
+}
+
+async function revoke(id) {
+  await callJson('DELETE', `/auth/sessions/${encodeURIComponent(id)}`);
+  await refreshSession();
 }
 
 async function submitCredentials(event) {
@@ -41,9 +86,25 @@ async function submitCredentials(event) {
   const { status, data } = await callJson('POST', `/auth/${action}`, { email, password });
   if (status === 200 || status === 201) {
     $('password').value = '';
+    $('api-result').textContent = 'Not called yet.';
   } else {
-    $('form-message').textContent = data?.error?.message ?? `The server answered ${status}.`;
+    $('form-message').textContent = describeFailure(status, data);
   }
+  await refreshSession();
+}
+
+async function changePassword(event) {
+  event.preventDefault();
+  const body = {
+    currentPassword: $('current-password').value,
+    newPassword: $('new-password').value,
+  };
+  const { status, data } = await callJson('POST', '/auth/password', body);
+  $('password-message').textContent =
+    status === 200
+      ? `Password changed. ${data.endedSessions} other session(s) ended.`
+      : describeFailure(status, data);
+  if (status === 200) $('password-form').reset();
   await refreshSession();
 }
 
@@ -54,13 +115,32 @@ async function callApi() {
 
 async function logout() {
   await callJson('POST', '/auth/logout');
+  $('api-result').textContent = 'Not called yet.';
   await refreshSession();
+}
+
+async function logoutOthers() {
+  const { status, data } = await callJson('POST', '/auth/logout-others');
+  $('sessions-message').textContent =
+    status === 200
+      ? `${data.endedSessions} other session(s) ended.`
+      : describeFailure(status, data);
+  await refreshSessions();
 }
 
 document.addEventListener('DOMContentLoaded', () => {
   $('credentials').addEventListener('submit', (event) => void submitCredentials(event));
+  $('password-form').addEventListener('submit', (event) => void changePassword(event));
   $('read-cookie').addEventListener('click', showCookie);
   $('call-api').addEventListener('click', () => void callApi());
   $('logout').addEventListener('click', () => void logout());
+  $('logout-others').addEventListener('click', () => void logoutOthers());
+  // The register button is for a new password: let password managers offer to generate one.
+  $('register').addEventListener('pointerdown', () => {
+    $('password').autocomplete = 'new-password';
+  });
+  $('login').addEventListener('pointerdown', () => {
+    $('password').autocomplete = 'current-password';
+  });
   void refreshSession();
 });
