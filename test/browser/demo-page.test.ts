@@ -84,6 +84,16 @@ describe('the demo page in a real browser (Chromium)', { skip }, () => {
     assert.equal(await page.evaluate(() => document.cookie), '');
   });
 
+  it('shows the user’s sessions, the current one marked', async () => {
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('#sessions li')).some((item) =>
+        item.textContent.includes('(this one)'),
+      ),
+    );
+    const text = await page.evaluate(() => document.getElementById('sessions')?.textContent);
+    assert.match(text ?? '', /Chrome on Linux/);
+  });
+
   it('the page’s call to /api/secure-data succeeds with the cookie the browser sends', async () => {
     const response = await click('#call-api', '/api/secure-data');
     assert.equal(response.status(), 200);

@@ -106,6 +106,82 @@ describe('latchkey CLI', () => {
     assert.match(stdout, /"event":"http.request"/);
   });
 
+  it('disabling or deleting a user ends all of their sessions, and lists them first', async () => {
+    const { startTestServer, send, cookiePair } = await import('../support/server.js');
+    const server = await startTestServer();
+    try {
+      const login = async (email: string) => {
+        const response = await send(server.url, 'POST', '/auth/register', {
+          json: { email, password: 'correct horse battery staple' },
+          headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36' },
+        });
+        assert.equal(response.status, 201);
+        return cookiePair(response.setCookies[0]);
+      };
+      const grace = await login('grace@example.com');
+      const alan = await login('alan@example.com');
+      const env = { LATCHKEY_DATA_DIR: server.dataDir };
+
+      const listed = latchkey(['sessions', 'list', '--user', 'grace@example.com'], undefined, env);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /Chrome on Linux/);
+
+      const disabled = latchkey(['users', 'disable', 'grace@example.com'], undefined, env);
+      assert.equal(disabled.code, 0, disabled.stderr);
+      assert.match(disabled.stdout, /ended 1 session/);
+      assert.equal(
+        (await send(server.url, 'GET', '/api/secure-data', { cookie: grace })).status,
+        401,
+      );
+      const relogin = await send(server.url, 'POST', '/auth/login', {
+        json: { email: 'grace@example.com', password: 'correct horse battery staple' },
+      });
+      assert.equal(relogin.status, 401, 'a disabled account cannot log in');
+
+      assert.equal(latchkey(['users', 'enable', 'grace@example.com'], undefined, env).code, 0);
+      const back = await send(server.url, 'POST', '/auth/login', {
+        json: { email: 'grace@example.com', password: 'correct horse battery staple' },
+      });
+      assert.equal(back.status, 200);
+
+      const revoked = latchkey(
+        ['sessions', 'revoke', '--user', 'alan@example.com'],
+        undefined,
+        env,
+      );
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.equal(
+        (await send(server.url, 'GET', '/api/secure-data', { cookie: alan })).status,
+        401,
+      );
+
+      const graceAgain = cookiePair(back.setCookies[0]);
+      assert.equal(latchkey(['users', 'delete', 'grace@example.com'], undefined, env).code, 0);
+      assert.equal(
+        (await send(server.url, 'GET', '/api/secure-data', { cookie: graceAgain })).status,
+        401,
+      );
+      const users = latchkey(['users', 'list', '--json'], undefined, env);
+      assert.deepEqual(
+        (JSON.parse(users.stdout) as { email: string }[]).map((user) => user.email),
+        ['alan@example.com'],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says so when there is no database, instead of creating an empty one', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'latchkey-cli-empty-'));
+    try {
+      const result = latchkey(['users', 'list', '--data-dir', empty]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /No database at/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to serve with a bad port, naming the option', () => {
     const result = latchkey(['serve', '--port', 'abc', '--data-dir', dataDir]);
     assert.equal(result.code, 1);
