@@ -63,7 +63,8 @@ export class Accounts {
 
   /**
    * Creates an account. Throws `AccountError` with code `EMAIL_INVALID` (see `normalizeEmail`),
-   * `PASSWORD_TOO_SHORT` or `PASSWORD_TOO_LONG` (see `checkPasswordPolicy`), or, from the store,
+   * `PASSWORD_TOO_SHORT`, `PASSWORD_TOO_LONG` or `PASSWORD_TOO_COMMON` (see
+   * `checkPasswordPolicy`), or, from the store,
    * `EMAIL_TAKEN` when the normalized email already has an account.
    */
   async register(credentials: Credentials): Promise<User> {

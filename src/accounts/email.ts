@@ -30,8 +30,9 @@ const ALL_DIGITS = /^[0-9]+$/;
  * The canonical form of an email address, used as the account's unique key, or null when the
  * input is not a plausible address. Never throws, whatever the input.
  *
- * Canonical form: surrounding whitespace trimmed, Unicode NFC (so "é" typed two ways is one
- * address), then lowercased, local part included. RFC 5321 section 2.4 lets a mail server treat
+ * Canonical form: surrounding whitespace trimmed, Unicode NFKC (so "é" typed two ways, or
+ * full-width and mathematical letters, are one address), then lowercased, local part included,
+ * and the domain in its ASCII (IDNA) form, so `bücher.de` and `xn--bcher-kva.de` are one. RFC 5321 section 2.4 lets a mail server treat
  * `Alice@` and `alice@` as two mailboxes; none in common use does, and keeping them apart would
  * let one person hold two accounts that differ only in case, or lock themselves out by typing a
  * capital. Lowercasing uses Unicode's default mapping, the same in every locale.

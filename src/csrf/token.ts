@@ -9,7 +9,8 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/;
 
 /**
  * A new CSRF token for a session: a random nonce and an HMAC-SHA-256 over the session id and
- * the nonce (the "signed double-submit" pattern of the OWASP CSRF cheat sheet, kept stateless).
+ * the nonce. Stateless (nothing is stored) and bound to the session: a token read from another
+ * session, or made without the server's secret, does not verify.
  * A fresh nonce each time means no two responses carry the same token, so compression side
  * channels (BREACH) learn nothing. It is valid for as long as the session keeps its id.
  */

@@ -1,5 +1,5 @@
 import { SAFE_METHODS, decideCsrf, verifyCsrfToken } from '../csrf/index.js';
-import { authenticateRequest } from './authenticate.js';
+import { sessionsInRequest } from './authenticate.js';
 import { errorResponse } from './respond.js';
 
 import type { AuthContext } from './context.js';
@@ -30,6 +30,8 @@ export async function checkCsrf(
   const origin = request.header('origin');
 
   // Only a request with neither header needs the session and a token: look them up only then.
+  // Every live session its cookies name counts: two tossed cookies must not add up to none.
+  let hasLiveSession = false;
   let sessionId: string | null = null;
   let token: string | undefined;
   if (
@@ -37,8 +39,10 @@ export async function checkCsrf(
     origin === undefined &&
     context.cookie.read(request.header('cookie')).length > 0
   ) {
-    const auth = await authenticateRequest(context, request);
-    sessionId = auth.authenticated ? auth.session.id : null;
+    const live = await sessionsInRequest(context, request);
+    hasLiveSession = live === null || live.length > 0;
+    // The token must belong to the one session the request names; with several, to none.
+    sessionId = live?.length === 1 ? (live[0]?.id ?? null) : null;
     token = request.header(CSRF_HEADER) ?? (await formToken(request));
   }
 
@@ -49,7 +53,7 @@ export async function checkCsrf(
     ownOrigin: context.origin ?? ownOrigin(request),
     trustedOrigins: context.trustedOrigins,
     // A cookie naming no live session carries no authority to abuse.
-    hasSessionCookie: sessionId !== null,
+    hasSessionCookie: hasLiveSession,
     token,
     verifyToken: (candidate) =>
       sessionId !== null && verifyCsrfToken(context.keys, sessionId, candidate),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
+import { normalizeEmail } from '../accounts/email.js';
 import { getCookie, serializeSetCookie } from '../cookie/index.js';
 
 import type { KeyRing } from '../token/keyring.js';
@@ -56,5 +57,6 @@ export class DeviceCookie {
 }
 
 function message(email: string, deviceId: string): string {
-  return `${PURPOSE}.${email.normalize('NFC').trim().toLowerCase()}.${deviceId}`;
+  const account = normalizeEmail(email) ?? email.trim().toLowerCase();
+  return `${PURPOSE}.${account}.${deviceId}`;
 }

@@ -2,7 +2,7 @@ import { authenticateRequest } from '../http/authenticate.js';
 import { createAuthRoutes } from '../http/auth-routes.js';
 import { checkCsrf } from '../http/csrf-check.js';
 import { publicUser } from '../http/present.js';
-import { jsonResponse, methodNotAllowed, notFound } from '../http/respond.js';
+import { errorResponse, jsonResponse, methodNotAllowed, notFound } from '../http/respond.js';
 import { unauthenticated } from '../http/routes/sessions.js';
 import { demoAsset } from './demo/assets.js';
 
@@ -28,10 +28,21 @@ const HSTS: [string, string] = ['Strict-Transport-Security', 'max-age=31536000']
  * protected example resource `GET /api/secure-data`. Every unsafe request, to any path, is
  * checked for CSRF before anything else.
  */
-export function createServerApp(context: AuthContext): RequestHandler {
+export function createServerApp(
+  context: AuthContext,
+  options: { allowedHosts?: readonly string[] | null } = {},
+): RequestHandler {
   const authRoutes = createAuthRoutes(context, { csrf: false });
+  const allowedHosts = options.allowedHosts == null ? null : new Set(options.allowedHosts);
 
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
+    if (allowedHosts !== null && !hostAllowed(allowedHosts, request.header('host'))) {
+      return errorResponse(
+        421,
+        'MISDIRECTED_REQUEST',
+        'This server does not answer to that host name.',
+      );
+    }
     const refused = await checkCsrf(context, request);
     if (refused !== null) return refused;
 
@@ -78,4 +89,12 @@ async function secureData(context: AuthContext, request: HttpRequest): Promise<H
     },
     headers,
   );
+}
+
+/** Whether the `Host` header names an allowed host (its port is not compared). */
+function hostAllowed(allowed: ReadonlySet<string>, host: string | undefined): boolean {
+  // HTTP/1.0 clients may send no Host; a browser always does.
+  if (host === undefined) return true;
+  const name = host.trim().toLowerCase().replace(/:\d+$/, '');
+  return allowed.has(name);
 }

@@ -62,6 +62,17 @@ export interface ServerConfig {
    * `LATCHKEY_TRUSTED_ORIGINS`, comma-separated. Default: none.
    */
   trustedOrigins: string[];
+  /**
+   * Host names (from the `Host` header, port ignored) this server answers to; others get 421.
+   * It stops DNS-rebinding pages, whose requests look same-origin to the browser. Derived:
+   * the `--origin` host when set; else, when listening on loopback, `localhost`, `127.0.0.1`
+   * and `[::1]`; else null (any host).
+   */
+  allowedHosts: string[] | null;
+  /** Session lifetimes: env `LATCHKEY_IDLE_TIMEOUT_SECONDS`, `LATCHKEY_ABSOLUTE_LIFETIME_SECONDS`. */
+  session: { idleTimeoutSeconds?: number; absoluteLifetimeSeconds?: number };
+  /** How recent a login must be to change the password. Env `LATCHKEY_FRESH_LOGIN_SECONDS`. */
+  freshLoginSeconds: number | undefined;
 }
 
 /** The raw inputs: parsed command-line flags and the process environment. */
@@ -77,6 +88,21 @@ export function resolveDataDir({ flags, env }: ConfigSources): string {
   return resolve(
     typeof flag === 'string' ? flag : fromEnv === undefined || fromEnv === '' ? 'data' : fromEnv,
   );
+}
+
+const LOOPBACK_BINDS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function seconds<K extends string>(
+  env: Readonly<Record<string, string | undefined>>,
+  variable: string,
+  key: K,
+): { [P in K]?: number } {
+  const value = env[variable];
+  if (value === undefined || value === '') return {};
+  if (!/^\d+$/.test(value)) {
+    throw new ConfigError(variable, `"${value}" is not a whole number of seconds`);
+  }
+  return { [key]: Number(value) } as { [P in K]?: number };
 }
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
@@ -118,6 +144,17 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
     trustProxy: parseTrustProxy(pick('trust-proxy', 'LATCHKEY_TRUST_PROXY')),
     origin,
     trustedOrigins: list(pick('trusted-origins', 'LATCHKEY_TRUSTED_ORIGINS')?.value),
+    allowedHosts:
+      origin !== undefined
+        ? [hostOf(origin)]
+        : LOOPBACK_BINDS.has(host)
+          ? ['localhost', '127.0.0.1', '[::1]']
+          : null,
+    session: {
+      ...seconds(env, 'LATCHKEY_IDLE_TIMEOUT_SECONDS', 'idleTimeoutSeconds'),
+      ...seconds(env, 'LATCHKEY_ABSOLUTE_LIFETIME_SECONDS', 'absoluteLifetimeSeconds'),
+    },
+    freshLoginSeconds: seconds(env, 'LATCHKEY_FRESH_LOGIN_SECONDS', 'value').value,
   };
 
   if (!secure) {
@@ -178,7 +215,7 @@ function readSecrets(
 
 function hostOf(origin: string): string {
   try {
-    return new URL(origin).hostname;
+    return new URL(origin).hostname.toLowerCase();
   } catch {
     throw new ConfigError(
       '--origin (LATCHKEY_ORIGIN)',

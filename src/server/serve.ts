@@ -75,11 +75,9 @@ export async function startServer(
       logger,
       ...(config.origin === undefined ? {} : { origin: config.origin }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
-      ...(options.session === undefined ? {} : { session: options.session }),
+      session: { ...config.session, ...options.session },
       ...(options.throttle === undefined ? {} : { throttle: options.throttle }),
-      ...(options.freshLoginSeconds === undefined
-        ? {}
-        : { freshLoginSeconds: options.freshLoginSeconds }),
+      ...optional('freshLoginSeconds', options.freshLoginSeconds ?? config.freshLoginSeconds),
     });
     await context.accounts.prepare();
   } catch (error) {
@@ -88,7 +86,10 @@ export async function startServer(
   }
   const { sessions } = context;
   const readRequest = createNodeRequestReader({ trustProxy: config.trustProxy });
-  const handle = withErrorResponses(createServerApp(context), logger);
+  const handle = withErrorResponses(
+    createServerApp(context, { allowedHosts: config.allowedHosts }),
+    logger,
+  );
 
   const server = createServer((incoming, outgoing) => {
     const started = performance.now();
@@ -162,4 +163,9 @@ export async function startServer(
       logger.log('info', 'server.stopped', {});
     },
   };
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (exact optional properties). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

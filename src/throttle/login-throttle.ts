@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 
+import { normalizeEmail } from '../accounts/email.js';
 import { LatchkeyError, StoreUnavailableError } from '../errors.js';
 import { delayAfterFailures, resolveThrottlePolicy } from './policy.js';
 
@@ -23,7 +24,15 @@ export interface LoginAttempt {
 
 /** Whether an attempt may go ahead, and if not, for how long it must wait. */
 export type ThrottleVerdict =
-  { allowed: true } | { allowed: false; retryAfterSeconds: number; scope: 'account' | 'address' };
+  | { allowed: true; release: () => void }
+  | { allowed: false; retryAfterSeconds: number; scope: 'account' | 'address' };
+
+// Guesses are counted after the password is checked, so without a limit on attempts in flight
+// a burst of parallel guesses would all pass the check before the first failure is counted.
+// One attempt at a time per account (or known device) and a few per address, per process;
+// servers sharing a store can each let one through, no more.
+const IN_FLIGHT_PER_ACCOUNT = 1;
+const IN_FLIGHT_PER_ADDRESS = 8;
 
 /**
  * Throttles password logins per account and per client address, with exponential backoff,
@@ -34,6 +43,7 @@ export class LoginThrottle {
   readonly policy: ThrottlePolicy;
   readonly #store: SessionStore;
   readonly #clock: Clock;
+  readonly #inFlight = new Map<string, number>();
 
   constructor(
     store: SessionStore,
@@ -44,21 +54,42 @@ export class LoginThrottle {
     this.#clock = options.clock ?? Date.now;
   }
 
-  /** Checks an attempt before any password is hashed, so refused attempts cost nothing. */
+  /**
+   * Checks an attempt before any password is hashed, so refused attempts cost nothing. An
+   * allowed attempt holds its place until `release()` is called (after its outcome is
+   * recorded): until then another attempt on the same account is refused for a second.
+   */
   async check(attempt: LoginAttempt): Promise<ThrottleVerdict> {
-    const now = new Date(this.#clock());
     const keys = keysFor(attempt);
-    const [address, account] = await Promise.all([
-      this.#find(keys.address, now),
-      this.#find(keys.account, now),
-    ]);
-    const addressWait = this.#waitSeconds(address, this.policy.addressFreeFailures, now);
-    if (addressWait > 0)
-      return { allowed: false, retryAfterSeconds: addressWait, scope: 'address' };
-    const accountWait = this.#waitSeconds(account, this.policy.accountFreeFailures, now);
-    if (accountWait > 0)
-      return { allowed: false, retryAfterSeconds: accountWait, scope: 'account' };
-    return { allowed: true };
+    if ((this.#inFlight.get(keys.account) ?? 0) >= IN_FLIGHT_PER_ACCOUNT) {
+      return { allowed: false, retryAfterSeconds: 1, scope: 'account' };
+    }
+    if ((this.#inFlight.get(keys.address) ?? 0) >= IN_FLIGHT_PER_ADDRESS) {
+      return { allowed: false, retryAfterSeconds: 1, scope: 'address' };
+    }
+    // Taken before the first await, so no other attempt can slip in between.
+    const release = this.#hold(keys.account, keys.address);
+    try {
+      const now = new Date(this.#clock());
+      const [address, account] = await Promise.all([
+        this.#find(keys.address, now),
+        this.#find(keys.account, now),
+      ]);
+      const addressWait = this.#waitSeconds(address, this.policy.addressFreeFailures, now);
+      const accountWait = this.#waitSeconds(account, this.policy.accountFreeFailures, now);
+      if (addressWait > 0) {
+        release();
+        return { allowed: false, retryAfterSeconds: addressWait, scope: 'address' };
+      }
+      if (accountWait > 0) {
+        release();
+        return { allowed: false, retryAfterSeconds: accountWait, scope: 'account' };
+      }
+      return { allowed: true, release };
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   /** Counts a failed attempt against its address and its account (or its known device). */
@@ -81,6 +112,20 @@ export class LoginThrottle {
   async recordSuccess(attempt: LoginAttempt): Promise<void> {
     const keys = keysFor(attempt);
     await this.#call('deleteThrottle', () => this.#store.deleteThrottle(keys.account));
+  }
+
+  #hold(...keys: string[]): () => void {
+    for (const key of keys) this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const key of keys) {
+        const count = (this.#inFlight.get(key) ?? 1) - 1;
+        if (count <= 0) this.#inFlight.delete(key);
+        else this.#inFlight.set(key, count);
+      }
+    };
   }
 
   #waitSeconds(state: ThrottleState | null, free: number, now: Date): number {
@@ -106,7 +151,9 @@ export class LoginThrottle {
 
 /** Store keys for an attempt: hashed, so the store never holds an email address. */
 function keysFor(attempt: LoginAttempt): { account: string; address: string } {
-  const email = attempt.email.normalize('NFC').trim().toLowerCase();
+  // The account's own canonical email, so every spelling that reaches an account counts
+  // against it; what is not an email at all is counted as typed.
+  const email = normalizeEmail(attempt.email) ?? attempt.email.trim().toLowerCase();
   const account =
     attempt.deviceId === null
       ? `login:account:${sha256(email)}`

@@ -18,8 +18,9 @@ export interface ThrottlePolicy {
   baseDelaySeconds: number;
   /**
    * The longest wait, however many failures: an attacker hammering an account delays its
-   * owner by at most this long, never locks them out for good, and a device that has logged
-   * in before is not held up at all. Unit: seconds. Default: 900 (15 minutes).
+   * owner by at most this long and never locks them out for good; a device that has logged in
+   * to the account before is not held up by the account's counter at all (only by its own
+   * address's). Unit: seconds. Default: 900 (15 minutes).
    */
   maxDelaySeconds: number;
   /** A counter with no failure for this long is forgotten. Unit: seconds. Default: 86,400 (a day). */

@@ -119,6 +119,21 @@ describe('cross-site form POST', () => {
     }
   });
 
+  it('every unsafe method on every path is checked before routing', async () => {
+    const { browser } = await victim();
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'PROPFIND']) {
+      for (const path of ['/auth/logout', '/api/secure-data', '/', '/no/such/path']) {
+        const response = await send(server.url, method, path, {
+          cookie: browser.cookie,
+          headers: { origin: EVIL },
+        });
+        assert.equal(response.status, 403, `${method} ${path}: ${response.text}`);
+        assert.equal(errorCode(response.body), 'CSRF_ORIGIN_MISMATCH', `${method} ${path}`);
+      }
+    }
+    assert.equal(await sessionStatus(server.url, browser.cookie), 200);
+  });
+
   it('the same requests from the server’s own origin go through (the control)', async () => {
     const { browser, other } = await victim();
     const own = { origin: server.url, 'sec-fetch-site': 'same-origin' };

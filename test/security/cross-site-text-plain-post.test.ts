@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { errorCode, send, startTestServer } from '../support/server.js';
-import {
-  PASSWORD,
-  loginUser,
-  registerUser,
-  sessionStatus,
-  uniqueEmail,
-} from '../support/users.js';
+import { PASSWORD, loginUser, registerUser, sessionStatus, uniqueEmail } from '../support/users.js';
 
 import type { TestServer } from '../support/server.js';
 
@@ -78,25 +72,23 @@ describe('cross-site JSON POST sent as text/plain', () => {
     assert.equal(login.status, 401, 'no account was created');
   });
 
-  it('is refused with no Content-Type at all, and with an Origin alone', async () => {
+  it('is refused with no Content-Type at all, and with only one of the two headers', async () => {
     const victim = await registerUser(server.url);
     const other = await loginUser(server.url, victim.email);
     const variants: { headers: Record<string, string>; code: string }[] = [
       { headers: { origin: 'http://evil.example' }, code: 'CSRF_ORIGIN_MISMATCH' },
       { headers: { 'sec-fetch-site': 'cross-site' }, code: 'CSRF_CROSS_SITE' },
-      {
-        headers: { origin: 'http://evil.example', 'content-type': 'text/plain' },
-        code: 'CSRF_ORIGIN_MISMATCH',
-      },
     ];
     for (const variant of variants) {
-      const response = await send(server.url, 'POST', '/auth/logout-others', {
-        body: '{}',
-        cookie: victim.cookie,
-        headers: variant.headers,
+      // A byte body: fetch adds no Content-Type for it (a string body would get text/plain).
+      const response = await fetch(new URL('/auth/logout-others', server.url), {
+        method: 'POST',
+        body: new TextEncoder().encode('{}'),
+        headers: { ...variant.headers, cookie: victim.cookie },
       });
-      assert.equal(response.status, 403, response.text);
-      assert.equal(errorCode(response.body), variant.code);
+      const body: unknown = await response.json();
+      assert.equal(response.status, 403);
+      assert.equal(errorCode(body), variant.code);
     }
     assert.equal(await sessionStatus(server.url, other.cookie), 200);
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { describe, it } from 'node:test';
 
 import { ConfigError, LatchkeyError } from '../../src/errors.js';
@@ -100,6 +101,54 @@ describe('server options', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('host names', () => {
+  const get = (url: string, host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${url}/auth/session`, { headers: { host } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+
+  it('DNS rebinding: a loopback server refuses a request naming another host with 421', async () => {
+    const server = await startTestServer();
+    try {
+      const port = new URL(server.url).port;
+      assert.equal(await get(server.url, `evil.example:${port}`), 421);
+      assert.equal(await get(server.url, `localhost:${port}`), 401);
+      assert.equal(await get(server.url, `127.0.0.1:${port}`), 401);
+      assert.equal(await get(server.url, `[::1]:${port}`), 401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers only to the configured origin’s host when --origin is set', async () => {
+    const server = await startTestServer({ env: { LATCHKEY_ORIGIN: 'https://auth.example.com' } });
+    try {
+      assert.equal(await get(server.url, 'auth.example.com'), 401);
+      assert.equal(await get(server.url, 'localhost'), 421);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('takes session lifetimes from the environment', () => {
+    const config = resolveServerConfig({
+      flags: {},
+      env: {
+        LATCHKEY_IDLE_TIMEOUT_SECONDS: '1800',
+        LATCHKEY_ABSOLUTE_LIFETIME_SECONDS: '28800',
+        LATCHKEY_FRESH_LOGIN_SECONDS: '300',
+      },
+    });
+    assert.deepEqual(config.session, { idleTimeoutSeconds: 1800, absoluteLifetimeSeconds: 28800 });
+    assert.equal(config.freshLoginSeconds, 300);
   });
 });
 

@@ -17,13 +17,26 @@ const policy = {
 
 describe('LoginThrottle', () => {
   let clock: ManualClock;
-  let throttle: LoginThrottle;
+  let throttle: Pick<LoginThrottle, 'recordFailure' | 'recordSuccess'> & {
+    check: (who: LoginAttempt) => Promise<{ allowed: boolean }>;
+  };
   const attempt = (email: string, address = '192.0.2.1', deviceId: string | null = null) =>
     ({ email, address, deviceId }) satisfies LoginAttempt;
 
   beforeEach(() => {
     clock = new ManualClock();
-    throttle = new LoginThrottle(new MemorySessionStore(), { policy, clock: clock.now });
+    const inner = new LoginThrottle(new MemorySessionStore(), { policy, clock: clock.now });
+    // Each check here stands for a finished attempt: release its hold at once.
+    throttle = Object.assign(Object.create(inner) as LoginThrottle, {
+      check: async (who: LoginAttempt) => {
+        const verdict = await inner.check(who);
+        if (!verdict.allowed) return verdict;
+        verdict.release();
+        return { allowed: true as const };
+      },
+      recordFailure: (who: LoginAttempt) => inner.recordFailure(who),
+      recordSuccess: (who: LoginAttempt) => inner.recordSuccess(who),
+    });
   });
 
   const fail = async (times: number, who: LoginAttempt) => {
@@ -111,6 +124,24 @@ describe('LoginThrottle', () => {
     assert.deepEqual(await throttle.check(attempt('ada@example.com')), { allowed: true });
     await fail(1, attempt('ada@example.com'));
     assert.deepEqual(await throttle.check(attempt('ada@example.com')), { allowed: true });
+  });
+});
+
+describe('LoginThrottle with attempts in flight', () => {
+  it('parallel guesses cannot outrun the counter: one attempt per account at a time', async () => {
+    const throttle = new LoginThrottle(new MemorySessionStore(), { policy });
+    const who = { email: 'ada@example.com', address: '192.0.2.1', deviceId: null };
+    const first = await throttle.check(who);
+    assert.equal(first.allowed, true);
+    assert.deepEqual(await throttle.check(who), {
+      allowed: false,
+      retryAfterSeconds: 1,
+      scope: 'account',
+    });
+    if (first.allowed) first.release();
+    const again = await throttle.check(who);
+    assert.equal(again.allowed, true);
+    if (again.allowed) again.release();
   });
 });
 

@@ -67,18 +67,20 @@ export async function login(context: AuthContext, request: HttpRequest): Promise
     return throttled(verdict.retryAfterSeconds);
   }
 
-  const user = await context.accounts.authenticate({
-    email: email.value,
-    password: password.value,
-  });
+  let user: User | null;
+  try {
+    user = await context.accounts.authenticate({ email: email.value, password: password.value });
+    if (user === null) await context.throttle.recordFailure(attempt);
+    else await context.throttle.recordSuccess(attempt);
+  } finally {
+    verdict.release();
+  }
   if (user === null) {
-    await context.throttle.recordFailure(attempt);
     context.logger.log('info', 'login.failed', { client: request.clientAddress });
     // One answer for an unknown email and a wrong password: the response tells nobody which
     // accounts exist (the timing is equalised by Accounts.authenticate).
     return errorResponse(401, 'INVALID_CREDENTIALS', 'The email or password is incorrect.');
   }
-  await context.throttle.recordSuccess(attempt);
   context.logger.log('info', 'login.succeeded', { userId: user.id });
   return startSession(context, request, user, {
     status: 200,
@@ -128,12 +130,14 @@ export async function changePassword(
       currentPassword: current.value,
       newPassword: next.value,
     });
+    if (!changed) await context.throttle.recordFailure(attempt);
   } catch (error) {
     if (error instanceof AccountError) return accountErrorResponse(error);
     throw error;
+  } finally {
+    verdict.release();
   }
   if (!changed) {
-    await context.throttle.recordFailure(attempt);
     return errorResponse(403, 'INVALID_CREDENTIALS', 'The current password is incorrect.', {
       field: 'currentPassword',
     });

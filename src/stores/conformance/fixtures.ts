@@ -8,8 +8,10 @@ export const MINUTE_MS = 60_000;
 export const DAY_MS = 24 * 60 * MINUTE_MS;
 
 // A fixed instant with a non-zero millisecond part, so that a store that keeps whole seconds
-// (or floating-point days) fails the round-trip checks.
-const EPOCH_MS = Date.UTC(2030, 0, 2, 3, 4, 5, 678);
+// (or floating-point days) fails the round-trip checks. Far in the future, because a store
+// that expires keys by its own clock (Redis) drops at once a record whose expiry has passed:
+// the suite's "expired" records are expired only relative to the times it passes in.
+const EPOCH_MS = Date.UTC(2100, 0, 2, 3, 4, 5, 678);
 
 /** The fixed instant `offsetMs` milliseconds after the suite's reference time. */
 export function at(offsetMs: number): Date {

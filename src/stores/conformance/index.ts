@@ -1,6 +1,8 @@
 import { describe } from 'node:test';
 
+import { describeConcurrencyTests } from './concurrency.js';
 import { describeExpiryTests } from './expiry.js';
+import { describeLargeCountTests } from './large-counts.js';
 import { describeSessionTests } from './sessions.js';
 import { describeThrottleTests } from './throttles.js';
 import { describeUserTests } from './users.js';
@@ -23,8 +25,11 @@ export type { ConformanceStoreFactory, ConformanceStores } from './harness.js';
  *
  * `makeStores` is called once per test and must return empty stores; the suite calls `close`
  * after each test. Sessions reference users, so the suite inserts users first, as a store with
- * a foreign key requires. Times are fixed `Date`s: nothing sleeps. One test inserts 10,000
- * sessions, so give a remote store a per-test timeout of a minute or so.
+ * a foreign key requires. Times are fixed `Date`s far in the future: nothing sleeps, and a
+ * store that expires keys by its own clock keeps them. Concurrent-write tests start several
+ * calls before awaiting any, so a store must be safe under concurrency within one process
+ * (and, for a shared database, across processes). Two tests insert 10,000 sessions, so give a
+ * remote store a per-test timeout of a minute or so.
  */
 export function describeSessionStoreConformance(
   name: string,
@@ -35,5 +40,7 @@ export function describeSessionStoreConformance(
     describeExpiryTests(makeStores);
     describeThrottleTests(makeStores);
     describeUserTests(makeStores);
+    describeConcurrencyTests(makeStores);
+    describeLargeCountTests(makeStores);
   });
 }

@@ -30,6 +30,26 @@ export function describeSessionTests(makeStores: ConformanceStoreFactory): void 
       assert.equal(await sessions.findSessionById('session-unknown'), null);
     });
 
+    test('refuses a second session with a taken id or token hash, keeping the first', async ({
+      sessions,
+      users,
+    }) => {
+      await users.insertUser(makeUser(1));
+      const first = makeSession(1, 'user-1');
+      await sessions.insertSession(first);
+
+      // Ids and token hashes are random, so a clash can only be a caller's bug: it must fail
+      // loudly rather than let one token open another session.
+      await assert.rejects(sessions.insertSession(makeSession(2, 'user-1', { id: first.id })));
+      const sameHash = makeSession(3, 'user-1', { tokenHash: first.tokenHash });
+      await assert.rejects(sessions.insertSession(sameHash));
+
+      assert.deepEqual(await sessions.findSessionByTokenHash(first.tokenHash), first);
+      assert.deepEqual(await sessions.findSessionById(first.id), first);
+      assert.equal(await sessions.findSessionById(sameHash.id), null);
+      assert.equal(await sessions.findSessionByTokenHash(makeSession(2, 'user-1').tokenHash), null);
+    });
+
     test('keeps every date to the millisecond', async ({ sessions, users }) => {
       await users.insertUser(makeUser(1));
       const session = makeSession(1, 'user-1', {

@@ -1,0 +1,119 @@
+import { Pool } from 'pg';
+
+import { guard } from './errors.js';
+import { migratePostgres } from './migrate.js';
+import { DEFAULT_SCHEMA, quoteSchema } from './schema.js';
+import { PostgresSessionStore } from './session-store.js';
+import { PostgresUserStore } from './user-store.js';
+
+import type { PoolConfig } from 'pg';
+import type { PostgresMigrationResult } from './migrate.js';
+import type { PostgresStoreOptions } from './session-store.js';
+
+/**
+ * The pool settings {@link openPostgresStores} starts from; anything given in the connection
+ * URL or `PoolConfig` wins. Chosen so that a server that is down, unreachable or stuck turns
+ * into `StoreUnavailableError` (HTTP 503) within about two seconds, instead of requests
+ * queueing behind it for as long as the operating system keeps a TCP connection trying.
+ */
+export const DEFAULT_POSTGRES_POOL_CONFIG: Readonly<PoolConfig> = Object.freeze({
+  /** At most 10 connections per process (pg's own default). */
+  max: 10,
+  /** Waiting for a free connection, or for a new one to open, fails after 2 s (pg: forever). */
+  connectionTimeoutMillis: 2_000,
+  /** A connection unused for 30 s is closed (pg: 10 s). */
+  idleTimeoutMillis: 30_000,
+  /** The server cancels any statement running longer than 2 s, freeing its locks. */
+  statement_timeout: 2_000,
+  /**
+   * The client gives up on a reply after 2.5 s: longer than `statement_timeout`, so that a slow
+   * statement is normally cancelled by the server (and the connection kept), while a server
+   * that answers nothing at all still fails the call.
+   */
+  query_timeout: 2_500,
+  /** A transaction left open by a crashed client is ended after 10 s, releasing its locks. */
+  idle_in_transaction_session_timeout: 10_000,
+  /** TCP keep-alive, so that a connection to a vanished host is noticed and dropped. */
+  keepAlive: true,
+  /** Shown in `pg_stat_activity`. */
+  application_name: 'latchkey',
+});
+
+/** Options for {@link openPostgresStores}. */
+export interface PostgresOpenOptions extends PostgresStoreOptions {
+  /**
+   * Whether to apply pending schema migrations while opening. Default true. With false the
+   * schema is used as it is, for deployments that run `migratePostgres` themselves.
+   */
+  migrate?: boolean;
+  /** How long each migration step may take, in milliseconds. Default 60,000. */
+  migrationTimeoutMs?: number;
+  /**
+   * Called with errors the pool reports outside any call (an idle connection dropped by the
+   * server, for instance). Such errors need no action: the pool replaces the connection, and
+   * calls made while the server is down reject by themselves. Default: ignored.
+   */
+  onPoolError?: (error: Error) => void;
+}
+
+/** Both stores on one pool, and the pool they share. */
+export interface PostgresStores {
+  /** The shared pool (for health checks and `latchkey migrate`). */
+  pool: Pool;
+  sessions: PostgresSessionStore;
+  users: PostgresUserStore;
+  /** Applies pending migrations to the stores' schema (see `migratePostgres`). */
+  migrate(): Promise<PostgresMigrationResult>;
+  /** Ends the pool; the stores then fail with `StoreUnavailableError`. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to PostgreSQL with a `postgres://` URL or a `pg` `PoolConfig` (over the defaults in
+ * {@link DEFAULT_POSTGRES_POOL_CONFIG}), migrates the schema (unless told not to) and builds
+ * the session and user stores on one pool.
+ *
+ * Throws `ConfigError` for a bad option, a `LatchkeyError` with code `SCHEMA_TOO_NEW` for a
+ * schema migrated by a newer release, and `StoreUnavailableError` when the server cannot be
+ * reached or refuses the migration; the pool is then ended.
+ */
+export async function openPostgresStores(
+  connection: string | PoolConfig,
+  options: PostgresOpenOptions = {},
+): Promise<PostgresStores> {
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  quoteSchema(schema);
+  const config = typeof connection === 'string' ? { connectionString: connection } : connection;
+  const pool = new Pool({ ...DEFAULT_POSTGRES_POOL_CONFIG, ...config });
+  // Without a listener, an idle connection's error would crash the process.
+  pool.on('error', options.onPoolError ?? (() => undefined));
+
+  let ended = false;
+  const close = (): Promise<void> =>
+    guard('close', async () => {
+      if (ended) return;
+      ended = true;
+      await pool.end();
+    });
+  const migrate = () =>
+    migratePostgres(pool, {
+      schema,
+      ...(options.migrationTimeoutMs === undefined
+        ? {}
+        : { timeoutMs: options.migrationTimeoutMs }),
+    });
+
+  try {
+    if (options.migrate !== false) await migrate();
+    return {
+      pool,
+      sessions: new PostgresSessionStore(pool, { schema }),
+      users: new PostgresUserStore(pool, { schema }),
+      migrate,
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,89 @@
+// Lua sources of the user and throttle scripts; see lua-sessions.ts for the conventions.
+
+/** KEYS: user hash. ARGV: id, email, password hash, created, disabled, has-disabled flag. */
+export const CREATE_USER = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.error_reply('ERR latchkey: a user with this id exists')
+end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'email', ARGV[2], 'ph', ARGV[3], 'c', ARGV[4])
+if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'd', ARGV[5]) end
+return 1
+`;
+
+/**
+ * KEYS: user hash. ARGV: field, value, 'set' or 'clear'. Changes an existing user only, so that
+ * a write for a missing user never creates a partial one. Returns 1, or 0 when there is none.
+ */
+export const UPDATE_USER = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[3] == 'set' then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 1
+`;
+
+/** KEYS: user hash. Deletes it; returns its email, or '' when there was no such user. */
+export const DELETE_USER = `
+local email = redis.call('HGET', KEYS[1], 'email')
+if not email then return '' end
+redis.call('DEL', KEYS[1])
+return email
+`;
+
+/** KEYS: a string. ARGV: expected value. Deletes it only if it holds that value. Returns 1/0. */
+export const DELETE_IF_EQUAL = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** KEYS: a string. ARGV: expected, new. Replaces the value only if it is the expected one. */
+export const REPLACE_IF_EQUAL = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
+/**
+ * KEYS: counter hash, counter index. ARGV: key, now, expires at. Adds one failure (restarting
+ * at one when the counter expired at or before now), moves both times, sets the TTL and the
+ * index score to the expiry. Returns the failure count.
+ */
+export const INCREMENT_THROTTLE = `
+local current = redis.call('HMGET', KEYS[1], 'f', 'e')
+local failures = 1
+if current[1] and tonumber(current[2]) > tonumber(ARGV[2]) then
+  failures = tonumber(current[1]) + 1
+end
+redis.call('HSET', KEYS[1], 'f', failures, 'l', ARGV[2], 'e', ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+if redis.call('PTTL', KEYS[2]) == -1 then
+  redis.call('PEXPIREAT', KEYS[2], ARGV[3])
+else
+  redis.call('PEXPIREAT', KEYS[2], ARGV[3], 'GT')
+end
+return failures
+`;
+
+/** KEYS: counter hash, counter index. ARGV: key. Forgets the counter. */
+export const DELETE_THROTTLE = `
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`;
+
+/**
+ * KEYS: counter index. ARGV: counter key prefix, now, limit. Deletes up to `limit` counters
+ * expired at or before now, earliest first (those Redis already dropped included: only their
+ * index entry was left). Returns how many.
+ */
+export const SWEEP_THROTTLES = `
+local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, ARGV[3])
+for i = 1, #keys do
+  redis.call('DEL', ARGV[1] .. keys[i])
+  redis.call('ZREM', KEYS[1], keys[i])
+end
+return #keys
+`;

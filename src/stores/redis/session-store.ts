@@ -1,0 +1,275 @@
+import { asArray, asString, decodeSession, integer, millis, sessionArgs } from './codec.js';
+import { guard, refuseClientKeyPrefix, refuseSweepLimit } from './errors.js';
+import { RedisKeys, parseSessionPointer, sessionPointer } from './keys.js';
+import { SESSION_FIELDS } from './lua-sessions.js';
+import { scriptsFor } from './scripts.js';
+import { sweepSessions } from './sweep.js';
+import { RedisThrottles } from './throttles.js';
+
+import type { SessionRecord, SessionStore, ThrottleState } from '../../session/types.js';
+import type { RedisClient, RedisScripts } from './scripts.js';
+
+/** Options for {@link RedisSessionStore} and {@link RedisUserStore}. */
+export interface RedisStoreOptions {
+  /**
+   * What every key starts with (`<keyPrefix>:...`, see keys.ts for the layout), so that several
+   * deployments can share one Redis. Any non-empty text without `{` or `}`. Default `latchkey`.
+   */
+  keyPrefix?: string;
+}
+
+/** Sessions deleted per script call by deleteUserSessions: bounds how long one call blocks. */
+const DELETE_CHUNK = 1000;
+
+/** Most chunks one deleteUserSessions call runs (10 million sessions), so the loop is bounded. */
+const MAX_DELETE_CHUNKS = 10_000;
+
+/**
+ * Sessions and throttle counters in Redis 7 or later, standalone or Cluster (see keys.ts for
+ * the layout). Every session key expires by itself at the session's earliest expiry, moved
+ * when the session is touched; rotation and renewal are Lua scripts on one user's hash slot.
+ *
+ * Redis drops keys by its own clock, so a session or counter whose expiry has passed may
+ * already be gone when asked for: as the contract allows, expired records may or may not be
+ * returned. Run Redis with `maxmemory-policy noeviction`: an evicted session logs its user out,
+ * an evicted counter forgets failures. The client is shared and not owned; its settings bound
+ * how long a call can take (see `DEFAULT_REDIS_OPTIONS`). Every failure rejects with
+ * `StoreUnavailableError`, never with "not found".
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly #client: RedisClient;
+  readonly #keys: RedisKeys;
+  readonly #scripts: RedisScripts;
+  readonly #throttles: RedisThrottles;
+
+  /** Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. */
+  constructor(client: RedisClient, options: RedisStoreOptions = {}) {
+    refuseClientKeyPrefix(client);
+    this.#client = client;
+    this.#keys = new RedisKeys(options.keyPrefix);
+    this.#scripts = scriptsFor(client);
+    this.#throttles = new RedisThrottles(client, this.#keys, this.#scripts);
+  }
+
+  insertSession(record: SessionRecord): Promise<void> {
+    return guard('insertSession', async () => {
+      const release = await this.#claimLookups(record);
+      try {
+        await this.#scripts.createSession(this.#recordKeys(record), sessionArgs(record));
+      } catch (error) {
+        await release();
+        throw error;
+      }
+      await this.#indexExpiry(record);
+    });
+  }
+
+  findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
+    return guard('findSessionByTokenHash', async () => {
+      const pointer = await this.#client.get(this.#keys.token(tokenHash));
+      if (pointer === null) return null;
+      const [userId, id] = parseSessionPointer(pointer);
+      const record = await this.#read(userId, id);
+      // The pointer may outlive its session and must never lead to another one.
+      return record?.tokenHash === tokenHash ? record : null;
+    });
+  }
+
+  findSessionById(id: string): Promise<SessionRecord | null> {
+    return guard('findSessionById', async () => {
+      const userId = await this.#client.get(this.#keys.sessionOwner(id));
+      if (userId === null) return null;
+      const record = await this.#read(userId, id);
+      return record?.id === id ? record : null;
+    });
+  }
+
+  touchSession(id: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
+    return guard('touchSession', async () => {
+      const userId = await this.#client.get(this.#keys.sessionOwner(id));
+      if (userId === null) return;
+      await this.#scripts.touchSession(
+        [this.#keys.session(userId, id)],
+        [millis(lastSeenAt), millis(idleExpiresAt)],
+      );
+    });
+  }
+
+  replaceSession(oldId: string, next: SessionRecord): Promise<boolean> {
+    return guard('replaceSession', async () => {
+      const userId = await this.#client.get(this.#keys.sessionOwner(oldId));
+      if (userId === null) return false;
+      const release = await this.#claimLookups(next);
+      let oldTokenHash: string;
+      try {
+        oldTokenHash = await this.#swap(userId, oldId, next);
+      } catch (error) {
+        await release();
+        throw error;
+      }
+      if (oldTokenHash === '') {
+        await release();
+        return false;
+      }
+      await Promise.all([this.#forget(userId, oldId, oldTokenHash), this.#indexExpiry(next)]);
+      return true;
+    });
+  }
+
+  deleteSession(id: string): Promise<void> {
+    return guard('deleteSession', async () => {
+      const userId = await this.#client.get(this.#keys.sessionOwner(id));
+      if (userId === null) return;
+      const tokenHash = await this.#scripts.takeSession(
+        [this.#keys.session(userId, id), this.#keys.userSessions(userId)],
+        [id],
+      );
+      await this.#forget(userId, id, asString(tokenHash));
+    });
+  }
+
+  deleteUserSessions(userId: string): Promise<number> {
+    return guard('deleteUserSessions', async () => {
+      let total = 0;
+      for (let chunk = 0; chunk < MAX_DELETE_CHUNKS; chunk += 1) {
+        const { deleted, more } = await this.#deleteChunk(userId);
+        total += deleted;
+        if (!more) break;
+      }
+      return total;
+    });
+  }
+
+  listUserSessions(userId: string): Promise<SessionRecord[]> {
+    return guard('listUserSessions', async () => {
+      const reply = await this.#scripts.listSessions(
+        [this.#keys.userSessions(userId)],
+        [this.#keys.sessionPrefix(userId)],
+      );
+      return asArray(reply).flatMap((values) => decodeSession(values) ?? []);
+    });
+  }
+
+  /** See {@link SessionStore.deleteExpiredSessions}; the sweep is described in sweep.ts. */
+  deleteExpiredSessions(now: Date, limit: number): Promise<number> {
+    const refused = refuseSweepLimit('deleteExpiredSessions', limit);
+    if (refused !== null) return Promise.reject(refused);
+    return guard('deleteExpiredSessions', () =>
+      sweepSessions({ client: this.#client, keys: this.#keys, scripts: this.#scripts }, now, limit),
+    );
+  }
+
+  incrementThrottle(key: string, now: Date, expiresAt: Date): Promise<ThrottleState> {
+    return guard('incrementThrottle', () => this.#throttles.increment(key, now, expiresAt));
+  }
+
+  findThrottle(key: string, now: Date): Promise<ThrottleState | null> {
+    return guard('findThrottle', () => this.#throttles.find(key, now));
+  }
+
+  deleteThrottle(key: string): Promise<void> {
+    return guard('deleteThrottle', () => this.#throttles.delete(key));
+  }
+
+  /** See {@link SessionStore.deleteExpiredThrottles}. A negative or fractional `limit` rejects. */
+  deleteExpiredThrottles(now: Date, limit: number): Promise<number> {
+    const refused = refuseSweepLimit('deleteExpiredThrottles', limit);
+    if (refused !== null) return Promise.reject(refused);
+    return guard('deleteExpiredThrottles', () => this.#throttles.deleteExpired(now, limit));
+  }
+
+  /**
+   * Deletes up to one chunk of a user's sessions with their lookups; returns how many sessions
+   * still existed and whether the user may have more.
+   */
+  async #deleteChunk(userId: string): Promise<{ deleted: number; more: boolean }> {
+    const reply = asArray(
+      await this.#scripts.deleteUserSessions(
+        [this.#keys.userSessions(userId)],
+        [this.#keys.sessionPrefix(userId), DELETE_CHUNK],
+      ),
+    );
+    const [examined, ...pairs] = reply;
+    const forgotten: Promise<void>[] = [];
+    for (let index = 0; index + 1 < pairs.length; index += 2) {
+      forgotten.push(this.#forget(userId, asString(pairs[index]), asString(pairs[index + 1])));
+    }
+    await Promise.all(forgotten);
+    return { deleted: forgotten.length, more: integer(examined) === DELETE_CHUNK };
+  }
+
+  /**
+   * Claims the token and id lookups of a new session (SET NX, expiring at its absolute
+   * expiry), before the session itself exists, so that a clash is found before anything is
+   * changed. Returns how to release them again; throws, holding nothing, on a clash.
+   */
+  async #claimLookups(record: SessionRecord): Promise<() => Promise<void>> {
+    const expiry = millis(record.absoluteExpiresAt);
+    const lookups: Array<[string, string]> = [
+      [this.#keys.token(record.tokenHash), sessionPointer(record.userId, record.id)],
+      [this.#keys.sessionOwner(record.id), record.userId],
+    ];
+    const claims = await Promise.allSettled(
+      lookups.map(([key, value]) => this.#client.set(key, value, 'PXAT', expiry, 'NX')),
+    );
+    const held = lookups.filter((_, index) => {
+      const claim = claims[index];
+      return claim?.status === 'fulfilled' && claim.value === 'OK';
+    });
+    // Compare-and-delete: a lookup someone else holds is never released by mistake.
+    const release = async (): Promise<void> => {
+      await Promise.allSettled(
+        held.map(([key, value]) => this.#scripts.deleteIfEqual([key], [value])),
+      );
+    };
+    if (held.length === lookups.length) return release;
+    await release();
+    const failed = claims.find((claim) => claim.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    throw new Error('latchkey: duplicate session id or token hash');
+  }
+
+  /** Deletes the old session and writes `next`, atomically when both belong to one user. */
+  async #swap(userId: string, oldId: string, next: SessionRecord): Promise<string> {
+    const oldKeys = [this.#keys.session(userId, oldId), this.#keys.userSessions(userId)];
+    if (next.userId === userId) {
+      const reply = await this.#scripts.replaceSession(
+        [...oldKeys, this.#keys.session(userId, next.id)],
+        [oldId, ...sessionArgs(next)],
+      );
+      return asString(reply);
+    }
+    // Another user's keys live in another slot: delete, then create. Only one of two
+    // concurrent rotations gets the old session; a failure in between logs the user out.
+    const taken = asString(await this.#scripts.takeSession(oldKeys, [oldId]));
+    if (taken !== '') await this.#scripts.createSession(this.#recordKeys(next), sessionArgs(next));
+    return taken;
+  }
+
+  /** Removes what points at a deleted session: its lookups and its sweep entry. */
+  async #forget(userId: string, id: string, tokenHash: string): Promise<void> {
+    await Promise.all([
+      tokenHash === '' ? 0 : this.#client.del(this.#keys.token(tokenHash)),
+      this.#client.del(this.#keys.sessionOwner(id)),
+      this.#client.zrem(this.#keys.sessionExpiry(), sessionPointer(userId, id)),
+    ]);
+  }
+
+  async #indexExpiry(record: SessionRecord): Promise<void> {
+    const expires = Math.min(record.idleExpiresAt.getTime(), record.absoluteExpiresAt.getTime());
+    await this.#scripts.indexAdd(
+      [this.#keys.sessionExpiry()],
+      [String(expires), sessionPointer(record.userId, record.id), millis(record.absoluteExpiresAt)],
+    );
+  }
+
+  async #read(userId: string, id: string): Promise<SessionRecord | null> {
+    return decodeSession(
+      await this.#client.hmget(this.#keys.session(userId, id), ...SESSION_FIELDS),
+    );
+  }
+
+  #recordKeys(record: SessionRecord): string[] {
+    return [this.#keys.session(record.userId, record.id), this.#keys.userSessions(record.userId)];
+  }
+}

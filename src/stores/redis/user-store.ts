@@ -1,0 +1,131 @@
+import { AccountError } from '../../errors.js';
+import { USER_FIELDS, decodeUser, integer, millis } from './codec.js';
+import { guard, refuseClientKeyPrefix } from './errors.js';
+import { RedisKeys } from './keys.js';
+import { scriptsFor } from './scripts.js';
+import { RedisSessionStore } from './session-store.js';
+
+import type { UserRecord, UserStore } from '../../accounts/types.js';
+import type { RedisClient, RedisScripts } from './scripts.js';
+import type { RedisStoreOptions } from './session-store.js';
+
+/**
+ * User accounts in Redis (see keys.ts for the layout): one hash per user, an email lookup that
+ * makes emails unique, and a sorted set for listing. A taken email rejects with `AccountError`
+ * code `EMAIL_TAKEN`; every other failure becomes `StoreUnavailableError`. Deleting a user
+ * deletes their sessions with it (those kept under the same key prefix), as the SQL stores'
+ * foreign key does. The client is shared and not owned.
+ */
+export class RedisUserStore implements UserStore {
+  readonly #client: RedisClient;
+  readonly #keys: RedisKeys;
+  readonly #scripts: RedisScripts;
+  readonly #sessions: RedisSessionStore;
+
+  /** Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. */
+  constructor(client: RedisClient, options: RedisStoreOptions = {}) {
+    refuseClientKeyPrefix(client);
+    this.#client = client;
+    this.#keys = new RedisKeys(options.keyPrefix);
+    this.#scripts = scriptsFor(client);
+    this.#sessions = new RedisSessionStore(client, options);
+  }
+
+  insertUser(record: UserRecord): Promise<void> {
+    return guard('insertUser', async () => {
+      const userKey = this.#keys.user(record.id);
+      const disabled = record.disabledAt === null ? '' : millis(record.disabledAt);
+      await this.#scripts.createUser(
+        [userKey],
+        [
+          record.id,
+          record.email,
+          record.passwordHash,
+          millis(record.createdAt),
+          disabled,
+          record.disabledAt === null ? '0' : '1',
+        ],
+      );
+      // The user exists before its email is claimed, so an email lookup whose user does not
+      // exist can only be left over from a deletion, never a registration still under way.
+      try {
+        if (!(await this.#claimEmail(record.email, record.id))) {
+          throw new AccountError('EMAIL_TAKEN', 'this email is already registered');
+        }
+      } catch (error) {
+        await this.#client.del(userKey);
+        throw error;
+      }
+      await this.#client.zadd(this.#keys.users(), record.createdAt.getTime(), record.id);
+    });
+  }
+
+  findUserByEmail(email: string): Promise<UserRecord | null> {
+    return guard('findUserByEmail', async () => {
+      const id = await this.#client.get(this.#keys.email(email));
+      if (id === null) return null;
+      const record = await this.#read(id);
+      return record?.email === email ? record : null;
+    });
+  }
+
+  findUserById(id: string): Promise<UserRecord | null> {
+    return guard('findUserById', () => this.#read(id));
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return guard('listUsers', async () => {
+      const ids = await this.#client.zrange(this.#keys.users(), 0, -1);
+      const records = await Promise.all(ids.map((id) => this.#read(id)));
+      const missing = ids.filter((_, index) => records[index] === null);
+      // Lazily forget ids whose user was deleted by a call that failed part-way.
+      if (missing.length > 0) await this.#client.zrem(this.#keys.users(), ...missing);
+      return records.filter((record): record is UserRecord => record !== null);
+    });
+  }
+
+  updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    return guard('updatePasswordHash', async () => {
+      await this.#scripts.updateUser([this.#keys.user(id)], ['ph', passwordHash, 'set']);
+    });
+  }
+
+  setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
+    return guard('setUserDisabled', async () => {
+      const args = disabledAt === null ? ['d', '', 'clear'] : ['d', millis(disabledAt), 'set'];
+      return integer(await this.#scripts.updateUser([this.#keys.user(id)], args)) === 1;
+    });
+  }
+
+  deleteUser(id: string): Promise<boolean> {
+    return guard('deleteUser', async () => {
+      const email = await this.#scripts.deleteUser([this.#keys.user(id)], []);
+      if (typeof email !== 'string' || email === '') return false;
+      await Promise.all([
+        this.#scripts.deleteIfEqual([this.#keys.email(email)], [id]),
+        this.#client.zrem(this.#keys.users(), id),
+        this.#sessions.deleteUserSessions(id),
+      ]);
+      return true;
+    });
+  }
+
+  /**
+   * Points the email's lookup at `id` unless a live user holds it; true when it now does. A
+   * lookup whose user is gone or has another email is taken over (compare-and-set, so that of
+   * two registrations racing for it, one wins).
+   */
+  async #claimEmail(email: string, id: string): Promise<boolean> {
+    const key = this.#keys.email(email);
+    if ((await this.#client.set(key, id, 'NX')) === 'OK') return true;
+    const holder = await this.#client.get(key);
+    if (holder === null) return (await this.#client.set(key, id, 'NX')) === 'OK';
+    const holderEmail = await this.#client.hget(this.#keys.user(holder), 'email');
+    if (holderEmail === email) return false;
+    return integer(await this.#scripts.replaceIfEqual([key], [holder, id])) === 1;
+  }
+
+  async #read(id: string): Promise<UserRecord | null> {
+    return decodeUser(await this.#client.hmget(this.#keys.user(id), ...USER_FIELDS));
+  }
+}

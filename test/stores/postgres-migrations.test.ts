@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import pg from 'pg';
+
+import {
+  getPostgresSchemaVersion,
+  latestPostgresSchemaVersion,
+  migratePostgres,
+  postgresMigrations,
+} from '../../src/stores/postgres/index.js';
+import { applyPostgresMigrations } from '../../src/stores/postgres/migrate.js';
+import { findPostgres, uniqueTestName } from '../support/shared-stores.js';
+import { withCode } from './sqlite-helpers.js';
+
+const found = await findPostgres();
+const skip = 'skip' in found ? found.skip : false;
+
+const extraStep = {
+  version: latestPostgresSchemaVersion + 1,
+  name: 'add extra',
+  up: 'CREATE TABLE extra (x integer);',
+};
+
+void describe('PostgreSQL migrations', { skip }, () => {
+  const url = 'url' in found ? found.url : '';
+  const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 2_000 });
+  const schemas: string[] = [];
+  const newSchema = (): string => {
+    const schema = uniqueTestName();
+    schemas.push(schema);
+    return schema;
+  };
+  after(async () => {
+    for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  });
+
+  const recorded = async (schema: string) =>
+    (
+      await pool.query<{ version: number; name: string }>(
+        `SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`,
+      )
+    ).rows;
+  const tableExists = async (schema: string, table: string) =>
+    (await pool.query('SELECT to_regclass($1) AS found', [`"${schema}".${table}`])).rows[0]
+      ?.found !== null;
+
+  void it('are numbered 1, 2, 3 and so on, in order', () => {
+    assert.deepEqual(
+      postgresMigrations.map((step) => step.version),
+      postgresMigrations.map((_, index) => index + 1),
+    );
+  });
+
+  void it('create the schema, bring it to the latest version and record each step', async () => {
+    const schema = newSchema();
+    assert.equal(await getPostgresSchemaVersion(pool, { schema }), 0);
+
+    const result = await migratePostgres(pool, { schema });
+
+    const steps = postgresMigrations.map(({ version, name }) => ({ version, name }));
+    assert.deepEqual(result, {
+      fromVersion: 0,
+      toVersion: latestPostgresSchemaVersion,
+      applied: steps,
+    });
+    assert.deepEqual(await recorded(schema), steps);
+    assert.equal(await getPostgresSchemaVersion(pool, { schema }), latestPostgresSchemaVersion);
+  });
+
+  void it('apply nothing and record nothing twice when run again', async () => {
+    const schema = newSchema();
+    await migratePostgres(pool, { schema });
+
+    const again = await migratePostgres(pool, { schema });
+
+    assert.deepEqual(again, {
+      fromVersion: latestPostgresSchemaVersion,
+      toVersion: latestPostgresSchemaVersion,
+      applied: [],
+    });
+    assert.equal((await recorded(schema)).length, postgresMigrations.length);
+  });
+
+  void it('apply each step once when four servers migrate one schema at once', async () => {
+    const schema = newSchema();
+    const pools = [1, 2, 3, 4].map(() => new pg.Pool({ connectionString: url, max: 1 }));
+
+    const results = await Promise.all(pools.map((each) => migratePostgres(each, { schema })));
+    await Promise.all(pools.map((each) => each.end()));
+
+    const applied = results.flatMap((result) => result.applied);
+    assert.deepEqual(
+      applied,
+      postgresMigrations.map(({ version, name }) => ({ version, name })),
+    );
+    assert.ok(results.every((result) => result.toVersion === latestPostgresSchemaVersion));
+    assert.equal((await recorded(schema)).length, postgresMigrations.length);
+  });
+
+  void it('roll back a failing step and leave the version where it was', async () => {
+    const schema = newSchema();
+    await migratePostgres(pool, { schema });
+    const failing = { ...extraStep, up: `${extraStep.up} INSERT INTO no_such_table VALUES (1);` };
+
+    await assert.rejects(
+      applyPostgresMigrations(pool, [...postgresMigrations, failing], { schema }),
+      withCode('STORE_UNAVAILABLE'),
+    );
+
+    assert.equal(await tableExists(schema, 'extra'), false);
+    assert.equal(await getPostgresSchemaVersion(pool, { schema }), latestPostgresSchemaVersion);
+  });
+
+  void it('refuse a schema migrated by a newer release with SCHEMA_TOO_NEW', async () => {
+    const schema = newSchema();
+    await applyPostgresMigrations(pool, [...postgresMigrations, extraStep], { schema });
+
+    await assert.rejects(migratePostgres(pool, { schema }), withCode('SCHEMA_TOO_NEW'));
+  });
+
+  void it('refuse a schema name that is not a plain identifier, naming the option', async () => {
+    for (const schema of ['', 'Latchkey', 'a"; DROP SCHEMA public; --', '1abc', 'a'.repeat(64)]) {
+      await assert.rejects(
+        migratePostgres(pool, { schema }),
+        (error) =>
+          withCode('CONFIG_INVALID')(error) && (error as { option: string }).option === 'schema',
+      );
+    }
+  });
+});
