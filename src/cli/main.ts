@@ -45,6 +45,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         'browser-session-cookie': { type: 'boolean' },
         'secrets-file': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        'proxy-header': { type: 'string' },
         origin: { type: 'string' },
         'trusted-origins': { type: 'string' },
         user: { type: 'string' },

@@ -20,6 +20,8 @@ Options:
                        comma-separated; default: one generated in the data folder)
   --trust-proxy VALUE  believe X-Forwarded-For/-Proto and Forwarded from these proxies: a hop
                        count (1) or addresses/CIDRs (10.0.0.0/8,::1) (env LATCHKEY_TRUST_PROXY)
+  --proxy-header NAME  the header those proxies write: x-forwarded (default) or forwarded
+                       (env LATCHKEY_PROXY_HEADER); the other one is ignored
   --origin URL         public origin when a proxy rewrites Host (env LATCHKEY_ORIGIN)
   --trusted-origins L  other origins allowed to send unsafe requests, comma-separated
                        (env LATCHKEY_TRUSTED_ORIGINS)

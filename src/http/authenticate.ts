@@ -79,7 +79,7 @@ export async function sessionsInRequest(
   if (values.length > MAX_ENDED_PER_REQUEST) return null;
   const found: Session[] = [];
   for (const value of new Set(values)) {
-    const result = await context.sessions.validateSession(value);
+    const result = await context.sessions.validateSession(value, { renew: false });
     if (result !== null) found.push(result.session);
   }
   return found;

@@ -5,7 +5,7 @@ import { createClientResolver } from './proxy.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
-import type { ResolvedClient, TrustProxy } from './proxy.js';
+import type { ForwardingHeader, ResolvedClient, TrustProxy } from './proxy.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from './types.js';
 
 /** A node:http request seen through {@link HttpRequest}, and whether its body was left unread. */
@@ -18,6 +18,8 @@ export interface NodeHttpRequest extends HttpRequest {
 export interface NodeAdapterOptions {
   /** Which proxies to believe about the client; see {@link TrustProxy}. Default: false. */
   trustProxy?: TrustProxy;
+  /** Which header those proxies write; see {@link ForwardingHeader}. Default: `x-forwarded`. */
+  proxyHeader?: ForwardingHeader;
   /** Receives `store.unavailable` and `http.internal_error` events. Default: silent. */
   logger?: Logger;
 }
@@ -26,7 +28,9 @@ export interface NodeAdapterOptions {
 export function createNodeRequestReader(
   options: NodeAdapterOptions = {},
 ): (incoming: IncomingMessage) => NodeHttpRequest {
-  const resolveClient = createClientResolver(options.trustProxy ?? false);
+  const resolveClient = createClientResolver(options.trustProxy ?? false, {
+    header: options.proxyHeader ?? 'x-forwarded',
+  });
   return (incoming) => fromNodeRequest(incoming, resolveClient);
 }
 

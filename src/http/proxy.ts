@@ -31,10 +31,21 @@ export interface ForwardingInput {
   xForwardedProto: string | undefined;
 }
 
+/**
+ * Which forwarding header the trusted proxies write: `x-forwarded` (`X-Forwarded-For` and
+ * `X-Forwarded-Proto`, what nginx, Traefik and most load balancers send) or `forwarded`
+ * (RFC 7239). Only that one is read: a proxy that writes one header passes the other through
+ * from the client untouched, so reading both would let a client choose its own address.
+ * Default: `x-forwarded`.
+ */
+export type ForwardingHeader = 'x-forwarded' | 'forwarded';
+
 /** Checks a {@link TrustProxy} once, at start-up, and returns the resolver it describes. */
 export function createClientResolver(
   trust: TrustProxy,
+  options: { header?: ForwardingHeader } = {},
 ): (input: ForwardingInput) => ResolvedClient {
+  const header = options.header ?? 'x-forwarded';
   if (trust === false) {
     return (input) => ({ address: normalize(input.remoteAddress), protocol: own(input) });
   }
@@ -42,12 +53,12 @@ export function createClientResolver(
     if (!Number.isSafeInteger(trust) || trust < 1 || trust > 10) {
       throw new ConfigError('trustProxy', 'a hop count must be a whole number from 1 to 10');
     }
-    return (input) => resolve(input, (_address, hop) => hop < trust);
+    return (input) => resolve(input, header, (_address, hop) => hop < trust);
   }
   const list = new BlockList();
   for (const entry of trust) addToList(list, entry);
   return (input) =>
-    resolve(input, (address) => {
+    resolve(input, header, (address) => {
       const family = isIP(address);
       return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
     });
@@ -55,13 +66,14 @@ export function createClientResolver(
 
 function resolve(
   input: ForwardingInput,
+  header: ForwardingHeader,
   trusted: (address: string, hop: number) => boolean,
 ): ResolvedClient {
   const peer = normalize(input.remoteAddress);
   if (!trusted(peer, 0)) return { address: peer, protocol: own(input) };
 
   // RFC 7239 `Forwarded` wins over the older X-Forwarded-* when a proxy sends it.
-  const hops = input.forwarded !== undefined ? parseForwarded(input.forwarded) : parseXff(input);
+  const hops = header === 'forwarded' ? parseForwarded(input.forwarded ?? '') : parseXff(input);
   // hops are client-most first; walk from the proxy nearest us towards the client, stopping at
   // the first hop we do not run: everything left of it could be made up by the client.
   let index = hops.length - 1;
@@ -79,7 +91,7 @@ function resolve(
   // client's connection. X-Forwarded-Proto: the rightmost value is the one our nearest proxy
   // set; values to its left may come from the client.
   const protocol =
-    input.forwarded !== undefined
+    header === 'forwarded'
       ? (client?.protocol ?? own(input))
       : (scheme((input.xForwardedProto ?? '').split(',').at(-1) ?? '') ?? own(input));
   return { address, protocol };
@@ -136,11 +148,24 @@ function own(input: ForwardingInput): 'http' | 'https' {
   return input.encrypted ? 'https' : 'http';
 }
 
-/** IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is the IPv4 address it carries. */
+/**
+ * One spelling per address, for throttling and logs: IPv6 compressed and lowercased as
+ * RFC 5952 writes it, and an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, `::ffff:a00:1`) as
+ * the IPv4 address it carries.
+ */
 function normalize(address: string): string {
-  return address.toLowerCase().startsWith('::ffff:') && isIP(address.slice(7)) === 4
-    ? address.slice(7)
-    : address;
+  if (isIP(address) !== 6) return address;
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address.toLowerCase();
+  }
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (mapped === null) return canonical;
+  const high = Number.parseInt(mapped[1] ?? '0', 16);
+  const low = Number.parseInt(mapped[2] ?? '0', 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
 function addToList(list: BlockList, entry: string): void {

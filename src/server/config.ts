@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 import { ConfigError } from '../errors.js';
 
-import type { TrustProxy } from '../http/proxy.js';
+import type { ForwardingHeader, TrustProxy } from '../http/proxy.js';
 
 /** Everything `latchkey serve` can be told. Flags win over environment variables. */
 export interface ServerConfig {
@@ -52,6 +52,11 @@ export interface ServerConfig {
    * (`10.0.0.0/8,::1`). Default: none.
    */
   trustProxy: TrustProxy;
+  /**
+   * Which forwarding header those proxies write: `x-forwarded` or `forwarded` (RFC 7239). Only
+   * that one is read. Flag `--proxy-header`, env `LATCHKEY_PROXY_HEADER`. Default: `x-forwarded`.
+   */
+  proxyHeader: ForwardingHeader;
   /**
    * The public origin, when a proxy rewrites `Host` (`https://auth.example.com`). Flag
    * `--origin`, env `LATCHKEY_ORIGIN`. Default: none (each request's Host is used).
@@ -142,6 +147,7 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
     registration: flags.registration !== false && readSwitch(env, 'LATCHKEY_REGISTRATION', true),
     secrets: readSecrets(pick('secrets-file', 'LATCHKEY_SECRETS_FILE'), env.LATCHKEY_SECRETS),
     trustProxy: parseTrustProxy(pick('trust-proxy', 'LATCHKEY_TRUST_PROXY')),
+    proxyHeader: parseProxyHeader(pick('proxy-header', 'LATCHKEY_PROXY_HEADER')),
     origin,
     trustedOrigins: list(pick('trusted-origins', 'LATCHKEY_TRUSTED_ORIGINS')?.value),
     allowedHosts:
@@ -194,6 +200,15 @@ function parseTrustProxy(input: { value: string; from: string } | undefined): Tr
     throw new ConfigError(input.from, 'give a hop count (1) or proxy addresses (10.0.0.1,::1)');
   }
   return entries;
+}
+
+function parseProxyHeader(input: { value: string; from: string } | undefined): ForwardingHeader {
+  const value = input?.value.trim().toLowerCase() ?? 'x-forwarded';
+  if (value === 'x-forwarded' || value === 'forwarded') return value;
+  throw new ConfigError(
+    input?.from ?? '--proxy-header',
+    `"${value}" is not x-forwarded or forwarded`,
+  );
 }
 
 function readSecrets(

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { ConfigError } from '../errors.js';
 import { createAuthContext } from '../http/context.js';
 import { withErrorResponses } from '../http/guard.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
@@ -82,10 +83,13 @@ export async function startServer(
     await context.accounts.prepare();
   } catch (error) {
     await stores.close();
-    throw error;
+    throw error instanceof ConfigError ? inServerTerms(error) : error;
   }
   const { sessions } = context;
-  const readRequest = createNodeRequestReader({ trustProxy: config.trustProxy });
+  const readRequest = createNodeRequestReader({
+    trustProxy: config.trustProxy,
+    proxyHeader: config.proxyHeader,
+  });
   const handle = withErrorResponses(
     createServerApp(context, { allowedHosts: config.allowedHosts }),
     logger,
@@ -168,4 +172,24 @@ export async function startServer(
 /** `{ [key]: value }`, or nothing when the value is undefined (exact optional properties). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+// The library names its options as code spells them; a server user set flags and variables.
+const SERVER_NAMES: Record<string, string> = {
+  secrets: 'LATCHKEY_SECRETS (or --secrets-file)',
+  cookie: 'the cookie flags (--cookie-name, --same-site, --insecure-cookie)',
+  'cookie.name': '--cookie-name (LATCHKEY_COOKIE_NAME)',
+  'cookie.sameSite': '--same-site (LATCHKEY_COOKIE_SAMESITE)',
+  freshLoginSeconds: 'LATCHKEY_FRESH_LOGIN_SECONDS',
+  'session.idleTimeoutSeconds': 'LATCHKEY_IDLE_TIMEOUT_SECONDS',
+  'session.absoluteLifetimeSeconds': 'LATCHKEY_ABSOLUTE_LIFETIME_SECONDS',
+  origin: '--origin (LATCHKEY_ORIGIN)',
+  trustedOrigins: '--trusted-origins (LATCHKEY_TRUSTED_ORIGINS)',
+};
+
+function inServerTerms(error: ConfigError): ConfigError {
+  const name = SERVER_NAMES[error.option];
+  if (name === undefined) return error;
+  const detail = error.message.replace(/^latchkey: [^:]+: /, '').replace(/^latchkey: /, '');
+  return new ConfigError(name, detail);
 }

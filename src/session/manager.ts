@@ -112,9 +112,13 @@ export class SessionManager {
   /**
    * The live session a token belongs to, or null. Hostile input is simply not a session: this
    * never throws for a bad token, only for a store failure. An expired session found here is
-   * deleted. When the renewal interval has passed, the idle expiry slides forward.
+   * deleted. When the renewal interval has passed, the idle expiry slides forward, unless
+   * `renew` is false (for checks that send no cookie back, such as logout).
    */
-  async validateSession(token: unknown): Promise<ValidatedSession | null> {
+  async validateSession(
+    token: unknown,
+    options: { renew?: boolean } = {},
+  ): Promise<ValidatedSession | null> {
     if (!isWellFormedSessionToken(token)) return null;
     const tokenHash = hashToken(token);
     const record = await this.#call('findSessionByTokenHash', () =>
@@ -133,7 +137,8 @@ export class SessionManager {
 
     const renewalDue =
       now - record.lastSeenAt.getTime() >= this.policy.renewalIntervalSeconds * 1000;
-    if (!renewalDue) return { session: toSession(record), renewed: false };
+    if (!renewalDue || options.renew === false)
+      return { session: toSession(record), renewed: false };
 
     const renewed: SessionRecord = {
       ...record,

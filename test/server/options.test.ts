@@ -77,6 +77,27 @@ describe('server options', () => {
     }
   });
 
+  it('renews the cookie for a client that sends a CSRF token instead of Origin', async () => {
+    const clock = new ManualClock(Date.now());
+    const server = await startTestServer({ clock: clock.now });
+    try {
+      const registered = await send(server.url, 'POST', '/auth/register', {
+        json: { email: 'curl@example.com', password: PASSWORD },
+      });
+      const cookie = cookiePair(registered.setCookies[0]);
+      const token = (registered.body as { csrfToken: string }).csrfToken;
+      clock.advanceSeconds(120);
+      const response = await send(server.url, 'POST', '/auth/logout-others', {
+        cookie,
+        headers: { 'x-csrf-token': token },
+      });
+      assert.equal(response.status, 200);
+      assert.match(response.setCookies[0] ?? '', /^__Host-auth_token=[^;]+; Max-Age=86400;/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('ends a session at its absolute lifetime however busy it is', async () => {
     const clock = new ManualClock(Date.now());
     const server = await startTestServer({

@@ -330,7 +330,7 @@ describe('the auth server over HTTP', () => {
         name: 'no Content-Type',
         method: 'POST',
         path: '/auth/register',
-        options: { body: '{}' },
+        options: { body: new TextEncoder().encode('{}') },
         status: 415,
         code: 'UNSUPPORTED_MEDIA_TYPE',
       },

@@ -1,6 +1,11 @@
 import { createClientResolver } from '../../src/http/proxy.js';
 
-import type { ForwardingInput, ResolvedClient, TrustProxy } from '../../src/http/proxy.js';
+import type {
+  ForwardingHeader,
+  ForwardingInput,
+  ResolvedClient,
+  TrustProxy,
+} from '../../src/http/proxy.js';
 
 /** The socket peer of every case unless it says otherwise. */
 export const PEER = '127.0.0.1';
@@ -15,8 +20,12 @@ export interface ResolverCase {
 }
 
 /** Resolves a plain-HTTP connection from {@link PEER} carrying only the given headers. */
-export function resolveClient(trust: TrustProxy, input: Partial<ForwardingInput>): ResolvedClient {
-  return createClientResolver(trust)({
+export function resolveClient(
+  trust: TrustProxy,
+  input: Partial<ForwardingInput>,
+  header: ForwardingHeader = input.forwarded === undefined ? 'x-forwarded' : 'forwarded',
+): ResolvedClient {
+  return createClientResolver(trust, { header })({
     remoteAddress: PEER,
     encrypted: false,
     forwarded: undefined,

@@ -68,13 +68,14 @@ export async function send(
   options: {
     json?: unknown;
     form?: Record<string, string>;
-    body?: string;
+    /** A string gets `text/plain` from fetch; bytes go without a Content-Type. */
+    body?: string | Uint8Array;
     cookie?: string;
     headers?: Record<string, string>;
   } = {},
 ): Promise<TestResponse> {
   const headers = new Headers(options.headers);
-  let body: string | undefined = options.body;
+  let body: string | Uint8Array | undefined = options.body;
   if (options.json !== undefined) {
     headers.set('content-type', 'application/json');
     body = JSON.stringify(options.json);
@@ -86,7 +87,7 @@ export async function send(
   const response = await fetch(new URL(path, baseUrl), {
     method,
     headers,
-    ...(body === undefined ? {} : { body }),
+    ...(body === undefined ? {} : { body: body as BodyInit }),
     redirect: 'manual',
   });
   const text = await response.text();
