@@ -72,7 +72,7 @@ function resolve(
   const peer = normalize(input.remoteAddress);
   if (!trusted(peer, 0)) return { address: peer, protocol: own(input) };
 
-  // RFC 7239 `Forwarded` wins over the older X-Forwarded-* when a proxy sends it.
+  // Only the header the proxies are said to write: the other may come from the client.
   const hops = header === 'forwarded' ? parseForwarded(input.forwarded ?? '') : parseXff(input);
   // hops are client-most first; walk from the proxy nearest us towards the client, stopping at
   // the first hop we do not run: everything left of it could be made up by the client.

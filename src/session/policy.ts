@@ -18,7 +18,8 @@ export interface SessionPolicy {
   /**
    * Sliding renewal writes to the store (and sends a new cookie) at most once per this interval
    * per session, so that busy clients do not turn every read into a write. The idle timeout is
-   * therefore honoured to within this interval. Unit: seconds. Default: 60.
+   * therefore honoured to within this interval. Unit: seconds. Default: 60, or half the idle
+   * timeout when that is shorter.
    */
   renewalIntervalSeconds: number;
 }
@@ -39,7 +40,18 @@ const MAX_LIFETIME_SECONDS = 400 * 86_400;
  * the option, the rule and the fix.
  */
 export function resolveSessionPolicy(input: Partial<SessionPolicy> = {}): SessionPolicy {
-  const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...stripUndefined(input) };
+  const given = stripUndefined(input);
+  const policy: SessionPolicy = { ...DEFAULT_SESSION_POLICY, ...given };
+  // A short idle timeout brings the default renewal interval down with it (at most half).
+  if (
+    given.renewalIntervalSeconds === undefined &&
+    Number.isSafeInteger(policy.idleTimeoutSeconds)
+  ) {
+    policy.renewalIntervalSeconds = Math.min(
+      DEFAULT_SESSION_POLICY.renewalIntervalSeconds,
+      Math.floor(policy.idleTimeoutSeconds / 2),
+    );
+  }
   for (const key of ['idleTimeoutSeconds', 'absoluteLifetimeSeconds'] as const) {
     const value = policy[key];
     if (!Number.isSafeInteger(value) || value < 60 || value > MAX_LIFETIME_SECONDS) {

@@ -44,7 +44,7 @@ const cases: ResolverCase[] = [
     protocol: 'https',
   },
   {
-    name: 'Forwarded wins over X-Forwarded-*',
+    name: 'with the forwarded header chosen, X-Forwarded-* is ignored',
     trust: 1,
     input: {
       forwarded: 'for=192.0.2.43;proto=https',
@@ -77,6 +77,19 @@ const cases: ResolverCase[] = [
 ];
 
 describe('createClientResolver: the Forwarded header (RFC 7239)', () => {
+  it('forged Forwarded passed through a proxy that writes X-Forwarded-For is not believed', () => {
+    const resolved = resolveClient(
+      1,
+      {
+        forwarded: 'for=203.0.113.66;proto=https',
+        xForwardedFor: '198.51.100.1',
+        xForwardedProto: 'http',
+      },
+      'x-forwarded',
+    );
+    assert.deepEqual(resolved, { address: '198.51.100.1', protocol: 'http' });
+  });
+
   for (const testCase of cases) {
     it(testCase.name, () => {
       const resolved = resolveClient(testCase.trust, testCase.input);

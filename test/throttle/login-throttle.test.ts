@@ -80,6 +80,12 @@ describe('LoginThrottle', () => {
     assert.equal((await throttle.check(attempt('ada@example.com'))).allowed, false);
   });
 
+  it('other spellings of one account share its counter (full-width letters, Unicode domain)', async () => {
+    await fail(2, attempt('\uff41\uff44\uff41@b\u00fccher.de'));
+    await fail(2, attempt('ADA@xn--bcher-kva.de'));
+    assert.equal((await throttle.check(attempt('ada@bücher.de'))).allowed, false);
+  });
+
   it('a guessing spree on one account does not slow another account', async () => {
     await fail(5, attempt('ada@example.com', '198.51.100.7'));
     assert.deepEqual(await throttle.check(attempt('grace@example.com', '192.0.2.1')), {
