@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 
 import { LatchkeyError } from '../errors.js';
 import { CliError } from './io.js';
+import { MIGRATE_HELP, migrateCommand } from './migrate.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
 import { SESSIONS_HELP, sessionsCommand } from './sessions.js';
 import { USERS_HELP, usersCommand } from './users.js';
@@ -16,6 +17,7 @@ Commands:
   users add|list|disable|enable|delete
                               manage accounts (latchkey users --help)
   sessions list|revoke        see and end sessions (latchkey sessions --help)
+  migrate                     bring the store's schema up to date (latchkey migrate --help)
 
 Options:
   -h, --help     show help
@@ -38,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         port: { type: 'string' },
         host: { type: 'string' },
         'data-dir': { type: 'string' },
+        store: { type: 'string' },
         'cookie-name': { type: 'string' },
         'same-site': { type: 'string' },
         'no-registration': { type: 'boolean' },
@@ -72,6 +75,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (command === 'users') {
       if (values.help === true) return help(io, USERS_HELP);
       await usersCommand(rest, flags, io);
+      return 0;
+    }
+    if (command === 'migrate') {
+      if (values.help === true) return help(io, MIGRATE_HELP);
+      if (rest.length > 0) throw new CliError(`migrate takes no arguments.\n\n${MIGRATE_HELP}`, 2);
+      await migrateCommand(flags, io);
       return 0;
     }
     if (command === 'sessions') {

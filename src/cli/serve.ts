@@ -12,7 +12,11 @@ Starts the Latchkey auth server on an embedded SQLite database.
 Options:
   --port N             port to listen on (env LATCHKEY_PORT, default 3000)
   --host ADDR          address to listen on (env LATCHKEY_HOST, default 127.0.0.1)
-  --data-dir DIR       folder for latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
+  --data-dir DIR       folder for latchkey.db and the generated secret (env LATCHKEY_DATA_DIR,
+                       default ./data)
+  --store URL          sqlite:PATH, postgres://...[?schema=NAME] or redis://...[?prefix=TEXT]
+                       (env LATCHKEY_STORE; default sqlite:<data-dir>/latchkey.db); PostgreSQL
+                       needs "npm install pg", Redis "npm install ioredis"
   --cookie-name NAME   session cookie name (env LATCHKEY_COOKIE_NAME, default __Host-auth_token)
   --same-site VALUE    Strict, Lax or None (env LATCHKEY_COOKIE_SAMESITE, default Lax)
   --no-registration    turn off POST /auth/register (env LATCHKEY_REGISTRATION=off)
@@ -44,7 +48,7 @@ export async function serveCommand(
     },
   });
   const server = await startServer(config, { logger });
-  io.err(`Latchkey is listening on ${server.url} (data in ${config.dataDir})\n`);
+  io.err(`Latchkey is listening on ${server.url} (store: ${server.store})\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {

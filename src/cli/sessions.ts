@@ -13,6 +13,7 @@ export const SESSIONS_HELP = `Usage:
 
 Options:
   --data-dir DIR   folder holding latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
+  --store URL      another store: postgres://... or redis://... (env LATCHKEY_STORE)
   --json           print JSON instead of text
   -h, --help       show this help
 `;
@@ -35,7 +36,7 @@ export async function sessionsCommand(
     throw new CliError(`Give one session id or --user <email>.\n\n${SESSIONS_HELP}`, 2);
   }
 
-  const data = openData(flags, io, { create: false });
+  const data = await openData(flags, io, { create: false });
   try {
     if (action === 'revoke' && email === undefined) {
       const id = rest[0] ?? '';

@@ -17,6 +17,7 @@ export const USERS_HELP = `Usage:
 
 Options:
   --data-dir DIR   folder holding latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
+  --store URL      another store: postgres://... or redis://... (env LATCHKEY_STORE)
   --json           print JSON instead of text
   -h, --help       show this help
 `;
@@ -39,7 +40,7 @@ export async function usersCommand(
   }
   const email = rest[0] ?? '';
 
-  const data = openData(flags, io, { create: action === 'add' });
+  const data = await openData(flags, io, { create: action === 'add' });
   try {
     if (action === 'list') {
       await list(data, flags, io);

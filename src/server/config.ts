@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { ConfigError } from '../errors.js';
+import { parseStoreLocation } from './stores.js';
 
 import type { ForwardingHeader, TrustProxy } from '../http/proxy.js';
+import type { StoreLocation } from './stores.js';
 
 /** Everything `latchkey serve` can be told. Flags win over environment variables. */
 export interface ServerConfig {
@@ -20,6 +22,12 @@ export interface ServerConfig {
    * `--data-dir`, env `LATCHKEY_DATA_DIR`. Default: `./data`, against the working directory.
    */
   dataDir: string;
+  /**
+   * Where users, sessions and throttle counters live: `sqlite:PATH`, `postgres://...`
+   * (`?schema=NAME`) or `redis://...` (`?prefix=TEXT`). Flag `--store`, env `LATCHKEY_STORE`.
+   * Default: `sqlite:<data-dir>/latchkey.db`.
+   */
+  store: StoreLocation;
   /** The session cookie. */
   cookie: {
     /** Flag `--cookie-name`, env `LATCHKEY_COOKIE_NAME`. Default: `__Host-auth_token`. */
@@ -95,6 +103,15 @@ export function resolveDataDir({ flags, env }: ConfigSources): string {
   );
 }
 
+/** Just the store (`--store`, `LATCHKEY_STORE`, default SQLite in the data folder), for tools. */
+export function resolveStore(sources: ConfigSources): StoreLocation {
+  const flag = sources.flags.store;
+  const fromEnv = sources.env.LATCHKEY_STORE;
+  if (typeof flag === 'string') return parseStoreLocation(flag, '--store');
+  if (fromEnv !== undefined && fromEnv !== '') return parseStoreLocation(fromEnv, 'LATCHKEY_STORE');
+  return { kind: 'sqlite', path: join(resolveDataDir(sources), 'latchkey.db') };
+}
+
 const LOOPBACK_BINDS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function seconds<K extends string>(
@@ -134,10 +151,16 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
   const persistent =
     flags['browser-session-cookie'] !== true && readSwitch(env, 'LATCHKEY_COOKIE_PERSISTENT', true);
 
+  const dataDir = resolve(pick('data-dir', 'LATCHKEY_DATA_DIR')?.value ?? 'data');
+  const store = pick('store', 'LATCHKEY_STORE');
   const config: ServerConfig = {
     port: port === undefined ? 3000 : parsePort(port.value, port.from),
     host,
-    dataDir: resolve(pick('data-dir', 'LATCHKEY_DATA_DIR')?.value ?? 'data'),
+    dataDir,
+    store:
+      store === undefined
+        ? { kind: 'sqlite', path: join(dataDir, 'latchkey.db') }
+        : parseStoreLocation(store.value, store.from),
     cookie: {
       name: pick('cookie-name', 'LATCHKEY_COOKIE_NAME')?.value ?? '__Host-auth_token',
       sameSite: sameSite === undefined ? 'Lax' : parseSameSite(sameSite.value, sameSite.from),

@@ -1,16 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { ConfigError } from '../errors.js';
 import { createAuthContext } from '../http/context.js';
 import { withErrorResponses } from '../http/guard.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
-import { openSqliteStores } from '../stores/sqlite/index.js';
 import { createServerApp } from './app.js';
-import { restrictToOwner } from './files.js';
 import { loadOrCreateSecrets } from './secrets.js';
+import { openStores } from './stores.js';
 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
@@ -24,6 +22,8 @@ export interface RunningServer {
   url: string;
   /** The port actually bound (useful with port 0). */
   port: number;
+  /** Where the data is, fit for logs (passwords masked). */
+  store: string;
   /** Stops accepting, finishes in-flight requests (waiting up to 5 s), closes the database. */
   close(): Promise<void>;
 }
@@ -61,9 +61,7 @@ export async function startServer(
   // its owner only.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = config.secrets ?? loadOrCreateSecrets(config.dataDir).secrets;
-  const databasePath = join(config.dataDir, DATABASE_FILE);
-  const stores = openSqliteStores(databasePath);
-  restrictToOwner(databasePath);
+  const stores = await openStores(config.store);
   let context;
   try {
     context = createAuthContext({
@@ -138,7 +136,7 @@ export async function startServer(
   const url = `http://${hostForUrl}:${port}`;
   logger.log('info', 'server.started', {
     url,
-    database: databasePath,
+    store: stores.description,
     cookieName: context.cookie.name,
     sameSite: config.cookie.sameSite,
     registration: config.registration,
@@ -150,6 +148,7 @@ export async function startServer(
   return {
     url,
     port,
+    store: stores.description,
     close: async () => {
       clearInterval(sweeper);
       const closed = new Promise<void>((resolve) => {

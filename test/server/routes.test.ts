@@ -426,8 +426,7 @@ describe('the auth server over HTTP', () => {
       const started = server.logs.find((line) => line.event === 'server.started');
       assert.ok(started);
       assert.equal(started.url, server.url);
-      assert.equal(typeof started.database, 'string');
-      assert.ok(String(started.database).startsWith(server.dataDir));
+      assert.equal(started.store, `sqlite:${server.dataDir}/latchkey.db`);
     });
   });
 });

@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+import { ConfigError } from '../errors.js';
+import { openSqliteStores } from '../stores/sqlite/index.js';
+import { restrictToOwner } from './files.js';
+
+import type { UserStore } from '../accounts/types.js';
+import type { SessionStore } from '../session/types.js';
+
+/** Where the server keeps users, sessions and throttle counters. */
+export type StoreLocation =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema: string | undefined }
+  | { kind: 'redis'; url: string; keyPrefix: string | undefined };
+
+/** The opened stores. */
+export interface OpenedStores {
+  sessions: SessionStore;
+  users: UserStore;
+  /** Where they are, fit for logs: any password in a URL is masked. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Reads a store location: `sqlite:PATH` (relative paths against the working directory),
+ * `postgres://...` or `postgresql://...` (optional `?schema=NAME`, default `latchkey`), or
+ * `redis://...` / `rediss://...` (optional `?prefix=TEXT`, default `latchkey`). Throws
+ * `ConfigError` naming `option` for anything else.
+ */
+export function parseStoreLocation(value: string, option: string): StoreLocation {
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '')
+      throw new ConfigError(option, 'give the database file, as in sqlite:./data/latchkey.db');
+    return { kind: 'sqlite', path: resolve(path) };
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(option, 'use sqlite:PATH, postgres://... or redis://...');
+  }
+  if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') {
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    return { kind: 'postgres', url: url.toString(), schema };
+  }
+  if (url.protocol === 'redis:' || url.protocol === 'rediss:') {
+    const keyPrefix = url.searchParams.get('prefix') ?? undefined;
+    url.searchParams.delete('prefix');
+    return { kind: 'redis', url: url.toString(), keyPrefix };
+  }
+  throw new ConfigError(
+    option,
+    `"${url.protocol}" is not a store; use sqlite:, postgres:// or redis://`,
+  );
+}
+
+/**
+ * Opens the stores at a location (creating and migrating the SQLite file or the PostgreSQL
+ * schema). The PostgreSQL and Redis drivers are optional dependencies, loaded only here and
+ * only when asked for.
+ */
+export async function openStores(location: StoreLocation): Promise<OpenedStores> {
+  switch (location.kind) {
+    case 'sqlite': {
+      mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
+      const stores = openSqliteStores(location.path);
+      restrictToOwner(location.path);
+      return { ...stores, description: `sqlite:${location.path}` };
+    }
+    case 'postgres': {
+      const { openPostgresStores } = await loadDriver(
+        () => import('../stores/postgres/index.js'),
+        'pg',
+      );
+      const stores = await openPostgresStores(
+        location.url,
+        location.schema === undefined ? {} : { schema: location.schema },
+      );
+      const schema = location.schema ?? 'latchkey';
+      return { ...stores, description: `${masked(location.url)} (schema ${schema})` };
+    }
+    case 'redis': {
+      const { openRedisStores } = await loadDriver(
+        () => import('../stores/redis/index.js'),
+        'ioredis',
+      );
+      const stores = await openRedisStores(
+        location.url,
+        location.keyPrefix === undefined ? {} : { keyPrefix: location.keyPrefix },
+      );
+      const prefix = location.keyPrefix ?? 'latchkey';
+      return { ...stores, description: `${masked(location.url)} (prefix ${prefix})` };
+    }
+  }
+}
+
+/** A URL with its password, if any, replaced by `***`. */
+export function masked(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable store URL)';
+  }
+}
+
+async function loadDriver<T>(load: () => Promise<T>, driver: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new ConfigError(
+        '--store (LATCHKEY_STORE)',
+        `this store needs the "${driver}" package; install it with npm install ${driver}`,
+      );
+    }
+    throw error;
+  }
+}
