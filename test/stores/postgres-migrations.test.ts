@@ -43,8 +43,11 @@ void describe('PostgreSQL migrations', { skip }, () => {
       )
     ).rows;
   const tableExists = async (schema: string, table: string) =>
-    (await pool.query('SELECT to_regclass($1) AS found', [`"${schema}".${table}`])).rows[0]
-      ?.found !== null;
+    (
+      await pool.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [
+        `"${schema}".${table}`,
+      ])
+    ).rows[0]?.found !== null;
 
   void it('are numbered 1, 2, 3 and so on, in order', () => {
     assert.deepEqual(

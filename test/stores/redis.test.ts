@@ -1,12 +1,20 @@
-import { after, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import { Redis } from 'ioredis';
 
 import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
+import { makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
 import {
-  openRedisStores,
+  DEFAULT_REDIS_OPTIONS,
   RedisSessionStore,
   RedisUserStore,
+  openRedisStores,
 } from '../../src/stores/redis/index.js';
 import { deleteKeysWithPrefix, findRedis, uniqueTestName } from '../support/shared-stores.js';
+import { withCode } from './sqlite-helpers.js';
+
+import type { SessionRecord } from '../../src/session/types.js';
 
 // One client for this file; each test gets a key prefix of its own, deleted after the test.
 const found = await findRedis();
@@ -14,17 +22,192 @@ const found = await findRedis();
 if ('skip' in found) {
   void it('Redis store conformance', { skip: found.skip }, () => undefined);
 } else {
-  const { client, close } = await openRedisStores(found.url);
-  after(close);
-
-  describeSessionStoreConformance('Redis store', () => {
+  const opened = await openRedisStores(found.url);
+  const { client } = opened;
+  after(() => opened.close());
+  const freshStores = () => {
     const keyPrefix = uniqueTestName();
-    return Promise.resolve({
+    return {
+      keyPrefix,
       sessions: new RedisSessionStore(client, { keyPrefix }),
       users: new RedisUserStore(client, { keyPrefix }),
       close: async () => {
         await deleteKeysWithPrefix(client, keyPrefix);
       },
+    };
+  };
+  const withFresh = async (test: (stores: ReturnType<typeof freshStores>) => Promise<void>) => {
+    const stores = freshStores();
+    try {
+      await test(stores);
+    } finally {
+      await stores.close();
+    }
+  };
+  const keysOf = async (prefix: string) =>
+    (await client.keys(`${prefix}:*`)).map((key) => key.slice(prefix.length + 1)).sort();
+
+  describeSessionStoreConformance('Redis store', () => Promise.resolve(freshStores()));
+
+  void describe('Redis store', () => {
+    const HOUR_MS = 3_600_000;
+    // Sessions on Redis's own clock: expiries relative to now, as a server would write them.
+    const liveSession = (n: number, userId = 'user-1', overrides: Partial<SessionRecord> = {}) => {
+      const now = Date.now();
+      return makeSession(n, userId, {
+        createdAt: new Date(now),
+        lastSeenAt: new Date(now),
+        idleExpiresAt: new Date(now + HOUR_MS),
+        absoluteExpiresAt: new Date(now + 24 * HOUR_MS),
+        ...overrides,
+      });
+    };
+
+    void it('lays out a user, a session and a counter in the documented keys', () =>
+      withFresh(async ({ keyPrefix, sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        const session = liveSession(1);
+        await sessions.insertSession(session);
+        await sessions.incrementThrottle('login:a', new Date(), new Date(Date.now() + HOUR_MS));
+
+        assert.deepEqual(await keysOf(keyPrefix), [
+          'email:user1@example.com',
+          'session-expiry',
+          'sid:session-1',
+          `token:${session.tokenHash}`,
+          'users',
+          `{${keyPrefix}:throttles}:expiry`,
+          `{${keyPrefix}:throttles}:k:login:a`,
+          '{u:user-1}:s:session-1',
+          '{u:user-1}:sessions',
+          '{u:user-1}:user',
+        ]);
+      }));
+
+    void it('expires a session key at its earliest expiry, moved forward by a touch', () =>
+      withFresh(async ({ keyPrefix, sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        const session = liveSession(1);
+        await sessions.insertSession(session);
+        const expiryOf = (key: string) => client.pexpiretime(`${keyPrefix}:${key}`);
+        const idle = session.idleExpiresAt.getTime();
+        const absolute = session.absoluteExpiresAt.getTime();
+
+        const withSession = [
+          '{u:user-1}:s:session-1',
+          'sid:session-1',
+          `token:${session.tokenHash}`,
+        ];
+        const expiries = () => Promise.all(withSession.map(expiryOf));
+
+        assert.deepEqual(await expiries(), [idle, idle, idle]);
+        assert.equal(await expiryOf('{u:user-1}:sessions'), absolute);
+        await sessions.touchSession(session.id, new Date(), new Date(idle + HOUR_MS));
+        assert.deepEqual(await expiries(), [idle + HOUR_MS, idle + HOUR_MS, idle + HOUR_MS]);
+        await sessions.touchSession(session.id, new Date(), new Date(idle));
+        assert.deepEqual(await expiries(), [idle + HOUR_MS, idle + HOUR_MS, idle + HOUR_MS]);
+        await sessions.touchSession(session.id, new Date(), new Date(absolute + HOUR_MS));
+        assert.deepEqual(await expiries(), [absolute, absolute, absolute]);
+        assert.equal(await expiryOf('{u:user-1}:user'), -1);
+      }));
+
+    void it('expires a throttle counter at its expiry', () =>
+      withFresh(async ({ keyPrefix, sessions }) => {
+        const expiresAt = Date.now() + HOUR_MS;
+        await sessions.incrementThrottle('login:a', new Date(), new Date(expiresAt));
+
+        const key = `${keyPrefix}:{${keyPrefix}:throttles}:k:login:a`;
+        assert.equal(await client.pexpiretime(key), expiresAt);
+      }));
+
+    void it('drops a session already expired on its clock; the sweep clears the rest', () =>
+      withFresh(async ({ keyPrefix, sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        await sessions.insertSession(liveSession(1));
+        const past = Date.now() - 1_000;
+        const dead = liveSession(2, 'user-1', { idleExpiresAt: new Date(past) });
+        const keysBefore = await keysOf(keyPrefix);
+        await sessions.insertSession(dead);
+
+        assert.equal(await sessions.findSessionByTokenHash(dead.tokenHash), null);
+        assert.equal(await sessions.findSessionById(dead.id), null);
+        assert.equal(await sessions.deleteExpiredSessions(new Date(), 10), 1);
+        assert.deepEqual(await keysOf(keyPrefix), keysBefore);
+      }));
+
+    void it('drops a sweep entry it did not write instead of failing every sweep', () =>
+      withFresh(async ({ keyPrefix, sessions }) => {
+        await client.zadd(`${keyPrefix}:session-expiry`, 0, 'not a session pointer');
+
+        assert.equal(await sessions.deleteExpiredSessions(new Date(), 10), 0);
+
+        assert.deepEqual(await keysOf(keyPrefix), []);
+      }));
+
+    void it('rotates a session to another user, whose keys live in another slot', () =>
+      withFresh(async ({ sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        await users.insertUser(makeUser(2));
+        await sessions.insertSession(liveSession(1));
+        const next = liveSession(2, 'user-2');
+
+        assert.equal(await sessions.replaceSession('session-1', next), true);
+
+        assert.equal(await sessions.findSessionById('session-1'), null);
+        assert.deepEqual(await sessions.listUserSessions('user-1'), []);
+        assert.deepEqual(await sessions.listUserSessions('user-2'), [next]);
+        assert.equal(await sessions.replaceSession('session-1', liveSession(3, 'user-2')), false);
+      }));
+
+    void it('deletes the sessions of a deleted user with it, lookups included', () =>
+      withFresh(async ({ keyPrefix, sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        for (const n of [1, 2, 3]) await sessions.insertSession(liveSession(n));
+
+        assert.equal(await users.deleteUser('user-1'), true);
+
+        assert.deepEqual(await keysOf(keyPrefix), []);
+      }));
+
+    void it('takes over the email of a user deleted part-way', () =>
+      withFresh(async ({ keyPrefix, users }) => {
+        await users.insertUser(makeUser(1));
+        // A deleteUser that failed after deleting the hash leaves the email lookup behind.
+        await client.del(`${keyPrefix}:{u:user-1}:user`);
+        const again = makeUser(2, { email: makeUser(1).email });
+
+        await users.insertUser(again);
+
+        assert.deepEqual(await users.findUserByEmail(again.email), again);
+        assert.deepEqual(await users.listUsers(), [again]);
+      }));
+
+    void it('refuses a key prefix with a brace, or an ioredis keyPrefix, naming the option', () => {
+      const isPrefixError = (error: unknown) =>
+        withCode('CONFIG_INVALID')(error) && (error as { option: string }).option === 'keyPrefix';
+      for (const keyPrefix of ['', 'a{b', 'a}b']) {
+        assert.throws(() => new RedisSessionStore(client, { keyPrefix }), isPrefixError);
+      }
+      const prefixed = new Redis(found.url, { lazyConnect: true, keyPrefix: 'app:' });
+      assert.throws(() => new RedisUserStore(prefixed), isPrefixError);
+      prefixed.disconnect();
+    });
+
+    void it('refuses a negative or fractional sweep limit rather than sweep all', async () => {
+      const { sessions } = freshStores();
+      for (const limit of [-1, 1.5, Number.NaN]) {
+        await assert.rejects(sessions.deleteExpiredSessions(new Date(), limit), RangeError);
+        await assert.rejects(sessions.deleteExpiredThrottles(new Date(), limit), RangeError);
+      }
+    });
+
+    void it('opens its client with the documented timeouts and no offline queue', () => {
+      const options = client.options as unknown as Record<string, unknown>;
+      for (const [name, value] of Object.entries(DEFAULT_REDIS_OPTIONS)) {
+        assert.equal(options[name], value, name);
+      }
+      assert.equal(options.enableOfflineQueue, false);
+      assert.equal(options.commandTimeout, 2_000);
     });
   });
 }

@@ -26,9 +26,15 @@ export function isListening(port: number): Promise<boolean> {
       socket.destroy();
       resolve(listening);
     };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
+    socket.once('connect', () => {
+      done(true);
+    });
+    socket.once('error', () => {
+      done(false);
+    });
+    socket.once('timeout', () => {
+      done(false);
+    });
   });
 }
 
@@ -52,7 +58,9 @@ export async function waitUntil(
 export function exited(child: ChildProcess, timeoutMs = 10_000): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const timer = setTimeout(() => {
+      resolve(false);
+    }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve(true);
@@ -60,22 +68,24 @@ export function exited(child: ChildProcess, timeoutMs = 10_000): Promise<boolean
   });
 }
 
-// Processes the helpers started and have not seen exit: killed if the test process exits
-// early (a failed assertion, an uncaught error), so that no server outlives its test file.
-const running = new Set<number>();
+// Processes the helpers started and have not seen exit, with the signal that ends each: sent
+// if the test process exits early (a failed assertion, an uncaught error), so that no server
+// outlives its test file.
+const running = new Map<number, NodeJS.Signals>();
 process.on('exit', () => {
-  for (const pid of running) {
+  for (const [pid, signal] of running) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(pid, 'SIGCONT');
+      process.kill(pid, signal);
     } catch {
       // Already gone.
     }
   }
 });
 
-/** Remembers `pid` for the exit hook until `forget` is called. */
-export function track(pid: number): void {
-  running.add(pid);
+/** Remembers `pid` for the exit hook, to be ended with `signal`, until `forget` is called. */
+export function track(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  running.set(pid, signal);
 }
 
 /** Forgets `pid` (it exited). */

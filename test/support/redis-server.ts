@@ -43,7 +43,7 @@ export function findRedisServer(): { path: string } | { skip: string } {
  */
 export async function startPrivateRedis(
   binary: string,
-  options: { appendOnly?: boolean } = {},
+  options: { appendOnly?: boolean; extraArgs?: readonly string[] } = {},
 ): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-redis-'));
@@ -51,6 +51,7 @@ export async function startPrivateRedis(
     ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
     ...['--save', '', '--appendonly', options.appendOnly === false ? 'no' : 'yes'],
     ...['--appendfsync', 'always', '--logfile', join(dir, 'redis.log')],
+    ...(options.extraArgs ?? []),
   ];
   let child: ChildProcess | undefined;
 
@@ -85,8 +86,12 @@ export async function startPrivateRedis(
     url: `redis://127.0.0.1:${String(port)}`,
     kill,
     start,
-    freeze: () => signal('SIGSTOP'),
-    thaw: () => signal('SIGCONT'),
+    freeze: () => {
+      signal('SIGSTOP');
+    },
+    thaw: () => {
+      signal('SIGCONT');
+    },
     close: async () => {
       await kill();
       rmSync(dir, { recursive: true, force: true });

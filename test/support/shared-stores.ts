@@ -56,13 +56,17 @@ export async function findRedis(): Promise<{ url: string } | { skip: string }> {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  // connect() rejects with a bare "Connection is closed."; the reason comes as an event.
+  let reason: unknown;
+  client.on('error', (error) => {
+    reason = error;
+  });
   try {
     await client.connect();
     await client.ping();
     return { url };
   } catch (error) {
-    return unavailable('Redis', url, 'LATCHKEY_TEST_REDIS_URL', error);
+    return unavailable('Redis', url, 'LATCHKEY_TEST_REDIS_URL', reason ?? error);
   } finally {
     client.disconnect();
   }

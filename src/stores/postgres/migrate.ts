@@ -98,7 +98,7 @@ export async function applyPostgresMigrations(
         await run('BEGIN');
         await run(`SET LOCAL statement_timeout = ${String(timeoutMs)}`);
         // Serializes every migrator of this schema until COMMIT; released by the transaction.
-        await run('SELECT hashtextextended($1, 0)', [
+        await run('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
           `latchkey migrate ${schemaName}`,
         ]);
         await createMigrationsTable(client, schemaName, schema, run);

@@ -99,7 +99,7 @@ function strings(reply: unknown, length: number): (string | null)[] {
   if (values.length !== length || !values.every((v) => v === null || typeof v === 'string')) {
     throw new Error('latchkey: malformed record in Redis');
   }
-  return values as (string | null)[];
+  return values;
 }
 
 function required(value: string | null | undefined): string {

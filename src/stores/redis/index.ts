@@ -14,7 +14,12 @@
  * @module
  */
 export { DEFAULT_KEY_PREFIX, RedisKeys } from './keys.js';
-export { DEFAULT_REDIS_OPTIONS, openRedisStores, reconnectDelayMs } from './open.js';
+export {
+  DEFAULT_REDIS_CLUSTER_OPTIONS,
+  DEFAULT_REDIS_OPTIONS,
+  openRedisStores,
+  reconnectDelayMs,
+} from './open.js';
 export { RedisSessionStore } from './session-store.js';
 export { RedisUserStore } from './user-store.js';
 

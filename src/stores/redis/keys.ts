@@ -21,9 +21,9 @@ export const DEFAULT_KEY_PREFIX = 'latchkey';
  *
  * Lookups, one key each, in slots of their own:
  *
- * - `P:token:<tokenHash>`: string, JSON `[userId, sessionId]`. TTL: the session's absolute
- *   expiry. The session it names is checked to carry this hash before it is returned.
- * - `P:sid:<sessionId>`: string, the user id. TTL: the session's absolute expiry.
+ * - `P:token:<tokenHash>`: string, JSON `[userId, sessionId]`. TTL: the session's, moved with
+ *   it. The session it names is checked to carry this hash before it is returned.
+ * - `P:sid:<sessionId>`: string, the user id. TTL: the session's, moved with it.
  * - `P:email:<email>`: string, the user id. No TTL.
  * - `P:users`: sorted set, user ids scored by creation time (for `listUsers`).
  * - `P:session-expiry`: sorted set, JSON `[userId, sessionId]` scored by the session's
@@ -35,6 +35,10 @@ export const DEFAULT_KEY_PREFIX = 'latchkey';
  *
  * - `P:{P:throttles}:k:<key>`: hash (`f` failures, `l` last failure, `e` expiry). TTL: `e`.
  * - `P:{P:throttles}:expiry`: sorted set, counter keys scored by expiry. TTL: the latest.
+ *
+ * `P:users`, `P:session-expiry` and the throttle tag each sit in one slot, so on a cluster one
+ * node takes all their writes: one per registration, per new or ended session, and per failed
+ * login. Checking a session, the busy path, reads two keys in two slots and writes none of them.
  *
  * Times are milliseconds since the Unix epoch, written as decimal integers.
  */

@@ -75,18 +75,17 @@ return th
 
 /**
  * KEYS: record. ARGV: last seen, idle expiry. Moves both only when the new idle expiry is
- * later, and the key's TTL with them (never past the absolute expiry). Returns 1 if moved.
+ * later, and the key's TTL with them (never past the absolute expiry). Returns {expiresAt,
+ * tokenHash} when it moved them, so that the caller can move the lookups' TTL too; else {}.
  */
 export const TOUCH_SESSION = `
-local current = redis.call('HMGET', KEYS[1], 'ie', 'ae')
-if not current[1] or tonumber(current[1]) >= tonumber(ARGV[2]) then return 0 end
+local current = redis.call('HMGET', KEYS[1], 'ie', 'ae', 'th')
+if not current[1] or tonumber(current[1]) >= tonumber(ARGV[2]) then return {} end
 redis.call('HSET', KEYS[1], 'ls', ARGV[1], 'ie', ARGV[2])
-if tonumber(ARGV[2]) < tonumber(current[2]) then
-  redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-else
-  redis.call('PEXPIREAT', KEYS[1], current[2])
-end
-return 1
+local expires = current[2]
+if tonumber(ARGV[2]) < tonumber(current[2]) then expires = ARGV[2] end
+redis.call('PEXPIREAT', KEYS[1], expires)
+return {expires, current[3]}
 `;
 
 /** The hash fields of a session, in the order the scripts and the codec use. */

@@ -5,7 +5,7 @@ import { guard } from './errors.js';
 import { RedisSessionStore } from './session-store.js';
 import { RedisUserStore } from './user-store.js';
 
-import type { RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { RedisStoreOptions } from './session-store.js';
 
 /**
@@ -17,6 +17,9 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.max(attempt - 1, 0), 2_000) + Math.floor(Math.random() * 100);
 }
 
+/** The default connect timeout: 2,000 ms. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
+
 /**
  * The ioredis settings {@link openRedisStores} starts from; anything given in `RedisOptions`
  * wins. Chosen so that a Redis that is down, unreachable or stuck turns into
@@ -24,8 +27,11 @@ export function reconnectDelayMs(attempt: number): number {
  * memory until it returns (ioredis's default) while requests hang.
  */
 export const DEFAULT_REDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze({
-  /** Opening a connection fails after 2 s (ioredis: 10 s). */
-  connectTimeout: 2_000,
+  /**
+   * Opening a connection fails after 2 s (ioredis: 10 s). `openRedisStores` also gives up
+   * after this long when the server accepts the connection but does not answer the handshake.
+   */
+  connectTimeout: DEFAULT_CONNECT_TIMEOUT_MS,
   /** A command with no reply after 2 s fails (ioredis: never). */
   commandTimeout: 2_000,
   /**
@@ -45,6 +51,28 @@ export const DEFAULT_REDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze({
   retryStrategy: reconnectDelayMs,
   /** Shown in `CLIENT LIST`. */
   connectionName: 'latchkey',
+});
+
+/**
+ * The same settings for an ioredis `Cluster` (Redis Cluster): give them, with your nodes, to
+ * `new Cluster(nodes, DEFAULT_REDIS_CLUSTER_OPTIONS)`, connect it, and build the stores on it.
+ * The per-node settings are those of {@link DEFAULT_REDIS_OPTIONS}; the cluster-wide ones turn
+ * off the offline queue and reconnect with the same backoff.
+ */
+export const DEFAULT_REDIS_CLUSTER_OPTIONS: Readonly<
+  ClusterOptions & { redisOptions: ClusterOptions['redisOptions'] & { replyMapping: 'legacy' } }
+> = Object.freeze({
+  enableOfflineQueue: false,
+  clusterRetryStrategy: reconnectDelayMs,
+  redisOptions: {
+    // The stores read replies in ioredis's legacy shapes (arrays, not objects).
+    replyMapping: 'legacy' as const,
+    connectTimeout: DEFAULT_CONNECT_TIMEOUT_MS,
+    commandTimeout: 2_000,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectionName: 'latchkey',
+  },
 });
 
 /** Options for {@link openRedisStores}. */
@@ -70,8 +98,8 @@ export interface RedisStores {
 /**
  * Connects to Redis (7.0 or later) with a `redis://` or `rediss://` URL or ioredis
  * `RedisOptions` (over {@link DEFAULT_REDIS_OPTIONS}), waits until it is ready, and builds the
- * session and user stores on one client. For Redis Cluster, build an ioredis `Cluster` with the
- * same settings and give it to `RedisSessionStore` and `RedisUserStore` directly.
+ * session and user stores on one client. For Redis Cluster, build an ioredis `Cluster` with
+ * {@link DEFAULT_REDIS_CLUSTER_OPTIONS} and give it to `RedisSessionStore` and `RedisUserStore`.
  *
  * Throws `ConfigError` for a bad option, and `StoreUnavailableError` when Redis cannot be
  * reached within the connect timeout; the client is then closed.
@@ -100,12 +128,39 @@ export async function openRedisStores(
           else client.disconnect();
         }),
     };
-    await client.connect().catch((error: unknown) => {
-      throw new StoreUnavailableError('openRedisStores', error);
-    });
+    await connectWithin(client, client.options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS);
     return stores;
   } catch (error) {
     client.disconnect();
     throw error;
+  }
+}
+
+/**
+ * Connects and waits for the client to be ready, for at most `timeoutMs`: ioredis bounds the
+ * TCP connection by `connectTimeout`, but then waits for the handshake (HELLO, the ready
+ * check) under the command timeout, once per step. Throws `StoreUnavailableError`.
+ */
+async function connectWithin(client: Redis, timeoutMs: number): Promise<void> {
+  // ioredis rejects connect() with a bare "Connection is closed."; the reason (ECONNREFUSED,
+  // a DNS failure, a refused password) arrives as an 'error' event, so that is the cause kept.
+  let reason: unknown;
+  const remember = (error: unknown): void => {
+    reason = error;
+  };
+  client.on('error', remember);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`Redis was not ready within ${String(timeoutMs)} ms`));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([client.connect(), deadline]);
+  } catch (error) {
+    throw new StoreUnavailableError('openRedisStores', reason ?? error);
+  } finally {
+    clearTimeout(timer);
+    client.off('error', remember);
   }
 }

@@ -1,6 +1,7 @@
 import { asArray, asString, decodeSession, integer, millis, sessionArgs } from './codec.js';
 import { guard, refuseClientKeyPrefix, refuseSweepLimit } from './errors.js';
-import { RedisKeys, parseSessionPointer, sessionPointer } from './keys.js';
+import { RedisKeys, parseSessionPointer } from './keys.js';
+import { SessionLookups } from './lookups.js';
 import { SESSION_FIELDS } from './lua-sessions.js';
 import { scriptsFor } from './scripts.js';
 import { sweepSessions } from './sweep.js';
@@ -35,12 +36,16 @@ const MAX_DELETE_CHUNKS = 10_000;
  * an evicted counter forgets failures. The client is shared and not owned; its settings bound
  * how long a call can take (see `DEFAULT_REDIS_OPTIONS`). Every failure rejects with
  * `StoreUnavailableError`, never with "not found".
+ *
+ * Unlike the SQL stores' foreign key, it does not check that a session's user exists, so that
+ * it can also hold sessions for users kept elsewhere (an application's own database).
  */
 export class RedisSessionStore implements SessionStore {
   readonly #client: RedisClient;
   readonly #keys: RedisKeys;
   readonly #scripts: RedisScripts;
   readonly #throttles: RedisThrottles;
+  readonly #lookups: SessionLookups;
 
   /** Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. */
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
@@ -49,18 +54,19 @@ export class RedisSessionStore implements SessionStore {
     this.#keys = new RedisKeys(options.keyPrefix);
     this.#scripts = scriptsFor(client);
     this.#throttles = new RedisThrottles(client, this.#keys, this.#scripts);
+    this.#lookups = new SessionLookups(client, this.#keys, this.#scripts);
   }
 
   insertSession(record: SessionRecord): Promise<void> {
     return guard('insertSession', async () => {
-      const release = await this.#claimLookups(record);
+      const release = await this.#lookups.claim(record);
       try {
         await this.#scripts.createSession(this.#recordKeys(record), sessionArgs(record));
       } catch (error) {
         await release();
         throw error;
       }
-      await this.#indexExpiry(record);
+      await this.#lookups.index(record);
     });
   }
 
@@ -88,10 +94,14 @@ export class RedisSessionStore implements SessionStore {
     return guard('touchSession', async () => {
       const userId = await this.#client.get(this.#keys.sessionOwner(id));
       if (userId === null) return;
-      await this.#scripts.touchSession(
-        [this.#keys.session(userId, id)],
-        [millis(lastSeenAt), millis(idleExpiresAt)],
+      const reply = asArray(
+        await this.#scripts.touchSession(
+          [this.#keys.session(userId, id)],
+          [millis(lastSeenAt), millis(idleExpiresAt)],
+        ),
       );
+      const [expires, tokenHash] = reply;
+      if (expires !== undefined) await this.#lookups.follow(id, asString(tokenHash), expires);
     });
   }
 
@@ -99,7 +109,7 @@ export class RedisSessionStore implements SessionStore {
     return guard('replaceSession', async () => {
       const userId = await this.#client.get(this.#keys.sessionOwner(oldId));
       if (userId === null) return false;
-      const release = await this.#claimLookups(next);
+      const release = await this.#lookups.claim(next);
       let oldTokenHash: string;
       try {
         oldTokenHash = await this.#swap(userId, oldId, next);
@@ -111,7 +121,10 @@ export class RedisSessionStore implements SessionStore {
         await release();
         return false;
       }
-      await Promise.all([this.#forget(userId, oldId, oldTokenHash), this.#indexExpiry(next)]);
+      await Promise.all([
+        this.#lookups.forget(userId, oldId, oldTokenHash),
+        this.#lookups.index(next),
+      ]);
       return true;
     });
   }
@@ -124,7 +137,7 @@ export class RedisSessionStore implements SessionStore {
         [this.#keys.session(userId, id), this.#keys.userSessions(userId)],
         [id],
       );
-      await this.#forget(userId, id, asString(tokenHash));
+      await this.#lookups.forget(userId, id, asString(tokenHash));
     });
   }
 
@@ -192,41 +205,12 @@ export class RedisSessionStore implements SessionStore {
     const [examined, ...pairs] = reply;
     const forgotten: Promise<void>[] = [];
     for (let index = 0; index + 1 < pairs.length; index += 2) {
-      forgotten.push(this.#forget(userId, asString(pairs[index]), asString(pairs[index + 1])));
+      forgotten.push(
+        this.#lookups.forget(userId, asString(pairs[index]), asString(pairs[index + 1])),
+      );
     }
     await Promise.all(forgotten);
     return { deleted: forgotten.length, more: integer(examined) === DELETE_CHUNK };
-  }
-
-  /**
-   * Claims the token and id lookups of a new session (SET NX, expiring at its absolute
-   * expiry), before the session itself exists, so that a clash is found before anything is
-   * changed. Returns how to release them again; throws, holding nothing, on a clash.
-   */
-  async #claimLookups(record: SessionRecord): Promise<() => Promise<void>> {
-    const expiry = millis(record.absoluteExpiresAt);
-    const lookups: Array<[string, string]> = [
-      [this.#keys.token(record.tokenHash), sessionPointer(record.userId, record.id)],
-      [this.#keys.sessionOwner(record.id), record.userId],
-    ];
-    const claims = await Promise.allSettled(
-      lookups.map(([key, value]) => this.#client.set(key, value, 'PXAT', expiry, 'NX')),
-    );
-    const held = lookups.filter((_, index) => {
-      const claim = claims[index];
-      return claim?.status === 'fulfilled' && claim.value === 'OK';
-    });
-    // Compare-and-delete: a lookup someone else holds is never released by mistake.
-    const release = async (): Promise<void> => {
-      await Promise.allSettled(
-        held.map(([key, value]) => this.#scripts.deleteIfEqual([key], [value])),
-      );
-    };
-    if (held.length === lookups.length) return release;
-    await release();
-    const failed = claims.find((claim) => claim.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
-    throw new Error('latchkey: duplicate session id or token hash');
   }
 
   /** Deletes the old session and writes `next`, atomically when both belong to one user. */
@@ -244,23 +228,6 @@ export class RedisSessionStore implements SessionStore {
     const taken = asString(await this.#scripts.takeSession(oldKeys, [oldId]));
     if (taken !== '') await this.#scripts.createSession(this.#recordKeys(next), sessionArgs(next));
     return taken;
-  }
-
-  /** Removes what points at a deleted session: its lookups and its sweep entry. */
-  async #forget(userId: string, id: string, tokenHash: string): Promise<void> {
-    await Promise.all([
-      tokenHash === '' ? 0 : this.#client.del(this.#keys.token(tokenHash)),
-      this.#client.del(this.#keys.sessionOwner(id)),
-      this.#client.zrem(this.#keys.sessionExpiry(), sessionPointer(userId, id)),
-    ]);
-  }
-
-  async #indexExpiry(record: SessionRecord): Promise<void> {
-    const expires = Math.min(record.idleExpiresAt.getTime(), record.absoluteExpiresAt.getTime());
-    await this.#scripts.indexAdd(
-      [this.#keys.sessionExpiry()],
-      [String(expires), sessionPointer(record.userId, record.id), millis(record.absoluteExpiresAt)],
-    );
   }
 
   async #read(userId: string, id: string): Promise<SessionRecord | null> {

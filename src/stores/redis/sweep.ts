@@ -63,7 +63,15 @@ export async function sweepSessions(
 /** Sweeps the session `member` names; true when it was removed, false when it was renewed. */
 async function sweepOne(context: SweepContext, member: string, now: Date): Promise<boolean> {
   const { client, keys, scripts } = context;
-  const [userId, id] = parseSessionPointer(member);
+  let userId: string;
+  let id: string;
+  try {
+    [userId, id] = parseSessionPointer(member);
+  } catch {
+    // Not written by this store: drop it, rather than fail every sweep after this one.
+    await client.zrem(keys.sessionExpiry(), member);
+    return false;
+  }
   const reply = asArray(
     await scripts.sweepSession(
       [keys.session(userId, id), keys.userSessions(userId)],

@@ -53,7 +53,8 @@ export class RedisUserStore implements UserStore {
           throw new AccountError('EMAIL_TAKEN', 'this email is already registered');
         }
       } catch (error) {
-        await this.#client.del(userKey);
+        // Undo the half-made user; the error to report is the one that stopped it.
+        await this.#client.del(userKey).catch(() => undefined);
         throw error;
       }
       await this.#client.zadd(this.#keys.users(), record.createdAt.getTime(), record.id);

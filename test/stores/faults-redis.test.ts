@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { SessionManager } from '../../src/session/index.js';
+import { openRedisStores } from '../../src/stores/redis/index.js';
+import { validateUnderDisruption, waitForStore } from '../support/outage.js';
+import { findRedisServer, startPrivateRedis } from '../support/redis-server.js';
+import { startSilentServer } from '../support/silent-server.js';
+import { FAULT_USER, everyStoreCall, faultSession, timed } from '../support/store-calls.js';
+
+import type { RedisStores } from '../../src/stores/redis/index.js';
+import type { PrivateRedis } from '../support/redis-server.js';
+
+/** How long any call may take while Redis is down: the 2 s command timeout and some margin. */
+const OUTAGE_BOUND_MS = 3_000;
+
+const found = findRedisServer();
+const skip = 'skip' in found ? found.skip : false;
+
+void describe('Redis store when its server fails (a redis-server of its own)', { skip }, () => {
+  let redis: PrivateRedis;
+  let stores: RedisStores;
+  let manager: SessionManager;
+  let token: string;
+  const stored = faultSession(1);
+
+  before(async () => {
+    redis = await startPrivateRedis('path' in found ? found.path : '');
+    stores = await openRedisStores(redis.url);
+    await stores.users.insertUser(FAULT_USER);
+    await stores.sessions.insertSession(stored);
+    manager = new SessionManager(stores.sessions);
+    ({ token } = await manager.createSession(FAULT_USER.id));
+  });
+  after(async () => {
+    await stores.close();
+    await redis.close();
+  });
+
+  void it('rejects every method with STORE_UNAVAILABLE within 3 s while down', async () => {
+    await redis.kill();
+
+    const calls = everyStoreCall(stores.sessions, stores.users);
+    const results = await Promise.all(calls.map(([, call]) => timed(call)));
+
+    for (const [index, [outcome, ms]] of results.entries()) {
+      const name = calls[index]?.[0] ?? '';
+      assert.deepEqual(outcome, { code: 'STORE_UNAVAILABLE' }, name);
+      assert.ok(ms < OUTAGE_BOUND_MS, `${name} took ${ms.toFixed(0)} ms`);
+    }
+  });
+
+  void it('fails a session check with STORE_UNAVAILABLE, never "no session"', async () => {
+    const [outcome, ms] = await timed(() => manager.validateSession(token));
+
+    assert.deepEqual(outcome, { code: 'STORE_UNAVAILABLE' });
+    assert.ok(ms < OUTAGE_BOUND_MS);
+  });
+
+  void it('works again with the same store object once Redis is back, data intact', async () => {
+    await redis.start();
+    await waitForStore(() => stores.sessions.findSessionById(stored.id));
+
+    assert.equal((await manager.validateSession(token))?.session.userId, FAULT_USER.id);
+    assert.deepEqual(await stores.sessions.findSessionById(stored.id), stored);
+    assert.deepEqual(await stores.users.findUserById(FAULT_USER.id), FAULT_USER);
+  });
+
+  void it('answers checks racing a crash with the session or STORE_UNAVAILABLE only', async (t) => {
+    const counts = await validateUnderDisruption(manager, token, () => redis.kill());
+    t.diagnostic(`outcomes: ${JSON.stringify(Object.fromEntries(counts))}`);
+
+    assert.deepEqual([...counts.keys()].sort(), ['STORE_UNAVAILABLE', 'valid']);
+    await redis.start();
+    await waitForStore(() => manager.validateSession(token));
+    assert.equal((await manager.validateSession(token))?.session.userId, FAULT_USER.id);
+  });
+
+  void it('fails calls to a frozen Redis after the 2 s timeout, then recovers', async () => {
+    redis.freeze();
+    let result: Awaited<ReturnType<typeof timed>>;
+    try {
+      result = await timed(() => manager.validateSession(token));
+    } finally {
+      redis.thaw();
+    }
+
+    const [outcome, ms] = result;
+    assert.deepEqual(outcome, { code: 'STORE_UNAVAILABLE' });
+    assert.ok(ms >= 1_900 && ms < OUTAGE_BOUND_MS, `took ${ms.toFixed(0)} ms`);
+    await waitForStore(() => manager.validateSession(token));
+    assert.equal((await manager.validateSession(token))?.session.userId, FAULT_USER.id);
+  });
+});
+
+void describe('Redis store facing a server that never answers', () => {
+  void it('fails to open within 3 s with STORE_UNAVAILABLE', async () => {
+    const silent = await startSilentServer();
+    try {
+      const [outcome, ms] = await timed(() =>
+        openRedisStores(`redis://127.0.0.1:${String(silent.port)}`),
+      );
+
+      assert.deepEqual(outcome, { code: 'STORE_UNAVAILABLE' });
+      assert.ok(ms < OUTAGE_BOUND_MS, `took ${ms.toFixed(0)} ms`);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  void it('fails to open at once with STORE_UNAVAILABLE when nothing listens', async () => {
+    const silent = await startSilentServer();
+    await silent.close();
+
+    const [outcome, ms] = await timed(() =>
+      openRedisStores(`redis://127.0.0.1:${String(silent.port)}`),
+    );
+
+    assert.deepEqual(outcome, { code: 'STORE_UNAVAILABLE' });
+    assert.ok(ms < OUTAGE_BOUND_MS, `took ${ms.toFixed(0)} ms`);
+  });
+});
