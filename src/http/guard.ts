@@ -2,23 +2,28 @@ import { LatchkeyError, StoreUnavailableError } from '../errors.js';
 import { errorResponse, storeUnavailable } from './respond.js';
 
 import type { Logger } from '../log.js';
-import type { RequestHandler } from './types.js';
+import type { HttpResponse, RequestHandler } from './types.js';
 
 /**
- * Wraps a handler so that a store outage becomes a 503 (never a login, never a silent logout)
- * and anything unexpected becomes a 500 that is logged without request data.
+ * The response for an error a handler threw: 503 for a store outage (never a login, never a
+ * silent logout), 500 for anything else, each logged without request data.
  */
+export function responseForError(error: unknown, logger: Logger): HttpResponse {
+  if (error instanceof StoreUnavailableError) {
+    logger.log('error', 'store.unavailable', { detail: describe(error.cause) });
+    return storeUnavailable();
+  }
+  logger.log('error', 'http.internal_error', { detail: describe(error) });
+  return errorResponse(500, 'INTERNAL_ERROR', 'Something went wrong on the server.');
+}
+
+/** Wraps a handler so that whatever it throws becomes {@link responseForError}'s answer. */
 export function withErrorResponses(handler: RequestHandler, logger: Logger): RequestHandler {
   return async (request) => {
     try {
       return await handler(request);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) {
-        logger.log('error', 'store.unavailable', { detail: describe(error.cause) });
-        return storeUnavailable();
-      }
-      logger.log('error', 'http.internal_error', { detail: describe(error) });
-      return errorResponse(500, 'INTERNAL_ERROR', 'Something went wrong on the server.');
+      return responseForError(error, logger);
     }
   };
 }

@@ -1,0 +1,95 @@
+import { StoreUnavailableError } from '../errors.js';
+import { authenticateRequest } from './authenticate.js';
+import { createAuthRoutes } from './auth-routes.js';
+import { createAuthContext } from './context.js';
+import { checkCsrf } from './csrf-check.js';
+import { responseForError } from './guard.js';
+import { unauthenticated } from './routes/sessions.js';
+
+import type { RequestAuth } from './authenticate.js';
+import type { AuthContext, AuthContextOptions } from './context.js';
+import type { HttpRequest, HttpResponse } from './types.js';
+
+/** Options for {@link createLatchkey}: the context's, plus where the auth routes live. */
+export interface LatchkeyOptions extends AuthContextOptions {
+  /** Path prefix of the auth routes. Default: `/auth`. */
+  routesPrefix?: string;
+}
+
+/** What a request turned out to be, for a route that needs a user. */
+export type GuardResult =
+  | { ok: true; auth: Extract<RequestAuth, { authenticated: true }> }
+  | { ok: false; response: HttpResponse };
+
+/**
+ * Latchkey for an application: the framework-neutral core that every adapter (node:http,
+ * Express, Fastify, Hono, Next.js, Fetch) translates to and from. Adapters hold no logic.
+ */
+export interface Latchkey {
+  /** The resolved configuration and services. */
+  readonly context: AuthContext;
+  /**
+   * The auth routes (register, login, logout, session, sessions, logout-others, password), with
+   * their CSRF check, behaving exactly like the standalone server's. Null for other paths.
+   * A store outage is answered with 503, never thrown.
+   */
+  handleAuthRoute(request: HttpRequest): Promise<HttpResponse | null>;
+  /**
+   * Who sent the request. Throws `StoreUnavailableError` when the store fails (answer 503).
+   * When `setCookie` is not null, send it: it renews the session cookie.
+   */
+  authenticate(request: HttpRequest): Promise<RequestAuth>;
+  /**
+   * For a route that needs a user: the live session and user, or the response to send
+   * instead (401 `UNAUTHENTICATED`, or 503 `STORE_UNAVAILABLE`). Never throws for a store
+   * failure.
+   */
+  requireUser(request: HttpRequest): Promise<GuardResult>;
+  /**
+   * The CSRF check for any unsafe request (every method but GET, HEAD, OPTIONS, TRACE): the 403
+   * to send, or null to go on. Run it before every state-changing route of the application;
+   * the auth routes run it themselves. Never throws for a store failure (503 instead).
+   */
+  checkCsrf(request: HttpRequest): Promise<HttpResponse | null>;
+}
+
+/**
+ * Builds Latchkey for an application over its stores. Checks every option once, here: a
+ * mistake throws `ConfigError` naming it.
+ */
+export function createLatchkey(options: LatchkeyOptions): Latchkey {
+  const context = createAuthContext(options);
+  const prefix = options.routesPrefix ?? '/auth';
+  const routes = createAuthRoutes(context, { prefix });
+
+  return {
+    context,
+    async handleAuthRoute(request) {
+      try {
+        return await routes(request);
+      } catch (error) {
+        return responseForError(error, context.logger);
+      }
+    },
+    authenticate: (request) => authenticateRequest(context, request),
+    async requireUser(request) {
+      try {
+        const auth = await authenticateRequest(context, request);
+        return auth.authenticated ? { ok: true, auth } : { ok: false, response: unauthenticated() };
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) {
+          return { ok: false, response: responseForError(error, context.logger) };
+        }
+        throw error;
+      }
+    },
+    async checkCsrf(request) {
+      try {
+        return await checkCsrf(context, request);
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) return responseForError(error, context.logger);
+        throw error;
+      }
+    },
+  };
+}
