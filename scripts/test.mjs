@@ -39,6 +39,8 @@ if (process.env.LATCHKEY_SKIP_CHECKS !== '1' && filters.length === 0) {
   run('format', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
   run('lint', bin('eslint'), ['--max-warnings', '0', '.']);
 }
+// The examples import the package by name (`latchkey/express`), which resolves to dist/.
+if (process.env.LATCHKEY_SKIP_BUILD !== '1') run('build', 'npm', ['run', 'build', '--silent']);
 
 const files = findTests(join(root, 'test')).filter(
   (file) => filters.length === 0 || filters.some((word) => file.includes(word)),
