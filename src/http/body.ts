@@ -18,32 +18,36 @@ export type BodyResult =
  * {@link MAX_BODY_BYTES} gives a 4xx response instead. Never throws on hostile input.
  */
 export async function readFields(request: HttpRequest): Promise<BodyResult> {
-  const mediaType = (request.header('content-type') ?? '').split(';', 1)[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/json' && mediaType !== 'application/x-www-form-urlencoded') {
+  const [type = '', ...parameters] = (request.header('content-type') ?? '').split(';');
+  const mediaType = type.trim().toLowerCase();
+  const charset = parameters
+    .map((parameter) => parameter.trim().toLowerCase())
+    .find((parameter) => parameter.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/^"(.*)"$/, '$1');
+  const known = mediaType === 'application/json' || mediaType === FORM;
+  if (!known || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
     return fail(
       415,
       'UNSUPPORTED_MEDIA_TYPE',
-      'Send application/json or application/x-www-form-urlencoded.',
+      'Send application/json or application/x-www-form-urlencoded, in UTF-8.',
     );
   }
 
   const bytes = await request.readBody(MAX_BODY_BYTES);
-  if (bytes === null)
+  if (bytes === null) {
     return fail(413, 'BODY_TOO_LARGE', `The body exceeds ${MAX_BODY_BYTES} bytes.`);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-
-  if (mediaType === 'application/x-www-form-urlencoded') {
-    // URLSearchParams keeps the last value for a repeated key in Object.fromEntries; a
-    // repeated key is ambiguous, so it is refused rather than resolved either way.
-    const params = new URLSearchParams(text);
-    const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    for (const [key, value] of params) {
-      if (key in fields)
-        return fail(400, 'VALIDATION_FAILED', `The field "${safe(key)}" is repeated.`);
-      fields[key] = value;
-    }
-    return { ok: true, fields };
   }
+  let text: string;
+  try {
+    // Strict: lenient decoding turns every undecodable byte into U+FFFD, so different inputs
+    // (and passwords) would become the same string.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return fail(400, 'INVALID_ENCODING', 'The body is not valid UTF-8.');
+  }
+
+  if (mediaType === FORM) return parseForm(text);
 
   let parsed: unknown;
   try {
@@ -59,6 +63,35 @@ export async function readFields(request: HttpRequest): Promise<BodyResult> {
 
 // With the u flag a surrogate pair is one code point, so only an unpaired half matches.
 const LONE_SURROGATE = /\p{Cs}/u;
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/**
+ * An HTML form body (WHATWG URL standard, application/x-www-form-urlencoded), decoded strictly:
+ * a percent-escape that is not UTF-8 is refused (URLSearchParams would turn it into U+FFFD),
+ * and so is a repeated field, which is ambiguous.
+ */
+function parseForm(text: string): BodyResult {
+  const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const rawName = equals === -1 ? pair : pair.slice(0, equals);
+    const rawValue = equals === -1 ? '' : pair.slice(equals + 1);
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
+    } catch {
+      return fail(400, 'INVALID_ENCODING', 'The form body has an escape that is not UTF-8.');
+    }
+    if (name in fields)
+      return fail(400, 'VALIDATION_FAILED', `The field "${safe(name)}" is repeated.`);
+    fields[name] = value;
+  }
+  return { ok: true, fields };
+}
 
 /**
  * A required string field of at most `maxLength` characters, or the 400 response to send.

@@ -327,6 +327,43 @@ describe('the auth server over HTTP', () => {
         code: 'UNSUPPORTED_MEDIA_TYPE',
       },
       {
+        name: 'a JSON body that is not UTF-8 (password collision by U+FFFD)',
+        method: 'POST',
+        path: '/auth/register',
+        options: {
+          body: Uint8Array.from([
+            ...new TextEncoder().encode('{"email":"utf@example.com","password":"'),
+            ...Array<number>(10).fill(0xff),
+            ...new TextEncoder().encode('"}'),
+          ]),
+          headers: { 'content-type': 'application/json' },
+        },
+        status: 400,
+        code: 'INVALID_ENCODING',
+      },
+      {
+        name: 'a form escape that is not UTF-8',
+        method: 'POST',
+        path: '/auth/register',
+        options: {
+          body: 'email=utf%40example.com&password=%FF%FF%FF%FF%FF%FF%FF%FF%FF',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
+        status: 400,
+        code: 'INVALID_ENCODING',
+      },
+      {
+        name: 'a charset other than UTF-8',
+        method: 'POST',
+        path: '/auth/register',
+        options: {
+          body: '{}',
+          headers: { 'content-type': 'application/json; charset=latin1' },
+        },
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      },
+      {
         name: 'no Content-Type',
         method: 'POST',
         path: '/auth/register',
