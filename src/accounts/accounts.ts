@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 import { AccountError } from '../errors.js';
 import { hashPassword, needsRehash, verifyPassword } from '../password/hash.js';
@@ -16,6 +16,12 @@ import type { User, UserRecord, UserStore } from './types.js';
 export interface Credentials {
   email: string;
   password: string;
+}
+
+/** A user who just proved who they are, with the stamp of the credential they proved it with. */
+export interface AuthenticatedUser extends User {
+  /** See {@link Accounts.credentialStamp}. */
+  readonly credentialStamp: string;
 }
 
 /** Options for {@link Accounts}. Each is checked once, in the constructor. */
@@ -103,7 +109,7 @@ export class Accounts {
    * replaced (rehash on login); a store failure while saving it propagates. A disabled account
    * is never rehashed.
    */
-  async authenticate(credentials: Credentials): Promise<User | null> {
+  async authenticate(credentials: Credentials): Promise<AuthenticatedUser | null> {
     const email = normalizeEmail(credentials.email);
     const record = email === null ? null : await this.#store.findUserByEmail(email);
     if (record === null) {
@@ -116,11 +122,30 @@ export class Accounts {
     // as a wrong password and its status cannot be learnt by timing.
     if (record.disabledAt !== null) return null;
 
-    if (needsRehash(record.passwordHash, this.#parameters)) {
-      const passwordHash = await hashPassword(credentials.password, this.#parameters);
+    let passwordHash = record.passwordHash;
+    if (needsRehash(passwordHash, this.#parameters)) {
+      passwordHash = await hashPassword(credentials.password, this.#parameters);
       await this.#store.updatePasswordHash(record.id, passwordHash);
     }
-    return toUser(record);
+    return { ...toUser(record), credentialStamp: stampOf(passwordHash) };
+  }
+
+  /**
+   * A short fingerprint of the account's current password hash, or '' when no account has
+   * this email. It changes whenever the password does (and when a rehash replaces the hash),
+   * so whatever was bound to it (device cookies, known addresses, a login in progress) can be
+   * told apart from what came after. Not a secret, and reveals nothing of the hash.
+   */
+  async credentialStamp(email: string): Promise<string> {
+    const normalized = normalizeEmail(email);
+    const record = normalized === null ? null : await this.#store.findUserByEmail(normalized);
+    return record === null ? '' : stampOf(record.passwordHash);
+  }
+
+  /** The current {@link credentialStamp} of a user by id, or null when the user is gone. */
+  async credentialStampOf(userId: string): Promise<string | null> {
+    const record = await this.#store.findUserById(userId);
+    return record === null || record.disabledAt !== null ? null : stampOf(record.passwordHash);
   }
 
   /**
@@ -206,6 +231,13 @@ export class Accounts {
 }
 
 /** The public shape of a stored user: everything but the password hash. */
+function stampOf(passwordHash: string): string {
+  return createHash('sha256')
+    .update(`latchkey.credential.v1.${passwordHash}`)
+    .digest('base64url')
+    .slice(0, 22);
+}
+
 function toUser(record: UserRecord): User {
   return {
     id: record.id,

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { resolveStore } from '../server/config.js';
+import { restrictToOwner } from '../server/files.js';
 import { masked } from '../server/stores.js';
 import { migrateDatabase, openSqliteDatabase } from '../stores/sqlite/index.js';
 
@@ -10,8 +11,8 @@ import type { CliIo } from './io.js';
 /** Help for `latchkey migrate`. */
 export const MIGRATE_HELP = `Usage: latchkey migrate [--store URL | --data-dir DIR] [--json]
 
-Brings the store's schema up to date. The server does this by itself at start; run it
-beforehand to migrate while no server is running, or to see what would be applied.
+Brings the store's schema up to date and says which steps it applied. The server does this
+by itself at start; run it beforehand to migrate while no server is running.
 
 Options:
   --store URL      sqlite:PATH, postgres://...[?schema=NAME] or redis://... (env LATCHKEY_STORE;
@@ -46,6 +47,7 @@ export async function migrateCommand(
     } finally {
       database.close();
     }
+    restrictToOwner(location.path);
     where = `sqlite:${location.path}`;
   } else {
     const { openPostgresStores } = await import('../stores/postgres/index.js');

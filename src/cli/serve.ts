@@ -7,7 +7,7 @@ import type { CliIo } from './io.js';
 /** Help for `latchkey serve`. */
 export const SERVE_HELP = `Usage: latchkey serve [options]
 
-Starts the Latchkey auth server on an embedded SQLite database.
+Starts the Latchkey auth server: on an embedded SQLite database unless --store says otherwise.
 
 Options:
   --port N             port to listen on (env LATCHKEY_PORT, default 3000)

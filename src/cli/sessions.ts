@@ -40,8 +40,11 @@ export async function sessionsCommand(
   try {
     if (action === 'revoke' && email === undefined) {
       const id = rest[0] ?? '';
+      if (!(await data.sessions.sessionExists(id))) {
+        throw new CliError(`No live session with the id ${id}.`);
+      }
       await data.sessions.invalidateSession(id);
-      io.out(`Ended session ${id} (if it was live).\n`);
+      io.out(`Ended session ${id}.\n`);
       return;
     }
     const user = await findUser(data, email ?? '');

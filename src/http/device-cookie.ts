@@ -30,18 +30,27 @@ export class DeviceCookie {
     this.#secure = options.secure;
   }
 
-  /** The device id in the request's cookie if it was issued for this email, else null. */
-  read(cookieHeader: string | undefined, email: string): string | null {
+  /**
+   * The device id in the request's cookie if it was issued for this account under its
+   * current password (`credentialStamp`), else null: a password change voids every earlier
+   * device cookie, so one stolen before it is worth nothing after.
+   */
+  read(cookieHeader: string | undefined, email: string, credentialStamp: string): string | null {
+    if (credentialStamp === '') return null;
     const value = cookieHeader === undefined ? undefined : getCookie(cookieHeader, this.#name());
     if (value === undefined || !VALUE_PATTERN.test(value)) return null;
     const [deviceId = '', mac = ''] = value.split('.');
-    return this.#keys.verify(message(email, deviceId), mac) ? deviceId : null;
+    return this.#keys.verify(message(email, credentialStamp, deviceId), mac) ? deviceId : null;
   }
 
-  /** `Set-Cookie` marking this browser as a known device for the email (keeping its id). */
-  issue(email: string, deviceId: string | null): string {
+  /**
+   * `Set-Cookie` marking this browser as a known device of the account under its current
+   * password (keeping its id when it had one).
+   */
+  issue(email: string, credentialStamp: string, deviceId: string | null): string {
     const id = deviceId ?? randomBytes(16).toString('base64url');
-    return serializeSetCookie(this.#name(), `${id}.${this.#keys.sign(message(email, id))}`, {
+    const mac = this.#keys.sign(message(email, credentialStamp, id));
+    return serializeSetCookie(this.#name(), `${id}.${mac}`, {
       maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS,
       path: '/',
       secure: this.#secure,
@@ -56,7 +65,7 @@ export class DeviceCookie {
   }
 }
 
-function message(email: string, deviceId: string): string {
+function message(email: string, credentialStamp: string, deviceId: string): string {
   const account = normalizeEmail(email) ?? email.trim().toLowerCase();
-  return `${PURPOSE}.${account}.${deviceId}`;
+  return `${PURPOSE}.${account}.${credentialStamp}.${deviceId}`;
 }

@@ -8,6 +8,11 @@ import type { Logger } from '../log.js';
 import type { ForwardingHeader, ResolvedClient, TrustProxy } from './proxy.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from './types.js';
 
+// The ergonomic wrapper (`latchkeyNode`) lives in its own file and is exported from here, the
+// `latchkey/node` entry point.
+export { latchkeyNode } from './node-adapter.js';
+export type { LatchkeyNode, LatchkeyNodeOptions, NodeAuth } from './node-adapter.js';
+
 /** A node:http request seen through {@link HttpRequest}, and whether its body was left unread. */
 export interface NodeHttpRequest extends HttpRequest {
   /** True when the body was refused part-way, so the connection must not be reused. */

@@ -162,7 +162,10 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
         ? { kind: 'sqlite', path: join(dataDir, 'latchkey.db') }
         : parseStoreLocation(store.value, store.from),
     cookie: {
-      name: pick('cookie-name', 'LATCHKEY_COOKIE_NAME')?.value ?? '__Host-auth_token',
+      // The __Host- prefix needs Secure: without it the default name drops the prefix.
+      name:
+        pick('cookie-name', 'LATCHKEY_COOKIE_NAME')?.value ??
+        (secure ? '__Host-auth_token' : 'auth_token'),
       sameSite: sameSite === undefined ? 'Lax' : parseSameSite(sameSite.value, sameSite.from),
       secure,
       persistent,

@@ -61,6 +61,19 @@ export async function startServer(
   // its owner only.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = config.secrets ?? loadOrCreateSecrets(config.dataDir).secrets;
+  const secretsFrom =
+    config.secrets === null
+      ? `the secrets file in ${config.dataDir}`
+      : 'LATCHKEY_SECRETS (or --secrets-file)';
+  let readRequest;
+  try {
+    readRequest = createNodeRequestReader({
+      trustProxy: config.trustProxy,
+      proxyHeader: config.proxyHeader,
+    });
+  } catch (error) {
+    throw error instanceof ConfigError ? inServerTerms(error, secretsFrom) : error;
+  }
   const stores = await openStores(config.store);
   let context;
   try {
@@ -81,13 +94,9 @@ export async function startServer(
     await context.accounts.prepare();
   } catch (error) {
     await stores.close();
-    throw error instanceof ConfigError ? inServerTerms(error) : error;
+    throw error instanceof ConfigError ? inServerTerms(error, secretsFrom) : error;
   }
   const { sessions } = context;
-  const readRequest = createNodeRequestReader({
-    trustProxy: config.trustProxy,
-    proxyHeader: config.proxyHeader,
-  });
   const handle = withErrorResponses(
     createServerApp(context, { allowedHosts: config.allowedHosts }),
     logger,
@@ -183,12 +192,17 @@ const SERVER_NAMES: Record<string, string> = {
   'session.idleTimeoutSeconds': 'LATCHKEY_IDLE_TIMEOUT_SECONDS',
   'session.absoluteLifetimeSeconds': 'LATCHKEY_ABSOLUTE_LIFETIME_SECONDS',
   origin: '--origin (LATCHKEY_ORIGIN)',
+  trustProxy: '--trust-proxy (LATCHKEY_TRUST_PROXY)',
   trustedOrigins: '--trusted-origins (LATCHKEY_TRUSTED_ORIGINS)',
 };
 
-function inServerTerms(error: ConfigError): ConfigError {
-  const name = SERVER_NAMES[error.option];
+function inServerTerms(error: ConfigError, secretsFrom: string): ConfigError {
+  const name = error.option === 'secrets' ? secretsFrom : SERVER_NAMES[error.option];
   if (name === undefined) return error;
-  const detail = error.message.replace(/^latchkey: [^:]+: /, '').replace(/^latchkey: /, '');
+  const detail = error.message
+    .replace(/^latchkey: [^:]+: /, '')
+    .replace(/^latchkey: /, '')
+    .replace(/set secure: true/g, 'keep Secure on (drop --insecure-cookie)')
+    .replace(/choose sameSite (\w+) or (\w+)/g, 'use --same-site $1 or $2');
   return new ConfigError(name, detail);
 }

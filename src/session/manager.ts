@@ -177,6 +177,14 @@ export class SessionManager {
     return { token, session: toSession(next) };
   }
 
+  /** Whether a live session has this public id. */
+  async sessionExists(sessionId: string): Promise<boolean> {
+    const record = await this.#call('findSessionById', () =>
+      this.#store.findSessionById(sessionId),
+    );
+    return record !== null && !isExpired(record, this.#clock());
+  }
+
   /** Ends one session on the server. Ending a session that is already gone is not an error. */
   async invalidateSession(sessionId: string): Promise<void> {
     await this.#call('deleteSession', () => this.#store.deleteSession(sessionId));

@@ -1,4 +1,6 @@
-export { LoginThrottle, addressBucket } from './login-throttle.js';
-export type { LoginAttempt, ThrottleVerdict } from './login-throttle.js';
+export { LoginThrottle } from './login-throttle.js';
+export type { AllowedAttempt, ThrottleScope, ThrottleVerdict } from './login-throttle.js';
+export { addressBucket, attemptKeys } from './keys.js';
+export type { AttemptKeys, LoginAttempt } from './keys.js';
 export { DEFAULT_THROTTLE_POLICY, delayAfterFailures, resolveThrottlePolicy } from './policy.js';
 export type { ThrottlePolicy } from './policy.js';

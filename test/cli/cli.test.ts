@@ -171,6 +171,12 @@ describe('latchkey CLI', () => {
     }
   });
 
+  it('says so when asked to revoke a session id that does not exist', () => {
+    const result = latchkey(['sessions', 'revoke', 'nope', '--data-dir', dataDir]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /No live session with the id nope/);
+  });
+
   it('says so when there is no database, instead of creating an empty one', () => {
     const empty = mkdtempSync(join(tmpdir(), 'latchkey-cli-empty-'));
     try {

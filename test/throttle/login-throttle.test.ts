@@ -15,139 +15,131 @@ const policy = {
   resetAfterSeconds: 3_600,
 };
 
+const attempt = (
+  email: string,
+  address = '192.0.2.1',
+  extra: Partial<LoginAttempt> = {},
+): LoginAttempt => ({ email, address, deviceId: null, credentialStamp: 'stamp-1', ...extra });
+
 describe('LoginThrottle', () => {
   let clock: ManualClock;
-  let throttle: Pick<LoginThrottle, 'recordFailure' | 'recordSuccess'> & {
-    check: (who: LoginAttempt) => Promise<{ allowed: boolean }>;
-  };
-  const attempt = (email: string, address = '192.0.2.1', deviceId: string | null = null) =>
-    ({ email, address, deviceId }) satisfies LoginAttempt;
+  let throttle: LoginThrottle;
 
   beforeEach(() => {
     clock = new ManualClock();
-    const inner = new LoginThrottle(new MemorySessionStore(), { policy, clock: clock.now });
-    // Each check here stands for a finished attempt: release its hold at once.
-    throttle = Object.assign(Object.create(inner) as LoginThrottle, {
-      check: async (who: LoginAttempt) => {
-        const verdict = await inner.check(who);
-        if (!verdict.allowed) return verdict;
-        verdict.release();
-        return { allowed: true as const };
-      },
-      recordFailure: (who: LoginAttempt) => inner.recordFailure(who),
-      recordSuccess: (who: LoginAttempt) => inner.recordSuccess(who),
-    });
+    throttle = new LoginThrottle(new MemorySessionStore(), { policy, clock: clock.now });
   });
 
+  /** Runs one attempt to its end: failed (or succeeded), released. */
+  const tryOnce = async (who: LoginAttempt, outcome: 'fail' | 'succeed' = 'fail') => {
+    const verdict = await throttle.check(who);
+    if (!verdict.allowed) return verdict;
+    try {
+      if (outcome === 'fail') await throttle.recordFailure(verdict.attempt);
+      else await throttle.recordSuccess(verdict.attempt);
+    } finally {
+      verdict.attempt.release();
+    }
+    return { allowed: true as const };
+  };
   const fail = async (times: number, who: LoginAttempt) => {
-    for (let i = 0; i < times; i += 1) await throttle.recordFailure(who);
+    for (let i = 0; i < times; i += 1) await tryOnce(who);
+  };
+  const check = async (who: LoginAttempt) => {
+    const verdict = await throttle.check(who);
+    if (!verdict.allowed) return verdict;
+    verdict.attempt.release();
+    return { allowed: true as const };
   };
 
   it('allows the free failures, then waits 1, 2, 4 seconds', async () => {
     const ada = attempt('ada@example.com');
     await fail(3, ada);
-    assert.deepEqual(await throttle.check(ada), { allowed: true });
+    assert.deepEqual(await check(ada), { allowed: true });
     await fail(1, ada);
-    assert.deepEqual(await throttle.check(ada), {
-      allowed: false,
-      retryAfterSeconds: 1,
-      scope: 'account',
-    });
+    assert.deepEqual(await check(ada), { allowed: false, retryAfterSeconds: 1, scope: 'account' });
     clock.advanceSeconds(1);
-    assert.deepEqual(await throttle.check(ada), { allowed: true });
     await fail(1, ada);
-    assert.equal((await throttle.check(ada)).allowed, false);
-    assert.deepEqual(await throttle.check(ada), {
-      allowed: false,
-      retryAfterSeconds: 2,
-      scope: 'account',
-    });
+    assert.deepEqual(await check(ada), { allowed: false, retryAfterSeconds: 2, scope: 'account' });
     clock.advanceSeconds(2);
     await fail(1, ada);
-    assert.deepEqual(await throttle.check(ada), {
-      allowed: false,
-      retryAfterSeconds: 4,
-      scope: 'account',
-    });
+    assert.deepEqual(await check(ada), { allowed: false, retryAfterSeconds: 4, scope: 'account' });
   });
 
-  it('an attacker cannot lock a user out for good: the wait stops growing at the maximum', () => {
+  it('an attacker cannot lock a user out for long: the wait stops growing at the maximum', () => {
     assert.equal(delayAfterFailures({ ...policy }, 1_000_000, 3), 60);
   });
 
-  it('counts an account the same whatever the case of the email', async () => {
-    await fail(4, attempt('Ada@Example.com'));
-    assert.equal((await throttle.check(attempt('ada@example.com'))).allowed, false);
-  });
-
-  it('other spellings of one account share its counter (full-width letters, Unicode domain)', async () => {
+  it('counts an account the same whatever the spelling of the email', async () => {
     await fail(2, attempt('\uff41\uff44\uff41@b\u00fccher.de'));
     await fail(2, attempt('ADA@xn--bcher-kva.de'));
-    assert.equal((await throttle.check(attempt('ada@bücher.de'))).allowed, false);
+    assert.equal((await check(attempt('ada@bücher.de'))).allowed, false);
   });
 
   it('a guessing spree on one account does not slow another account', async () => {
     await fail(5, attempt('ada@example.com', '198.51.100.7'));
-    assert.deepEqual(await throttle.check(attempt('grace@example.com', '192.0.2.1')), {
-      allowed: true,
-    });
+    assert.deepEqual(await check(attempt('grace@example.com')), { allowed: true });
   });
 
   it('a spree over many accounts from one address hits the address limit', async () => {
     for (let i = 0; i < 7; i += 1) await fail(1, attempt(`user${i}@example.com`, '203.0.113.5'));
-    const verdict = await throttle.check(attempt('fresh@example.com', '203.0.113.5'));
+    const verdict = await check(attempt('fresh@example.com', '203.0.113.5'));
     assert.deepEqual(verdict, { allowed: false, retryAfterSeconds: 1, scope: 'address' });
-    assert.deepEqual(await throttle.check(attempt('fresh@example.com', '192.0.2.1')), {
-      allowed: true,
-    });
+    assert.deepEqual(await check(attempt('fresh@example.com')), { allowed: true });
   });
 
-  it('a known device is counted on its own, so an attack elsewhere does not hold it up', async () => {
+  it('account lockout: a known device is counted on its own while the account is attacked', async () => {
     await fail(10, attempt('ada@example.com', '203.0.113.5'));
-    assert.equal((await throttle.check(attempt('ada@example.com', '192.0.2.1'))).allowed, false);
-    assert.deepEqual(await throttle.check(attempt('ada@example.com', '192.0.2.1', 'device-1')), {
-      allowed: true,
-    });
+    assert.equal((await check(attempt('ada@example.com'))).allowed, false);
+    const device = attempt('ada@example.com', '192.0.2.1', { deviceId: 'device-1' });
+    assert.deepEqual(await check(device), { allowed: true });
+  });
+
+  it('account lockout: an address that logged in before is counted on its own', async () => {
+    await tryOnce(attempt('ada@example.com', '192.0.2.50'), 'succeed');
+    await fail(10, attempt('ada@example.com', '203.0.113.5'));
+    assert.equal((await check(attempt('ada@example.com', '198.51.100.1'))).allowed, false);
+    assert.deepEqual(await check(attempt('ada@example.com', '192.0.2.50')), { allowed: true });
+  });
+
+  it('a password change forgets known addresses (a new credential stamp)', async () => {
+    await tryOnce(attempt('ada@example.com', '192.0.2.50'), 'succeed');
+    await fail(10, attempt('ada@example.com', '203.0.113.5'));
+    const afterChange = attempt('ada@example.com', '192.0.2.50', { credentialStamp: 'stamp-2' });
+    assert.equal((await check(afterChange)).allowed, false);
+  });
+
+  it('registration makes the address known', async () => {
+    await throttle.rememberAddress(attempt('ada@example.com', '192.0.2.60'));
+    await fail(10, attempt('ada@example.com', '203.0.113.5'));
+    assert.deepEqual(await check(attempt('ada@example.com', '192.0.2.60')), { allowed: true });
   });
 
   it('success forgets the account’s failures but not the address’s', async () => {
     await fail(4, attempt('ada@example.com'));
     clock.advanceSeconds(10);
-    await throttle.recordSuccess(attempt('ada@example.com'));
+    await tryOnce(attempt('ada@example.com'), 'succeed');
     await fail(1, attempt('ada@example.com'));
-    assert.deepEqual(await throttle.check(attempt('ada@example.com')), { allowed: true });
+    assert.deepEqual(await check(attempt('ada@example.com')), { allowed: true });
     await fail(2, attempt('someone@example.com'));
-    assert.equal(
-      (await throttle.check(attempt('x@example.com'))).allowed,
-      false,
-      '7 from one address',
-    );
+    assert.equal((await check(attempt('x@example.com'))).allowed, false, '7 from one address');
   });
 
   it('forgets failures after the reset period', async () => {
     await fail(10, attempt('ada@example.com'));
     clock.advanceSeconds(3_600);
-    assert.deepEqual(await throttle.check(attempt('ada@example.com')), { allowed: true });
-    await fail(1, attempt('ada@example.com'));
-    assert.deepEqual(await throttle.check(attempt('ada@example.com')), { allowed: true });
+    assert.deepEqual(await check(attempt('ada@example.com')), { allowed: true });
   });
-});
 
-describe('LoginThrottle with attempts in flight', () => {
-  it('parallel guesses cannot outrun the counter: one attempt per account at a time', async () => {
-    const throttle = new LoginThrottle(new MemorySessionStore(), { policy });
-    const who = { email: 'ada@example.com', address: '192.0.2.1', deviceId: null };
-    const first = await throttle.check(who);
+  it('parallel guesses cannot outrun the counter: they are taken one at a time, in order', async () => {
+    const ada = attempt('ada@example.com');
+    await fail(3, ada);
+    const first = await throttle.check(ada);
     assert.ok(first.allowed);
-    assert.deepEqual(await throttle.check(who), {
-      allowed: false,
-      retryAfterSeconds: 1,
-      scope: 'account',
-    });
-    first.release();
-    const again = await throttle.check(who);
-    assert.ok(again.allowed);
-    again.release();
+    const second = throttle.check(ada);
+    await throttle.recordFailure(first.attempt);
+    first.attempt.release();
+    assert.deepEqual(await second, { allowed: false, retryAfterSeconds: 1, scope: 'account' });
   });
 });
 

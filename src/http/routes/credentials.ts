@@ -5,7 +5,7 @@ import { errorResponse, jsonResponse } from '../respond.js';
 import { startSession } from './start-session.js';
 
 import type { User } from '../../accounts/types.js';
-import type { LoginAttempt } from '../../throttle/index.js';
+import type { LoginAttempt, ThrottleVerdict } from '../../throttle/index.js';
 import type { AuthContext } from '../context.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 
@@ -34,11 +34,22 @@ export async function register(context: AuthContext, request: HttpRequest): Prom
   try {
     user = await context.accounts.register({ email: email.value, password: password.value });
   } catch (error) {
-    if (error instanceof AccountError) return accountErrorResponse(error);
+    if (error instanceof AccountError) return accountErrorResponse(error, 'password');
     throw error;
   }
   context.logger.log('info', 'user.registered', { userId: user.id });
-  return startSession(context, request, user, { status: 201, message: 'Registration successful!' });
+  const stamp = await context.accounts.credentialStamp(user.email);
+  await context.throttle.rememberAddress({
+    email: user.email,
+    address: request.clientAddress,
+    deviceId: null,
+    credentialStamp: stamp,
+  });
+  return startSession(context, request, user, {
+    status: 201,
+    message: 'Registration successful!',
+    extraCookies: [context.deviceCookie.issue(user.email, stamp, null)],
+  });
 }
 
 /**
@@ -53,10 +64,12 @@ export async function login(context: AuthContext, request: HttpRequest): Promise
   const password = stringField(body.fields, 'password', PASSWORD_MAX_LENGTH);
   if (!password.ok) return password.response;
 
+  const stamp = await context.accounts.credentialStamp(email.value);
   const attempt: LoginAttempt = {
     email: email.value,
     address: request.clientAddress,
-    deviceId: context.deviceCookie.read(request.header('cookie'), email.value),
+    deviceId: context.deviceCookie.read(request.header('cookie'), email.value, stamp),
+    credentialStamp: stamp,
   };
   const verdict = await context.throttle.check(attempt);
   if (!verdict.allowed) {
@@ -64,16 +77,16 @@ export async function login(context: AuthContext, request: HttpRequest): Promise
       scope: verdict.scope,
       client: request.clientAddress,
     });
-    return throttled(verdict.retryAfterSeconds);
+    return throttled(verdict);
   }
 
-  let user: User | null;
+  let user;
   try {
     user = await context.accounts.authenticate({ email: email.value, password: password.value });
-    if (user === null) await context.throttle.recordFailure(attempt);
-    else await context.throttle.recordSuccess(attempt);
+    if (user === null) await context.throttle.recordFailure(verdict.attempt);
+    else await context.throttle.recordSuccess(verdict.attempt);
   } finally {
-    verdict.release();
+    verdict.attempt.release();
   }
   if (user === null) {
     context.logger.log('info', 'login.failed', { client: request.clientAddress });
@@ -85,13 +98,15 @@ export async function login(context: AuthContext, request: HttpRequest): Promise
   return startSession(context, request, user, {
     status: 200,
     message: 'Login successful!',
-    extraCookies: [context.deviceCookie.issue(email.value, attempt.deviceId)],
+    extraCookies: [context.deviceCookie.issue(user.email, user.credentialStamp, attempt.deviceId)],
+    credentialStamp: user.credentialStamp,
   });
 }
 
 /**
  * `POST /auth/password` `{currentPassword, newPassword}`: needs a live session from a recent
- * login and the current password. Ends every other session of the user and rotates this one.
+ * login and the current password. Ends every other session of the user, rotates this one,
+ * and voids every device cookie issued under the old password.
  */
 export async function changePassword(
   context: AuthContext,
@@ -116,13 +131,15 @@ export async function changePassword(
       'Log in again to change your password: the login must be recent.',
     );
   }
-  const attempt: LoginAttempt = {
+  const stamp = await context.accounts.credentialStamp(auth.user.email);
+  const deviceId = context.deviceCookie.read(request.header('cookie'), auth.user.email, stamp);
+  const verdict = await context.throttle.check({
     email: auth.user.email,
     address: request.clientAddress,
-    deviceId: context.deviceCookie.read(request.header('cookie'), auth.user.email),
-  };
-  const verdict = await context.throttle.check(attempt);
-  if (!verdict.allowed) return throttled(verdict.retryAfterSeconds);
+    deviceId,
+    credentialStamp: stamp,
+  });
+  if (!verdict.allowed) return throttled(verdict);
 
   let changed: boolean;
   try {
@@ -130,12 +147,12 @@ export async function changePassword(
       currentPassword: current.value,
       newPassword: next.value,
     });
-    if (!changed) await context.throttle.recordFailure(attempt);
+    if (!changed) await context.throttle.recordFailure(verdict.attempt);
   } catch (error) {
-    if (error instanceof AccountError) return accountErrorResponse(error);
+    if (error instanceof AccountError) return accountErrorResponse(error, 'newPassword');
     throw error;
   } finally {
-    verdict.release();
+    verdict.attempt.release();
   }
   if (!changed) {
     return errorResponse(403, 'INVALID_CREDENTIALS', 'The current password is incorrect.', {
@@ -156,26 +173,31 @@ export async function changePassword(
       'The session ended during the change; log in again.',
     );
   }
+  const newStamp = await context.accounts.credentialStamp(auth.user.email);
   const cookie = context.cookie.serialize(
     rotated.token,
     context.sessions.cookieMaxAgeSeconds(rotated.session),
   );
   return jsonResponse(200, { message: 'Password changed.', endedSessions: ended }, [
     ['Set-Cookie', cookie],
+    ['Set-Cookie', context.deviceCookie.issue(auth.user.email, newStamp, deviceId)],
   ]);
 }
 
-function throttled(retryAfterSeconds: number): HttpResponse {
-  return errorResponse(
-    429,
-    'TOO_MANY_ATTEMPTS',
-    `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`,
-    { headers: [['Retry-After', String(retryAfterSeconds)]] },
-  );
+function throttled(verdict: Extract<ThrottleVerdict, { allowed: false }>): HttpResponse {
+  const seconds = verdict.retryAfterSeconds;
+  const wait = `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const message =
+    verdict.scope === 'busy'
+      ? `Another login to this account is in progress. Try again in ${wait}.`
+      : `Too many failed attempts. Try again in ${wait}.`;
+  return errorResponse(429, 'TOO_MANY_ATTEMPTS', message, {
+    headers: [['Retry-After', String(seconds)]],
+  });
 }
 
-function accountErrorResponse(error: AccountError): HttpResponse {
-  const message = error.message.replace(/^latchkey: /, '');
+function accountErrorResponse(error: AccountError, passwordField: string): HttpResponse {
+  const message = sentence(error.message.replace(/^latchkey: /, ''));
   switch (error.code) {
     case 'EMAIL_TAKEN':
       return errorResponse(409, 'EMAIL_TAKEN', 'An account with this email already exists.');
@@ -186,8 +208,15 @@ function accountErrorResponse(error: AccountError): HttpResponse {
     case 'PASSWORD_TOO_SHORT':
     case 'PASSWORD_TOO_LONG':
     case 'PASSWORD_TOO_COMMON':
-      return errorResponse(400, error.code, message, { field: 'password' });
+      return errorResponse(400, error.code, message, { field: passwordField });
     case 'USER_NOT_FOUND':
       return errorResponse(404, 'NOT_FOUND', 'There is no such user.');
   }
+}
+
+/** A message as a sentence: capital first letter, full stop. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }

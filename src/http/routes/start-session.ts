@@ -1,7 +1,7 @@
 import { issueCsrfToken } from '../../csrf/index.js';
 import { sessionsInRequest } from '../authenticate.js';
 import { publicSession, publicUser } from '../present.js';
-import { jsonResponse } from '../respond.js';
+import { errorResponse, jsonResponse } from '../respond.js';
 import { tooManyCookies } from './sessions.js';
 
 import type { User } from '../../accounts/types.js';
@@ -17,7 +17,16 @@ export async function startSession(
   context: AuthContext,
   request: HttpRequest,
   user: User,
-  reply: { status: number; message: string; extraCookies?: string[] },
+  reply: {
+    status: number;
+    message: string;
+    extraCookies?: string[];
+    /**
+     * The credential stamp the user just proved; when the password changed meanwhile (a
+     * change racing this login), the new session is ended at once and the login refused.
+     */
+    credentialStamp?: string;
+  },
 ): Promise<HttpResponse> {
   const previous = await sessionsInRequest(context, request);
   if (previous === null) return tooManyCookies();
@@ -25,6 +34,15 @@ export async function startSession(
   const { token, session } = await context.sessions.createSession(user.id, {
     userAgent: request.header('user-agent') ?? null,
   });
+  // A password change that ran while this login was checking the old password has already
+  // ended "every other session"; this one must not outlive it either.
+  if (
+    reply.credentialStamp !== undefined &&
+    (await context.accounts.credentialStampOf(user.id)) !== reply.credentialStamp
+  ) {
+    await context.sessions.invalidateSession(session.id);
+    return errorResponse(401, 'INVALID_CREDENTIALS', 'The email or password is incorrect.');
+  }
   for (const old of previous) await context.sessions.invalidateSession(old.id);
   const cookie = context.cookie.serialize(token, context.sessions.cookieMaxAgeSeconds(session));
   const headers: [string, string][] = [['Set-Cookie', cookie]];

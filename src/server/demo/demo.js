@@ -40,6 +40,7 @@ async function refreshSession() {
     const ends = new Date(data.session.expiresAt).toLocaleString();
     $('status').textContent =
       `Logged in as ${data.user.email}. The session ends by ${ends} unless used.`;
+    $('password-form-username').value = data.user.email;
   } else {
     $('status').textContent = status === 401 ? 'Not logged in.' : describeFailure(status, data);
   }
@@ -60,7 +61,9 @@ async function refreshSessions() {
     const item = document.createElement('li');
     const label = document.createElement('span');
     const seen = new Date(session.lastSeenAt).toLocaleString();
-    label.textContent = `${session.client}, last seen ${seen}${session.current ? ' (this one)' : ''}`;
+    const created = new Date(session.createdAt).toLocaleString();
+    const current = session.current ? ' (this one)' : '';
+    label.textContent = `${session.client}, logged in ${created}, last seen ${seen}${current}`;
     item.append(label);
     const end = document.createElement('button');
     end.type = 'button';

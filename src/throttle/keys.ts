@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+
+import { normalizeEmail } from '../accounts/email.js';
+
+/** Who is trying to log in, as the throttle counts them. */
+export interface LoginAttempt {
+  /** The email as typed (it is normalized and hashed before it becomes a key). */
+  email: string;
+  /** The client's address (after trusted proxies). */
+  address: string;
+  /**
+   * A device that has logged in to this account since its password last changed (a verified
+   * device cookie's id), or null.
+   */
+  deviceId: string | null;
+  /**
+   * A fingerprint of the account's current password hash (`Accounts.credentialStamp`), or ''
+   * for an email with no account. Known addresses are remembered under it, so a password
+   * change forgets them.
+   */
+  credentialStamp: string;
+}
+
+/** The store keys one attempt touches. Hashed: the store never holds an email address. */
+export interface AttemptKeys {
+  /** Failures from the client's address (IPv6: its /64), whatever the account. */
+  address: string;
+  /** Failures against the whole account. */
+  account: string;
+  /** Failures from one known device of the account. */
+  device: string | null;
+  /** Failures against the account from one address that has logged in to it before. */
+  accountAtAddress: string;
+  /** Marker: this address has logged in to this account (under this password) lately. */
+  knownAddress: string;
+}
+
+/** The keys of an attempt. */
+export function attemptKeys(attempt: LoginAttempt): AttemptKeys {
+  // The account's own canonical email, so every spelling that reaches an account counts
+  // against it; what is not an email at all is counted as typed.
+  const email = normalizeEmail(attempt.email) ?? attempt.email.trim().toLowerCase();
+  const bucket = addressBucket(attempt.address);
+  return {
+    address: `login:address:${bucket}`,
+    account: `login:account:${sha256(email)}`,
+    device:
+      attempt.deviceId === null ? null : `login:device:${sha256(`${email}\0${attempt.deviceId}`)}`,
+    accountAtAddress: `login:account-address:${sha256(`${email}\0${bucket}`)}`,
+    knownAddress: `login:known:${sha256(`${email}\0${attempt.credentialStamp}\0${bucket}`)}`,
+  };
+}
+
+/**
+ * IPv6 clients usually hold a whole /64, so counting single addresses would let one client
+ * rotate through 2^64 of them; the /64 is counted instead.
+ */
+export function addressBucket(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const groups = expandIpv6(address);
+  return `${groups.slice(0, 4).join(':')}::/64`;
+}
+
+function expandIpv6(address: string): string[] {
+  const [head = '', tail] = address.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const missing = Math.max(0, 8 - left.length - right.length);
+  return [...left, ...Array<string>(missing).fill('0'), ...right].map((group) =>
+    group.replace(/^0+(?=.)/, ''),
+  );
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
