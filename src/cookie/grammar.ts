@@ -32,14 +32,25 @@ export const AV_OCTETS = /^[\x20-\x3A\x3C-\x7E]*$/;
 export const AV_OCTET = /[\x20-\x3A\x3C-\x7E]/;
 
 /**
+ * One character of a `path` option before it is encoded: an av-octet, or any character beyond
+ * ASCII (written percent-encoded). Control characters and ";" stay refused.
+ */
+export const PATH_CHAR = /[\x20-\x3A\x3C-\x7E\u0080-\uFFFF]/;
+
+/**
  * domain-value = <subdomain> (RFC 1034 section 3.5, as enhanced by RFC 1123 section 2.1)
  * subdomain    = label *( "." label )
  * label        = let-dig [ *61let-dig-hyp let-dig ]
  *
+ * Deliberately wider in one way: a label may also hold "_" and start or end with "-". Host
+ * names like `_dmarc.example.com` or `-x.example.com` exist outside the host-name rules, and
+ * browsers store a cookie for them as asked (Chromium does; see the oracle test), so refusing
+ * them would protect no one. Lengths stay as DNS has them: 1 to 63 characters a label.
+ *
  * The caller checks the total length (at most 253 characters) first, which also bounds the
  * work this expression can do.
  */
-const LABEL = '[0-9A-Za-z](?:[0-9A-Za-z-]{0,61}[0-9A-Za-z])?';
+const LABEL = '[0-9A-Za-z_-]{1,63}';
 export const DOMAIN_VALUE = new RegExp(`^(?:${LABEL}\\.)*${LABEL}$`);
 /** The longest host name, in characters (RFC 1034 section 3.1 allows 255 octets on the wire). */
 export const MAX_DOMAIN_LENGTH = 253;

@@ -1,7 +1,8 @@
 /**
  * `latchkey/cookie`: the Cookie and Set-Cookie codec. Pure and dependency-free. Parsing a
  * `Cookie` header is tolerant and never throws; serializing a `Set-Cookie` header is strict and
- * throws a {@link CookieError} for anything a browser would drop or misread.
+ * throws a {@link CookieError} for anything a browser would drop, alter or misread, and for a
+ * name or value outside the server grammar.
  *
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis
  * @module

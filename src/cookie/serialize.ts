@@ -43,29 +43,41 @@ export type CookiePriority = 'Low' | 'Medium' | 'High';
 export interface SetCookieOptions {
   /**
    * When the browser deletes the cookie, as an absolute time, written as an IMF-fixdate. Must
-   * be a valid Date in the years 1601 to 9999, and at most 400 days after `now`. A time in the
-   * past deletes the cookie. Default: none (a session cookie, unless `maxAge` is set).
-   * See RFC 6265bis sections 4.1.2.1 and 5.6.1.
+   * be a valid Date at most 400 days after `now`. A time at or before `now` deletes the cookie,
+   * and is always written as `Thu, 01 Jan 1970 00:00:00 GMT`: browsers read that date alike,
+   * while they read a year before 1601 as no date at all (a session cookie instead of a
+   * deletion). One kind of past Date is refused: a year below 100 that a browser would read as
+   * a two-digit year still to come (the year 30 reads as 2030), which is nearly always a slip.
+   * Default: none (a session cookie, unless `maxAge` is set).
+   * See RFC 6265bis sections 4.1.2.1, 5.1.1 and 5.6.1.
    */
   expires?: Date | undefined;
   /**
-   * How long the browser keeps the cookie, in whole seconds: 0 to 34 560 000 (400 days).
-   * `0` deletes the cookie; negative numbers are refused (browsers treat them as 0, so write 0).
-   * Browsers obey `Max-Age` over `Expires` when both are set. Default: none.
+   * How long the browser keeps the cookie, in whole seconds: at most 34 560 000 (400 days).
+   * `0` deletes the cookie; so does a negative number, as browsers treat it, and it is written
+   * as `Max-Age=0`. Browsers obey `Max-Age` over `Expires` when both are set. Default: none.
    * See RFC 6265bis sections 4.1.2.2 and 5.6.2.
    */
   maxAge?: number | undefined;
   /**
-   * The host, and its subdomains, that receive the cookie: an ASCII host name without a
-   * leading dot. Default: none, which keeps the cookie on the host that set it (the safer
-   * choice; a `__Host-` cookie must not have one). See RFC 6265bis section 4.1.2.3.
+   * The host, and its subdomains, that receive the cookie: an ASCII host name, in labels of
+   * letters, digits, `-` and `_`. One leading dot is accepted and dropped, as browsers drop it:
+   * `.example.com` is written `Domain=example.com`, which covers the subdomains just the same.
+   * Default: none, which keeps the cookie on the host that set it (the safer choice; a
+   * `__Host-` cookie must not have one). See RFC 6265bis sections 4.1.2.3 and 5.6.3.
    */
   domain?: string | undefined;
   /**
    * The URL path prefix that receives the cookie; must start with `/`. Default: `/`. Without a
    * Path a browser scopes the cookie to the directory of the URL that set it, so that a logout
    * route elsewhere cannot clear it; `/` is also what a `__Host-` cookie requires.
-   * See RFC 6265bis section 4.1.2.4.
+   *
+   * Characters beyond ASCII are written percent-encoded as UTF-8 (`/café` becomes
+   * `/caf%C3%A9`), the form in which a browser sees the request path it compares the cookie's
+   * path with; `%` is left alone, so an already encoded path is written as given. Limitation:
+   * other characters that browsers encode in a request path, such as a space, are written as
+   * given, and a browser stores that cookie but never sends it; encode them yourself, and do
+   * not put `?` or `#` in a path. See RFC 6265bis sections 4.1.2.4 and 5.1.4.
    */
   path?: string | undefined;
   /**
@@ -80,7 +92,9 @@ export interface SetCookieOptions {
   httpOnly?: boolean | undefined;
   /**
    * Whether cross-site requests carry the cookie. `None` requires `secure`. Default: none
-   * (browsers then apply their own default, usually `Lax`). See RFC 6265bis section 4.1.2.7.
+   * (browsers then apply their own default, usually `Lax`). JavaScript callers may write it in
+   * any letter case (`'lax'`), as browsers read it; it is always written as `Strict`, `Lax` or
+   * `None`. See RFC 6265bis sections 4.1.2.7 and 5.6.7.
    */
   sameSite?: SameSite | undefined;
   /**
@@ -88,7 +102,10 @@ export interface SetCookieOptions {
    * See https://datatracker.ietf.org/doc/html/draft-cutler-httpbis-partitioned-cookies.
    */
   partitioned?: boolean | undefined;
-  /** Chromium's eviction priority. Default: none (Chromium uses `Medium`). */
+  /**
+   * Chromium's eviction priority. Default: none (Chromium uses `Medium`). Like `sameSite`,
+   * matched in any letter case, as Chromium reads it, and written as `Low`, `Medium` or `High`.
+   */
   priority?: CookiePriority | undefined;
   /**
    * The current time that `expires` is checked against for the 400-day cap: a Date, or
@@ -103,9 +120,19 @@ const PRIORITY_VALUES: readonly CookiePriority[] = ['Low', 'Medium', 'High'];
 
 /**
  * Writes the value of one `Set-Cookie` header. Strict: it throws a {@link CookieError} rather
- * than write a cookie that breaks the grammar or that a browser would drop or misread (see
- * `CookieErrorCode` for the reasons). The value is written as given, not encoded: encode
- * it first (for example with `encodeURIComponent`) if it may hold other characters.
+ * than write a cookie that a browser would drop, alter or misread, or whose name or value
+ * breaks the server grammar of RFC 6265bis section 4.1.1 (see `CookieErrorCode` for the
+ * reasons). The name and value are written as given, not encoded: encode the value first (for
+ * example with `encodeURIComponent`) if it may hold other characters.
+ *
+ * An option that browsers read the same as a canonical spelling is accepted and written in
+ * that spelling, so that every meaning has one form on the wire:
+ *
+ * - `domain` with one leading dot: written without it (`.example.com` as `example.com`).
+ * - `path` beyond ASCII: percent-encoded as UTF-8 (`/café` as `/caf%C3%A9`).
+ * - `maxAge` below zero: written as `Max-Age=0`.
+ * - `expires` at or before `now`, whatever the year: written as the Unix epoch.
+ * - `sameSite` and `priority` in any letter case: written as `Lax`, `High` and so on.
  *
  * Attributes always come in this order: `Expires`, `Max-Age`, `Domain`, `Path`, `Secure`,
  * `HttpOnly`, `SameSite`, `Partitioned`, `Priority`.

@@ -101,6 +101,37 @@ void describe('serializeSetCookie properties', () => {
     );
   });
 
+  void test('writes one header for every spelling that browsers read alike', () => {
+    const respelling = fc.record({
+      flips: fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+      negative: fc.integer({ min: -34_560_000, max: -1 }),
+      // Years 100 and later: a past year below 100 may read as a future one, and is refused.
+      past: fc.date({
+        min: new Date('0100-01-01T00:00:00Z'),
+        max: new Date(NOW),
+        noInvalidDate: true,
+      }),
+    });
+    fc.assert(
+      fc.property(validName, validValue, validOptions, respelling, (name, value, options, r) => {
+        const canonical: SetCookieOptions = { ...options, secure: true, now: NOW };
+        const respelt: Record<string, unknown> = { ...canonical };
+        if (options.sameSite !== undefined) respelt.sameSite = recase(options.sameSite, r.flips);
+        if (options.priority !== undefined) respelt.priority = recase(options.priority, r.flips);
+        if (options.domain !== undefined) respelt.domain = `.${options.domain}`;
+        if (options.maxAge === 0) respelt.maxAge = r.negative;
+        if (options.expires !== undefined && options.expires.getTime() <= NOW) {
+          respelt.expires = r.past;
+        }
+        assert.equal(
+          serializeSetCookie(name, value, respelt as SetCookieOptions),
+          serializeSetCookie(name, value, canonical),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   void test('only ever throws a CookieError, whatever it is given', () => {
     fc.assert(
       fc.property(anyName, anyValue, anyOptions, (name, value, options) => {
@@ -138,3 +169,10 @@ void describe('serializeSetCookie properties', () => {
     );
   });
 });
+
+/** `text` with each letter upper- or lower-cased as `flips` says, cycling through it. */
+function recase(text: string, flips: readonly boolean[]): string {
+  return Array.from(text, (letter, index) =>
+    flips[index % flips.length] ? letter.toUpperCase() : letter.toLowerCase(),
+  ).join('');
+}

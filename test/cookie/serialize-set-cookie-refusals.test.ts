@@ -59,8 +59,18 @@ void describe('serializeSetCookie refusals', () => {
   const badOptions: [title: string, options: SetCookieOptions, code: CookieErrorCode][] = [
     ['rejects an invalid Date as expires', { expires: new Date(NaN) }, invalid],
     [
-      'rejects an expires before 1601, which browsers misread',
-      { expires: new Date('1600-12-31'), now: NOW },
+      'rejects an expires in the year 30, which browsers read as 2030',
+      { expires: new Date('0030-01-01T00:00:00Z'), now: NOW },
+      invalid,
+    ],
+    [
+      'rejects an expires in the year 30 before the common era, also read as 2030',
+      { expires: new Date('-000030-01-01T00:00:00Z'), now: NOW },
+      invalid,
+    ],
+    [
+      'rejects an expires beyond the year 9999 even within 400 days of now',
+      { expires: new Date('+010000-01-01T00:00:00Z'), now: new Date('9999-12-01T00:00:00Z') },
       invalid,
     ],
     [
@@ -79,12 +89,13 @@ void describe('serializeSetCookie refusals', () => {
       { maxAge: MAX_COOKIE_LIFETIME_SECONDS + 1 },
       'COOKIE_LIFETIME_TOO_LONG',
     ],
-    ['rejects a negative Max-Age', { maxAge: -1 }, invalid],
+    ['rejects a fractional negative Max-Age', { maxAge: -0.5 }, invalid],
     ['rejects a fractional Max-Age', { maxAge: 1.5 }, invalid],
     ['rejects an infinite Max-Age', { maxAge: Infinity }, invalid],
     ['rejects a NaN Max-Age', { maxAge: NaN }, invalid],
     ['rejects an empty Domain', { domain: '' }, invalid],
-    ['rejects a Domain with a leading dot', { domain: '.example.com' }, invalid],
+    ['rejects a Domain of a lone dot', { domain: '.' }, invalid],
+    ['rejects a Domain with two leading dots', { domain: '..example.com' }, invalid],
     [
       'rejects a Domain with ";" (attribute injection)',
       { domain: 'example.com; Path=/x' },
@@ -94,7 +105,8 @@ void describe('serializeSetCookie refusals', () => {
     ['rejects a Domain with a port', { domain: 'example.com:443' }, invalid],
     ['rejects a Domain with an empty label', { domain: 'example..com' }, invalid],
     ['rejects a Domain with a trailing dot', { domain: 'example.com.' }, invalid],
-    ['rejects a Domain label that starts with a hyphen', { domain: '-x.example.com' }, invalid],
+    ['rejects a Domain label with "!"', { domain: 'x!y.example.com' }, invalid],
+    ['rejects a Domain label with "*"', { domain: '*.example.com' }, invalid],
     ['rejects a Domain label over 63 characters', { domain: `${'x'.repeat(64)}.com` }, invalid],
     [
       'rejects a Domain over 253 characters',
@@ -108,7 +120,11 @@ void describe('serializeSetCookie refusals', () => {
     ['rejects a Path with a control character', { path: '/a\tb' }, invalid],
     ['rejects a Path with CR LF (header injection)', { path: '/\r\nX: y' }, invalid],
     ['rejects a Path with NUL', { path: '/\0' }, invalid],
-    ['rejects a non-ASCII Path', { path: '/caf\u00e9' }, invalid],
+    [
+      'rejects a Path beyond ASCII over 1024 bytes once percent-encoded',
+      { path: `/${'\u00e9'.repeat(171)}` },
+      invalid,
+    ],
     ['rejects a Path ending with a space', { path: '/a ' }, invalid],
     ['rejects a Path over 1024 bytes', { path: `/${'p'.repeat(1024)}` }, invalid],
     ['rejects SameSite=None without Secure', { sameSite: 'None' }, 'COOKIE_SAMESITE_NONE_INSECURE'],
@@ -134,7 +150,15 @@ void describe('serializeSetCookie refusals', () => {
     ['an expires that is not a Date', 'a', 'v', { expires: '2030-01-01' }, invalid],
     ['a maxAge given as a string', 'a', 'v', { maxAge: '60' }, invalid],
     ['a flag given as a string', 'a', 'v', { secure: 'false' }, invalid],
-    ['a SameSite in the wrong case', 'a', 'v', { sameSite: 'strict' }, invalid],
+    ['a misspelt SameSite', 'a', 'v', { sameSite: 'Strcit' }, invalid],
+    ['a SameSite that is not a string', 'a', 'v', { sameSite: 1 }, invalid],
+    [
+      'a SameSite spelt with a long s ("\u017Ftrict")',
+      'a',
+      'v',
+      { sameSite: '\u017Ftrict' },
+      invalid,
+    ],
     ['an unknown Priority', 'a', 'v', { priority: 'Urgent' }, invalid],
     ['a domain that is not a string', 'a', 'v', { domain: 1 }, invalid],
     ['a path given as null', 'a', 'v', { path: null }, invalid],
@@ -157,7 +181,7 @@ void describe('serializeSetCookie refusals', () => {
       () => serializeSetCookie('a', secret.repeat(400)),
       () => serializeSetCookie('a', secret, { sameSite: 'None' }),
       () => serializeSetCookie('__Host-a', secret, { domain: 'example.com', secure: true }),
-      () => serializeSetCookie('a', secret, { maxAge: -1 }),
+      () => serializeSetCookie('a', secret, { maxAge: -0.5 }),
     ];
     for (const attempt of attempts) {
       assert.throws(attempt, (error) => {

@@ -121,6 +121,98 @@ void describe('serializeSetCookie', () => {
     });
   }
 
+  // Spellings that browsers read the same as a canonical one: accepted, and written canonically.
+  const EPOCH = 'Thu, 01 Jan 1970 00:00:00 GMT';
+  const canonical: [title: string, options: SetCookieOptions, expected: string][] = [
+    [
+      'writes a Domain with a leading dot without the dot',
+      { domain: '.Example.com' },
+      'a=b; Domain=Example.com; Path=/',
+    ],
+    [
+      'writes a Domain label that starts or ends with a hyphen as given',
+      { domain: '-x.y-.example.com' },
+      'a=b; Domain=-x.y-.example.com; Path=/',
+    ],
+    [
+      'writes a Domain label with an underscore as given',
+      { domain: '_dmarc.example.com' },
+      'a=b; Domain=_dmarc.example.com; Path=/',
+    ],
+    [
+      'percent-encodes a Path beyond ASCII as UTF-8',
+      { path: '/caf\u00e9/\u{1F36A}' },
+      'a=b; Path=/caf%C3%A9/%F0%9F%8D%AA',
+    ],
+    [
+      'leaves an already percent-encoded Path alone',
+      { path: '/caf%C3%A9' },
+      'a=b; Path=/caf%C3%A9',
+    ],
+    [
+      'writes a lone surrogate in a Path as U+FFFD, as the URL parser does',
+      { path: '/a\ud800' },
+      'a=b; Path=/a%EF%BF%BD',
+    ],
+    ['writes a negative Max-Age as 0, which deletes', { maxAge: -1 }, 'a=b; Max-Age=0; Path=/'],
+    [
+      'writes an Expires an hour ago as the epoch, which deletes',
+      { expires: new Date(NOW.getTime() - 3_600_000), now: NOW },
+      `a=b; Expires=${EPOCH}; Path=/`,
+    ],
+    [
+      'writes an Expires equal to now as the epoch',
+      { expires: NOW, now: NOW },
+      `a=b; Expires=${EPOCH}; Path=/`,
+    ],
+    [
+      'writes an Expires before 1601, which browsers read as no date, as the epoch',
+      { expires: new Date('1600-12-31T00:00:00Z'), now: NOW },
+      `a=b; Expires=${EPOCH}; Path=/`,
+    ],
+    [
+      'writes an Expires in the year 75, which browsers read as 1975, as the epoch',
+      { expires: new Date('0075-06-01T00:00:00Z'), now: NOW },
+      `a=b; Expires=${EPOCH}; Path=/`,
+    ],
+    [
+      'writes an Expires in the year 20, which browsers read as 2020, as the epoch',
+      { expires: new Date('0020-06-01T00:00:00Z'), now: NOW },
+      `a=b; Expires=${EPOCH}; Path=/`,
+    ],
+    [
+      'writes an Expires before the common era as the epoch',
+      { expires: new Date('-000500-01-01T00:00:00Z'), now: NOW },
+      `a=b; Expires=${EPOCH}; Path=/`,
+    ],
+  ];
+  for (const [title, options, expected] of canonical) {
+    void test(title, () => {
+      assert.equal(serializeSetCookie('a', 'b', options), expected);
+    });
+  }
+
+  // What a JavaScript caller, unchecked by the compiler, may pass.
+  const cased: [title: string, options: unknown, expected: string][] = [
+    [
+      'writes SameSite in lower case as Strict',
+      { sameSite: 'strict' },
+      'a=b; Path=/; SameSite=Strict',
+    ],
+    ['writes SameSite in upper case as Lax', { sameSite: 'LAX' }, 'a=b; Path=/; SameSite=Lax'],
+    [
+      'writes SameSite in mixed case as None',
+      { sameSite: 'nOnE', secure: true },
+      'a=b; Path=/; Secure; SameSite=None',
+    ],
+    ['writes Priority in lower case as High', { priority: 'high' }, 'a=b; Path=/; Priority=High'],
+  ];
+  for (const [title, options, expected] of cased) {
+    void test(title, () => {
+      assert.equal(serializeSetCookie('a', 'b', options as SetCookieOptions), expected);
+    });
+  }
+
   void test('accepts a name and value of exactly 4096 bytes', () => {
     const value = 'v'.repeat(4095);
     assert.equal(serializeSetCookie('a', value), `a=${value}; Path=/`);
@@ -129,5 +221,12 @@ void describe('serializeSetCookie', () => {
   void test('accepts a Path of exactly 1024 bytes', () => {
     const path = `/${'p'.repeat(1023)}`;
     assert.equal(serializeSetCookie('a', 'b', { path }), `a=b; Path=${path}`);
+  });
+
+  void test('accepts a Path beyond ASCII that fills exactly 1024 bytes once encoded', () => {
+    // "é" is two bytes of UTF-8, six characters once percent-encoded: 1 + 6 * 170 + 3 = 1024.
+    const path = `/${'\u00e9'.repeat(170)}ppp`;
+    const written = `/${'%C3%A9'.repeat(170)}ppp`;
+    assert.equal(serializeSetCookie('a', 'b', { path }), `a=b; Path=${written}`);
   });
 });

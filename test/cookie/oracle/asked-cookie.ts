@@ -27,9 +27,11 @@ export interface AskedCookie {
 
 /**
  * What the options ask a browser to store when `host` sends the cookie, or `undefined` when they
- * ask it to delete the cookie (`maxAge: 0`, or an `expires` in the past without `maxAge`). Read
- * the options as RFC 6265bis defines each attribute, not as `serializeSetCookie` checks them, so
- * that a refused option set still says what it meant.
+ * ask it to delete the cookie (`maxAge` of 0 or less, or an `expires` in the past without
+ * `maxAge`). Read the options as RFC 6265bis defines each attribute, not as `serializeSetCookie`
+ * checks them, so that a refused option set still says what it meant: one leading dot of a
+ * Domain means nothing (section 5.6.3), and SameSite is matched case-insensitively (section
+ * 5.6.7), as Chromium also matches Priority.
  */
 export function askedCookie(
   host: string,
@@ -53,13 +55,13 @@ export function askedCookie(
   return {
     name,
     value,
-    domain: options.domain === undefined ? host : `.${options.domain}`,
+    domain: options.domain === undefined ? host : `.${options.domain.replace(/^\./, '')}`,
     path: options.path ?? '/',
     expiry,
     secure: options.secure === true,
     httpOnly: options.httpOnly === true,
-    sameSite: options.sameSite,
-    priority: options.priority ?? 'Medium',
+    sameSite: keyword(options.sameSite, ['Strict', 'Lax', 'None']),
+    priority: keyword(options.priority, ['Low', 'Medium', 'High']) ?? 'Medium',
     partitionSite: options.partitioned === true ? `http://${siteOf(host)}` : undefined,
   };
 }
@@ -117,6 +119,12 @@ export function differences(
 export function siteOf(host: string): string {
   const labels = host.split('.');
   return labels.length <= 2 ? host : labels.slice(-2).join('.');
+}
+
+/** The keyword of `spellings` that `given` spells in some letter case, or `given` itself. */
+function keyword(given: string | undefined, spellings: readonly string[]): string | undefined {
+  const folded = given?.toLowerCase();
+  return spellings.find((spelling) => spelling.toLowerCase() === folded) ?? given;
 }
 
 function show(value: unknown): string {

@@ -33,6 +33,11 @@ export interface Delivery {
   sentAt: number;
   /** Seconds since the epoch, once the navigation finished. */
   receivedAt: number;
+  /**
+   * For each path asked for, the names of the cookies Chromium would send with a request for
+   * it on the same host (`Network.getCookies`), in store order.
+   */
+  sentTo: Map<string, string[]>;
 }
 
 /**
@@ -43,9 +48,14 @@ export interface Delivery {
 export interface ChromiumJar {
   /**
    * Sends `lines` to Chromium in one response from `http://<host>:<port>/set/<id>`, reads back
-   * every cookie it stored, then clears the store for the next call.
+   * every cookie it stored, and which of them it would send with a request for each of
+   * `probePaths` (given unencoded, such as `/café`), then clears the store for the next call.
    */
-  deliver(host: string, lines: readonly string[]): Promise<Delivery>;
+  deliver(
+    host: string,
+    lines: readonly string[],
+    probePaths?: readonly string[],
+  ): Promise<Delivery>;
   close(): Promise<void>;
 }
 
@@ -56,7 +66,7 @@ export async function openChromiumJar(chromiumPath: string): Promise<ChromiumJar
   const cdp: CDPSession = await page.context().newCDPSession(page);
 
   return {
-    async deliver(host, lines) {
+    async deliver(host, lines, probePaths = []) {
       await cdp.send('Network.clearBrowserCookies');
       const path = server.register(lines);
       const url = `http://${host}:${String(server.port)}${path}`;
@@ -74,8 +84,19 @@ export async function openChromiumJar(chromiumPath: string): Promise<ChromiumJar
       const receivedAt = Date.now() / 1000;
 
       const { cookies } = await cdp.send('Network.getAllCookies');
+      const sentTo = new Map<string, string[]>();
+      for (const probe of probePaths) {
+        // Left unencoded: Chromium's own URL parser encodes the path, as for any request.
+        const probeUrl = `http://${host}:${String(server.port)}${probe}`;
+        const sent = await cdp.send('Network.getCookies', { urls: [probeUrl] });
+        sentTo.set(
+          probe,
+          sent.cookies.map((cookie) => cookie.name),
+        );
+      }
       await cdp.send('Network.clearBrowserCookies');
-      return { responseRejected, cookies: cookies.map(toChromiumCookie), sentAt, receivedAt };
+      const stored = cookies.map(toChromiumCookie);
+      return { responseRejected, cookies: stored, sentAt, receivedAt, sentTo };
     },
     async close() {
       await browser.close();

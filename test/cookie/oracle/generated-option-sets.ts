@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 import { MAX_COOKIE_LIFETIME_SECONDS, serializeSetCookie } from '../../../src/cookie/index.js';
-import { HOST, PARENT_DOMAIN, SUBDOMAIN_HOST } from './option-sets.js';
+import { HOST, PARENT_DOMAIN, SUBDOMAIN_HOST, yearAt } from './option-sets.js';
 
 import type { SetCookieOptions } from '../../../src/cookie/index.js';
 import type { OptionSet } from './option-sets.js';
@@ -26,29 +26,46 @@ const value = fc.oneof(
 const path = fc.string({ unit: avOctet, maxLength: 30 }).map((rest) => `/${rest}`);
 // Lifetimes stay a minute clear of "now" and of the 400-day cap, so that the seconds between
 // drawing an option set and delivering it cannot move it across either edge.
+// Negative Max-Age values and the oldest dates are deletions that are written canonically.
 const lifetime = fc.oneof(
-  fc.constant({}),
-  fc.integer({ min: 0, max: MAX_COOKIE_LIFETIME_SECONDS }).map((maxAge) => ({ maxAge })),
-  fc
-    .oneof(
-      fc.integer({ min: -1000 * DAY, max: -60 }),
-      fc.integer({ min: 60, max: MAX_COOKIE_LIFETIME_SECONDS - 60 }),
-    )
-    .map((offset) => ({ expiresInSeconds: offset })),
+  { weight: 2, arbitrary: fc.constant({}) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .integer({ min: 0, max: MAX_COOKIE_LIFETIME_SECONDS })
+      .map((maxAge) => ({ maxAge })),
+  },
+  { weight: 1, arbitrary: fc.integer({ min: -DAY, max: -1 }).map((maxAge) => ({ maxAge })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .oneof(
+        fc.integer({ min: -1000 * DAY, max: -60 }),
+        fc.integer({ min: 60, max: MAX_COOKIE_LIFETIME_SECONDS - 60 }),
+      )
+      .map((offset) => ({ expiresInSeconds: offset })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(1, 75, 100, 1600).map((expiresInYear) => ({ expiresInYear })),
+  },
 );
+// Keywords in any letter case, as JavaScript callers may write them.
+const sameSite = fc.constantFrom(undefined, 'Strict', 'Lax', 'None', 'strict', 'LAX', 'nOnE');
+const priority = fc.constantFrom(undefined, 'Low', 'Medium', 'High', 'low', 'HIGH');
 
 const draw = fc.record({
   prefix: fc.constantFrom('', '', '', '', '__Secure-', '__Host-', '__Http-', '__Host-Http-'),
   stem: fc.string({ unit: tchar, minLength: 1, maxLength: 24 }),
   value,
-  scope: fc.constantFrom('localhost', 'subdomain', 'parent', 'self'),
+  scope: fc.constantFrom('localhost', 'subdomain', 'parent', 'dotted', 'self'),
   path: fc.option(path, { nil: undefined }),
   lifetime,
   secure: fc.boolean(),
   httpOnly: fc.boolean(),
-  sameSite: fc.constantFrom(undefined, 'Strict', 'Lax', 'None'),
+  sameSite,
   partitioned: fc.boolean(),
-  priority: fc.constantFrom(undefined, 'Low', 'Medium', 'High'),
+  priority,
 });
 
 /**
@@ -66,9 +83,9 @@ export function generatedOptionSets(nowMs: number, count: number, seed: number):
       ...lifetimeOptions(sample.lifetime, nowMs),
       secure: sample.secure,
       httpOnly: sample.httpOnly,
-      sameSite: sample.sameSite,
+      sameSite: sample.sameSite as SetCookieOptions['sameSite'],
       partitioned: sample.partitioned,
-      priority: sample.priority,
+      priority: sample.priority as SetCookieOptions['priority'],
       path: sample.path,
       domain: domainFor(sample.scope),
     };
@@ -85,18 +102,20 @@ export function generatedOptionSets(nowMs: number, count: number, seed: number):
 }
 
 function lifetimeOptions(
-  lifetime: { maxAge?: number; expiresInSeconds?: number },
+  lifetime: { maxAge?: number; expiresInSeconds?: number; expiresInYear?: number },
   nowMs: number,
 ): SetCookieOptions {
   if (lifetime.maxAge !== undefined) return { maxAge: lifetime.maxAge };
   if (lifetime.expiresInSeconds !== undefined) {
     return { expires: new Date(nowMs + lifetime.expiresInSeconds * 1000) };
   }
+  if (lifetime.expiresInYear !== undefined) return { expires: yearAt(lifetime.expiresInYear) };
   return {};
 }
 
 function domainFor(scope: string): string | undefined {
   if (scope === 'parent') return PARENT_DOMAIN;
+  if (scope === 'dotted') return `.${PARENT_DOMAIN}`;
   if (scope === 'self') return SUBDOMAIN_HOST;
   return undefined;
 }

@@ -1,6 +1,7 @@
 import { MAX_COOKIE_LIFETIME_SECONDS } from '../../../src/cookie/index.js';
 
 import type { SetCookieOptions } from '../../../src/cookie/index.js';
+import type { AskedCookie } from './asked-cookie.js';
 
 /** One cookie to serialize and send: the request host decides what Domain may say. */
 export interface OptionSet {
@@ -10,6 +11,11 @@ export interface OptionSet {
   name: string;
   value: string;
   options: SetCookieOptions;
+  /**
+   * What the options mean where RFC 6265bis alone does not say it: a Path beyond ASCII means
+   * the percent-encoded path that request URLs carry.
+   */
+  asked?: Partial<AskedCookie>;
 }
 
 /** The host for host-only cookies. */
@@ -36,8 +42,9 @@ export function handPickedOptionSets(nowMs: number): OptionSet[] {
     value: string,
     options: SetCookieOptions = {},
     host = HOST,
+    asked?: Partial<AskedCookie>,
   ): void => {
-    sets.push({ title, host, name, value, options });
+    sets.push({ title, host, name, value, options, ...(asked && { asked }) });
   };
 
   // Names and values.
@@ -62,12 +69,50 @@ export function handPickedOptionSets(nowMs: number): OptionSet[] {
   add('a Path with an inner space', 'pathSpace', 'v', { path: '/a b' });
   add('a Path holding "?", "#" and ","', 'pathMarks', 'v', { path: '/a?b=c,d#e' });
   add('a Path of exactly 1024 bytes', 'pathLong', 'v', { path: `/${'p'.repeat(1023)}` });
+  // Written percent-encoded: the form in which Chromium compares it with request paths.
+  const cafe = { path: '/caf%C3%A9' };
+  add(
+    'a Path beyond ASCII (written percent-encoded)',
+    'pathCafe',
+    'v',
+    { path: '/café' },
+    HOST,
+    cafe,
+  );
+  const cookie = { path: '/%F0%9F%8D%AA/x' };
+  add(
+    'a Path beyond the BMP (written percent-encoded)',
+    'pathEmoji',
+    'v',
+    { path: '/🍪/x' },
+    HOST,
+    cookie,
+  );
 
   // Domain.
   const sub = SUBDOMAIN_HOST;
   add('a Domain of the parent', 'domParent', 'v', { domain: PARENT_DOMAIN }, sub);
   add('a Domain equal to the host', 'domSelf', 'v', { domain: SUBDOMAIN_HOST }, sub);
   add('a Domain in upper case', 'domUpper', 'v', { domain: 'A.LOCALHOST' }, sub);
+  add(
+    'a Domain with a leading dot (written without it)',
+    'domDot',
+    'v',
+    { domain: '.a.localhost' },
+    sub,
+  );
+  const hyphen = '-x.a.localhost';
+  add('a Domain label starting with a hyphen', 'domHyphen', 'v', { domain: hyphen }, hyphen);
+  const trailing = 'x-.a.localhost';
+  add('a Domain label ending with a hyphen', 'domHyphenEnd', 'v', { domain: trailing }, trailing);
+  const underscore = '_x.a.localhost';
+  add(
+    'a Domain label with an underscore',
+    'domUnderscore',
+    'v',
+    { domain: underscore },
+    underscore,
+  );
   add('a host-only cookie on a subdomain', 'domNone', 'v', {}, sub);
   const scoped = { domain: PARENT_DOMAIN, path: '/app', secure: true };
   add('a Domain with a Path and Secure', 'domScoped', 'v', scoped, sub);
@@ -84,6 +129,16 @@ export function handPickedOptionSets(nowMs: number): OptionSet[] {
   add('Expires exactly 400 days ahead', 'expiresMax', 'v', limit);
   add('Expires in the past, which deletes', 'expiresPast', 'v', { expires: inSeconds(-HOUR) });
   add('Expires at the epoch, which deletes', 'expiresEpoch', 'v', { expires: new Date(0) });
+  const before1601 = { expires: yearAt(1600) };
+  add(
+    'Expires in the year 1600 (written as the epoch), which deletes',
+    'expires1600',
+    'v',
+    before1601,
+  );
+  const year75 = { expires: yearAt(75) };
+  add('Expires in the year 75 (written as the epoch), which deletes', 'expires75', 'v', year75);
+  add('a negative Max-Age (written as 0), which deletes', 'maxAgeNegative', 'v', { maxAge: -1 });
   const both = { expires: inSeconds(HOUR), maxAge: 2 * HOUR };
   add('Max-Age winning over Expires', 'bothLonger', 'v', both);
   add('Max-Age=0 winning over a future Expires', 'bothZero', 'v', { ...both, maxAge: 0 });
@@ -103,6 +158,22 @@ export function handPickedOptionSets(nowMs: number): OptionSet[] {
   add('Priority=Low', 'low', 'v', { priority: 'Low' });
   add('Priority=Medium', 'medium', 'v', { priority: 'Medium' });
   add('Priority=High', 'high', 'v', { priority: 'High' });
+  // Spellings a typed caller cannot produce, but JavaScript can: written in canonical case.
+  const loose = (options: Record<string, unknown>) => options as SetCookieOptions;
+  add(
+    'SameSite in lower case (written as Strict)',
+    'strictLower',
+    'v',
+    loose({ sameSite: 'strict' }),
+  );
+  add('SameSite in upper case (written as Lax)', 'laxUpper', 'v', loose({ sameSite: 'LAX' }));
+  add(
+    'SameSite in mixed case (written as None)',
+    'noneMixed',
+    'v',
+    loose({ sameSite: 'nOnE', secure: true }),
+  );
+  add('Priority in lower case (written as High)', 'highLower', 'v', loose({ priority: 'high' }));
   const session = { secure: true, httpOnly: true, sameSite: 'Lax', maxAge: 30 * DAY } as const;
   add('a typical session cookie', 'sid', 'v', { ...session, priority: 'High' });
 
@@ -127,4 +198,11 @@ export function handPickedOptionSets(nowMs: number): OptionSet[] {
   add('a quoted value filling 4096 bytes', 'Q', `"${'q'.repeat(4093)}"`);
   add('a 4000-byte value with every flag', 'big', 'b'.repeat(4000), { ...session, maxAge: DAY });
   return sets;
+}
+
+/** January 1st of `year`, which may be below 100 (Date.UTC would read 30 as 1930). */
+export function yearAt(year: number): Date {
+  const date = new Date(Date.UTC(2000, 0, 1));
+  date.setUTCFullYear(year);
+  return date;
 }

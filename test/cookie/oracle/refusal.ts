@@ -1,7 +1,6 @@
 import { HOST } from './option-sets.js';
 
 import type { CookieErrorCode, SetCookieOptions } from '../../../src/cookie/index.js';
-import type { AskedCookie } from './asked-cookie.js';
 import type { ChromiumCookie } from './chromium-jar.js';
 
 /** What Chromium does with the Set-Cookie line of a refused option set. */
@@ -16,10 +15,11 @@ export type ChromiumOutcome =
    */
   | { kind: 'alters'; stored: Partial<ChromiumCookie>; lifetime?: number | 'session' }
   /**
-   * Chromium stores exactly what was asked (or deletes, when that is what was asked): here the
-   * serializer is stricter than Chromium, for the reason in `why`.
+   * Chromium stores exactly what was asked (or deletes, when that is what was asked). Only for
+   * a name or value that the server grammar of RFC 6265 section 4.1.1 forbids, which issue 3
+   * requires the serializer to refuse; `reason` says which rule, and who else breaks on it.
    */
-  | { kind: 'as-asked'; why: string };
+  | { kind: 'grammar-only'; reason: string };
 
 /** One refusal of `serializeSetCookie`, and the Set-Cookie line it would have meant. */
 export interface Refusal {
@@ -29,8 +29,6 @@ export interface Refusal {
   name: string;
   value: string;
   options: SetCookieOptions;
-  /** Where the options mean more than a literal reading says (a leading dot on a Domain). */
-  asked?: Partial<AskedCookie>;
   /** The equivalent Set-Cookie line, written by hand, bytes and all. */
   line: string;
   chromium: ChromiumOutcome;
@@ -42,7 +40,6 @@ export interface RefusedCookie {
   value?: string;
   options?: SetCookieOptions;
   host?: string;
-  asked?: Partial<AskedCookie>;
 }
 
 /** The directory of the URL that sets every cookie (`/set/<n>`): Chromium's default Path. */
@@ -58,8 +55,8 @@ export function alters(
   return lifetime === undefined ? { kind: 'alters', stored } : { kind: 'alters', stored, lifetime };
 }
 
-export function asAsked(why: string): ChromiumOutcome {
-  return { kind: 'as-asked', why };
+export function grammarOnly(reason: string): ChromiumOutcome {
+  return { kind: 'grammar-only', reason };
 }
 
 /** Collects the refusals of one error code into `rows`. */
@@ -68,9 +65,7 @@ export function refusalsOf(
   code: CookieErrorCode,
 ): (rule: string, cookie: RefusedCookie, line: string, chromium: ChromiumOutcome) => void {
   return (rule, cookie, line, chromium) => {
-    const { name = 'a', value = 'b', options = {}, host = HOST, asked } = cookie;
-    const row: Refusal = { rule, code, host, name, value, options, line, chromium };
-    if (asked !== undefined) row.asked = asked;
-    rows.push(row);
+    const { name = 'a', value = 'b', options = {}, host = HOST } = cookie;
+    rows.push({ rule, code, host, name, value, options, line, chromium });
   };
 }
