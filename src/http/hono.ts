@@ -60,10 +60,11 @@ const states = new WeakMap<Request, RequestState>();
 
 /**
  * Middleware: sets `c.var.latchkey` to the live session and user, or null, and adds the
- * renewed session cookie (sliding renewal) to the response unless the response sets the
- * session cookie itself (with `Cache-Control: no-store` unless the response has its own). A request whose session cannot be checked because the store fails
- * is answered 503 `STORE_UNAVAILABLE`, never treated as logged out. Mount it before the
- * others: `app.use(latchkey(instance))`.
+ * renewed session cookie (sliding renewal) to the response, with `Cache-Control: no-store`
+ * unless the response has its own; not when the response sets the session cookie itself.
+ * A request whose session cannot be checked because the store fails is answered 503
+ * `STORE_UNAVAILABLE`, never treated as logged out. Mount it before the others:
+ * `app.use(latchkey(instance))`.
  */
 export function latchkey(
   instance: Latchkey,

@@ -80,7 +80,7 @@ export function latchkeyNode(latchkey: Latchkey, options: LatchkeyNodeOptions = 
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < MAX_BODY_BYTES) {
     throw new ConfigError(
       'maxBodyBytes',
-      `must be a whole number of bytes, ${MAX_BODY_BYTES} or more`,
+      `must be a whole number of bytes, ${MAX_BODY_BYTES} or more; leave it out for the default (1 MiB)`,
     );
   }
   const seen = new WeakMap<IncomingMessage, NodeHttpRequest>();

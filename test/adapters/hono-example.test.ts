@@ -1,0 +1,7 @@
+import { it } from 'node:test';
+
+import { exerciseExample } from './example-over-http.js';
+
+it('examples/hono registers, logs in, guards, refuses cross-site and logs out over HTTP', async () => {
+  await exerciseExample('hono');
+});
