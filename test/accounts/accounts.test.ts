@@ -174,7 +174,13 @@ describe('Accounts', () => {
     it('returns the user for the right password, whatever the email case', async () => {
       const user = await accounts.authenticate({ email: 'Alice@EXAMPLE.com ', password: PASSWORD });
       assert.equal(user?.email, 'alice@example.com');
-      assert.deepEqual(Object.keys(user).sort(), ['createdAt', 'disabledAt', 'email', 'id']);
+      assert.deepEqual(Object.keys(user).sort(), [
+        'createdAt',
+        'credentialStamp',
+        'disabledAt',
+        'email',
+        'id',
+      ]);
     });
 
     it('returns null alike for a wrong password, an unknown email and an invalid one', async () => {
