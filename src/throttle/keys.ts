@@ -24,8 +24,8 @@ export interface LoginAttempt {
 
 /** The store keys one attempt touches. Hashed: the store never holds an email address. */
 export interface AttemptKeys {
-  /** Failures from the client's address (IPv6: its /64), whatever the account. */
-  address: string;
+  /** Failures from the client's address (IPv6: its /64), whatever the account; null when the address is unknown (''). */
+  address: string | null;
   /** Failures against the whole account. */
   account: string;
   /** Failures from one known device of the account. */
@@ -43,7 +43,7 @@ export function attemptKeys(attempt: LoginAttempt): AttemptKeys {
   const email = normalizeEmail(attempt.email) ?? attempt.email.trim().toLowerCase();
   const bucket = addressBucket(attempt.address);
   return {
-    address: `login:address:${bucket}`,
+    address: attempt.address === '' ? null : `login:address:${bucket}`,
     account: `login:account:${sha256(email)}`,
     device:
       attempt.deviceId === null ? null : `login:device:${sha256(`${email}\0${attempt.deviceId}`)}`,

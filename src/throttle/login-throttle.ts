@@ -73,7 +73,10 @@ export class LoginThrottle {
           ? keys.accountAtAddress
           : keys.account;
 
-    const releaseAddress = await this.#gate.acquire(keys.address, ADDRESS_GATE);
+    // No address at all (an adapter that was given none) is not one client: counting every such
+    // request together would let one attacker throttle everybody. Only the account counts then.
+    const releaseAddress =
+      keys.address === null ? noop : await this.#gate.acquire(keys.address, ADDRESS_GATE);
     if (releaseAddress === null) return busy();
     const releaseScope = await this.#gate.acquire(scopeKey, GATE);
     if (releaseScope === null) {
@@ -88,7 +91,7 @@ export class LoginThrottle {
     try {
       const later = new Date(this.#clock());
       const [address, counter] = await Promise.all([
-        this.#find(keys.address, later),
+        keys.address === null ? Promise.resolve(null) : this.#find(keys.address, later),
         this.#find(scopeKey, later),
       ]);
       const addressWait = this.#waitSeconds(address, this.policy.addressFreeFailures, later);
@@ -112,7 +115,9 @@ export class LoginThrottle {
     const expiresAt = new Date(now.getTime() + this.policy.resetAfterSeconds * 1000);
     await this.#call('incrementThrottle', () =>
       Promise.all([
-        this.#store.incrementThrottle(allowed.keys.address, now, expiresAt),
+        allowed.keys.address === null
+          ? Promise.resolve(null)
+          : this.#store.incrementThrottle(allowed.keys.address, now, expiresAt),
         this.#store.incrementThrottle(allowed.scopeKey, now, expiresAt),
       ]),
     );
@@ -170,6 +175,10 @@ export class LoginThrottle {
       throw new StoreUnavailableError(operation, error);
     }
   }
+}
+
+function noop(): void {
+  // Nothing was held.
 }
 
 function busy(): ThrottleVerdict {

@@ -88,6 +88,17 @@ describe('LoginThrottle', () => {
     assert.deepEqual(await check(attempt('fresh@example.com')), { allowed: true });
   });
 
+  it('an unknown client address ("") is not one client: failures there block nobody else', async () => {
+    for (let i = 0; i < 10; i += 1) await fail(1, attempt(`user${i}@example.com`, ''));
+    assert.deepEqual(await check(attempt('fresh@example.com', '')), { allowed: true });
+    await fail(4, attempt('ada@example.com', ''));
+    assert.equal(
+      (await check(attempt('ada@example.com', ''))).allowed,
+      false,
+      'accounts still count',
+    );
+  });
+
   it('account lockout: a known device is counted on its own while the account is attacked', async () => {
     await fail(10, attempt('ada@example.com', '203.0.113.5'));
     assert.equal((await check(attempt('ada@example.com'))).allowed, false);
