@@ -19,7 +19,7 @@ export interface FetchRequestOptions extends FetchProxyOptions {
   /**
    * The address of the peer that sent the request, as the server saw it: a Web `Request`
    * carries none (`Deno.serve` and `Bun.serve` hand it over beside the request). Login
-   * throttling counts failures per address, so leaving it out makes every client one address.
+   * throttling counts failures per address; without one it has only the per-account limits.
    * Default: `''` (unknown).
    */
   clientAddress?: string;

@@ -44,8 +44,8 @@ export interface LatchkeyEnv {
 export interface LatchkeyHonoOptions extends FetchProxyOptions {
   /**
    * The address of the peer that sent the request. Default: the socket's remote address under
-   * `@hono/node-server`, else `''` (unknown: login throttling then counts every client as one
-   * address). On other runtimes pass it from their connection info.
+   * `@hono/node-server`, else `''` (unknown: login throttling then has no per-address limit,
+   * only the per-account ones). On other runtimes pass it from their connection info.
    */
   clientAddress?: (c: Context) => string | undefined;
 }

@@ -33,7 +33,7 @@ export type { FetchAuth } from './fetch.js';
 export interface LatchkeyNextOptions extends FetchProxyOptions {
   /**
    * The address of the peer that sent the request. Next.js gives route handlers no socket, so
-   * the default is `''` (unknown: login throttling then counts every client as one address).
+   * the default is `''` (unknown: login throttling then has only the per-account limits).
    * Behind a proxy that appends to `X-Forwarded-For`, set `trustProxy` to the number of proxies
    * instead: the peer's own address is then never needed.
    */
