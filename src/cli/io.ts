@@ -5,6 +5,8 @@ export interface CliIo {
   /** Reads a secret: from a terminal without echo, else all of standard input. */
   readSecret(prompt: string): Promise<string>;
   env: Readonly<Record<string, string | undefined>>;
+  /** Where the server's log lines go. Default: standard output, batched per event-loop turn. */
+  logLine?: (line: string) => void;
 }
 
 /** A failure the CLI reports as a plain message and a non-zero exit code. */

@@ -42,11 +42,7 @@ export async function serveCommand(
   io: CliIo,
 ): Promise<void> {
   const config = resolveServerConfig({ flags, env: io.env });
-  const logger = createJsonLogger({
-    write: (line) => {
-      io.out(line);
-    },
-  });
+  const logger = createJsonLogger(io.logLine === undefined ? {} : { write: io.logLine });
   const server = await startServer(config, { logger });
   io.err(`Latchkey is listening on ${server.url} (store: ${server.store})\n`);
 

@@ -6,7 +6,7 @@ const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error:
 export interface JsonLoggerOptions {
   /** Lowest level written. Default: `info`. */
   level?: LogLevel;
-  /** Where lines go. Default: standard output. */
+  /** Where lines go. Default: standard output, written once per event-loop turn. */
   write?: (line: string) => void;
   /** Milliseconds since the epoch, for the `time` field. Default: `Date.now`. */
   clock?: () => number;
@@ -19,11 +19,7 @@ export interface JsonLoggerOptions {
  */
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const threshold = LEVELS[options.level ?? 'info'];
-  const write =
-    options.write ??
-    ((line: string): void => {
-      process.stdout.write(line);
-    });
+  const write = options.write ?? batchedStdout();
   const clock = options.clock ?? Date.now;
   return {
     log(level: LogLevel, event: string, fields: LogFields = {}): void {
@@ -31,5 +27,31 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
       const time = new Date(clock()).toISOString();
       write(`${JSON.stringify({ time, level, event, ...fields })}\n`);
     },
+  };
+}
+
+/**
+ * Lines for standard output, gathered and written once per turn of the event loop. When
+ * stdout is a file or a pipe, Node writes it synchronously: one system call per request line
+ * would cost the busy server more than the request itself. Everything is written before exit.
+ */
+export function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on('exit', flush);
+  return (line) => {
+    pending.push(line);
+    if (pending.length >= 256) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   };
 }

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
+import { makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
 import { openSqliteDatabase, openSqliteStores } from '../../src/stores/sqlite/index.js';
 import { DELETE_EXPIRED_SESSIONS_SQL } from '../../src/stores/sqlite/session-store.js';
 import { makeTempFolder, withCode } from './sqlite-helpers.js';
@@ -253,4 +256,45 @@ void describe('a closed SQLite store', () => {
       await assert.rejects(pending, withCode('STORE_UNAVAILABLE'));
     });
   }
+});
+
+void describe('SQLite read caches', () => {
+  void it('a session revoked by another process is refused at once, never served from a cache', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-cache-'));
+    const path = join(dir, 'latchkey.db');
+    const server = openSqliteStores(path);
+    const cli = openSqliteStores(path);
+    try {
+      await server.users.insertUser(makeUser(1, { id: 'u1' }));
+      const session = makeSession(1, 'u1', { id: 's1' });
+      await server.sessions.insertSession(session);
+      assert.notEqual(await server.sessions.findSessionByTokenHash(session.tokenHash), null);
+      assert.notEqual(await server.users.findUserById('u1'), null);
+
+      await cli.sessions.deleteSession('s1');
+      assert.equal(await server.sessions.findSessionByTokenHash(session.tokenHash), null);
+      await cli.users.setUserDisabled('u1', new Date(0));
+      assert.notEqual((await server.users.findUserById('u1'))?.disabledAt, null);
+    } finally {
+      await cli.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('deleting a user through one store empties the other store’s cache on the same file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-cache-'));
+    const stores = openSqliteStores(join(dir, 'latchkey.db'));
+    try {
+      await stores.users.insertUser(makeUser(2, { id: 'u2' }));
+      const session = makeSession(2, 'u2', { id: 's2' });
+      await stores.sessions.insertSession(session);
+      assert.notEqual(await stores.sessions.findSessionByTokenHash(session.tokenHash), null);
+      await stores.users.deleteUser('u2');
+      assert.equal(await stores.sessions.findSessionByTokenHash(session.tokenHash), null);
+    } finally {
+      await stores.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { ReadCache } from './read-cache.js';
 import { settle, toStoreError } from './settle.js';
 import { ThrottleTable } from './throttles.js';
 
@@ -34,6 +35,9 @@ export class SqliteSessionStore implements SessionStore {
   readonly #deleteExpired: Database.Statement<[number, number]>;
   readonly #replace: Database.Transaction<(oldId: string, next: SessionRecord) => boolean>;
   readonly #throttles: ThrottleTable;
+  // Rows by token hash, for the lookup every authenticated request makes. Local writes drop or
+  // update what they touch; a write by another process empties it (see ReadCache).
+  readonly #cache: ReadCache<SessionRow>;
 
   /** Prepares the statements; throws `StoreUnavailableError` when the schema is missing. */
   constructor(database: Database.Database) {
@@ -59,6 +63,7 @@ export class SqliteSessionStore implements SessionStore {
       };
       this.#replace = database.transaction(replace);
       this.#throttles = new ThrottleTable(database);
+      this.#cache = new ReadCache(database);
     } catch (error) {
       throw toStoreError('SqliteSessionStore', error);
     }
@@ -71,7 +76,14 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
-    return settle('findSessionByTokenHash', () => toRecord(this.#findByTokenHash.get(tokenHash)));
+    return settle('findSessionByTokenHash', () => {
+      let row = this.#cache.get(tokenHash);
+      if (row === undefined) {
+        row = this.#findByTokenHash.get(tokenHash);
+        if (row !== undefined) this.#cache.set(tokenHash, row);
+      }
+      return toRecord(row);
+    });
   }
 
   findSessionById(id: string): Promise<SessionRecord | null> {
@@ -80,6 +92,8 @@ export class SqliteSessionStore implements SessionStore {
 
   touchSession(id: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
     return settle('touchSession', () => {
+      // The row's new expiry is what the UPDATE decides; simplest to read it afresh next time.
+      this.#cache.clear();
       this.#touch.run({
         id,
         lastSeenAt: lastSeenAt.getTime(),
@@ -91,17 +105,24 @@ export class SqliteSessionStore implements SessionStore {
   replaceSession(oldId: string, next: SessionRecord): Promise<boolean> {
     // IMMEDIATE takes the write lock before the delete, so a rotation in another process waits
     // for this one (up to busy_timeout) and then finds the old session gone.
-    return settle('replaceSession', () => this.#replace.immediate(oldId, next));
+    return settle('replaceSession', () => {
+      this.#cache.clear();
+      return this.#replace.immediate(oldId, next);
+    });
   }
 
   deleteSession(id: string): Promise<void> {
     return settle('deleteSession', () => {
+      this.#cache.clear();
       this.#delete.run(id);
     });
   }
 
   deleteUserSessions(userId: string): Promise<number> {
-    return settle('deleteUserSessions', () => this.#deleteByUser.run(userId).changes);
+    return settle('deleteUserSessions', () => {
+      this.#cache.clear();
+      return this.#deleteByUser.run(userId).changes;
+    });
   }
 
   listUserSessions(userId: string): Promise<SessionRecord[]> {
@@ -113,6 +134,7 @@ export class SqliteSessionStore implements SessionStore {
     const refused = refuseSweepLimit('deleteExpiredSessions', limit);
     if (refused !== null) return Promise.reject(refused);
     return settle('deleteExpiredSessions', () => {
+      this.#cache.clear();
       return this.#deleteExpired.run(now.getTime(), limit).changes;
     });
   }

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 
 import { AccountError } from '../../errors.js';
+import { ReadCache } from './read-cache.js';
 import { settle, toStoreError } from './settle.js';
 
 import type { UserRecord, UserStore } from '../../accounts/types.js';
@@ -22,6 +23,8 @@ export class SqliteUserStore implements UserStore {
   readonly #updatePasswordHash: Database.Statement<[string, string]>;
   readonly #setDisabled: Database.Statement<[number | null, string]>;
   readonly #delete: Database.Statement<[string]>;
+  // Rows by id, for the lookup every authenticated request makes (see ReadCache).
+  readonly #cache: ReadCache<UserRow>;
 
   /** Prepares the statements; throws `StoreUnavailableError` when the schema is missing. */
   constructor(database: Database.Database) {
@@ -38,6 +41,7 @@ export class SqliteUserStore implements UserStore {
       );
       this.#setDisabled = database.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
       this.#delete = database.prepare('DELETE FROM users WHERE id = ?');
+      this.#cache = new ReadCache(database);
     } catch (error) {
       throw toStoreError('SqliteUserStore', error);
     }
@@ -69,7 +73,14 @@ export class SqliteUserStore implements UserStore {
   }
 
   findUserById(id: string): Promise<UserRecord | null> {
-    return settle('findUserById', () => toRecord(this.#findById.get(id)));
+    return settle('findUserById', () => {
+      let row = this.#cache.get(id);
+      if (row === undefined) {
+        row = this.#findById.get(id);
+        if (row !== undefined) this.#cache.set(id, row);
+      }
+      return toRecord(row);
+    });
   }
 
   listUsers(): Promise<UserRecord[]> {
@@ -78,12 +89,14 @@ export class SqliteUserStore implements UserStore {
 
   updatePasswordHash(id: string, passwordHash: string): Promise<void> {
     return settle('updatePasswordHash', () => {
+      this.#cache.delete(id);
       this.#updatePasswordHash.run(passwordHash, id);
     });
   }
 
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
     return settle('setUserDisabled', () => {
+      this.#cache.delete(id);
       // changes counts the matched row even when the value is unchanged, so false means absent.
       return this.#setDisabled.run(disabledAt?.getTime() ?? null, id).changes > 0;
     });
@@ -91,7 +104,11 @@ export class SqliteUserStore implements UserStore {
 
   deleteUser(id: string): Promise<boolean> {
     // changes counts only the users row, never the sessions the cascade deletes with it.
-    return settle('deleteUser', () => this.#delete.run(id).changes > 0);
+    return settle('deleteUser', () => {
+      // The cascade deletes the user's sessions too: the session store's cache must forget them.
+      this.#cache.clearAll();
+      return this.#delete.run(id).changes > 0;
+    });
   }
 }
 
