@@ -157,6 +157,14 @@ export class Accounts {
   async changePassword(
     userId: string,
     change: { currentPassword: string; newPassword: string },
+    options: {
+      /**
+       * Runs once the current password is proven and the new one accepted, just before the new
+       * hash is saved: where the caller ends other sessions, so that a failure in between
+       * cannot leave a changed password with a thief's session still alive.
+       */
+      beforeSave?: () => Promise<void>;
+    } = {},
   ): Promise<boolean> {
     const record = await this.#store.findUserById(userId);
     if (record === null) {
@@ -169,6 +177,7 @@ export class Accounts {
     const verdict = checkPasswordPolicy(change.newPassword, this.#policy, { email: record.email });
     if (!verdict.ok) throw new AccountError(verdict.code, verdict.message);
     const passwordHash = await hashPassword(change.newPassword, this.#parameters);
+    await options.beforeSave?.();
     await this.#store.updatePasswordHash(record.id, passwordHash);
     return true;
   }
@@ -180,6 +189,13 @@ export class Accounts {
    */
   async prepare(): Promise<void> {
     await this.#getDummyHash();
+  }
+
+  /** The user with this email (in any spelling that normalizes to it), or null. */
+  async getUserByEmail(email: string): Promise<User | null> {
+    const normalized = normalizeEmail(email);
+    const record = normalized === null ? null : await this.#store.findUserByEmail(normalized);
+    return record === null ? null : toUser(record);
   }
 
   /** The user with this id, or null when there is none. */

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 
 import { resolveStore } from '../server/config.js';
 import { restrictToOwner } from '../server/files.js';
-import { masked } from '../server/stores.js';
+import { loadDriver, masked } from '../server/stores.js';
 import { migrateDatabase, openSqliteDatabase } from '../stores/sqlite/index.js';
 
 import type { CliIo } from './io.js';
@@ -50,7 +50,10 @@ export async function migrateCommand(
     restrictToOwner(location.path);
     where = `sqlite:${location.path}`;
   } else {
-    const { openPostgresStores } = await import('../stores/postgres/index.js');
+    const { openPostgresStores } = await loadDriver(
+      () => import('../stores/postgres/index.js'),
+      'pg',
+    );
     const stores = await openPostgresStores(location.url, {
       migrate: false,
       ...(location.schema === undefined ? {} : { schema: location.schema }),

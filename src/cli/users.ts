@@ -69,10 +69,9 @@ export async function usersCommand(
 
 /** The account with this email, or a plain error. */
 export async function findUser(data: DataAccess, email: string): Promise<User> {
-  const users = await data.accounts.listUsers();
-  const wanted = email.normalize('NFKC').trim().toLowerCase();
-  const user = users.find((candidate) => candidate.email === wanted);
-  if (user === undefined) throw new CliError(`No user with the email ${email}.`);
+  // The account's canonical email, so `Ada@Bücher.de` finds `ada@xn--bcher-kva.de`, as login does.
+  const user = await data.accounts.getUserByEmail(email);
+  if (user === null) throw new CliError(`No user with the email ${email}.`);
   return user;
 }
 

@@ -26,8 +26,9 @@ export async function checkCsrf(
   request: HttpRequest,
 ): Promise<HttpResponse | null> {
   if (SAFE_METHODS.has(request.method)) return null;
-  const secFetchSite = request.header('sec-fetch-site');
-  const origin = request.header('origin');
+  // An empty header says nothing: treat it as absent, or it would skip the token check.
+  const secFetchSite = request.header('sec-fetch-site')?.trim() || undefined;
+  const origin = request.header('origin')?.trim() || undefined;
 
   // Only a request with neither header needs the session and a token: look them up only then.
   // Every live session its cookies name counts: two tossed cookies must not add up to none.

@@ -196,9 +196,14 @@ export function authRouter(): ExpressMiddleware {
         next();
         return;
       }
-      // The route sets (or clears) the session cookie itself; the renewal `latchkey()` added
-      // for the same cookie would contradict it.
-      if (state.renewal !== null) removeSetCookie(res, state.renewal);
+      // When the route sets (or clears) the session cookie itself, the renewal `latchkey()`
+      // added for the same cookie would contradict it; otherwise the renewal must go out.
+      const sessionCookieName = state.instance.context.cookie.name;
+      const setsSessionCookie = response.headers.some(
+        ([name, value]) =>
+          name.toLowerCase() === 'set-cookie' && value.startsWith(`${sessionCookieName}=`),
+      );
+      if (state.renewal !== null && setsSessionCookie) removeSetCookie(res, state.renewal);
       respondFromNode(res, response, { closeConnection: request.bodyAbandoned });
     });
   };

@@ -12,6 +12,12 @@ export interface FetchProxyOptions {
   trustProxy?: TrustProxy;
   /** Which header those proxies write; see {@link ForwardingHeader}. Default: `x-forwarded`. */
   proxyHeader?: ForwardingHeader;
+  /**
+   * Whether the request URL's scheme says how the client connected. Default: true. A framework
+   * that builds the URL from a client-sent `X-Forwarded-Proto` (Next.js does) must not be
+   * believed there unless `trustProxy` is set; its adapter turns this off.
+   */
+  schemeFromUrl?: boolean;
 }
 
 /** Options for {@link fromFetchRequest}. */
@@ -36,11 +42,12 @@ export function createFetchRequestReader(
   const resolveClient = createClientResolver(options.trustProxy ?? false, {
     header: options.proxyHeader ?? 'x-forwarded',
   });
+  const schemeFromUrl = options.schemeFromUrl ?? true;
   const seen = new WeakMap<Request, HttpRequest>();
   return (request, clientAddress = '') => {
     let translated = seen.get(request);
     if (translated === undefined) {
-      translated = translate(request, clientAddress, resolveClient);
+      translated = translate(request, clientAddress, resolveClient, schemeFromUrl);
       seen.set(request, translated);
     }
     return translated;
@@ -73,12 +80,13 @@ function translate(
   request: Request,
   clientAddress: string,
   resolveClient: (input: ForwardingInput) => ResolvedClient,
+  schemeFromUrl: boolean,
 ): HttpRequest {
   const url = new URL(request.url);
   const single = (name: string): string | undefined => request.headers.get(name) ?? undefined;
   const client = resolveClient({
     remoteAddress: clientAddress,
-    encrypted: url.protocol === 'https:',
+    encrypted: schemeFromUrl && url.protocol === 'https:',
     forwarded: single('forwarded'),
     xForwardedFor: single('x-forwarded-for'),
     xForwardedProto: single('x-forwarded-proto'),

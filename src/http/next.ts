@@ -84,8 +84,9 @@ export interface LatchkeyNext {
  */
 export function createNextHandlers(
   latchkey: Latchkey | (() => Latchkey),
-  options: LatchkeyNextOptions = {},
+  given: LatchkeyNextOptions = {},
 ): NextAuthHandlers {
+  const options = withoutUrlScheme(given);
   const instance = lazy(latchkey);
   let handle: ReturnType<typeof createFetchHandler> | undefined;
   const route: NextRouteHandler = async (request) => {
@@ -112,8 +113,9 @@ export function createNextHandlers(
  */
 export function latchkeyNext(
   latchkey: Latchkey | (() => Latchkey),
-  options: LatchkeyNextOptions = {},
+  given: LatchkeyNextOptions = {},
 ): LatchkeyNext {
+  const options = withoutUrlScheme(given);
   const instance = lazy(latchkey);
   const requestOptions = (request: Request): FetchRequestOptions => ({
     ...options,
@@ -139,6 +141,15 @@ export function sharedInstance<T>(key: string, create: () => T): T {
   const slot = Symbol.for(`latchkey.shared.${key}`);
   const shelf = globalThis as unknown as Record<symbol, T | undefined>;
   return (shelf[slot] ??= create());
+}
+
+/**
+ * Next.js builds `request.url` from `X-Forwarded-Proto` when a client sends one, so the URL's
+ * scheme is believed only when the application trusts proxies (then the proxy sets it).
+ */
+function withoutUrlScheme(options: LatchkeyNextOptions): LatchkeyNextOptions {
+  const trusted = options.trustProxy !== undefined && options.trustProxy !== false;
+  return { ...options, schemeFromUrl: options.schemeFromUrl ?? trusted };
 }
 
 /** The instance, made on first use when given as a function, then kept. */

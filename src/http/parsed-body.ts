@@ -10,6 +10,10 @@
  * field is missing, as it is in the raw body).
  */
 export function bytesFromParsedBody(contentType: string | undefined, body: unknown): Uint8Array {
+  // A body parser that ran first decoded the bytes leniently: every invalid sequence became
+  // U+FFFD, so distinct inputs (passwords) may have become one string. What it cannot tell
+  // apart is refused here by sending bytes Latchkey's own strict decoder rejects.
+  if (containsReplacement(body)) return INVALID_UTF8;
   if (body instanceof Uint8Array) return body;
   if (typeof body === 'string') return new TextEncoder().encode(body);
   if (typeof body !== 'object' || body === null) return new Uint8Array(0);
@@ -35,4 +39,13 @@ function formFields(body: object): URLSearchParams {
     }
   }
   return params;
+}
+
+// A lone continuation byte: never valid UTF-8, so readFields answers 400 INVALID_ENCODING.
+const INVALID_UTF8 = Uint8Array.from([0x80]);
+
+function containsReplacement(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\uFFFD');
+  if (depth > 4 || typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some((item) => containsReplacement(item, depth + 1));
 }

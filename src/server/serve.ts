@@ -75,6 +75,13 @@ export async function startServer(
     throw error instanceof ConfigError ? inServerTerms(error, secretsFrom) : error;
   }
   const stores = await openStores(config.store);
+  if (config.secrets === null && config.store.kind !== 'sqlite') {
+    // Other servers on the same store generate secrets of their own: CSRF tokens and device
+    // cookies issued here would be refused there.
+    logger.log('warn', 'server.secret_not_shared', {
+      detail: 'a shared store with a secret generated in the data folder; set LATCHKEY_SECRETS',
+    });
+  }
   let context;
   try {
     context = createAuthContext({

@@ -98,18 +98,23 @@ export async function openStores(location: StoreLocation): Promise<OpenedStores>
   }
 }
 
-/** A URL with its password, if any, replaced by `***`. */
+/**
+ * A URL fit for logs: its password, if any, replaced by `***`, and its query string dropped
+ * (drivers take secrets there too: `?password=`, `?sslpassword=`, `?sslkey=`).
+ */
 export function masked(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';
+    parsed.search = '';
     return parsed.toString();
   } catch {
     return '(unparseable store URL)';
   }
 }
 
-async function loadDriver<T>(load: () => Promise<T>, driver: string): Promise<T> {
+/** Imports a store module whose driver is an optional dependency, or says how to install it. */
+export async function loadDriver<T>(load: () => Promise<T>, driver: string): Promise<T> {
   try {
     return await load();
   } catch (error) {

@@ -25,7 +25,14 @@ export class KeyRing {
         'needs at least one secret; generate one with `openssl rand -base64 48`',
       );
     }
-    this.#secrets = secrets.map((secret, index) => {
+    this.#secrets = secrets.map((secret: unknown, index) => {
+      if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
+        throw new ConfigError(
+          option,
+          `secret number ${index + 1} is ${secret === undefined ? 'missing' : 'not a string'}` +
+            ' (an unset environment variable?); give each secret as a string of at least 32 bytes',
+        );
+      }
       const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
       if (bytes.length < MIN_SECRET_BYTES) {
         throw new ConfigError(

@@ -85,6 +85,15 @@ export function expressAdapterSuite(label: string, createExpress: typeof express
       assert.deepEqual(names, ['early', '__Host-auth_token', 'theme']);
       assert.equal(cookiePair(data.setCookies[1]), cookie, 'the same session, renewed');
 
+      // An auth route that sets no session cookie keeps the renewal: the browser's Max-Age
+      // must follow the session the store just slid.
+      const session = await send(url, 'GET', '/auth/session', { cookie });
+      assert.equal(session.status, 200);
+      assert.ok(
+        session.setCookies.some((line) => line.startsWith(`${cookie};`)),
+        'GET /auth/session carries the renewed cookie',
+      );
+
       // An auth route sets the session cookie itself: the renewal does not come along.
       const logout = await send(url, 'POST', '/auth/logout', { cookie, headers: { origin: url } });
       assert.equal(logout.status, 200);

@@ -171,6 +171,17 @@ describe('latchkey CLI', () => {
     }
   });
 
+  it('finds an account on an internationalized domain by the address as typed', () => {
+    const added = latchkey(
+      ['users', 'add', 'Ada@Bücher.de', '--data-dir', dataDir],
+      'correct horse battery staple',
+    );
+    assert.equal(added.code, 0, added.stderr);
+    const disabled = latchkey(['users', 'disable', 'ada@bücher.de', '--data-dir', dataDir]);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    assert.match(disabled.stdout, /Disabled ada@xn--bcher-kva\.de/);
+  });
+
   it('says so when asked to revoke a session id that does not exist', () => {
     const result = latchkey(['sessions', 'revoke', 'nope', '--data-dir', dataDir]);
     assert.equal(result.code, 1);

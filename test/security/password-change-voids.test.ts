@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { StoreUnavailableError } from '../../src/errors.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 import { ManualClock } from '../support/clock.js';
 import { startSecurityServer } from '../support/security-server.js';
 import { send } from '../support/server.js';
 
-import type { HttpRequest } from '../../src/http/types.js';
+import type { HttpRequest, HttpResponse } from '../../src/http/types.js';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase for carol';
@@ -127,6 +128,70 @@ describe('a password change voids what the old password earned', () => {
     const user = (await users.listUsers())[0];
     assert.ok(user);
     assert.equal((await sessions.listUserSessions(user.id)).length, 1, 'only the owner’s session');
+  });
+
+  it('a store failure mid-change never leaves a new password with a thief still logged in', async () => {
+    const users = new MemoryUserStore();
+    let failSave = false;
+    const flakyUsers = new Proxy(users, {
+      get(target, property, receiver) {
+        if (property === 'updatePasswordHash' && failSave) {
+          return () =>
+            Promise.reject(new StoreUnavailableError('updatePasswordHash', new Error('lost')));
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const latchkey = createLatchkey({
+      sessionStore: new MemorySessionStore(),
+      userStore: flakyUsers,
+      secrets: ['a secret that is at least thirty-two bytes long'],
+    });
+    const call = (path: string, body: unknown, cookie?: string): Promise<HttpResponse | null> => {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'sec-fetch-site': 'same-origin',
+        ...(cookie === undefined ? {} : { cookie }),
+      };
+      return latchkey.handleAuthRoute({
+        method: 'POST',
+        path,
+        clientAddress: '192.0.2.1',
+        protocol: 'http',
+        header: (name) => headers[name],
+        readBody: () => Promise.resolve(new TextEncoder().encode(JSON.stringify(body))),
+      });
+    };
+    const cookieOf = (response: HttpResponse | null) =>
+      response?.headers.find(([name]) => name === 'Set-Cookie')?.[1].split(';')[0] ?? '';
+    const credentials = { email: 'erin@example.com', password: PASSWORD };
+    const owner = cookieOf(await call('/auth/register', credentials));
+    const thief = cookieOf(await call('/auth/login', credentials));
+
+    failSave = true;
+    const change = await call(
+      '/auth/password',
+      { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+      owner,
+    );
+    assert.equal(change?.status, 503);
+    failSave = false;
+
+    const thiefSession = await latchkey.requireUser({
+      method: 'GET',
+      path: '/x',
+      clientAddress: '192.0.2.9',
+      protocol: 'http',
+      header: (name) => (name === 'cookie' ? thief : undefined),
+      readBody: () => Promise.resolve(null),
+    });
+    assert.equal(thiefSession.ok, false, 'the other session ended before the save was tried');
+    assert.equal(
+      (await call('/auth/login', credentials))?.status,
+      200,
+      'the password is unchanged',
+    );
   });
 
   it('someone holding the password cannot block the owner by logging in over and over', async () => {

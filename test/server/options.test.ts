@@ -221,3 +221,15 @@ describe('resolveServerConfig', () => {
     );
   });
 });
+
+describe('store URLs in logs', () => {
+  it('never show a password, in the user part or the query string', async () => {
+    const { masked } = await import('../../src/server/stores.js');
+    const shown = masked(
+      'postgres://app:s3cret-user@db.internal:5432/app?schema=x&password=s3cret-query&sslpassword=k',
+    );
+    assert.equal(shown.includes('s3cret'), false, shown);
+    assert.equal(shown.includes('sslpassword'), false, shown);
+    assert.match(shown, /^postgres:\/\/app:\*\*\*@db\.internal:5432\/app$/);
+  });
+});

@@ -142,11 +142,19 @@ export async function changePassword(
   if (!verdict.allowed) return throttled(verdict);
 
   let changed: boolean;
+  let ended = 0;
   try {
-    changed = await context.accounts.changePassword(auth.user.id, {
-      currentPassword: current.value,
-      newPassword: next.value,
-    });
+    changed = await context.accounts.changePassword(
+      auth.user.id,
+      { currentPassword: current.value, newPassword: next.value },
+      {
+        // Other sessions end before the new password is saved: should the store fail between
+        // the two, the password is unchanged rather than changed with a thief still logged in.
+        beforeSave: async () => {
+          ended = await context.sessions.invalidateOtherSessions(auth.user.id, auth.session.id);
+        },
+      },
+    );
     if (!changed) await context.throttle.recordFailure(verdict.attempt);
   } catch (error) {
     if (error instanceof AccountError) return accountErrorResponse(error, 'newPassword');
@@ -160,7 +168,9 @@ export async function changePassword(
     });
   }
 
-  const ended = await context.sessions.invalidateOtherSessions(auth.user.id, auth.session.id);
+  // Again after the save: a login that proved the old password between the first round and the
+  // save made its session then; later ones end their own (their credential check fails).
+  ended += await context.sessions.invalidateOtherSessions(auth.user.id, auth.session.id);
   const rotated = await context.sessions.rotateSession(auth.session.id);
   context.logger.log('info', 'user.password_changed', {
     userId: auth.user.id,
