@@ -23,16 +23,13 @@ export async function register(context: AuthContext, request: HttpRequest): Prom
       'Registration is turned off on this server.',
     );
   }
-  const body = await readFields(request);
-  if (!body.ok) return body.response;
-  const email = stringField(body.fields, 'email', EMAIL_MAX_LENGTH);
-  if (!email.ok) return email.response;
-  const password = stringField(body.fields, 'password', PASSWORD_MAX_LENGTH);
-  if (!password.ok) return password.response;
+  const input = await readCredentials(request);
+  if (!input.ok) return input.response;
+  const { email, password } = input;
 
   let user: User;
   try {
-    user = await context.accounts.register({ email: email.value, password: password.value });
+    user = await context.accounts.register({ email, password });
   } catch (error) {
     if (error instanceof AccountError) return accountErrorResponse(error, 'password');
     throw error;
@@ -57,18 +54,15 @@ export async function register(context: AuthContext, request: HttpRequest): Prom
  * the session cookie; 401 alike for an unknown email and a wrong password; 429 while throttled.
  */
 export async function login(context: AuthContext, request: HttpRequest): Promise<HttpResponse> {
-  const body = await readFields(request);
-  if (!body.ok) return body.response;
-  const email = stringField(body.fields, 'email', EMAIL_MAX_LENGTH);
-  if (!email.ok) return email.response;
-  const password = stringField(body.fields, 'password', PASSWORD_MAX_LENGTH);
-  if (!password.ok) return password.response;
+  const input = await readCredentials(request);
+  if (!input.ok) return input.response;
+  const { email, password } = input;
 
-  const stamp = await context.accounts.credentialStamp(email.value);
+  const stamp = await context.accounts.credentialStamp(email);
   const attempt: LoginAttempt = {
-    email: email.value,
+    email,
     address: request.clientAddress,
-    deviceId: context.deviceCookie.read(request.header('cookie'), email.value, stamp),
+    deviceId: context.deviceCookie.read(request.header('cookie'), email, stamp),
     credentialStamp: stamp,
   };
   const verdict = await context.throttle.check(attempt);
@@ -82,7 +76,7 @@ export async function login(context: AuthContext, request: HttpRequest): Promise
 
   let user;
   try {
-    user = await context.accounts.authenticate({ email: email.value, password: password.value });
+    user = await context.accounts.authenticate({ email, password });
     if (user === null) await context.throttle.recordFailure(verdict.attempt);
     else await context.throttle.recordSuccess(verdict.attempt);
   } finally {
@@ -229,4 +223,17 @@ function sentence(text: string): string {
   const trimmed = text.trim();
   const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** The `{email, password}` of a register or login body, or the 4xx to send instead. */
+async function readCredentials(
+  request: HttpRequest,
+): Promise<{ ok: true; email: string; password: string } | { ok: false; response: HttpResponse }> {
+  const body = await readFields(request);
+  if (!body.ok) return body;
+  const email = stringField(body.fields, 'email', EMAIL_MAX_LENGTH);
+  if (!email.ok) return email;
+  const password = stringField(body.fields, 'password', PASSWORD_MAX_LENGTH);
+  if (!password.ok) return password;
+  return { ok: true, email: email.value, password: password.value };
 }
