@@ -51,6 +51,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         'proxy-header': { type: 'string' },
         origin: { type: 'string' },
         'trusted-origins': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'dev-cert': { type: 'boolean' },
         user: { type: 'string' },
       },
     });

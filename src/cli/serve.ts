@@ -29,6 +29,13 @@ Options:
   --origin URL         public origin when a proxy rewrites Host (env LATCHKEY_ORIGIN)
   --trusted-origins L  other origins allowed to send unsafe requests, comma-separated
                        (env LATCHKEY_TRUSTED_ORIGINS)
+  --tls-cert FILE      serve HTTPS with this PEM certificate (then any intermediates); needs
+                       --tls-key (env LATCHKEY_TLS_CERT)
+  --tls-key FILE       the certificate's PEM private key, unencrypted (env LATCHKEY_TLS_KEY)
+  --dev-cert           without --tls-cert/--tls-key, serve HTTPS with a self-signed certificate
+                       for localhost, 127.0.0.1 and ::1, kept in the data folder (dev-cert.pem,
+                       dev-key.pem), valid 30 days, renewed 2 days before it ends; prints its
+                       SPKI hash for Chromium (env LATCHKEY_DEV_CERT=1); development only
   --insecure-cookie    drop Secure from the cookie; localhost only (env LATCHKEY_COOKIE_SECURE=false)
   --browser-session-cookie
                        no Max-Age: the cookie ends when the browser closes
@@ -45,6 +52,19 @@ export async function serveCommand(
   const logger = createJsonLogger(io.logLine === undefined ? {} : { write: io.logLine });
   const server = await startServer(config, { logger });
   io.err(`Latchkey is listening on ${server.url} (store: ${server.store})\n`);
+  const certificate = server.certificate;
+  if (certificate?.source === 'dev') {
+    const port = String(server.port);
+    io.err(
+      `Development certificate ${certificate.created ? 'created' : 'reused'}: ` +
+        `${certificate.certFile} (localhost, 127.0.0.1, ::1; valid until ` +
+        `${certificate.notAfter.toISOString()})\n` +
+        `SPKI SHA-256: ${certificate.spkiSha256Base64}\n` +
+        `Chromium trusts it when started as: chromium --user-data-dir="$(mktemp -d)" ` +
+        `--ignore-certificate-errors-spki-list=${certificate.spkiSha256Base64} ` +
+        `https://localhost:${port}/\n`,
+    );
+  }
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {

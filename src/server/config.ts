@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 
 import { ConfigError } from '../errors.js';
 import { parseStoreLocation } from './stores.js';
+import { loadTlsCredentials } from './tls.js';
 
 import type { ForwardingHeader, TrustProxy } from '../http/proxy.js';
 import type { StoreLocation } from './stores.js';
@@ -82,6 +83,18 @@ export interface ServerConfig {
    * and `[::1]`; else null (any host).
    */
   allowedHosts: string[] | null;
+  /**
+   * Serve HTTPS with this certificate and key (PEM files; the certificate file may go on with
+   * its intermediates). Flags `--tls-cert` and `--tls-key`, env `LATCHKEY_TLS_CERT` and
+   * `LATCHKEY_TLS_KEY`: both or neither. Default: null (plain HTTP, unless `devCert`).
+   */
+  tls: { certFile: string; keyFile: string } | null;
+  /**
+   * When `tls` is null, serve HTTPS with a self-signed certificate for localhost, 127.0.0.1
+   * and ::1, made in the data folder (`dev-cert.pem`, `dev-key.pem`) and renewed before it
+   * expires. Flag `--dev-cert`, env `LATCHKEY_DEV_CERT=1`. Default: false.
+   */
+  devCert: boolean;
   /** Session lifetimes: env `LATCHKEY_IDLE_TIMEOUT_SECONDS`, `LATCHKEY_ABSOLUTE_LIFETIME_SECONDS`. */
   session: { idleTimeoutSeconds?: number; absoluteLifetimeSeconds?: number };
   /** How recent a login must be to change the password. Env `LATCHKEY_FRESH_LOGIN_SECONDS`. */
@@ -153,6 +166,7 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
 
   const dataDir = resolve(pick('data-dir', 'LATCHKEY_DATA_DIR')?.value ?? 'data');
   const store = pick('store', 'LATCHKEY_STORE');
+  const tls = readTls(pick('tls-cert', 'LATCHKEY_TLS_CERT'), pick('tls-key', 'LATCHKEY_TLS_KEY'));
   const config: ServerConfig = {
     port: port === undefined ? 3000 : parsePort(port.value, port.from),
     host,
@@ -182,6 +196,8 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
         : LOOPBACK_BINDS.has(host)
           ? ['localhost', '127.0.0.1', '[::1]']
           : null,
+    tls,
+    devCert: flags['dev-cert'] === true || readSwitch(env, 'LATCHKEY_DEV_CERT', false),
     session: {
       ...seconds(env, 'LATCHKEY_IDLE_TIMEOUT_SECONDS', 'idleTimeoutSeconds'),
       ...seconds(env, 'LATCHKEY_ABSOLUTE_LIFETIME_SECONDS', 'absoluteLifetimeSeconds'),
@@ -252,6 +268,31 @@ function readSecrets(
   }
   if (inline !== undefined && inline !== '') return list(inline);
   return null;
+}
+
+/**
+ * The certificate and key files: both or neither, each readable, PEM, and the key the
+ * certificate's. Checked here so that a mistake is reported before anything starts.
+ */
+function readTls(
+  cert: { value: string; from: string } | undefined,
+  key: { value: string; from: string } | undefined,
+): { certFile: string; keyFile: string } | null {
+  if (cert === undefined && key === undefined) return null;
+  if (cert === undefined || key === undefined) {
+    const [given, missing] =
+      cert === undefined
+        ? [key?.from ?? '', '--tls-cert (LATCHKEY_TLS_CERT)']
+        : [cert.from, '--tls-key (LATCHKEY_TLS_KEY)'];
+    throw new ConfigError(
+      missing,
+      `${given} is set but this is not; HTTPS needs both the certificate and its key, so ` +
+        'give --tls-cert and --tls-key together, or neither',
+    );
+  }
+  const files = { certFile: resolve(cert.value), keyFile: resolve(key.value) };
+  loadTlsCredentials(files, { cert: cert.from, key: key.from });
+  return files;
 }
 
 function hostOf(origin: string): string {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { performance } from 'node:perf_hooks';
 
 import { ConfigError } from '../errors.js';
@@ -7,9 +8,12 @@ import { createAuthContext } from '../http/context.js';
 import { withErrorResponses } from '../http/guard.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
 import { createServerApp } from './app.js';
+import { loadOrCreateDevCertificate } from './dev-cert.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { openStores } from './stores.js';
+import { loadTlsCredentials } from './tls.js';
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import type { SessionPolicy } from '../session/index.js';
@@ -18,20 +22,35 @@ import type { ServerConfig } from './config.js';
 
 /** A running server. */
 export interface RunningServer {
-  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  /** Base URL, e.g. `http://127.0.0.1:3000`, or `https://127.0.0.1:3000` over TLS. */
   url: string;
   /** The port actually bound (useful with port 0). */
   port: number;
   /** Where the data is, fit for logs (passwords masked). */
   store: string;
+  /** The certificate served over HTTPS, or null for plain HTTP. */
+  certificate: ServedCertificate | null;
   /** Stops accepting, finishes in-flight requests (waiting up to 5 s), closes the database. */
   close(): Promise<void>;
+}
+
+/** The certificate a server presents over HTTPS. */
+export interface ServedCertificate {
+  /** `files` for `--tls-cert`/`--tls-key`; `dev` for the development certificate. */
+  source: 'files' | 'dev';
+  certFile: string;
+  keyFile: string;
+  /** Base64 SHA-256 of its SubjectPublicKeyInfo, for `--ignore-certificate-errors-spki-list`. */
+  spkiSha256Base64: string;
+  notAfter: Date;
+  /** For `dev`: whether it was made at this start (false: the kept one was reused). */
+  created: boolean;
 }
 
 /** Extras for {@link startServer}, mostly for tests. */
 export interface StartServerOptions {
   logger: Logger;
-  /** Milliseconds since the epoch. Default: `Date.now`. */
+  /** Milliseconds since the epoch (also dates the development certificate). Default: `Date.now`. */
   clock?: () => number;
   /** Session lifetimes; see `SessionPolicy` for defaults. */
   session?: Partial<SessionPolicy>;
@@ -65,6 +84,7 @@ export async function startServer(
     config.secrets === null
       ? `the secrets file in ${config.dataDir}`
       : 'LATCHKEY_SECRETS (or --secrets-file)';
+  const tls = prepareTls(config, options.clock);
   let readRequest;
   try {
     readRequest = createNodeRequestReader({
@@ -109,7 +129,7 @@ export async function startServer(
     logger,
   );
 
-  const server = createServer((incoming, outgoing) => {
+  const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const started = performance.now();
     const request = readRequest(incoming);
     void handle(request).then((response) => {
@@ -122,7 +142,13 @@ export async function startServer(
         client: request.clientAddress,
       });
     });
-  });
+  };
+  // HTTP/1.1 over TLS when a certificate is configured. The request reader takes the scheme
+  // from the connection itself (a TLS socket), never from a header a client could write.
+  const server =
+    tls === null
+      ? createHttpServer(listener)
+      : createHttpsServer({ cert: tls.pem.cert, key: tls.pem.key }, listener);
   // Bound how long a client may take, so slow senders cannot hold connections open forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -149,9 +175,16 @@ export async function startServer(
 
   const { port } = server.address() as AddressInfo;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${hostForUrl}:${port}`;
+  const url = `${tls === null ? 'http' : 'https'}://${hostForUrl}:${port}`;
   logger.log('info', 'server.started', {
     url,
+    tls: tls === null ? 'off' : tls.served.source,
+    ...(tls === null
+      ? {}
+      : {
+          spkiSha256: tls.served.spkiSha256Base64,
+          certificateNotAfter: tls.served.notAfter.toISOString(),
+        }),
     store: stores.description,
     cookieName: context.cookie.name,
     sameSite: config.cookie.sameSite,
@@ -165,6 +198,7 @@ export async function startServer(
     url,
     port,
     store: stores.description,
+    certificate: tls?.served ?? null,
     close: async () => {
       clearInterval(sweeper);
       const closed = new Promise<void>((resolve) => {
@@ -180,6 +214,47 @@ export async function startServer(
       clearTimeout(force);
       await stores.close();
       logger.log('info', 'server.stopped', {});
+    },
+  };
+}
+
+/**
+ * The certificate to serve, checked before anything binds: the configured files, else the
+ * development certificate (made or reused in the data folder), else none.
+ */
+function prepareTls(
+  config: ServerConfig,
+  clock: (() => number) | undefined,
+): { pem: { cert: string; key: string }; served: ServedCertificate } | null {
+  if (config.tls !== null) {
+    let credentials;
+    try {
+      credentials = loadTlsCredentials(config.tls, { cert: 'tls.certFile', key: 'tls.keyFile' });
+    } catch (error) {
+      throw error instanceof ConfigError ? inServerTerms(error, '') : error;
+    }
+    return {
+      pem: credentials,
+      served: {
+        source: 'files',
+        ...config.tls,
+        spkiSha256Base64: credentials.spkiSha256Base64,
+        notAfter: credentials.notAfter,
+        created: false,
+      },
+    };
+  }
+  if (!config.devCert) return null;
+  const kept = loadOrCreateDevCertificate(config.dataDir, clock === undefined ? {} : { clock });
+  return {
+    pem: { cert: kept.certPem, key: kept.keyPem },
+    served: {
+      source: 'dev',
+      certFile: kept.certFile,
+      keyFile: kept.keyFile,
+      spkiSha256Base64: kept.spkiSha256Base64,
+      notAfter: kept.notAfter,
+      created: kept.created,
     },
   };
 }
@@ -201,6 +276,8 @@ const SERVER_NAMES: Record<string, string> = {
   origin: '--origin (LATCHKEY_ORIGIN)',
   trustProxy: '--trust-proxy (LATCHKEY_TRUST_PROXY)',
   trustedOrigins: '--trusted-origins (LATCHKEY_TRUSTED_ORIGINS)',
+  'tls.certFile': '--tls-cert (LATCHKEY_TLS_CERT)',
+  'tls.keyFile': '--tls-key (LATCHKEY_TLS_KEY)',
 };
 
 function inServerTerms(error: ConfigError, secretsFrom: string): ConfigError {
