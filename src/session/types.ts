@@ -4,6 +4,22 @@
  */
 export type Clock = () => number;
 
+/** The JWS algorithms a browser may bind a session with. */
+export type BindingAlgorithm = 'ES256' | 'RS256';
+
+/**
+ * The key a browser proved it holds for a session (Device Bound Session Credentials): once a
+ * session has one, the session token alone no longer authenticates.
+ */
+export interface SessionBinding {
+  /** The algorithm the browser signs with. */
+  algorithm: BindingAlgorithm;
+  /** The public key as a JSON Web Key (RFC 7517): public members only, as strings. */
+  publicKey: Record<string, string>;
+  /** When the key was registered. */
+  boundAt: Date;
+}
+
 /**
  * What a store keeps for one session. It never holds the raw token: only its SHA-256 hash, so
  * that a copy of the database logs nobody in.
@@ -25,6 +41,12 @@ export interface SessionRecord {
   absoluteExpiresAt: Date;
   /** A short description of the client that created it (a trimmed User-Agent), or null. */
   userAgent: string | null;
+  /**
+   * The key the browser bound this session to, or null (or absent) when it is not bound. Kept
+   * through rotation. Optional so that stores written before binding existed still compile;
+   * Latchkey's stores always return it, as null when unbound.
+   */
+  binding?: SessionBinding | null;
 }
 
 /**
@@ -83,6 +105,12 @@ export interface SessionStore {
    * returns how many were deleted. Bounded so that a sweep never holds the store for long.
    */
   deleteExpiredSessions(now: Date, limit: number): Promise<number>;
+  /**
+   * Records the key a browser registered for a session. Sets it only when the session exists
+   * and has no binding yet (a session binds once); returns whether it did. Atomic: of two
+   * concurrent calls, at most one returns true.
+   */
+  bindSession?(id: string, binding: SessionBinding): Promise<boolean>;
 
   /**
    * Adds one failure to the counter under `key` and returns it, atomically (two servers
