@@ -168,6 +168,7 @@ void describe('SQLite migrations', () => {
       idleExpiresAt: new Date(4_004),
       absoluteExpiresAt: new Date(5_005),
       userAgent: 'curl/8.5.0',
+      binding: null,
     });
     assert.equal(await stores.users.setUserDisabled('user-1', new Date(6_006)), true);
     assert.equal((await stores.users.findUserById('user-1'))?.disabledAt?.getTime(), 6_006);

@@ -41,6 +41,7 @@ function session(id: string, overrides: Partial<SessionRecord> = {}): SessionRec
     idleExpiresAt: new Date(2_000),
     absoluteExpiresAt: new Date(3_000),
     userAgent: null,
+    binding: null,
     ...overrides,
   };
 }

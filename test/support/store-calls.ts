@@ -22,6 +22,7 @@ export function faultSession(n: number): SessionRecord {
     idleExpiresAt: new Date(now + 3_600_000),
     absoluteExpiresAt: new Date(now + 86_400_000),
     userAgent: null,
+    binding: null,
   };
 }
 
@@ -46,6 +47,15 @@ export function everyStoreCall(
     ['deleteUserSessions', () => sessions.deleteUserSessions('user-missing')],
     ['listUserSessions', () => sessions.listUserSessions(FAULT_USER.id)],
     ['deleteExpiredSessions', () => sessions.deleteExpiredSessions(now, 10)],
+    [
+      'bindSession',
+      () =>
+        sessions.bindSession?.(faultSession(1).id, {
+          algorithm: 'ES256',
+          publicKey: { kty: 'EC', crv: 'P-256', x: 'fault-x', y: 'fault-y' },
+          boundAt: now,
+        }) ?? Promise.reject(new Error('the store has no bindSession')),
+    ],
     ['incrementThrottle', () => sessions.incrementThrottle('login:fault', now, later)],
     ['findThrottle', () => sessions.findThrottle('login:fault', now)],
     ['deleteThrottle', () => sessions.deleteThrottle('login:missing')],

@@ -1,5 +1,5 @@
 import type { UserRecord } from '../../accounts/types.js';
-import type { SessionRecord } from '../../session/types.js';
+import type { SessionBinding, SessionRecord } from '../../session/types.js';
 
 /** One minute, in milliseconds. */
 export const MINUTE_MS = 60_000;
@@ -35,7 +35,8 @@ export function makeUser(n: number, overrides: Partial<UserRecord> = {}): UserRe
 
 /**
  * Session number `n` of `userId`: unique id and token hash (64 lowercase hex digits), created at
- * the reference time, idle expiry after 30 minutes, absolute expiry after one day.
+ * the reference time, idle expiry after 30 minutes, absolute expiry after one day, unbound
+ * (`binding` null).
  */
 export function makeSession(
   n: number,
@@ -51,6 +52,25 @@ export function makeSession(
     idleExpiresAt: at(30 * MINUTE_MS),
     absoluteExpiresAt: at(DAY_MS),
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+    binding: null,
     ...overrides,
+  };
+}
+
+/**
+ * Binding number `n`: an ES256 key (odd `n`) or an RS256 key (even `n`) whose members differ
+ * with `n`, registered `n` minutes and some milliseconds after the reference time. The keys are
+ * shaped like real JWKs but are not valid points or moduli: stores keep keys, never check them.
+ */
+export function makeBinding(n: number): SessionBinding {
+  const filler = (length: number): string => `${String(n)}_`.repeat(length).slice(0, length);
+  const publicKey: Record<string, string> =
+    n % 2 === 1
+      ? { kty: 'EC', crv: 'P-256', x: filler(43), y: filler(43) }
+      : { kty: 'RSA', n: filler(342), e: 'AQAB' };
+  return {
+    algorithm: n % 2 === 1 ? 'ES256' : 'RS256',
+    publicKey,
+    boundAt: at(n * MINUTE_MS + 321),
   };
 }

@@ -1,7 +1,13 @@
 import { AccountError } from '../../errors.js';
+import { copyBinding, encodeBinding } from '../binding.js';
 
 import type { UserRecord, UserStore } from '../../accounts/types.js';
-import type { SessionRecord, SessionStore, ThrottleState } from '../../session/types.js';
+import type {
+  SessionBinding,
+  SessionRecord,
+  SessionStore,
+  ThrottleState,
+} from '../../session/types.js';
 
 /**
  * Sessions and throttle counters kept in this process's memory. For tests and single-process
@@ -17,6 +23,8 @@ export class MemorySessionStore implements SessionStore {
     if (this.#byId.has(record.id) || this.#idByTokenHash.has(record.tokenHash)) {
       return Promise.reject(new Error('latchkey: duplicate session id or token hash'));
     }
+    const refused = refuseBinding(record.binding);
+    if (refused !== null) return Promise.reject(refused);
     this.#byId.set(record.id, copy(record));
     this.#idByTokenHash.set(record.tokenHash, record.id);
     return Promise.resolve();
@@ -49,6 +57,8 @@ export class MemorySessionStore implements SessionStore {
     if (idOwner !== oldId || tokenHashOwner !== oldId) {
       return Promise.reject(new Error('latchkey: duplicate session id or token hash'));
     }
+    const refused = refuseBinding(next.binding);
+    if (refused !== null) return Promise.reject(refused);
     this.#remove(oldId);
     return this.insertSession(next).then(() => true);
   }
@@ -87,6 +97,17 @@ export class MemorySessionStore implements SessionStore {
       }
     }
     return Promise.resolve(deleted);
+  }
+
+  /** See {@link SessionStore.bindSession}. A binding the other stores could not keep rejects. */
+  bindSession(id: string, binding: SessionBinding): Promise<boolean> {
+    const refused = refuseBinding(binding);
+    if (refused !== null) return Promise.reject(refused);
+    // Check and set happen in one synchronous step, so of two concurrent calls one sets it.
+    const record = this.#byId.get(id);
+    if (record === undefined || (record.binding ?? null) !== null) return Promise.resolve(false);
+    record.binding = copyBinding(binding);
+    return Promise.resolve(true);
   }
 
   incrementThrottle(key: string, now: Date, expiresAt: Date): Promise<ThrottleState> {
@@ -214,5 +235,21 @@ function copy(record: SessionRecord): SessionRecord {
     lastSeenAt: new Date(record.lastSeenAt),
     idleExpiresAt: new Date(record.idleExpiresAt),
     absoluteExpiresAt: new Date(record.absoluteExpiresAt),
+    binding: copyBinding(record.binding),
   };
+}
+
+/**
+ * The error for a binding the other stores could not store and read back (see
+ * `encodeBinding`), or null when there is none or it is fine: the memory store refuses what
+ * they refuse, so that tests on it catch the same mistakes.
+ */
+function refuseBinding(binding: SessionBinding | null | undefined): TypeError | null {
+  if (binding === null || binding === undefined) return null;
+  try {
+    encodeBinding(binding);
+    return null;
+  } catch (error) {
+    return error as TypeError;
+  }
 }

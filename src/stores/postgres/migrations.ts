@@ -72,6 +72,17 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX throttles_expires_at ON throttles (expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'add session bindings',
+    up: `
+      -- The key a browser bound the session to (Device Bound Session Credentials):
+      -- {"alg":"ES256","jwk":{...},"boundAt":<ms>}. Null for an unbound session; existing
+      -- sessions stay unbound. Nullable without a default, so adding it rewrites no rows. A
+      -- value the store cannot read fails the lookup.
+      ALTER TABLE sessions ADD COLUMN binding jsonb;
+    `,
+  },
 ];
 
 /** The schema version this code creates and understands: the last step's version. */

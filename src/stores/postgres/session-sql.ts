@@ -1,3 +1,4 @@
+import { decodeBinding, encodeBinding } from '../binding.js';
 import { prepared } from './schema.js';
 
 import type { SessionRecord } from '../../session/types.js';
@@ -13,6 +14,11 @@ export interface SessionRow {
   idle_expires_at: Date;
   absolute_expires_at: Date;
   user_agent: string | null;
+  /**
+   * The binding, selected as text (`binding::text`): null only for SQL NULL, so that a JSON
+   * `null` written by hand reads as the malformed binding it is, not as "unbound".
+   */
+  binding: string | null;
 }
 
 /** The statements over `<schema>.sessions`, for the double-quoted schema name `schema`. */
@@ -21,6 +27,7 @@ export interface SessionSql {
   findByTokenHash: PreparedQuery;
   findById: PreparedQuery;
   touch: PreparedQuery;
+  bind: PreparedQuery;
   replace: PreparedQuery;
   delete: PreparedQuery;
   deleteByUser: PreparedQuery;
@@ -30,14 +37,21 @@ export interface SessionSql {
 
 const COLUMNS =
   'id, token_hash, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, ' +
-  'user_agent';
+  'user_agent, binding';
+
+// What lookups read: every column as it is, but the binding as text (see SessionRow.binding).
+const SELECT_COLUMNS =
+  'id, token_hash, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, ' +
+  'user_agent, binding::text AS binding';
 
 /** Builds the statements once per store; see each statement's comment for its contract. */
 export function sessionSql(schema: string): SessionSql {
   const table = `${schema}.sessions`;
-  const select = `SELECT ${COLUMNS} FROM ${table}`;
+  const select = `SELECT ${SELECT_COLUMNS} FROM ${table}`;
   return {
-    insert: prepared(`INSERT INTO ${table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
+    insert: prepared(
+      `INSERT INTO ${table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    ),
     findByTokenHash: prepared(`${select} WHERE token_hash = $1`),
     findById: prepared(`${select} WHERE id = $1`),
     // The guard on idle_expires_at keeps a late, slower renewal from undoing a newer one.
@@ -45,6 +59,9 @@ export function sessionSql(schema: string): SessionSql {
       `UPDATE ${table} SET last_seen_at = $2, idle_expires_at = $3
        WHERE id = $1 AND idle_expires_at < $3`,
     ),
+    // A concurrent bind waits for this one's row lock, then re-checks `binding IS NULL` on the
+    // updated row and changes nothing: a session binds once.
+    bind: prepared(`UPDATE ${table} SET binding = $2 WHERE id = $1 AND binding IS NULL`),
     // One statement, so one transaction: the new row is inserted only when this statement
     // deleted the old one. A concurrent rotation blocks on the old row's lock, then finds it
     // gone and inserts nothing. If the insert fails (a clashing token hash), the delete is
@@ -53,7 +70,7 @@ export function sessionSql(schema: string): SessionSql {
       `WITH old AS (DELETE FROM ${table} WHERE id = $1 RETURNING id)
        INSERT INTO ${table} (${COLUMNS})
        SELECT $2::text, $3::text, $4::text, $5::timestamptz, $6::timestamptz, $7::timestamptz,
-              $8::timestamptz, $9::text
+              $8::timestamptz, $9::text, $10::jsonb
        FROM old`,
     ),
     delete: prepared(`DELETE FROM ${table} WHERE id = $1`),
@@ -69,7 +86,10 @@ export function sessionSql(schema: string): SessionSql {
   };
 }
 
-/** The parameters of `insert` (and `$2`.. of `replace`), in column order. */
+/**
+ * The parameters of `insert` (and `$2`.. of `replace`), in column order. Throws a TypeError for
+ * a binding that could not be read back (see `encodeBinding`).
+ */
 export function sessionParams(record: SessionRecord): unknown[] {
   return [
     record.id,
@@ -80,6 +100,7 @@ export function sessionParams(record: SessionRecord): unknown[] {
     record.idleExpiresAt,
     record.absoluteExpiresAt,
     record.userAgent,
+    record.binding === null || record.binding === undefined ? null : encodeBinding(record.binding),
   ];
 }
 
@@ -94,5 +115,6 @@ export function toSessionRecord(row: SessionRow): SessionRecord {
     idleExpiresAt: row.idle_expires_at,
     absoluteExpiresAt: row.absolute_expires_at,
     userAgent: row.user_agent,
+    binding: row.binding === null ? null : decodeBinding(row.binding),
   };
 }

@@ -1,10 +1,16 @@
+import { encodeBinding } from '../binding.js';
 import { guard, refuseSweepLimit } from './errors.js';
 import { DEFAULT_SCHEMA, quoteSchema } from './schema.js';
 import { sessionParams, sessionSql, toSessionRecord } from './session-sql.js';
 import { throttleSql, toThrottleState } from './throttles.js';
 
 import type { Pool } from 'pg';
-import type { SessionRecord, SessionStore, ThrottleState } from '../../session/types.js';
+import type {
+  SessionBinding,
+  SessionRecord,
+  SessionStore,
+  ThrottleState,
+} from '../../session/types.js';
 import type { SessionRow, SessionSql } from './session-sql.js';
 import type { ThrottleRow, ThrottleSql } from './throttles.js';
 
@@ -26,7 +32,8 @@ export interface PostgresStoreOptions {
  * The pool is shared and not owned: ending it is the opener's job. Its settings bound how long
  * a call can take when the server is slow or gone (see `DEFAULT_POSTGRES_POOL_CONFIG`); a pool
  * built without timeouts can make calls wait forever. Every failure rejects with
- * `StoreUnavailableError`, never with "not found".
+ * `StoreUnavailableError`, never with "not found"; so does a lookup of a session whose stored
+ * binding cannot be read (see binding.ts), never reported as unbound.
  */
 export class PostgresSessionStore implements SessionStore {
   readonly #pool: Pool;
@@ -60,6 +67,17 @@ export class PostgresSessionStore implements SessionStore {
   touchSession(id: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
     return guard('touchSession', async () => {
       await this.#pool.query({ ...this.#sql.touch, values: [id, lastSeenAt, idleExpiresAt] });
+    });
+  }
+
+  /** See {@link SessionStore.bindSession}. A binding it could not read back rejects. */
+  bindSession(id: string, binding: SessionBinding): Promise<boolean> {
+    return guard('bindSession', async () => {
+      const result = await this.#pool.query({
+        ...this.#sql.bind,
+        values: [id, encodeBinding(binding)],
+      });
+      return result.rowCount === 1;
     });
   }
 

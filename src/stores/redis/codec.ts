@@ -1,10 +1,13 @@
+import { decodeBinding, encodeBinding } from '../binding.js';
+
 import type { UserRecord } from '../../accounts/types.js';
 import type { SessionRecord, ThrottleState } from '../../session/types.js';
 
 /**
- * The nine script arguments that write a session (see `writeSession` in lua-sessions.ts): the
+ * The ten script arguments that write a session (see `writeSession` in lua-sessions.ts): the
  * fields, then the user agent as text and a flag saying whether it is present, so that a null
- * user agent and an empty one stay apart.
+ * user agent and an empty one stay apart, then the binding's stored JSON (see binding.ts), or
+ * '' when the session is unbound. Throws a TypeError for a binding that could not be read back.
  */
 export function sessionArgs(record: SessionRecord): string[] {
   return [
@@ -17,15 +20,20 @@ export function sessionArgs(record: SessionRecord): string[] {
     millis(record.absoluteExpiresAt),
     record.userAgent ?? '',
     record.userAgent === null ? '0' : '1',
+    record.binding === null || record.binding === undefined ? '' : encodeBinding(record.binding),
   ];
 }
 
 /**
  * The session in a reply holding the values of SESSION_FIELDS, or null when the first (the id)
- * is null: the hash does not exist. Throws on anything else malformed.
+ * is null: the hash does not exist. Throws on anything else malformed, a binding included: a
+ * binding that cannot be read is a failure, never "unbound".
  */
 export function decodeSession(reply: unknown): SessionRecord | null {
-  const [id, tokenHash, userId, created, lastSeen, idle, absolute, userAgent] = strings(reply, 8);
+  const [id, tokenHash, userId, created, lastSeen, idle, absolute, userAgent, binding] = strings(
+    reply,
+    9,
+  );
   if (id === null || id === undefined) return null;
   return {
     id,
@@ -36,6 +44,7 @@ export function decodeSession(reply: unknown): SessionRecord | null {
     idleExpiresAt: time(idle),
     absoluteExpiresAt: time(absolute),
     userAgent: userAgent ?? null,
+    binding: binding === null || binding === undefined ? null : decodeBinding(binding),
   };
 }
 

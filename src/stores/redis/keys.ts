@@ -13,7 +13,7 @@ export const DEFAULT_KEY_PREFIX = 'latchkey';
  *
  * - `P:{u:<userId>}:user`: hash, the account (`id`, `email`, `ph`, `c`, `d`). No TTL.
  * - `P:{u:<userId>}:s:<sessionId>`: hash, one session (`id`, `th`, `u`, `c`, `ls`, `ie`,
- *   `ae`, `ua`). TTL: PEXPIREAT at the earlier of its idle and absolute expiry, moved forward
+ *   `ae`, `ua`, and `b`, the binding's JSON, once bound). TTL: PEXPIREAT at the earlier of its idle and absolute expiry, moved forward
  *   when the session is touched, so Redis drops a dead session by itself.
  * - `P:{u:<userId>}:sessions`: sorted set, the user's session ids scored by creation time.
  *   Ids whose session Redis dropped are removed lazily (when listed or deleted). TTL: the

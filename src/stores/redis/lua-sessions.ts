@@ -20,13 +20,17 @@ local function extend(key, at)
 end
 `;
 
-/** Writes a session hash and its index entry from ARGV[a] .. ARGV[a + 8]. */
+/**
+ * Writes a session hash and its index entry from ARGV[a] .. ARGV[a + 9]: the binding (ARGV[a +
+ * 9]) goes in field 'b' unless it is '' (unbound).
+ */
 const WRITE_SESSION = `${EXTEND}
 local function writeSession(record, index, a)
   local ie, ae = ARGV[a + 5], ARGV[a + 6]
   redis.call('HSET', record, 'id', ARGV[a], 'th', ARGV[a + 1], 'u', ARGV[a + 2],
     'c', ARGV[a + 3], 'ls', ARGV[a + 4], 'ie', ie, 'ae', ae)
   if ARGV[a + 8] == '1' then redis.call('HSET', record, 'ua', ARGV[a + 7]) end
+  if ARGV[a + 9] ~= '' then redis.call('HSET', record, 'b', ARGV[a + 9]) end
   if tonumber(ie) < tonumber(ae) then
     redis.call('PEXPIREAT', record, ie)
   else
@@ -37,7 +41,7 @@ local function writeSession(record, index, a)
 end
 `;
 
-/** KEYS: record, user index. ARGV: the nine session fields. Returns 1. */
+/** KEYS: record, user index. ARGV: the ten session fields. Returns 1. */
 export const CREATE_SESSION = `${WRITE_SESSION}
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.error_reply('ERR latchkey: a session with this id exists')
@@ -47,7 +51,7 @@ return 1
 `;
 
 /**
- * KEYS: old record, user index, new record. ARGV: old id, then the new session's nine fields.
+ * KEYS: old record, user index, new record. ARGV: old id, then the new session's ten fields.
  * Deletes the old session and writes the new one, both or neither. Returns the old token hash,
  * or '' (and writes nothing) when the old session is gone: of two concurrent rotations, the
  * second finds it gone.
@@ -88,8 +92,19 @@ redis.call('PEXPIREAT', KEYS[1], expires)
 return {expires, current[3]}
 `;
 
+/**
+ * KEYS: record. ARGV: binding (stored JSON). Sets field 'b' only when the session exists and has
+ * none; returns 1 when it did, else 0. HSET keeps the key's TTL.
+ */
+export const BIND_SESSION = `
+if not redis.call('HGET', KEYS[1], 'th') then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'b') == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'b', ARGV[1])
+return 1
+`;
+
 /** The hash fields of a session, in the order the scripts and the codec use. */
-export const SESSION_FIELDS = ['id', 'th', 'u', 'c', 'ls', 'ie', 'ae', 'ua'] as const;
+export const SESSION_FIELDS = ['id', 'th', 'u', 'c', 'ls', 'ie', 'ae', 'ua', 'b'] as const;
 
 /**
  * KEYS: user index. ARGV: session key prefix. Every live session of the user as an array of
@@ -99,7 +114,8 @@ export const LIST_SESSIONS = `
 local ids = redis.call('ZREVRANGE', KEYS[1], 0, -1)
 local out = {}
 for i = 1, #ids do
-  local r = redis.call('HMGET', ARGV[1] .. ids[i], 'id', 'th', 'u', 'c', 'ls', 'ie', 'ae', 'ua')
+  local r = redis.call('HMGET', ARGV[1] .. ids[i], 'id', 'th', 'u', 'c', 'ls', 'ie', 'ae', 'ua',
+    'b')
   if r[1] then out[#out + 1] = r else redis.call('ZREM', KEYS[1], ids[i]) end
 end
 return out

@@ -1,3 +1,4 @@
+import { encodeBinding } from '../binding.js';
 import { asArray, asString, decodeSession, integer, millis, sessionArgs } from './codec.js';
 import { guard, refuseClientKeyPrefix, refuseSweepLimit } from './errors.js';
 import { RedisKeys, parseSessionPointer } from './keys.js';
@@ -7,7 +8,12 @@ import { scriptsFor } from './scripts.js';
 import { sweepSessions } from './sweep.js';
 import { RedisThrottles } from './throttles.js';
 
-import type { SessionRecord, SessionStore, ThrottleState } from '../../session/types.js';
+import type {
+  SessionBinding,
+  SessionRecord,
+  SessionStore,
+  ThrottleState,
+} from '../../session/types.js';
 import type { RedisClient, RedisScripts } from './scripts.js';
 
 /** Options for {@link RedisSessionStore} and {@link RedisUserStore}. */
@@ -59,9 +65,11 @@ export class RedisSessionStore implements SessionStore {
 
   insertSession(record: SessionRecord): Promise<void> {
     return guard('insertSession', async () => {
+      // Encoded before anything is written, so that a binding it refuses leaves no lookups.
+      const args = sessionArgs(record);
       const release = await this.#lookups.claim(record);
       try {
-        await this.#scripts.createSession(this.#recordKeys(record), sessionArgs(record));
+        await this.#scripts.createSession(this.#recordKeys(record), args);
       } catch (error) {
         await release();
         throw error;
@@ -105,14 +113,26 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
+  /** See {@link SessionStore.bindSession}. A binding it could not read back rejects. */
+  bindSession(id: string, binding: SessionBinding): Promise<boolean> {
+    return guard('bindSession', async () => {
+      const stored = encodeBinding(binding);
+      const userId = await this.#client.get(this.#keys.sessionOwner(id));
+      if (userId === null) return false;
+      const reply = await this.#scripts.bindSession([this.#keys.session(userId, id)], [stored]);
+      return integer(reply) === 1;
+    });
+  }
+
   replaceSession(oldId: string, next: SessionRecord): Promise<boolean> {
     return guard('replaceSession', async () => {
       const userId = await this.#client.get(this.#keys.sessionOwner(oldId));
       if (userId === null) return false;
+      const args = sessionArgs(next);
       const release = await this.#lookups.claim(next);
       let oldTokenHash: string;
       try {
-        oldTokenHash = await this.#swap(userId, oldId, next);
+        oldTokenHash = await this.#swap(userId, oldId, next, args);
       } catch (error) {
         await release();
         throw error;
@@ -213,20 +233,23 @@ export class RedisSessionStore implements SessionStore {
     return { deleted: forgotten.length, more: integer(examined) === DELETE_CHUNK };
   }
 
-  /** Deletes the old session and writes `next`, atomically when both belong to one user. */
-  async #swap(userId: string, oldId: string, next: SessionRecord): Promise<string> {
+  /**
+   * Deletes the old session and writes `next` (whose script arguments are `args`), atomically
+   * when both belong to one user.
+   */
+  async #swap(userId: string, oldId: string, next: SessionRecord, args: string[]): Promise<string> {
     const oldKeys = [this.#keys.session(userId, oldId), this.#keys.userSessions(userId)];
     if (next.userId === userId) {
       const reply = await this.#scripts.replaceSession(
         [...oldKeys, this.#keys.session(userId, next.id)],
-        [oldId, ...sessionArgs(next)],
+        [oldId, ...args],
       );
       return asString(reply);
     }
     // Another user's keys live in another slot: delete, then create. Only one of two
     // concurrent rotations gets the old session; a failure in between logs the user out.
     const taken = asString(await this.#scripts.takeSession(oldKeys, [oldId]));
-    if (taken !== '') await this.#scripts.createSession(this.#recordKeys(next), sessionArgs(next));
+    if (taken !== '') await this.#scripts.createSession(this.#recordKeys(next), args);
     return taken;
   }
 

@@ -73,6 +73,16 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN disabled_at INTEGER;
     `,
   },
+  {
+    version: 3,
+    name: 'add session bindings',
+    up: `
+      -- The key a browser bound the session to (Device Bound Session Credentials), as compact
+      -- JSON: {"alg":"ES256","jwk":{...},"boundAt":<ms>}. Null for an unbound session;
+      -- existing sessions stay unbound. A value the store cannot read fails the lookup.
+      ALTER TABLE sessions ADD COLUMN binding TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code creates and understands: the last step's version. */

@@ -1,9 +1,15 @@
+import { decodeBinding, encodeBinding } from '../binding.js';
 import { ReadCache } from './read-cache.js';
 import { settle, toStoreError } from './settle.js';
 import { ThrottleTable } from './throttles.js';
 
 import type Database from 'better-sqlite3';
-import type { SessionRecord, SessionStore, ThrottleState } from '../../session/types.js';
+import type {
+  SessionBinding,
+  SessionRecord,
+  SessionStore,
+  ThrottleState,
+} from '../../session/types.js';
 
 /**
  * The sweep behind `deleteExpiredSessions`: the oldest expired sessions first, at most `limit`
@@ -17,18 +23,20 @@ export const DELETE_EXPIRED_SESSIONS_SQL = `
 
 /**
  * Sessions in the SQLite `sessions` table, and throttle counters in `throttles` (schema version
- * 2 or later). Statements are prepared
- * once, here; the database handle is shared and not owned: closing it is the opener's job,
- * after which every method rejects with `StoreUnavailableError`.
+ * 3 or later). Statements are prepared once, here; the database handle is shared and not
+ * owned: closing it is the opener's job, after which every method rejects with
+ * `StoreUnavailableError`.
  *
  * The driver is synchronous, so each method finishes its work before it returns; the promise
- * only carries the outcome. Driver errors of every kind become `StoreUnavailableError`.
+ * only carries the outcome. Driver errors of every kind become `StoreUnavailableError`, and so
+ * does a session whose stored binding cannot be read (see binding.ts): never "unbound".
  */
 export class SqliteSessionStore implements SessionStore {
   readonly #insert: Database.Statement<SessionParams>;
   readonly #findByTokenHash: Database.Statement<[string], SessionRow>;
   readonly #findById: Database.Statement<[string], SessionRow>;
   readonly #touch: Database.Statement<TouchParams>;
+  readonly #bind: Database.Statement<[string, string]>;
   readonly #delete: Database.Statement<[string]>;
   readonly #deleteByUser: Database.Statement<[string]>;
   readonly #listByUser: Database.Statement<[string], SessionRow>;
@@ -49,6 +57,11 @@ export class SqliteSessionStore implements SessionStore {
       this.#touch = database.prepare(
         `UPDATE sessions SET last_seen_at = @lastSeenAt, idle_expires_at = @idleExpiresAt
          WHERE id = @id AND idle_expires_at < @idleExpiresAt`,
+      );
+      // One statement: of two binds of one session, the second finds binding set and changes
+      // nothing, in this process or another.
+      this.#bind = database.prepare(
+        'UPDATE sessions SET binding = ? WHERE id = ? AND binding IS NULL',
       );
       this.#delete = database.prepare('DELETE FROM sessions WHERE id = ?');
       this.#deleteByUser = database.prepare('DELETE FROM sessions WHERE user_id = ?');
@@ -99,6 +112,16 @@ export class SqliteSessionStore implements SessionStore {
         lastSeenAt: lastSeenAt.getTime(),
         idleExpiresAt: idleExpiresAt.getTime(),
       });
+    });
+  }
+
+  /** See {@link SessionStore.bindSession}. A binding it could not read back rejects. */
+  bindSession(id: string, binding: SessionBinding): Promise<boolean> {
+    return settle('bindSession', () => {
+      const stored = encodeBinding(binding);
+      // Cached rows are keyed by token hash, not id: simplest to read them afresh next time.
+      this.#cache.clear();
+      return this.#bind.run(stored, id).changes > 0;
     });
   }
 
@@ -174,6 +197,7 @@ interface SessionRow {
   idle_expires_at: number;
   absolute_expires_at: number;
   user_agent: string | null;
+  binding: string | null;
 }
 
 interface SessionParams {
@@ -185,6 +209,7 @@ interface SessionParams {
   idleExpiresAt: number;
   absoluteExpiresAt: number;
   userAgent: string | null;
+  binding: string | null;
 }
 
 interface TouchParams {
@@ -195,14 +220,14 @@ interface TouchParams {
 
 const SELECT_SQL = `
   SELECT id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
-         absolute_expires_at, user_agent
+         absolute_expires_at, user_agent, binding
   FROM sessions`;
 
 const INSERT_SQL = `
   INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
-                        absolute_expires_at, user_agent)
+                        absolute_expires_at, user_agent, binding)
   VALUES (@id, @tokenHash, @userId, @createdAt, @lastSeenAt, @idleExpiresAt,
-          @absoluteExpiresAt, @userAgent)`;
+          @absoluteExpiresAt, @userAgent, @binding)`;
 
 function toParams(record: SessionRecord): SessionParams {
   return {
@@ -214,6 +239,10 @@ function toParams(record: SessionRecord): SessionParams {
     idleExpiresAt: record.idleExpiresAt.getTime(),
     absoluteExpiresAt: record.absoluteExpiresAt.getTime(),
     userAgent: record.userAgent,
+    binding:
+      record.binding === null || record.binding === undefined
+        ? null
+        : encodeBinding(record.binding),
   };
 }
 
@@ -241,5 +270,6 @@ function toSessionRecord(row: SessionRow): SessionRecord {
     idleExpiresAt: new Date(row.idle_expires_at),
     absoluteExpiresAt: new Date(row.absolute_expires_at),
     userAgent: row.user_agent,
+    binding: row.binding === null ? null : decodeBinding(row.binding),
   };
 }
