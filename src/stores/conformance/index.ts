@@ -1,5 +1,6 @@
 import { describe } from 'node:test';
 
+import { describeBindingTests } from './bindings.js';
 import { describeConcurrencyTests } from './concurrency.js';
 import { describeExpiryTests } from './expiry.js';
 import { describeLargeCountTests } from './large-counts.js';
@@ -30,6 +31,11 @@ export type { ConformanceStoreFactory, ConformanceStores } from './harness.js';
  * calls before awaiting any, so a store must be safe under concurrency within one process
  * (and, for a shared database, across processes). Two tests insert 10,000 sessions, so give a
  * remote store a per-test timeout of a minute or so.
+ *
+ * Session bindings (`SessionRecord.binding`, `bindSession`) are optional: the binding tests are
+ * skipped for a store without `bindSession`, and records it returns without a `binding` count
+ * as unbound. A store with `bindSession` must keep bindings and return `binding: null` for an
+ * unbound session.
  */
 export function describeSessionStoreConformance(
   name: string,
@@ -37,6 +43,7 @@ export function describeSessionStoreConformance(
 ): void {
   void describe(`${name} conformance`, () => {
     describeSessionTests(makeStores);
+    describeBindingTests(makeStores);
     describeExpiryTests(makeStores);
     describeThrottleTests(makeStores);
     describeUserTests(makeStores);
