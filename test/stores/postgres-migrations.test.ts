@@ -4,6 +4,8 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 
 import {
+  PostgresSessionStore,
+  PostgresUserStore,
   getPostgresSchemaVersion,
   latestPostgresSchemaVersion,
   migratePostgres,
@@ -114,6 +116,49 @@ void describe('PostgreSQL migrations', { skip }, () => {
 
     assert.equal(await tableExists(schema, 'extra'), false);
     assert.equal(await getPostgresSchemaVersion(pool, { schema }), latestPostgresSchemaVersion);
+  });
+
+  void it('upgrade a version 1 schema in place, its sessions unbound and bindable', async () => {
+    const schema = newSchema();
+    await applyPostgresMigrations(pool, postgresMigrations.slice(0, 1), { schema });
+    await pool.query(
+      `INSERT INTO "${schema}".users (id, email, password_hash, created_at)
+       VALUES ('user-1', 'ada@example.com', '$argon2id$x', to_timestamp(1.001))`,
+    );
+    await pool.query(
+      `INSERT INTO "${schema}".sessions (id, token_hash, user_id, created_at, last_seen_at,
+                                         idle_expires_at, absolute_expires_at, user_agent)
+       VALUES ('session-1', $1, 'user-1', to_timestamp(2.002), to_timestamp(3.003),
+               to_timestamp(4.004), to_timestamp(5.005), 'curl/8.5.0')`,
+      ['a'.repeat(64)],
+    );
+
+    const result = await migratePostgres(pool, { schema });
+
+    assert.deepEqual(result, {
+      fromVersion: 1,
+      toVersion: latestPostgresSchemaVersion,
+      applied: postgresMigrations.slice(1).map(({ version, name }) => ({ version, name })),
+    });
+    const sessions = new PostgresSessionStore(pool, { schema });
+    const users = new PostgresUserStore(pool, { schema });
+    const session = {
+      id: 'session-1',
+      tokenHash: 'a'.repeat(64),
+      userId: 'user-1',
+      createdAt: new Date(2_002),
+      lastSeenAt: new Date(3_003),
+      idleExpiresAt: new Date(4_004),
+      absoluteExpiresAt: new Date(5_005),
+      userAgent: 'curl/8.5.0',
+      binding: null,
+    };
+    assert.deepEqual(await sessions.findSessionByTokenHash(session.tokenHash), session);
+    assert.deepEqual(await sessions.listUserSessions('user-1'), [session]);
+    assert.equal((await users.findUserById('user-1'))?.email, 'ada@example.com');
+    const binding = { algorithm: 'ES256' as const, publicKey: { kty: 'EC' }, boundAt: new Date(9) };
+    assert.equal(await sessions.bindSession('session-1', binding), true);
+    assert.deepEqual(await sessions.findSessionById('session-1'), { ...session, binding });
   });
 
   void it('refuse a schema migrated by a newer release with SCHEMA_TOO_NEW', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
 import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
-import { makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
+import { makeBinding, makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
 import {
   DEFAULT_POSTGRES_POOL_CONFIG,
   PostgresSessionStore,
@@ -81,6 +81,82 @@ if ('skip' in found) {
       for (const limit of [-1, 1.5, Number.NaN]) {
         await assert.rejects(stores.sessions.deleteExpiredSessions(new Date(), limit), RangeError);
         await assert.rejects(stores.sessions.deleteExpiredThrottles(new Date(), limit), RangeError);
+      }
+    });
+
+    void it('keeps a binding as jsonb in the binding column, and none as NULL', async () => {
+      await empty();
+      await stores.users.insertUser(makeUser(1));
+      await stores.sessions.insertSession(makeSession(1, 'user-1', { binding: makeBinding(1) }));
+      await stores.sessions.insertSession(makeSession(2, 'user-1'));
+
+      const { rows } = await stores.pool.query<{ id: string; binding: unknown; type: string }>(
+        `SELECT id, binding, pg_typeof(binding)::text AS type FROM "${schema}".sessions
+         ORDER BY id`,
+      );
+      const { algorithm, publicKey, boundAt } = makeBinding(1);
+      assert.deepEqual(rows, [
+        {
+          id: 'session-1',
+          binding: { alg: algorithm, jwk: publicKey, boundAt: boundAt.getTime() },
+          type: 'jsonb',
+        },
+        { id: 'session-2', binding: null, type: 'jsonb' },
+      ]);
+    });
+
+    void it('reports a stored binding it cannot read as STORE_UNAVAILABLE, never as unbound', async () => {
+      await empty();
+      await stores.users.insertUser(makeUser(1));
+      const good = { alg: 'ES256', jwk: { kty: 'EC' }, boundAt: 7 };
+      // What a bad manual edit could leave (jsonb refuses text that is not JSON at all): each
+      // must fail the lookup rather than let the session token alone authenticate.
+      const malformed = [
+        'null',
+        '{}',
+        '[]',
+        '"ES256"',
+        JSON.stringify({ ...good, alg: 'none' }),
+        JSON.stringify({ ...good, jwk: { kty: 1 } }),
+        JSON.stringify({ ...good, boundAt: '7' }),
+        JSON.stringify({ ...good, boundAt: 7.5 }),
+        JSON.stringify({ ...good, extra: 1 }),
+      ];
+      for (const [index, text] of malformed.entries()) {
+        const session = makeSession(index + 1, 'user-1');
+        await stores.sessions.insertSession(session);
+        await stores.pool.query(
+          `UPDATE "${schema}".sessions SET binding = $1::jsonb WHERE id = $2`,
+          [text, session.id],
+        );
+
+        for (const lookup of [
+          () => stores.sessions.findSessionByTokenHash(session.tokenHash),
+          () => stores.sessions.findSessionById(session.id),
+          () => stores.sessions.listUserSessions('user-1'),
+        ]) {
+          await assert.rejects(lookup(), withCode('STORE_UNAVAILABLE'), text);
+        }
+        await stores.sessions.deleteSession(session.id);
+      }
+    });
+
+    void it('lets one of two pools bind a session, the other finding it bound', async () => {
+      await empty();
+      await stores.users.insertUser(makeUser(1));
+      await stores.sessions.insertSession(makeSession(1, 'user-1'));
+      const others = await openPostgresStores(found.url, { schema, migrate: false });
+      try {
+        const results = await Promise.all([
+          stores.sessions.bindSession('session-1', makeBinding(1)),
+          others.sessions.bindSession('session-1', makeBinding(2)),
+        ]);
+
+        assert.deepEqual([...results].sort(), [false, true]);
+        const winner = makeBinding(results[0] ? 1 : 2);
+        assert.deepEqual((await others.sessions.findSessionById('session-1'))?.binding, winner);
+      } finally {
+        await others.close();
       }
     });
 

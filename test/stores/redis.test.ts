@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
-import { makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
+import { makeBinding, makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
 import {
   DEFAULT_REDIS_OPTIONS,
   RedisSessionStore,
@@ -180,6 +180,65 @@ if ('skip' in found) {
 
         assert.deepEqual(await users.findUserByEmail(again.email), again);
         assert.deepEqual(await users.listUsers(), [again]);
+      }));
+
+    void it('keeps a binding as JSON in the session hash field b, and none as no field', () =>
+      withFresh(async ({ keyPrefix, sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        await sessions.insertSession(liveSession(1));
+        await sessions.insertSession(liveSession(2, 'user-1', { binding: makeBinding(2) }));
+        const hash = (id: string) => client.hgetall(`${keyPrefix}:{u:user-1}:s:${id}`);
+        const { algorithm, publicKey, boundAt } = makeBinding(2);
+
+        assert.equal((await hash('session-1')).b, undefined);
+        assert.equal(
+          (await hash('session-2')).b,
+          JSON.stringify({ alg: algorithm, jwk: publicKey, boundAt: boundAt.getTime() }),
+        );
+      }));
+
+    void it('keeps the session key’s expiry when it binds it', () =>
+      withFresh(async ({ keyPrefix, sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        const session = liveSession(1);
+        await sessions.insertSession(session);
+        const key = `${keyPrefix}:{u:user-1}:s:session-1`;
+
+        assert.equal(await sessions.bindSession(session.id, makeBinding(1)), true);
+
+        assert.equal(await client.pexpiretime(key), session.idleExpiresAt.getTime());
+      }));
+
+    void it('reports a stored binding it cannot read as STORE_UNAVAILABLE, never as unbound', () =>
+      withFresh(async ({ keyPrefix, sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        const good = JSON.stringify({ alg: 'ES256', jwk: { kty: 'EC' }, boundAt: 7 });
+        // What a bad manual edit could leave: each must fail the lookup rather than let the
+        // session token alone authenticate a session that was bound.
+        const malformed = [
+          '',
+          'not json',
+          'null',
+          '{}',
+          good.slice(0, -1),
+          good.replace('ES256', 'none'),
+          good.replace('"kty":"EC"', '"kty":1'),
+          `${good.slice(0, -1)},"extra":1}`,
+        ];
+        for (const [index, text] of malformed.entries()) {
+          const session = liveSession(index + 1);
+          await sessions.insertSession(session);
+          await client.hset(`${keyPrefix}:{u:user-1}:s:${session.id}`, 'b', text);
+
+          for (const lookup of [
+            () => sessions.findSessionByTokenHash(session.tokenHash),
+            () => sessions.findSessionById(session.id),
+            () => sessions.listUserSessions('user-1'),
+          ]) {
+            await assert.rejects(lookup(), withCode('STORE_UNAVAILABLE'), JSON.stringify(text));
+          }
+          await sessions.deleteSession(session.id);
+        }
       }));
 
     void it('refuses a key prefix with a brace, or an ioredis keyPrefix, naming the option', () => {

@@ -177,6 +177,53 @@ void describe('SQLite migrations', () => {
     await stores.close();
   });
 
+  void it('upgrade a version 2 database in place, its sessions unbound and bindable', async () => {
+    const path = temp.path('v2.db');
+    const v2 = openSqliteDatabase(path, { migrate: false });
+    applyMigrations(v2, migrations.slice(0, 2));
+    v2.prepare(
+      `INSERT INTO users (id, email, password_hash, created_at, disabled_at)
+       VALUES (?, ?, ?, ?, ?)`,
+    ).run('user-1', 'ada@example.com', '$argon2id$x', 1_001, null);
+    const insertSession = v2.prepare(
+      `INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
+                             absolute_expires_at, user_agent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    insertSession.run('session-1', 'a'.repeat(64), 'user-1', 2_002, 3_003, 4_004, 5_005, null);
+    insertSession.run('session-2', 'b'.repeat(64), 'user-1', 2_003, 3_003, 4_004, 5_005, 'curl');
+    v2.close();
+
+    const stores = openSqliteStores(path);
+    const first = {
+      id: 'session-1',
+      tokenHash: 'a'.repeat(64),
+      userId: 'user-1',
+      createdAt: new Date(2_002),
+      lastSeenAt: new Date(3_003),
+      idleExpiresAt: new Date(4_004),
+      absoluteExpiresAt: new Date(5_005),
+      userAgent: null,
+      binding: null,
+    };
+    const second = {
+      ...first,
+      id: 'session-2',
+      tokenHash: 'b'.repeat(64),
+      createdAt: new Date(2_003),
+      userAgent: 'curl',
+    };
+
+    assert.equal(getSchemaVersion(stores.database), latestSchemaVersion);
+    assert.deepEqual(await stores.sessions.findSessionByTokenHash(first.tokenHash), first);
+    assert.deepEqual(await stores.sessions.listUserSessions('user-1'), [second, first]);
+    const binding = { algorithm: 'ES256' as const, publicKey: { kty: 'EC' }, boundAt: new Date(9) };
+    assert.equal(await stores.sessions.bindSession('session-1', binding), true);
+    assert.deepEqual(await stores.sessions.findSessionById('session-1'), { ...first, binding });
+    assert.deepEqual(await stores.sessions.findSessionById('session-2'), second);
+    await stores.close();
+  });
+
   void it('refuse a database migrated by a newer release with SCHEMA_TOO_NEW', () => {
     const path = temp.path('too-new.db');
     const newer = openSqliteDatabase(path);

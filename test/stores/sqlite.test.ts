@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
-import { makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
+import { makeBinding, makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
 import { openSqliteDatabase, openSqliteStores } from '../../src/stores/sqlite/index.js';
 import { DELETE_EXPIRED_SESSIONS_SQL } from '../../src/stores/sqlite/session-store.js';
 import { makeTempFolder, withCode } from './sqlite-helpers.js';
@@ -236,6 +236,7 @@ void describe('a closed SQLite store', () => {
     ['deleteUserSessions', () => sessions.deleteUserSessions(user.id)],
     ['listUserSessions', () => sessions.listUserSessions(user.id)],
     ['deleteExpiredSessions', () => sessions.deleteExpiredSessions(new Date(1), 10)],
+    ['bindSession', () => sessions.bindSession('1', makeBinding(1))],
     ['incrementThrottle', () => sessions.incrementThrottle('k', new Date(1), new Date(2))],
     ['findThrottle', () => sessions.findThrottle('k', new Date(1))],
     ['deleteThrottle', () => sessions.deleteThrottle('k')],
@@ -296,6 +297,107 @@ void describe('SQLite read caches', () => {
     } finally {
       await stores.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+void describe('SQLite session bindings', () => {
+  const withStores = async (
+    test: (stores: ReturnType<typeof openSqliteStores>, path: string) => Promise<void>,
+  ) => {
+    const path = temp.path('bindings.db');
+    const stores = openSqliteStores(path);
+    try {
+      await stores.users.insertUser(user);
+      await test(stores, path);
+    } finally {
+      await stores.close();
+    }
+  };
+
+  void it('keeps a binding as compact JSON in the binding column, and none as NULL', () =>
+    withStores(async ({ database, sessions }) => {
+      const binding = {
+        algorithm: 'ES256' as const,
+        publicKey: { kty: 'EC' },
+        boundAt: new Date(7),
+      };
+      await sessions.insertSession(session('1', { binding }));
+      await sessions.insertSession(session('2'));
+
+      const stored = database
+        .prepare<[], { id: string; binding: string | null }>(
+          'SELECT id, binding FROM sessions ORDER BY id',
+        )
+        .all();
+      assert.deepEqual(stored, [
+        { id: '1', binding: '{"alg":"ES256","jwk":{"kty":"EC"},"boundAt":7}' },
+        { id: '2', binding: null },
+      ]);
+    }));
+
+  void it('reports a stored binding it cannot read as STORE_UNAVAILABLE, never as unbound', () =>
+    withStores(async ({ sessions }, path) => {
+      const good = JSON.stringify({ alg: 'ES256', jwk: { kty: 'EC' }, boundAt: 7 });
+      // What a bad manual edit could leave: each must fail the lookup rather than let the
+      // session token alone authenticate a session that was bound.
+      const malformed = [
+        '',
+        'not json',
+        'null',
+        '{}',
+        '[]',
+        '"ES256"',
+        good.slice(0, -1),
+        good.replace('ES256', 'none'),
+        good.replace('"kty":"EC"', '"kty":1'),
+        good.replace('"boundAt":7', '"boundAt":"7"'),
+        `${good.slice(0, -1)},"extra":1}`,
+        JSON.stringify({ alg: 'ES256', jwk: ['EC'], boundAt: 7 }),
+        JSON.stringify({ alg: 'RS256', jwk: { kty: 'RSA' } }),
+      ];
+      // The edit comes through another connection, as from the sqlite3 shell.
+      const editor = openSqliteDatabase(path);
+      const update = editor.prepare('UPDATE sessions SET binding = ? WHERE id = ?');
+      for (const [index, text] of malformed.entries()) {
+        const id = String(index + 1);
+        const record = session(id);
+        await sessions.insertSession(record);
+        // Read once, so that the read cache holds the row before the edit.
+        assert.deepEqual(await sessions.findSessionByTokenHash(record.tokenHash), record);
+        update.run(text, id);
+
+        for (const lookup of [
+          () => sessions.findSessionByTokenHash(record.tokenHash),
+          () => sessions.findSessionById(id),
+          () => sessions.listUserSessions(user.id),
+        ]) {
+          await assert.rejects(lookup(), withCode('STORE_UNAVAILABLE'), JSON.stringify(text));
+        }
+        await sessions.deleteSession(id);
+      }
+      editor.close();
+    }));
+
+  void it('a binding written by another process is seen at once, never hidden by a cache', async () => {
+    const path = temp.path('bindings-two.db');
+    const server = openSqliteStores(path);
+    const cli = openSqliteStores(path);
+    try {
+      await server.users.insertUser(user);
+      const record = session('1');
+      await server.sessions.insertSession(record);
+      assert.deepEqual(await server.sessions.findSessionByTokenHash(record.tokenHash), record);
+
+      assert.equal(await cli.sessions.bindSession('1', makeBinding(1)), true);
+
+      const bound = { ...record, binding: makeBinding(1) };
+      assert.deepEqual(await server.sessions.findSessionByTokenHash(record.tokenHash), bound);
+      assert.equal(await server.sessions.bindSession('1', makeBinding(2)), false);
+      assert.deepEqual(await cli.sessions.findSessionByTokenHash(record.tokenHash), bound);
+    } finally {
+      await cli.close();
+      await server.close();
     }
   });
 });
