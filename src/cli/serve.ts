@@ -51,6 +51,17 @@ export async function serveCommand(
   const config = resolveServerConfig({ flags, env: io.env });
   const logger = createJsonLogger(io.logLine === undefined ? {} : { write: io.logLine });
   const server = await startServer(config, { logger });
+  // Listen for the signals before saying where the server listens: whoever waits for that
+  // line may stop the server at once, and must get a clean shutdown, not a killed process.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   io.err(`Latchkey is listening on ${server.url} (store: ${server.store})\n`);
   const certificate = server.certificate;
   if (certificate?.source === 'dev') {
@@ -66,14 +77,6 @@ export async function serveCommand(
     );
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   await server.close();
 }
