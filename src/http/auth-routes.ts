@@ -1,6 +1,7 @@
 import { checkCsrf } from './csrf-check.js';
 import { methodNotAllowed, notFound } from './respond.js';
 import { changePassword, login, register } from './routes/credentials.js';
+import { dbscRefresh, dbscRegister } from './routes/dbsc.js';
 import {
   currentSession,
   listSessions,
@@ -34,6 +35,8 @@ const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>
   '/session': { GET: currentSession },
   '/sessions': { GET: listSessions },
   '/sessions/:id': { DELETE: revokeSession },
+  '/dbsc/register': { POST: dbscRegister },
+  '/dbsc/refresh': { POST: dbscRefresh },
 };
 
 const SESSION_ID = /^\/sessions\/([a-z2-7]{26})$/;
@@ -44,6 +47,8 @@ const SESSION_ID = /^\/sessions\/([a-z2-7]{26})$/;
  * - `POST /auth/register`, `POST /auth/login`, `POST /auth/logout`, `POST /auth/password`
  * - `GET /auth/session`, `GET /auth/sessions`, `DELETE /auth/sessions/:id`,
  *   `POST /auth/logout-others`
+ * - `POST /auth/dbsc/register`, `POST /auth/dbsc/refresh` (Device Bound Session Credentials,
+ *   404 unless turned on)
  *
  * Every unsafe request is checked for CSRF first. Returns null for a path outside the prefix,
  * so that callers can try other routes.

@@ -1,3 +1,5 @@
+import { bindingIdentifier } from './dbsc.js';
+
 import type { User } from '../accounts/types.js';
 import type { Session } from '../session/index.js';
 import type { AuthContext } from './context.js';
@@ -28,7 +30,7 @@ const MAX_ENDED_PER_REQUEST = 16;
  * session. A store failure throws `StoreUnavailableError`: it is never read as "anonymous".
  */
 export async function authenticateRequest(
-  context: Pick<AuthContext, 'sessions' | 'accounts' | 'cookie' | 'logger'>,
+  context: Pick<AuthContext, 'sessions' | 'accounts' | 'cookie' | 'logger' | 'dbsc' | 'clock'>,
   request: HttpRequest,
 ): Promise<RequestAuth> {
   const values = context.cookie.read(request.header('cookie'));
@@ -51,6 +53,20 @@ export async function authenticateRequest(
   if (values.length > 1) {
     // Accepted, since exactly one value is a live session, but never silently.
     context.logger.log('warn', 'session.duplicate_cookie', { count: values.length });
+  }
+  const { binding } = found.session;
+  if (
+    binding !== null &&
+    !context.dbsc.boundCookie.isValid(
+      request.header('cookie'),
+      bindingIdentifier(binding),
+      context.clock(),
+    )
+  ) {
+    // A bound session's token alone is not enough: without a fresh bound cookie, which only
+    // the browser holding the key can get, this may be a copied cookie.
+    context.logger.log('warn', 'session.bound_cookie_missing', { userId: found.session.userId });
+    return { authenticated: false };
   }
 
   const user = await context.accounts.getUser(found.session.userId);

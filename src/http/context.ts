@@ -4,6 +4,7 @@ import { silentLogger } from '../log.js';
 import { SessionManager } from '../session/index.js';
 import { LoginThrottle } from '../throttle/index.js';
 import { KeyRing } from '../token/keyring.js';
+import { resolveDbsc } from './dbsc.js';
 import { DeviceCookie } from './device-cookie.js';
 import { SessionCookie } from './session-cookie.js';
 
@@ -13,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { SessionPolicy } from '../session/index.js';
 import type { Clock, SessionStore } from '../session/types.js';
 import type { ThrottlePolicy } from '../throttle/index.js';
+import type { DbscOptions, DbscSettings } from './dbsc.js';
 import type { SessionCookieOptions } from './session-cookie.js';
 
 /** Everything the HTTP layer needs, resolved and checked once. */
@@ -34,6 +36,8 @@ export interface AuthContext {
   registration: boolean;
   /** Whether logout sends `Clear-Site-Data: "cookies"`. */
   clearSiteDataOnLogout: boolean;
+  /** Device Bound Session Credentials: whether they are offered, and the bound cookie. */
+  dbsc: DbscSettings;
   /** Milliseconds since the epoch. */
   clock: Clock;
 }
@@ -70,6 +74,12 @@ export interface AuthContextOptions {
   registration?: boolean;
   /** Send `Clear-Site-Data: "cookies"` on logout (it clears the whole site's cookies). Default: true. */
   clearSiteDataOnLogout?: boolean;
+  /**
+   * Device Bound Session Credentials; see {@link DbscOptions}. Default: off. Sessions bound
+   * while it was on stay bound when it is turned off: their token alone still does not
+   * authenticate, so their users log in again.
+   */
+  dbsc?: DbscOptions;
   /** Receives structured events. Default: silent. */
   logger?: Logger;
   /** Milliseconds since the epoch. Default: `Date.now`. */
@@ -88,14 +98,21 @@ export function createAuthContext(options: AuthContextOptions): AuthContext {
   if (!Number.isSafeInteger(freshLoginSeconds) || freshLoginSeconds < 1) {
     throw new ConfigError('freshLoginSeconds', 'must be a whole number of seconds, at least 1');
   }
+  const sessions = new SessionManager(options.sessionStore, {
+    clock,
+    logger,
+    ...(options.session === undefined ? {} : { policy: options.session }),
+  });
+  const cookie = new SessionCookie(options.cookie);
+  const dbsc = resolveDbsc(keys, options.dbsc, {
+    secureCookie: options.cookie?.secure ?? true,
+    sameSite: options.cookie?.sameSite ?? 'Lax',
+    canBind: sessions.supportsBinding,
+  });
   return {
-    sessions: new SessionManager(options.sessionStore, {
-      clock,
-      logger,
-      ...(options.session === undefined ? {} : { policy: options.session }),
-    }),
+    sessions,
     accounts: new Accounts(options.userStore, { ...options.accounts, clock }),
-    cookie: new SessionCookie(options.cookie),
+    cookie,
     deviceCookie: new DeviceCookie(keys, { secure: options.cookie?.secure ?? true }),
     throttle: new LoginThrottle(options.sessionStore, {
       clock,
@@ -110,6 +127,7 @@ export function createAuthContext(options: AuthContextOptions): AuthContext {
     freshLoginSeconds,
     registration: options.registration ?? true,
     clearSiteDataOnLogout: options.clearSiteDataOnLogout ?? true,
+    dbsc,
     clock,
   };
 }

@@ -16,6 +16,8 @@ export function publicSession(session: Session): {
   expiresAt: string;
   absoluteExpiresAt: string;
   client: string;
+  /** Whether the browser bound the session to a key it holds (DBSC). */
+  deviceBound: boolean;
 } {
   return {
     id: session.id,
@@ -24,5 +26,6 @@ export function publicSession(session: Session): {
     expiresAt: session.expiresAt.toISOString(),
     absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
     client: describeUserAgent(session.userAgent),
+    deviceBound: session.binding !== null,
   };
 }

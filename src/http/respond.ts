@@ -7,6 +7,8 @@ import type { HttpResponse } from './types.js';
 export type HttpErrorCode =
   | CsrfRejectionCode
   | 'BODY_TOO_LARGE'
+  | 'DBSC_PROOF_REFUSED'
+  | 'DBSC_PROOF_REQUIRED'
   | 'EMAIL_INVALID'
   | 'EMAIL_TAKEN'
   | 'INTERNAL_ERROR'

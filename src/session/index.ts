@@ -8,4 +8,10 @@ export type {
 } from './manager.js';
 export { DEFAULT_SESSION_POLICY, resolveSessionPolicy } from './policy.js';
 export type { SessionPolicy } from './policy.js';
-export type { Clock, SessionRecord, SessionStore } from './types.js';
+export type {
+  BindingAlgorithm,
+  Clock,
+  SessionBinding,
+  SessionRecord,
+  SessionStore,
+} from './types.js';

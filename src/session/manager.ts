@@ -1,4 +1,4 @@
-import { LatchkeyError, StoreUnavailableError } from '../errors.js';
+import { ConfigError, LatchkeyError, StoreUnavailableError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import {
   constantTimeEqual,
@@ -11,7 +11,13 @@ import { resolveSessionPolicy } from './policy.js';
 
 import type { Logger } from '../log.js';
 import type { SessionPolicy } from './policy.js';
-import type { Clock, SessionRecord, SessionStore } from './types.js';
+import type {
+  BindingAlgorithm,
+  Clock,
+  SessionBinding,
+  SessionRecord,
+  SessionStore,
+} from './types.js';
 
 /** What callers see of a session. It never carries the token or its hash. */
 export interface Session {
@@ -27,6 +33,11 @@ export interface Session {
   absoluteExpiresAt: Date;
   /** A short description of the client that created it, or null. */
   userAgent: string | null;
+  /**
+   * The key the browser registered for this session (Device Bound Session Credentials), or
+   * null. A bound session's token alone does not authenticate: see `latchkey/http`.
+   */
+  binding: SessionBinding | null;
 }
 
 /** A new session and the token to send to its client, once. */
@@ -177,6 +188,51 @@ export class SessionManager {
     return { token, session: toSession(next) };
   }
 
+  /** Whether the store can keep a key with a session ({@link bindSession}). */
+  get supportsBinding(): boolean {
+    return typeof this.#store.bindSession === 'function';
+  }
+
+  /**
+   * Binds a live session to the public key its browser proved it holds (DBSC). A session binds
+   * once: returns false when it is gone, expired or already bound. Throws `ConfigError` when
+   * the store cannot keep bindings.
+   */
+  async bindSession(
+    sessionId: string,
+    key: { algorithm: BindingAlgorithm; publicKey: Record<string, string> },
+  ): Promise<boolean> {
+    const bind = this.#store.bindSession?.bind(this.#store);
+    if (bind === undefined) {
+      throw new ConfigError(
+        'sessionStore',
+        'this store cannot bind sessions to keys (bindSession)',
+      );
+    }
+    const now = this.#clock();
+    const binding: SessionBinding = {
+      ...key,
+      publicKey: { ...key.publicKey },
+      boundAt: new Date(now),
+    };
+    const bound = await this.#call('bindSession', () => bind(sessionId, binding));
+    if (bound) this.#logger.log('info', 'session.bound', { algorithm: key.algorithm });
+    return bound;
+  }
+
+  /**
+   * Claims a one-time mark (a DBSC challenge, say) until `expiresAtMs`: true for the first
+   * claim, false for every later one, on this server or any other sharing the store. The mark
+   * is one of the store's atomic counters, swept with the throttle counters once expired.
+   */
+  async claimOnce(key: string, expiresAtMs: number): Promise<boolean> {
+    const now = new Date(this.#clock());
+    const state = await this.#call('incrementThrottle', () =>
+      this.#store.incrementThrottle(key, now, new Date(expiresAtMs)),
+    );
+    return state.failures === 1;
+  }
+
   /** Whether a live session has this public id. */
   async sessionExists(sessionId: string): Promise<boolean> {
     const record = await this.#call('findSessionById', () =>
@@ -286,6 +342,7 @@ function toSession(record: SessionRecord): Session {
     expiresAt,
     absoluteExpiresAt: record.absoluteExpiresAt,
     userAgent: record.userAgent,
+    binding: record.binding ?? null,
   };
 }
 

@@ -37,6 +37,9 @@ export async function logout(context: AuthContext, request: HttpRequest): Promis
     await context.sessions.invalidateSession(session.id);
   }
   const headers: [string, string][] = [['Set-Cookie', context.cookie.clear()]];
+  if (sessions.some((session) => session.binding !== null)) {
+    headers.push(['Set-Cookie', context.dbsc.boundCookie.clear()]);
+  }
   // Clear-Site-Data wipes every cookie of the site, other applications' included: only when a
   // session really ended, so that a forged or stray logout cannot wipe them.
   if (context.clearSiteDataOnLogout && sessions.length > 0) {

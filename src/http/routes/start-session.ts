@@ -2,6 +2,7 @@ import { issueCsrfToken } from '../../csrf/index.js';
 import { sessionsInRequest } from '../authenticate.js';
 import { publicSession, publicUser } from '../present.js';
 import { errorResponse, jsonResponse } from '../respond.js';
+import { registrationOffer } from './dbsc.js';
 import { tooManyCookies } from './sessions.js';
 
 import type { User } from '../../accounts/types.js';
@@ -47,6 +48,12 @@ export async function startSession(
   const cookie = context.cookie.serialize(token, context.sessions.cookieMaxAgeSeconds(session));
   const headers: [string, string][] = [['Set-Cookie', cookie]];
   for (const extra of reply.extraCookies ?? []) headers.push(['Set-Cookie', extra]);
+  // A bound cookie of an earlier session would be useless: this session is not bound yet.
+  if (previous.some((old) => old.binding !== null)) {
+    headers.push(['Set-Cookie', context.dbsc.boundCookie.clear()]);
+  }
+  const offer = registrationOffer(context, request, session);
+  if (offer !== null) headers.push(offer);
   return jsonResponse(
     reply.status,
     {

@@ -1,0 +1,458 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { createLatchkey } from '../../src/http/latchkey.js';
+import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
+import { ManualClock } from '../support/clock.js';
+import { generateKeyPair, SignJWT } from 'jose';
+
+import { makeKey, signProof } from './proof-signer.js';
+
+import type { HttpRequest, HttpResponse } from '../../src/http/types.js';
+import type { Latchkey } from '../../src/http/latchkey.js';
+import type { TestKey } from './proof-signer.js';
+
+const SECRET = 'a secret that is at least thirty-two bytes long';
+const ORIGIN = 'https://localhost:3443';
+const PASSWORD = 'correct horse battery staple';
+
+function request(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body = '',
+  protocol: 'http' | 'https' = 'https',
+): HttpRequest {
+  const lower: Record<string, string> = {
+    host: 'localhost:3443',
+    origin: ORIGIN,
+    'sec-fetch-site': 'same-origin',
+    ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+  };
+  return {
+    method,
+    path,
+    clientAddress: '192.0.2.1',
+    protocol,
+    header: (name) => lower[name],
+    readBody: () => Promise.resolve(new TextEncoder().encode(body)),
+  };
+}
+
+function header(response: HttpResponse | null, name: string): string | undefined {
+  return response?.headers.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+}
+
+function setCookies(response: HttpResponse | null): string[] {
+  return (response?.headers ?? []).filter(([key]) => key === 'Set-Cookie').map(([, v]) => v);
+}
+
+function pair(response: HttpResponse | null, name: string): string {
+  const line = setCookies(response).find((value) => value.startsWith(`${name}=`));
+  assert.ok(line, `no ${name} cookie`);
+  return line.split(';')[0] ?? '';
+}
+
+/** `(ES256 RS256);path="...";challenge="...";authorization="..."` into its parameters. */
+function readOffer(value: string | undefined): {
+  path: string;
+  challenge: string;
+  authorization: string;
+} {
+  assert.ok(value, 'no Secure-Session-Registration header');
+  assert.match(value, /^\(ES256 RS256\);/);
+  const params = new Map(
+    [...value.matchAll(/;([a-z_]+)="([^"\\]*)"/g)].map((match) => [match[1], match[2] ?? '']),
+  );
+  const read = (name: string): string => {
+    const found = params.get(name);
+    assert.ok(found !== undefined, `no ${name} parameter`);
+    return found;
+  };
+  return { path: read('path'), challenge: read('challenge'), authorization: read('authorization') };
+}
+
+/** The challenge of a `Secure-Session-Challenge` header. */
+function challengeOf(response: HttpResponse | null): string {
+  const found = /^"([^"]+)";id="[^"]+"$/.exec(header(response, 'Secure-Session-Challenge') ?? '');
+  assert.ok(found?.[1] !== undefined, 'no challenge');
+  return found[1];
+}
+
+interface World {
+  latchkey: Latchkey;
+  clock: ManualClock;
+  store: MemorySessionStore;
+}
+
+function world(options: { lifetime?: number } = {}): World {
+  const clock = new ManualClock(Date.now());
+  const store = new MemorySessionStore();
+  const latchkey = createLatchkey({
+    sessionStore: store,
+    userStore: new MemoryUserStore(),
+    secrets: [SECRET],
+    clock: clock.now,
+    dbsc: { enabled: true, cookieLifetimeSeconds: options.lifetime ?? 600 },
+  });
+  return { latchkey, clock, store };
+}
+
+/** A well-formed proof in an algorithm DBSC does not allow (ES384). */
+async function es384Proof(claims: Record<string, string | undefined>): Promise<string> {
+  const { privateKey } = await generateKeyPair('ES384');
+  return new SignJWT(claims).setProtectedHeader({ alg: 'ES384', typ: 'dbsc+jwt' }).sign(privateKey);
+}
+
+let counter = 0;
+async function registerUser(w: World, protocol: 'http' | 'https' = 'https') {
+  counter += 1;
+  const response = await w.latchkey.handleAuthRoute(
+    request(
+      'POST',
+      '/auth/register',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ email: `user${counter}@example.com`, password: PASSWORD }),
+      protocol,
+    ),
+  );
+  assert.equal(response?.status, 201);
+  const session = pair(response, '__Host-auth_token');
+  return { response, session, offer: header(response, 'Secure-Session-Registration') };
+}
+
+async function register(w: World, cookie: string, jwt: string | undefined) {
+  return w.latchkey.handleAuthRoute(
+    request('POST', '/auth/dbsc/register', {
+      cookie,
+      ...(jwt === undefined ? {} : { 'secure-session-response': jwt }),
+    }),
+  );
+}
+
+async function refresh(w: World, cookie: string, id: string, jwt?: string) {
+  return w.latchkey.handleAuthRoute(
+    request('POST', '/auth/dbsc/refresh', {
+      cookie,
+      'sec-secure-session-id': id,
+      ...(jwt === undefined ? {} : { 'secure-session-response': jwt }),
+    }),
+  );
+}
+
+/** Logs in, registers a key, and returns what the browser then holds. */
+async function boundSession(w: World, key?: TestKey) {
+  const { session, offer } = await registerUser(w);
+  const params = readOffer(offer);
+  const browserKey = key ?? (await makeKey());
+  const jwt = await signProof(browserKey, {
+    jti: params.challenge,
+    authorization: params.authorization,
+  });
+  const registered = await register(w, session, jwt);
+  assert.equal(registered?.status, 200, registered?.body);
+  const instructions = JSON.parse(registered.body) as { session_identifier: string };
+  return {
+    session,
+    key: browserKey,
+    id: instructions.session_identifier,
+    bound: pair(registered, '__Host-auth_bound'),
+    registered,
+  };
+}
+
+async function whoAmI(w: World, cookie: string): Promise<boolean> {
+  return (await w.latchkey.requireUser(request('GET', '/api/secure-data', { cookie }))).ok;
+}
+
+describe('DBSC over the auth routes', () => {
+  it('a login over HTTPS offers registration with both algorithms, a challenge and an authorization', async () => {
+    const w = world();
+    const { offer } = await registerUser(w);
+    const params = readOffer(offer);
+    assert.equal(params.path, 'dbsc/register');
+    assert.ok(params.challenge.length > 40);
+    assert.ok(params.authorization.length > 20);
+  });
+
+  it('no offer over plain HTTP, nor when DBSC is off', async () => {
+    const w = world();
+    assert.equal((await registerUser(w, 'http')).offer, undefined);
+    const off = createLatchkey({
+      sessionStore: new MemorySessionStore(),
+      userStore: new MemoryUserStore(),
+      secrets: [SECRET],
+    });
+    const response = await off.handleAuthRoute(
+      request(
+        'POST',
+        '/auth/register',
+        { 'content-type': 'application/json' },
+        JSON.stringify({ email: 'off@example.com', password: PASSWORD }),
+      ),
+    );
+    assert.equal(header(response, 'Secure-Session-Registration'), undefined);
+    const route = await off.handleAuthRoute(request('POST', '/auth/dbsc/register'));
+    assert.equal(route?.status, 404);
+  });
+
+  it('registration answers the session instructions and a short-lived bound cookie', async () => {
+    const w = world();
+    const { registered, id, key } = await boundSession(w);
+    const body = JSON.parse(registered.body) as Record<string, unknown>;
+    assert.deepEqual(body, {
+      session_identifier: id,
+      refresh_url: 'refresh',
+      scope: { origin: ORIGIN, include_site: false, scope_specification: [] },
+      credentials: [
+        {
+          type: 'cookie',
+          name: '__Host-auth_bound',
+          attributes: 'Path=/; Secure; HttpOnly; SameSite=Lax',
+        },
+      ],
+    });
+    assert.equal(id.length, 43);
+    assert.notEqual(id, key.jwk.x);
+    const line = setCookies(registered).find((value) => value.startsWith('__Host-auth_bound='));
+    assert.match(line ?? '', /; Max-Age=600; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
+  });
+
+  it('stolen session cookie: once bound, the long-lived token alone is refused', async () => {
+    const w = world();
+    const { session, bound } = await boundSession(w);
+    assert.equal(await whoAmI(w, `${session}; ${bound}`), true);
+    assert.equal(await whoAmI(w, session), false);
+  });
+
+  it('stolen bound cookie: it stops working when it expires, and only a proof renews it', async () => {
+    const w = world({ lifetime: 60 });
+    const { session, bound, id, key } = await boundSession(w);
+    const stolen = `${session}; ${bound}`;
+    assert.equal(await whoAmI(w, stolen), true);
+    w.clock.advanceSeconds(61);
+    assert.equal(await whoAmI(w, stolen), false);
+
+    // The thief asks for a refresh: a challenge, which it cannot sign with the browser's key.
+    const challenged = await refresh(w, session, id);
+    assert.equal(challenged?.status, 403);
+    const thief = await makeKey();
+    assert.match(header(challenged, 'Secure-Session-Challenge') ?? '', new RegExp(`;id="${id}"$`));
+    const forged = await refresh(
+      w,
+      session,
+      id,
+      await signProof(thief, { jti: challengeOf(challenged) }),
+    );
+    assert.equal(forged?.status, 403);
+    assert.equal(setCookies(forged).length, 0);
+
+    // The browser signs the same kind of challenge with its key and carries on.
+    const next = challengeOf(await refresh(w, session, id));
+    const renewed = await refresh(
+      w,
+      session,
+      id,
+      await signProof(key, { jti: next }, { jwk: null }),
+    );
+    assert.equal(renewed?.status, 200, renewed?.body);
+    assert.equal(await whoAmI(w, `${session}; ${pair(renewed, '__Host-auth_bound')}`), true);
+  });
+
+  it('reused challenge: a refresh proof replayed is refused', async () => {
+    const w = world();
+    const { session, id, key } = await boundSession(w);
+    const challenge = challengeOf(await refresh(w, session, id));
+    const proof = await signProof(key, { jti: challenge }, { jwk: null });
+    assert.equal((await refresh(w, session, id, proof))?.status, 200);
+    // Refused: a 403 with a new challenge, and no cookie.
+    const replay = await refresh(w, session, id, proof);
+    assert.equal(replay?.status, 403);
+    assert.equal(setCookies(replay).length, 0);
+    assert.notEqual(challengeOf(replay), challenge);
+  });
+
+  it('reused challenge: a registration proof replayed cannot bind again', async () => {
+    const w = world();
+    const { session, offer } = await registerUser(w);
+    const params = readOffer(offer);
+    const key = await makeKey();
+    const jwt = await signProof(key, {
+      jti: params.challenge,
+      authorization: params.authorization,
+    });
+    assert.equal((await register(w, session, jwt))?.status, 200);
+    const replay = await register(w, session, jwt);
+    assert.equal(replay?.status, 403);
+    assert.match(replay.body, /CHALLENGE_REUSED/);
+  });
+
+  it('expired challenge: a refresh proof over a challenge past its minute gets no cookie', async () => {
+    const w = world();
+    const { session, id, key } = await boundSession(w);
+    const challenge = challengeOf(await refresh(w, session, id));
+    w.clock.advanceSeconds(61);
+    const late = await refresh(
+      w,
+      session,
+      id,
+      await signProof(key, { jti: challenge }, { jwk: null }),
+    );
+    assert.equal(late?.status, 403);
+    assert.equal(setCookies(late).length, 0);
+    assert.notEqual(challengeOf(late), challenge);
+  });
+
+  it('challenge of another session: a refresh proof over it gets no cookie', async () => {
+    const w = world();
+    const first = await boundSession(w);
+    const second = await boundSession(w, await makeKey());
+    const foreign = challengeOf(await refresh(w, first.session, first.id));
+    const proof = await signProof(second.key, { jti: foreign }, { jwk: null });
+    const response = await refresh(w, second.session, second.id, proof);
+    assert.equal(response?.status, 403);
+    assert.equal(setCookies(response).length, 0);
+  });
+
+  it('expired challenge: a proof over a challenge past its minute is refused', async () => {
+    const w = world();
+    const { session, offer } = await registerUser(w);
+    const params = readOffer(offer);
+    w.clock.advanceSeconds(61);
+    const key = await makeKey();
+    const jwt = await signProof(key, {
+      jti: params.challenge,
+      authorization: params.authorization,
+    });
+    const response = await register(w, session, jwt);
+    assert.equal(response?.status, 403);
+    assert.match(response.body, /CHALLENGE_INVALID/);
+    assert.equal(await whoAmI(w, session), true, 'the session stays usable, unbound');
+  });
+
+  it('challenge of another session: a proof lifted from one login binds nothing to another', async () => {
+    const w = world();
+    const first = await registerUser(w);
+    const second = await registerUser(w);
+    const params = readOffer(first.offer);
+    const key = await makeKey();
+    const jwt = await signProof(key, {
+      jti: params.challenge,
+      authorization: params.authorization,
+    });
+    const response = await register(w, second.session, jwt);
+    assert.equal(response?.status, 403);
+    assert.match(response.body, /SESSION_MISMATCH/);
+  });
+
+  it('wrong authorization claim: refused', async () => {
+    const w = world();
+    const { session, offer } = await registerUser(w);
+    const params = readOffer(offer);
+    const key = await makeKey();
+    for (const authorization of [undefined, 'guess', `${params.authorization}x`]) {
+      const claims =
+        authorization === undefined
+          ? { jti: params.challenge }
+          : { jti: params.challenge, authorization };
+      const response = await register(w, session, await signProof(key, claims));
+      assert.equal(response?.status, 403);
+      assert.match(response.body, /AUTHORIZATION_INVALID/);
+    }
+  });
+
+  it('each bad proof is refused at registration: signature, typ, algorithm', async () => {
+    const w = world();
+    const { session, offer } = await registerUser(w);
+    const params = readOffer(offer);
+    const key = await makeKey();
+    const claims = { jti: params.challenge, authorization: params.authorization };
+    const good = await signProof(key, claims);
+    const [head, body, signature] = good.split('.');
+    const flipped = `${signature?.startsWith('A') === true ? 'B' : 'A'}${signature?.slice(1) ?? ''}`;
+    const cases: [string, string][] = [
+      [`${head}.${body}.${flipped}`, 'SIGNATURE_INVALID'],
+      [await signProof(key, claims, { typ: 'JWT' }), 'PROOF_TYPE_INVALID'],
+      [await es384Proof(claims), 'ALGORITHM_NOT_ALLOWED'],
+      ['not a jwt', 'PROOF_MALFORMED'],
+    ];
+    for (const [jwt, reason] of cases) {
+      const response = await register(w, session, jwt);
+      assert.equal(response?.status, 403, reason);
+      assert.match(response.body, new RegExp(reason));
+    }
+    assert.equal((await register(w, session, undefined))?.status, 403);
+    // None of them used up the challenge: the real proof still binds.
+    assert.equal((await register(w, session, good))?.status, 200);
+  });
+
+  it('a session binds once: a second key cannot replace the first', async () => {
+    const w = world();
+    const { session, bound } = await boundSession(w);
+    const auth = await w.latchkey.requireUser(
+      request('GET', '/', { cookie: `${session}; ${bound}` }),
+    );
+    assert.ok(auth.ok);
+    const bindAgain = await w.latchkey.context.sessions.bindSession(auth.auth.session.id, {
+      algorithm: 'ES256',
+      publicKey: (await makeKey()).jwk,
+    });
+    assert.equal(bindAgain, false);
+    assert.equal(await whoAmI(w, `${session}; ${bound}`), true, 'the first key still holds');
+  });
+
+  it('refresh for a session that ended tells the browser to stop (continue: false)', async () => {
+    const w = world();
+    const { session, bound, id } = await boundSession(w);
+    const out = await w.latchkey.handleAuthRoute(
+      request('POST', '/auth/logout', { cookie: `${session}; ${bound}` }),
+    );
+    assert.equal(out?.status, 200);
+    assert.ok(setCookies(out).some((line) => line.startsWith('__Host-auth_bound=;')));
+    const response = await refresh(w, session, id);
+    assert.equal(response?.status, 200);
+    assert.deepEqual(JSON.parse(response.body), { session_identifier: id, continue: false });
+  });
+
+  it('refresh with the key but another session cookie is refused (a key is not a session)', async () => {
+    const w = world();
+    const first = await boundSession(w);
+    const other = await registerUser(w);
+    const response = await refresh(w, other.session, first.id);
+    assert.deepEqual(JSON.parse(response?.body ?? '{}'), {
+      session_identifier: first.id,
+      continue: false,
+    });
+  });
+
+  it('a browser without DBSC keeps working with its session cookie alone', async () => {
+    const w = world();
+    const { session } = await registerUser(w);
+    w.clock.advanceSeconds(3600);
+    assert.equal(await whoAmI(w, session), true);
+  });
+
+  it('refuses to start with DBSC on and an insecure cookie', () => {
+    assert.throws(
+      () =>
+        createLatchkey({
+          sessionStore: new MemorySessionStore(),
+          userStore: new MemoryUserStore(),
+          secrets: [SECRET],
+          cookie: { secure: false, name: 'auth_token' },
+          dbsc: { enabled: true },
+        }),
+      /dbsc\.enabled/,
+    );
+    assert.throws(
+      () =>
+        createLatchkey({
+          sessionStore: new MemorySessionStore(),
+          userStore: new MemoryUserStore(),
+          secrets: [SECRET],
+          dbsc: { enabled: true, cookieLifetimeSeconds: 5 },
+        }),
+      /dbsc\.cookieLifetimeSeconds/,
+    );
+  });
+});
