@@ -54,6 +54,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'dev-cert': { type: 'boolean' },
+        dbsc: { type: 'boolean' },
         user: { type: 'string' },
       },
     });

@@ -36,6 +36,10 @@ Options:
                        for localhost, 127.0.0.1 and ::1, kept in the data folder (dev-cert.pem,
                        dev-key.pem), valid 30 days, renewed 2 days before it ends; prints its
                        SPKI hash for Chromium (env LATCHKEY_DEV_CERT=1); development only
+  --dbsc               offer Device Bound Session Credentials at every login over HTTPS: a
+                       browser that supports them binds the session to a key it keeps, and a
+                       copied cookie stops working within minutes (env LATCHKEY_DBSC=on; bound
+                       cookie lifetime from LATCHKEY_DBSC_COOKIE_SECONDS, default 600)
   --insecure-cookie    drop Secure from the cookie; localhost only (env LATCHKEY_COOKIE_SECURE=false)
   --browser-session-cookie
                        no Max-Age: the cookie ends when the browser closes

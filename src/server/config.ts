@@ -95,6 +95,13 @@ export interface ServerConfig {
    * expires. Flag `--dev-cert`, env `LATCHKEY_DEV_CERT=1`. Default: false.
    */
   devCert: boolean;
+  /**
+   * Device Bound Session Credentials: offered at every login over HTTPS (direct, or behind a
+   * trusted TLS proxy); browsers without them ignore the offer. Flag `--dbsc`, env
+   * `LATCHKEY_DBSC=on`; the bound cookie's lifetime from `LATCHKEY_DBSC_COOKIE_SECONDS`
+   * (default 600). Default: off.
+   */
+  dbsc: { enabled: boolean; cookieLifetimeSeconds?: number };
   /** Session lifetimes: env `LATCHKEY_IDLE_TIMEOUT_SECONDS`, `LATCHKEY_ABSOLUTE_LIFETIME_SECONDS`. */
   session: { idleTimeoutSeconds?: number; absoluteLifetimeSeconds?: number };
   /** How recent a login must be to change the password. Env `LATCHKEY_FRESH_LOGIN_SECONDS`. */
@@ -198,6 +205,10 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
           : null,
     tls,
     devCert: flags['dev-cert'] === true || readSwitch(env, 'LATCHKEY_DEV_CERT', false),
+    dbsc: {
+      enabled: flags.dbsc === true || readSwitch(env, 'LATCHKEY_DBSC', false),
+      ...seconds(env, 'LATCHKEY_DBSC_COOKIE_SECONDS', 'cookieLifetimeSeconds'),
+    },
     session: {
       ...seconds(env, 'LATCHKEY_IDLE_TIMEOUT_SECONDS', 'idleTimeoutSeconds'),
       ...seconds(env, 'LATCHKEY_ABSOLUTE_LIFETIME_SECONDS', 'absoluteLifetimeSeconds'),

@@ -38,8 +38,11 @@ async function refreshSession() {
   csrfToken = signedIn ? data.csrfToken : null;
   if (signedIn) {
     const ends = new Date(data.session.expiresAt).toLocaleString();
+    const bound = data.session.deviceBound
+      ? ' It is bound to a key this browser holds: a copy of its cookies stops working within minutes.'
+      : '';
     $('status').textContent =
-      `Logged in as ${data.user.email}. The session ends by ${ends} unless used.`;
+      `Logged in as ${data.user.email}. The session ends by ${ends} unless used.${bound}`;
     $('password-form-username').value = data.user.email;
   } else {
     $('status').textContent = status === 401 ? 'Not logged in.' : describeFailure(status, data);
@@ -63,7 +66,8 @@ async function refreshSessions() {
     const seen = new Date(session.lastSeenAt).toLocaleString();
     const created = new Date(session.createdAt).toLocaleString();
     const current = session.current ? ' (this one)' : '';
-    label.textContent = `${session.client}, logged in ${created}, last seen ${seen}${current}`;
+    const bound = session.deviceBound ? ', device-bound' : '';
+    label.textContent = `${session.client}${bound}, logged in ${created}, last seen ${seen}${current}`;
     item.append(label);
     const end = document.createElement('button');
     end.type = 'button';
