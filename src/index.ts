@@ -13,14 +13,16 @@ export { silentLogger } from './log.js';
 export type { LogFields, LogLevel, Logger } from './log.js';
 export { SessionManager, DEFAULT_SESSION_POLICY } from './session/index.js';
 export type {
+  BindingAlgorithm,
   Clock,
   CreatedSession,
   Session,
   SessionManagerOptions,
   SessionPolicy,
+  SessionBinding,
   SessionRecord,
   SessionStore,
   ValidatedSession,
 } from './session/index.js';
 export { SessionCookie, authenticateRequest, createAuthRoutes } from './http/index.js';
-export type { AuthContext, RequestAuth, SessionCookieOptions } from './http/index.js';
+export type { AuthContext, DbscOptions, RequestAuth, SessionCookieOptions } from './http/index.js';

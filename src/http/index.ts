@@ -5,6 +5,7 @@ export type { RequestAuth } from './authenticate.js';
 export { MAX_BODY_BYTES, readFields, stringField } from './body.js';
 export type { BodyResult } from './body.js';
 export { createAuthContext } from './context.js';
+export type { DbscOptions } from './dbsc.js';
 export type { AuthContext, AuthContextOptions } from './context.js';
 export { CSRF_FIELD, CSRF_HEADER, checkCsrf } from './csrf-check.js';
 export { DeviceCookie } from './device-cookie.js';
