@@ -69,7 +69,9 @@ export function createServerApp(
   return async (request) => {
     const response = await route(request);
     response.headers.push(...SECURITY_HEADERS);
-    if (request.protocol === 'https') response.headers.push(HSTS);
+    if (request.protocol === 'https' && !isLoopbackHost(request.header('host'))) {
+      response.headers.push(HSTS);
+    }
     return response;
   };
 }
@@ -97,4 +99,20 @@ function hostAllowed(allowed: ReadonlySet<string>, host: string | undefined): bo
   if (host === undefined) return true;
   const name = host.trim().toLowerCase().replace(/:\d+$/, '');
   return allowed.has(name);
+}
+
+/**
+ * Whether a Host header names this machine. HSTS is not sent there: a browser that accepted a
+ * development certificate would otherwise insist on HTTPS for every localhost port for a year
+ * (and RFC 6797 section 8.1 has browsers ignore it for IP literals anyway).
+ */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '[::1]' ||
+    /^127(\.\d{1,3}){3}$/.test(name)
+  );
 }

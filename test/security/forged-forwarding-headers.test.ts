@@ -88,7 +88,9 @@ describe('forged X-Forwarded-For and X-Forwarded-Proto from an untrusted hop', (
         assert.deepEqual(await sprayWithFreshAddresses(server), [401, 401, 401, 401, 401]);
         const seen = await probe(server);
         assert.equal(seen.client, '203.0.113.9');
-        assert.equal(seen.hsts, 'max-age=31536000');
+        // Believed to be HTTPS (the origin check below shows it), but on a loopback host,
+        // where HSTS is never sent (test/server/hsts.test.ts).
+        assert.equal(seen.hsts, null);
         const response = await send(server.url, 'POST', '/auth/login', {
           json: { email: uniqueEmail(), password: 'a wrong pass phrase' },
           headers: { ...SPOOFED, origin: server.url.replace(/^http:/, 'https:') },
