@@ -47,6 +47,11 @@ Options:
   -h, --help           show this help
 `;
 
+// Chromium runs DBSC with software keys (no TPM needed) when started with these.
+const DBSC_CHROMIUM_FLAGS =
+  '--enable-features=DeviceBoundSessions,EnableBoundSessionCredentialsSoftwareKeysForManualTesting ' +
+  '--disable-features=DeviceBoundSessionsRefreshQuota ';
+
 /** `latchkey serve`: runs until SIGINT or SIGTERM, then shuts down cleanly. */
 export async function serveCommand(
   flags: Readonly<Record<string, string | boolean | undefined>>,
@@ -77,7 +82,15 @@ export async function serveCommand(
         `SPKI SHA-256: ${certificate.spkiSha256Base64}\n` +
         `Chromium trusts it when started as: chromium --user-data-dir="$(mktemp -d)" ` +
         `--ignore-certificate-errors-spki-list=${certificate.spkiSha256Base64} ` +
+        (config.dbsc.enabled ? DBSC_CHROMIUM_FLAGS : '') +
         `https://localhost:${port}/\n`,
+    );
+  }
+  if (config.dbsc.enabled && server.certificate === null && config.trustProxy === false) {
+    io.err(
+      'DBSC is on, but this server speaks plain HTTP and trusts no TLS proxy: browsers run ' +
+        'DBSC over HTTPS only, so no session will be bound. Add --dev-cert, --tls-cert/--tls-key ' +
+        'or --trust-proxy.\n',
     );
   }
 

@@ -19,9 +19,9 @@ export interface BoundCookieAttributes {
  * proving, with the private key it registered, that it is the same device; a copy taken off
  * the machine stops working when it expires.
  *
- * Its value is an expiry and an HMAC-SHA-256 over the expiry and the session's key thumbprint
- * (the DBSC session identifier), so it is good only for the session and key it was issued for,
- * and checking it costs one HMAC and no store read.
+ * Its value is an expiry and an HMAC-SHA-256 over the expiry and a subject naming the binding
+ * (the key's thumbprint and when it was bound), so it is good only for the binding it was
+ * issued for, and checking it costs one HMAC and no store read.
  */
 export class BoundCookie {
   /** The cookie's name. */
@@ -43,10 +43,10 @@ export class BoundCookie {
     this.serialize('x', 0);
   }
 
-  /** `Set-Cookie` for a fresh bound cookie for this session identifier. */
-  issue(sessionIdentifier: string, nowMs: number): string {
+  /** `Set-Cookie` for a fresh bound cookie for this subject. */
+  issue(subject: string, nowMs: number): string {
     const expires = Math.floor(nowMs / 1000) + this.lifetimeSeconds;
-    const value = `${expires.toString(36)}.${this.#mac(sessionIdentifier, expires)}`;
+    const value = `${expires.toString(36)}.${this.#mac(subject, expires)}`;
     return this.serialize(value, this.lifetimeSeconds);
   }
 
@@ -56,11 +56,11 @@ export class BoundCookie {
   }
 
   /**
-   * Whether the request's cookies hold a bound cookie issued for this session identifier that
+   * Whether the request's cookies hold a bound cookie issued for this subject that
    * has not expired at `nowMs`. With several values under the name (a sibling subdomain can
    * plant one), one good value is enough: a planted value cannot be good without the secret.
    */
-  isValid(cookieHeader: string | undefined, sessionIdentifier: string, nowMs: number): boolean {
+  isValid(cookieHeader: string | undefined, subject: string, nowMs: number): boolean {
     if (cookieHeader === undefined) return false;
     const values = getCookieValues(cookieHeader, this.name);
     let valid = false;
@@ -72,8 +72,7 @@ export class BoundCookie {
       // Not sooner than it could have been issued: a value from a misconfigured lifetime (or
       // a forged far-future one, were the secret ever lost) lasts no longer than allowed.
       if (expires * 1000 > nowMs + (this.lifetimeSeconds + 60) * 1000) continue;
-      if (this.#keys.verify(this.#message(sessionIdentifier, expires), match[2] ?? ''))
-        valid = true;
+      if (this.#keys.verify(this.#message(subject, expires), match[2] ?? '')) valid = true;
     }
     return valid;
   }
@@ -82,11 +81,11 @@ export class BoundCookie {
     return serializeSetCookie(this.name, value, { ...this.attributes, maxAge: maxAgeSeconds });
   }
 
-  #mac(sessionIdentifier: string, expires: number): string {
-    return this.#keys.sign(this.#message(sessionIdentifier, expires));
+  #mac(subject: string, expires: number): string {
+    return this.#keys.sign(this.#message(subject, expires));
   }
 
-  #message(sessionIdentifier: string, expires: number): string {
-    return `${PURPOSE}.${sessionIdentifier}.${expires}`;
+  #message(subject: string, expires: number): string {
+    return `${PURPOSE}.${subject}.${expires}`;
   }
 }

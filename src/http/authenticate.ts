@@ -1,4 +1,4 @@
-import { bindingIdentifier } from './dbsc.js';
+import { boundCookieSubject } from './dbsc.js';
 
 import type { User } from '../accounts/types.js';
 import type { Session } from '../session/index.js';
@@ -16,6 +16,8 @@ export type RequestAuth =
     }
   | { authenticated: false };
 
+/** How long after registration a bound session passes without its bound cookie. Unit: ms. */
+export const BINDING_GRACE_MS = 10_000;
 // More session cookies than this in one request is not a browser's doing; none is trusted.
 const MAX_COOKIE_CANDIDATES = 4;
 // Logout and login end every live session a request names, up to this many values; a request
@@ -42,8 +44,9 @@ export async function authenticateRequest(
 
   const live = [];
   for (const value of new Set(values)) {
-    const result = await context.sessions.validateSession(value);
-    if (result !== null) live.push({ token: value, ...result });
+    // Not renewed yet: a request that fails the checks below must not keep the session alive.
+    const result = await context.sessions.validateSession(value, { renew: false });
+    if (result !== null) live.push({ token: value, session: result.session });
   }
   const found = live[0];
   if (found === undefined || live.length > 1) {
@@ -55,12 +58,16 @@ export async function authenticateRequest(
     context.logger.log('warn', 'session.duplicate_cookie', { count: values.length });
   }
   const { binding } = found.session;
+  const now = context.clock();
   if (
     binding !== null &&
+    // The browser stores the first bound cookie a moment after registration, and does not
+    // hold requests meanwhile: they pass for a few seconds.
+    now - binding.boundAt.getTime() > BINDING_GRACE_MS &&
     !context.dbsc.boundCookie.isValid(
       request.header('cookie'),
-      bindingIdentifier(binding),
-      context.clock(),
+      boundCookieSubject(found.session, binding),
+      now,
     )
   ) {
     // A bound session's token alone is not enough: without a fresh bound cookie, which only
@@ -76,10 +83,11 @@ export async function authenticateRequest(
     return { authenticated: false };
   }
 
-  const setCookie = found.renewed
-    ? context.cookie.serialize(found.token, context.sessions.cookieMaxAgeSeconds(found.session))
+  const renewal = await context.sessions.renewSession(found.session);
+  const setCookie = renewal.renewed
+    ? context.cookie.serialize(found.token, context.sessions.cookieMaxAgeSeconds(renewal.session))
     : null;
-  return { authenticated: true, session: found.session, user, setCookie };
+  return { authenticated: true, session: renewal.session, user, setCookie };
 }
 
 /**

@@ -5,7 +5,7 @@ import { SessionManager } from '../session/index.js';
 import { LoginThrottle } from '../throttle/index.js';
 import { KeyRing } from '../token/keyring.js';
 import { resolveDbsc } from './dbsc.js';
-import { DeviceCookie } from './device-cookie.js';
+import { DEVICE_COOKIE_NAMES, DeviceCookie } from './device-cookie.js';
 import { SessionCookie } from './session-cookie.js';
 
 import type { AccountsOptions } from '../accounts/index.js';
@@ -16,6 +16,10 @@ import type { Clock, SessionStore } from '../session/types.js';
 import type { ThrottlePolicy } from '../throttle/index.js';
 import type { DbscOptions, DbscSettings } from './dbsc.js';
 import type { SessionCookieOptions } from './session-cookie.js';
+
+// Below this, Chromium's early refreshes (from ~120 s before expiry) and its signing quota
+// (~5 per 8 minutes) start to fail active users. Unit: seconds.
+const SHORTEST_COMFORTABLE_BOUND_COOKIE = 300;
 
 /** Everything the HTTP layer needs, resolved and checked once. */
 export interface AuthContext {
@@ -108,7 +112,15 @@ export function createAuthContext(options: AuthContextOptions): AuthContext {
     secureCookie: options.cookie?.secure ?? true,
     sameSite: options.cookie?.sameSite ?? 'Lax',
     canBind: sessions.supportsBinding,
+    otherCookies: [cookie.name, ...DEVICE_COOKIE_NAMES],
   });
+  if (dbsc.enabled && dbsc.boundCookie.lifetimeSeconds < SHORTEST_COMFORTABLE_BOUND_COOKIE) {
+    logger.log('warn', 'dbsc.short_cookie_lifetime', {
+      seconds: dbsc.boundCookie.lifetimeSeconds,
+      advice:
+        'Chromium refreshes on almost every request below ~300 s and may run out of its refresh quota, logging active users out',
+    });
+  }
   return {
     sessions,
     accounts: new Accounts(options.userStore, { ...options.accounts, clock }),

@@ -24,7 +24,9 @@ export interface DbscOptions {
   cookieName?: string;
   /**
    * How long each bound cookie lasts: how long a copy taken off the machine keeps working.
-   * Unit: seconds. Default: 600 (10 minutes); at least 10, at most 86,400.
+   * Unit: seconds. Default: 600 (10 minutes); at least 10, at most 86,400. Under 300 a
+   * warning is logged at start: Chromium refreshes once under ~120 s are left and signs only
+   * ~5 refreshes per session in 8 minutes, after which its requests go without the cookie.
    */
   cookieLifetimeSeconds?: number;
   /** How long a challenge may wait for its proof. Unit: seconds. Default: 60; 5 to 600. */
@@ -42,7 +44,13 @@ export interface DbscSettings {
 export function resolveDbsc(
   keys: KeyRing,
   options: DbscOptions | undefined,
-  context: { secureCookie: boolean; sameSite: 'Strict' | 'Lax' | 'None'; canBind: boolean },
+  context: {
+    secureCookie: boolean;
+    sameSite: 'Strict' | 'Lax' | 'None';
+    canBind: boolean;
+    /** Names of Latchkey's other cookies, which the bound cookie must not overwrite. */
+    otherCookies: readonly string[];
+  },
 ): DbscSettings {
   const enabled = options?.enabled ?? false;
   const lifetime = wholeNumber(
@@ -71,10 +79,18 @@ export function resolveDbsc(
       'the session store cannot keep keys with sessions (it has no bindSession method)',
     );
   }
+  const name = options?.cookieName ?? '__Host-auth_bound';
+  if (context.otherCookies.includes(name)) {
+    throw new ConfigError(
+      'dbsc.cookieName',
+      `"${name}" is already the name of another Latchkey cookie; the bound cookie would ` +
+        'overwrite it. Give it a name of its own',
+    );
+  }
   let boundCookie: BoundCookie;
   try {
     boundCookie = new BoundCookie(keys, {
-      name: options?.cookieName ?? '__Host-auth_bound',
+      name,
       lifetimeSeconds: lifetime,
       sameSite: context.sameSite,
     });
@@ -90,6 +106,19 @@ export function resolveDbsc(
 /** The DBSC session identifier of a binding: its key's RFC 7638 thumbprint. */
 export function bindingIdentifier(binding: SessionBinding): string {
   return keyThumbprint(binding.publicKey);
+}
+
+/**
+ * What a bound cookie is issued for: the key, and the user, creation time and binding time of
+ * the session, which it keeps through rotation and no other session shares; so a bound cookie
+ * is good for one session only, even were one key bound to two.
+ */
+export function boundCookieSubject(
+  session: { userId: string; createdAt: Date },
+  binding: SessionBinding,
+): string {
+  const times = [session.createdAt, binding.boundAt].map((date) => date.getTime().toString(36));
+  return [keyThumbprint(binding.publicKey), session.userId, ...times].join('.');
 }
 
 function wholeNumber(

@@ -6,6 +6,8 @@ import { getCookie, serializeSetCookie } from '../cookie/index.js';
 import type { KeyRing } from '../token/keyring.js';
 
 const NAME = '__Host-latchkey_device';
+/** The device cookie's name with and without Secure. */
+export const DEVICE_COOKIE_NAMES: readonly string[] = [NAME, NAME.slice('__Host-'.length)];
 const PURPOSE = 'latchkey.device.v1';
 const VALUE_PATTERN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/;
 

@@ -146,20 +146,29 @@ export class SessionManager {
       return null;
     }
 
-    const renewalDue =
-      now - record.lastSeenAt.getTime() >= this.policy.renewalIntervalSeconds * 1000;
-    if (!renewalDue || options.renew === false)
-      return { session: toSession(record), renewed: false };
+    if (options.renew === false) return { session: toSession(record), renewed: false };
+    return this.renewSession(toSession(record));
+  }
 
-    const renewed: SessionRecord = {
-      ...record,
-      lastSeenAt: new Date(now),
-      idleExpiresAt: new Date(now + this.policy.idleTimeoutSeconds * 1000),
-    };
+  /**
+   * Slides a session's idle expiry forward when the renewal interval has passed since it was
+   * last seen (at most one write per interval). `validateSession` does this itself unless
+   * told not to; call this after checks of your own (a bound session's bound cookie, say), so
+   * that a request that fails them does not keep the session alive.
+   */
+  async renewSession(session: Session): Promise<ValidatedSession> {
+    const now = this.#clock();
+    const renewalDue =
+      now - session.lastSeenAt.getTime() >= this.policy.renewalIntervalSeconds * 1000;
+    if (!renewalDue) return { session, renewed: false };
+    const lastSeenAt = new Date(now);
+    const idleExpiresAt = new Date(now + this.policy.idleTimeoutSeconds * 1000);
     await this.#call('touchSession', () =>
-      this.#store.touchSession(record.id, renewed.lastSeenAt, renewed.idleExpiresAt),
+      this.#store.touchSession(session.id, lastSeenAt, idleExpiresAt),
     );
-    return { session: toSession(renewed), renewed: true };
+    const expiresAt =
+      idleExpiresAt < session.absoluteExpiresAt ? idleExpiresAt : session.absoluteExpiresAt;
+    return { session: { ...session, lastSeenAt, expiresAt }, renewed: true };
   }
 
   /**
@@ -195,13 +204,13 @@ export class SessionManager {
 
   /**
    * Binds a live session to the public key its browser proved it holds (DBSC). A session binds
-   * once: returns false when it is gone, expired or already bound. Throws `ConfigError` when
-   * the store cannot keep bindings.
+   * once: returns the binding, or null when the session is gone or already bound. Throws
+   * `ConfigError` when the store cannot keep bindings.
    */
   async bindSession(
     sessionId: string,
     key: { algorithm: BindingAlgorithm; publicKey: Record<string, string> },
-  ): Promise<boolean> {
+  ): Promise<SessionBinding | null> {
     const bind = this.#store.bindSession?.bind(this.#store);
     if (bind === undefined) {
       throw new ConfigError(
@@ -216,8 +225,9 @@ export class SessionManager {
       boundAt: new Date(now),
     };
     const bound = await this.#call('bindSession', () => bind(sessionId, binding));
-    if (bound) this.#logger.log('info', 'session.bound', { algorithm: key.algorithm });
-    return bound;
+    if (!bound) return null;
+    this.#logger.log('info', 'session.bound', { algorithm: key.algorithm });
+    return binding;
   }
 
   /**

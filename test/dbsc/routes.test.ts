@@ -221,8 +221,46 @@ describe('DBSC over the auth routes', () => {
   it('stolen session cookie: once bound, the long-lived token alone is refused', async () => {
     const w = world();
     const { session, bound } = await boundSession(w);
+    // For a few seconds after registration the token passes alone: the browser stores the
+    // bound cookie a moment after the answer, and does not hold its requests meanwhile.
+    assert.equal(await whoAmI(w, session), true);
+    w.clock.advanceSeconds(11);
     assert.equal(await whoAmI(w, `${session}; ${bound}`), true);
     assert.equal(await whoAmI(w, session), false);
+  });
+
+  it('stolen session cookie: refused requests do not keep the bound session alive', async () => {
+    const clock = new ManualClock(Date.now());
+    const latchkey = createLatchkey({
+      sessionStore: new MemorySessionStore(),
+      userStore: new MemoryUserStore(),
+      secrets: [SECRET],
+      clock: clock.now,
+      session: { idleTimeoutSeconds: 3600 },
+      dbsc: { enabled: true },
+    });
+    const w = { latchkey, clock, store: new MemorySessionStore() };
+    const { session } = await boundSession(w);
+    // A thief presents the token alone every 50 minutes, for five hours.
+    for (let hour = 0; hour < 6; hour += 1) {
+      clock.advanceSeconds(3000);
+      assert.equal(await whoAmI(w, session), false);
+    }
+    const listed = await latchkey.context.sessions.listUserSessions(
+      (await latchkey.context.accounts.getUserByEmail(`user${counter}@example.com`))?.id ?? '',
+    );
+    assert.deepEqual(listed, [], 'the idle timeout ended the session');
+  });
+
+  it('a bound cookie of one session is no good for another, even with the same key', async () => {
+    const w = world();
+    const key = await makeKey();
+    const first = await boundSession(w, key);
+    const second = await boundSession(w, key);
+    assert.equal(first.id, second.id, 'one key, one DBSC identifier');
+    w.clock.advanceSeconds(11);
+    assert.equal(await whoAmI(w, `${second.session}; ${second.bound}`), true);
+    assert.equal(await whoAmI(w, `${second.session}; ${first.bound}`), false);
   });
 
   it('stolen bound cookie: it stops working when it expires, and only a proof renews it', async () => {
@@ -397,7 +435,7 @@ describe('DBSC over the auth routes', () => {
       algorithm: 'ES256',
       publicKey: (await makeKey()).jwk,
     });
-    assert.equal(bindAgain, false);
+    assert.equal(bindAgain, null);
     assert.equal(await whoAmI(w, `${session}; ${bound}`), true, 'the first key still holds');
   });
 
@@ -412,6 +450,18 @@ describe('DBSC over the auth routes', () => {
     const response = await refresh(w, session, id);
     assert.equal(response?.status, 200);
     assert.deepEqual(JSON.parse(response.body), { session_identifier: id, continue: false });
+  });
+
+  it('a refresh for a stale DBSC session leaves the live bound session its cookie', async () => {
+    const w = world();
+    const old = await boundSession(w);
+    const current = await boundSession(w);
+    const response = await refresh(w, `${current.session}; ${current.bound}`, old.id);
+    assert.deepEqual(JSON.parse(response?.body ?? '{}'), {
+      session_identifier: old.id,
+      continue: false,
+    });
+    assert.deepEqual(setCookies(response), []);
   });
 
   it('refresh with the key but another session cookie is refused (a key is not a session)', async () => {
@@ -453,6 +503,31 @@ describe('DBSC over the auth routes', () => {
           dbsc: { enabled: true, cookieLifetimeSeconds: 5 },
         }),
       /dbsc\.cookieLifetimeSeconds/,
+    );
+    // The bound cookie would overwrite the session cookie (or the device cookie).
+    for (const name of ['__Host-auth_token', '__Host-latchkey_device']) {
+      assert.throws(
+        () =>
+          createLatchkey({
+            sessionStore: new MemorySessionStore(),
+            userStore: new MemoryUserStore(),
+            secrets: [SECRET],
+            dbsc: { enabled: true, cookieName: name },
+          }),
+        /dbsc\.cookieName/,
+        name,
+      );
+    }
+    assert.throws(
+      () =>
+        createLatchkey({
+          sessionStore: new MemorySessionStore(),
+          userStore: new MemoryUserStore(),
+          secrets: [SECRET],
+          cookie: { name: '__Host-auth_bound' },
+          dbsc: { enabled: true },
+        }),
+      /dbsc\.cookieName/,
     );
   });
 });

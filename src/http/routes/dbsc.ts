@@ -1,12 +1,12 @@
 import { challengeUseKey, issueChallenge, readChallenge } from '../../dbsc/challenge.js';
-import { keyThumbprint, verifyRefreshProof, verifyRegistrationProof } from '../../dbsc/proof.js';
+import { verifyRefreshProof, verifyRegistrationProof } from '../../dbsc/proof.js';
 import { sessionsInRequest } from '../authenticate.js';
-import { bindingIdentifier } from '../dbsc.js';
+import { bindingIdentifier, boundCookieSubject } from '../dbsc.js';
 import { errorResponse, jsonResponse, notFound } from '../respond.js';
 import { tooManyCookies } from './sessions.js';
 
 import type { ChallengePurpose } from '../../dbsc/challenge.js';
-import type { Session } from '../../session/index.js';
+import type { Session, SessionBinding } from '../../session/index.js';
 import type { AuthContext } from '../context.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 
@@ -70,17 +70,16 @@ export async function dbscRegister(
   if (!(await context.sessions.claimOnce(challengeUseKey(proof.challenge), challenge.expiresAt))) {
     return refused(context, 'register', 'CHALLENGE_REUSED');
   }
-  const bound = await context.sessions.bindSession(session.id, {
+  const binding = await context.sessions.bindSession(session.id, {
     algorithm: proof.algorithm,
     publicKey: proof.publicKey,
   });
-  if (!bound) return refused(context, 'register', 'ALREADY_BOUND');
-  const identifier = keyThumbprint(proof.publicKey);
+  if (binding === null) return refused(context, 'register', 'ALREADY_BOUND');
   context.logger.log('info', 'dbsc.registered', {
     userId: session.userId,
     algorithm: proof.algorithm,
   });
-  return instructions(context, request, identifier, now);
+  return instructions(context, request, session, binding, now);
 }
 
 /**
@@ -105,10 +104,12 @@ export async function dbscRefresh(
   if (session?.binding == null) {
     context.logger.log('info', 'dbsc.ended', { reason: 'NO_SESSION' });
     // `continue: false` ends the browser's DBSC session: it stops deferring requests for a
-    // cookie that will never come. The session cookie is gone or belongs to another session.
-    return jsonResponse(200, { session_identifier: identifier, continue: false }, [
-      ['Set-Cookie', context.dbsc.boundCookie.clear()],
-    ]);
+    // cookie that will never come. The session cookie is gone or belongs to another session;
+    // the bound cookie is cleared too, unless it may be that other bound session's.
+    const clear: [string, string][] = sessions.some((other) => other.binding !== null)
+      ? []
+      : [['Set-Cookie', context.dbsc.boundCookie.clear()]];
+    return jsonResponse(200, { session_identifier: identifier, continue: false }, clear);
   }
   const now = context.clock();
   const jwt = request.header(PROOF_HEADER);
@@ -127,7 +128,7 @@ export async function dbscRefresh(
     return challengeFor(context, session, identifier, 'CHALLENGE_REUSED');
   }
   context.logger.log('info', 'dbsc.refreshed', { userId: session.userId });
-  return instructions(context, request, identifier, now);
+  return instructions(context, request, session, session.binding, now);
 }
 
 /**
@@ -151,7 +152,8 @@ function challengeFor(
 function instructions(
   context: AuthContext,
   request: HttpRequest,
-  identifier: string,
+  session: Session,
+  binding: SessionBinding,
   now: number,
 ): HttpResponse {
   const { boundCookie } = context.dbsc;
@@ -165,12 +167,12 @@ function instructions(
   return jsonResponse(
     200,
     {
-      session_identifier: identifier,
+      session_identifier: bindingIdentifier(binding),
       refresh_url: REFRESH_PATH,
       scope: { origin, include_site: false, scope_specification: [] },
       credentials: [{ type: 'cookie', name: boundCookie.name, attributes }],
     },
-    [['Set-Cookie', boundCookie.issue(identifier, now)]],
+    [['Set-Cookie', boundCookie.issue(boundCookieSubject(session, binding), now)]],
   );
 }
 
