@@ -19,7 +19,6 @@
 // 5, 5, 50, 3; with BENCH_QUICK=1: 2, 2, 50, 1). PostgreSQL and Redis are the shared servers the
 // tests use (LATCHKEY_TEST_POSTGRES_URL, LATCHKEY_TEST_REDIS_URL), each used under a schema or
 // key prefix of this run's own, removed at the end; nothing is flushed.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +33,7 @@ import { describeMachine } from './lib/machine.js';
 import { processCpuSeconds } from './lib/process-cpu.js';
 import { reserveRedisPrefix } from './lib/redis-prefix.js';
 import { RESULTS_DIR, writeResults } from './lib/results.js';
+import { describeSource } from './lib/source.js';
 import { median, quantile } from './lib/stats.js';
 import { formatMarkdownTable, formatOpsPerSecond, formatTable } from './lib/table.js';
 
@@ -80,7 +80,7 @@ delete process.env.BETTER_AUTH_TELEMETRY_DEBUG;
 const startedAt = new Date();
 const loadBefore = loadavg();
 // Taken before the run: src/ may change while it lasts, and dist/ was built before it began.
-const source = describeSource();
+const source = describeSource(ROOT);
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-field-'));
 const shared = await openSharedStores();
 const redis = await reserveRedisPrefix('field_connect_redis');
@@ -329,17 +329,4 @@ function chart(rows: readonly Row[], machine: ReturnType<typeof describeMachine>
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-/** The commit checked out, and whether src/ (from which dist/ is built) differs from it. */
-function describeSource(): { commit: string; srcModified: boolean } | null {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' });
-    return {
-      commit: git('rev-parse', 'HEAD').trim(),
-      srcModified: git('status', '--porcelain', '--', 'src').trim() !== '',
-    };
-  } catch {
-    return null;
-  }
 }

@@ -11,8 +11,18 @@ export interface LoadResult {
   /** Latency percentiles, in milliseconds. */
   p50Ms: number;
   p99Ms: number;
+  /** The slowest request of the run, in milliseconds: the longest stall a client saw. */
+  maxMs: number;
   /** Answers that were not 2xx, and connection errors: a benchmark with any is void. */
   failures: number;
+  /** Answers by status code (`{"200": 1234, "401": 5}`), for loads that expect refusals. */
+  statusCounts: Record<string, number>;
+}
+
+/** What one request of a varying load carries, over {@link LoadOptions} `headers` and `body`. */
+export interface RequestVariation {
+  headers?: Record<string, string>;
+  body?: string;
 }
 
 /** Options for {@link load}. */
@@ -24,6 +34,24 @@ export interface LoadOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Requests per second across all connections, for a steady load whose latency is the
+   * server's and not a queue the load built itself. Default: as many as the server answers.
+   *
+   * autocannon spreads it over the connections, and each connection sends its share of a second
+   * back to back from the start of that second, one request at a time, then waits for the next:
+   * a rate, not an even spacing. Latencies are recorded as measured: autocannon's correction for
+   * coordinated omission would assume one request every `ceil(1 / rate)` ms (always 1 ms) and add
+   * made-up samples for every response slower than that, so it is turned off.
+   */
+  overallRate?: number;
+  /**
+   * Called before every request for what that request carries (another session cookie,
+   * another login): the load then varies instead of repeating one request.
+   */
+  nextRequest?: () => RequestVariation;
+  /** Ends the run early; the result covers the time run so far. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -31,20 +59,60 @@ export interface LoadOptions {
  * (2xx only) and latency.
  */
 export async function load(url: string, options: LoadOptions = {}): Promise<LoadResult> {
-  const result = await autocannon({
+  const { nextRequest } = options;
+  const path = new URL(url).pathname;
+  const settings: autocannon.Options = {
     url,
     connections: options.connections ?? 50,
     duration: options.durationSeconds ?? 5,
     method: options.method ?? 'GET',
     ...(options.headers === undefined ? {} : { headers: options.headers }),
     ...(options.body === undefined ? {} : { body: options.body }),
+    ...(options.overallRate === undefined
+      ? {}
+      : { overallRate: options.overallRate, ignoreCoordinatedOmission: true }),
+    ...(nextRequest === undefined
+      ? {}
+      : {
+          requests: [
+            {
+              path,
+              setupRequest: (request) => {
+                const next = nextRequest();
+                return {
+                  ...request,
+                  headers: { ...request.headers, ...next.headers },
+                  ...(next.body === undefined ? {} : { body: next.body }),
+                };
+              },
+            },
+          ],
+        }),
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(settings, (error: unknown, finished) => {
+      options.signal?.removeEventListener('abort', stop);
+      if (error === null || error === undefined) resolve(finished);
+      else
+        reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error }));
+    });
+    const stop = (): void => {
+      instance.stop();
+    };
+    options.signal?.addEventListener('abort', stop, { once: true });
   });
   const durationSeconds = result.duration;
+  const statusCounts: Record<string, number> = {};
+  for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
+    statusCounts[status] = stats.count ?? 0;
+  }
   return {
     requestsPerSecond: result['2xx'] / durationSeconds,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
     failures: result.non2xx + result.errors + result.timeouts,
+    statusCounts,
   };
 }
 
@@ -56,6 +124,14 @@ export interface Target {
   stop(): Promise<void>;
 }
 
+/** Options for {@link startTarget}. */
+export interface StartTargetOptions {
+  /** How long the server has to print its line. Unit: milliseconds. Default: 60,000. */
+  timeoutMs?: number;
+  /** Opens a Node IPC channel to the process (`process.send`), for a probe. Default: false. */
+  ipc?: boolean;
+}
+
 /**
  * Starts a server process and waits for it to print `listening on http://...` (on stdout or
  * stderr); everything else it prints is discarded, as a production log would be shipped away.
@@ -64,12 +140,13 @@ export function startTarget(
   name: string,
   command: readonly string[],
   env: Record<string, string> = {},
-  timeoutMs = 60_000,
+  options: StartTargetOptions = {},
 ): Promise<Target> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const [program = process.execPath, ...args] = command;
   const child = spawn(program, args, {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -84,8 +161,8 @@ export function startTarget(
       clearTimeout(timer);
       resolve({ name, url: match[1], process: child, stop: () => stopProcess(child) });
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code ?? 'a signal'}:\n${seen.slice(-2000)}`));

@@ -1,0 +1,60 @@
+import { loadavg } from 'node:os';
+
+import { describeMachine } from './machine.js';
+import { describeSource } from './source.js';
+import { formatMarkdownTable, formatTable } from './table.js';
+
+import type { Machine } from './machine.js';
+import type { SourceState } from './source.js';
+
+/** Where and when a run happened, as it goes into its results file. */
+export interface RunRecord {
+  machine: Machine;
+  source: SourceState | null;
+  startedAt: string;
+  finishedAt: string;
+  /** The 1-, 5- and 15-minute load averages: the machine is shared with other work. */
+  loadAverage: { before: number[]; after: number[] };
+}
+
+/** Notes the start of a run (the source and the machine's load); `finish` completes it. */
+export function startRun(root: string): { finish(): RunRecord } {
+  const startedAt = new Date().toISOString();
+  const before = loadavg();
+  const source = describeSource(root);
+  return {
+    finish: () => ({
+      machine: describeMachine(),
+      source,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      loadAverage: { before, after: loadavg() },
+    }),
+  };
+}
+
+/** Prints a table as plain text, and as Markdown as well when `--markdown` was given. */
+export function printTable(
+  rows: readonly (readonly string[])[],
+  numeric: readonly boolean[],
+): void {
+  process.stdout.write(`${formatTable(rows, numeric)}\n`);
+  if (process.argv.includes('--markdown')) {
+    process.stdout.write(`\n${formatMarkdownTable(rows, numeric)}\n`);
+  }
+}
+
+/** One line about the run: machine, load before and after, minutes taken. */
+export function describeRun(run: RunRecord): string {
+  const minutes = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000;
+  const load = (values: number[]) => values.map((value) => value.toFixed(1)).join(' ');
+  const source =
+    run.source === null
+      ? 'source unknown'
+      : `commit ${run.source.commit.slice(0, 7)}${run.source.srcModified ? ' (src/ modified)' : ''}`;
+  return (
+    `${run.machine.cpus} x ${run.machine.cpuModel}, Node ${run.machine.node}, ${source}; load average ` +
+    `${load(run.loadAverage.before)} before, ${load(run.loadAverage.after)} after; ` +
+    `${minutes.toFixed(1)} min`
+  );
+}
