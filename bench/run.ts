@@ -57,6 +57,12 @@ const STEPS: Step[] = [
   },
   // The field bench reads BENCH_QUICK itself (2 rounds of 2 s, 1 s of warm-up).
   { name: 'field', command: tsx('field.ts'), quickEnv: {} },
+  // These read BENCH_QUICK themselves too (fewer, shorter rounds; 100,000 sessions for scale and
+  // sweep instead of 1,000,000).
+  { name: 'login', command: tsx('login.ts'), quickEnv: {} },
+  { name: 'login-storm', command: tsx('login-storm.ts'), quickEnv: {} },
+  { name: 'scale', command: tsx('scale.ts'), quickEnv: {} },
+  { name: 'sweep', command: tsx('sweep.ts'), quickEnv: {} },
 ];
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));

@@ -1,0 +1,224 @@
+// Does the server slow down or grow as sessions pile up? Authenticated `GET /api/secure-data`
+// per second, and the server process's memory, with 1,000,000 live sessions in SQLite against
+// 1,000, in one run. The goals of issue 7: the large database within 10% of the small one's
+// throughput, and the server under 150 MB of resident memory.
+//
+//   npm run build && node --import tsx bench/scale.ts [--markdown]
+//
+// Two data folders are seeded (bench/lib/seed-sessions.ts: four sessions per user, live, none
+// due for renewal), then both servers are started (`latchkey serve` from dist/,
+// NODE_ENV=production, as users run it) and loaded in turn: 50 connections as fast as they are
+// answered, every request carrying the cookie of a session picked at random from all of that
+// server's sessions, so that the large database is read across its whole size and the
+// server's read caches (10,000 entries) hold 1% of it; and the large server once more with
+// requests spread over 1,000 of its sessions, the small one's working set. BENCH_ROUNDS rounds (default 5;
+// BENCH_QUICK=1: 2) of BENCH_SECONDS (default 8; quick: 3) each, the order alternating; medians
+// reported. Memory: the server process's resident set after the last round and its peak since
+// start (VmRSS and VmHWM in /proc/<pid>/status). BENCH_SESSIONS is the large count (default 1,000,000; quick: 100,000).
+// Results: bench/results/scale.json.
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { load, startTarget } from './lib/http-load.js';
+import { processMemory } from './lib/process-memory.js';
+import { serverNodeArgs } from './lib/probe.js';
+import { describeRun, printTable, startRun } from './lib/report.js';
+import { writeResults } from './lib/results.js';
+import { checkSeededSession, seedSessions, sessionRequests } from './lib/seed-sessions.js';
+import { median } from './lib/stats.js';
+import { formatOpsPerSecond } from './lib/table.js';
+
+import type { LoadResult, Target } from './lib/http-load.js';
+import type { ProcessMemory } from './lib/process-memory.js';
+
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
+const QUICK = process.env.BENCH_QUICK === '1';
+const SETTINGS = {
+  rounds: Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 5)),
+  seconds: Number(process.env.BENCH_SECONDS ?? (QUICK ? 3 : 8)),
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
+  small: 1_000,
+  large: Number(process.env.BENCH_SESSIONS ?? (QUICK ? 100_000 : 1_000_000)),
+};
+const GOALS = { throughputRatio: 0.9, rssBytes: 150_000_000 };
+
+interface Server {
+  sessions: number;
+  tokens: string[];
+  seedSeconds: number;
+  databaseBytes: number;
+  target: Target;
+  memory: ProcessMemory | null;
+}
+
+/** One load: a server, and the sessions its requests carry. */
+interface Case {
+  name: string;
+  server: Server;
+  tokens: string[];
+  samples: LoadResult[];
+}
+
+const run = startRun(ROOT);
+const root = mkdtempSync(join(tmpdir(), 'latchkey-scale-'));
+const servers: Server[] = [];
+let cleaned = false;
+async function cleanUp(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  for (const server of servers) await server.target.stop();
+  rmSync(root, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+try {
+  for (const count of [SETTINGS.small, SETTINGS.large]) {
+    const dataDir = join(root, String(count));
+    mkdirSync(dataDir, { mode: 0o700 });
+    const databasePath = join(dataDir, 'latchkey.db');
+    const seeded = await seedSessions(databasePath, {
+      sessions: count,
+      state: 'live',
+      keepTokens: true,
+      label: `live${count}`,
+    });
+    process.stderr.write(
+      `seeded ${formatOpsPerSecond(count)} sessions in ${seeded.seconds.toFixed(0)} s\n`,
+    );
+    const target = await startTarget(
+      `Latchkey server, ${formatOpsPerSecond(count)} sessions`,
+      [
+        process.execPath,
+        ...serverNodeArgs(),
+        join(ROOT, 'dist', 'cli', 'bin.js'),
+        'serve',
+        '--port',
+        '0',
+      ],
+      { NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir },
+    );
+    await checkSeededSession(target.url, seeded.tokens[0]!);
+    servers.push({
+      sessions: count,
+      tokens: seeded.tokens,
+      seedSeconds: seeded.seconds,
+      databaseBytes: statSync(databasePath).size,
+      target,
+      memory: null,
+    });
+  }
+
+  // Three loads: each server with requests spread over all its sessions, and the large one again
+  // with requests spread over 1,000 of its sessions only: the same working set as the small one,
+  // which tells the size of the table from the size of what is requested.
+  const [smallServer, largeServer] = servers as [Server, Server];
+  const cases: Case[] = [
+    { name: 'all requested', server: smallServer, tokens: smallServer.tokens, samples: [] },
+    { name: 'all requested', server: largeServer, tokens: largeServer.tokens, samples: [] },
+    {
+      name: `${formatOpsPerSecond(SETTINGS.small)} of them requested`,
+      server: largeServer,
+      tokens: largeServer.tokens.slice(0, SETTINGS.small),
+      samples: [],
+    },
+  ];
+  const measure = (item: Case, seconds: number): Promise<LoadResult> =>
+    load(`${item.server.target.url}/api/secure-data`, {
+      connections: SETTINGS.connections,
+      durationSeconds: seconds,
+      nextRequest: sessionRequests(item.tokens),
+    });
+  for (const item of cases) await measure(item, 2);
+  for (let round = 1; round <= SETTINGS.rounds; round += 1) {
+    const order = round % 2 === 1 ? cases : [...cases].reverse();
+    for (const item of order) {
+      const result = await measure(item, SETTINGS.seconds);
+      if (result.failures > 0) {
+        throw new Error(`${item.server.sessions} sessions: ${JSON.stringify(result.statusCounts)}`);
+      }
+      item.samples.push(result);
+      process.stderr.write(
+        `round ${round}: ${formatOpsPerSecond(item.server.sessions)} sessions, ${item.name}: ` +
+          `${result.requestsPerSecond.toFixed(0)} req/s\n`,
+      );
+    }
+  }
+  for (const server of servers) {
+    server.memory = processMemory(server.target.process.pid ?? -1);
+    if (server.memory === null) throw new Error('no /proc/<pid>/status to read memory from');
+  }
+
+  const baseline = median(cases[0]!.samples.map((s) => s.requestsPerSecond));
+  const rows = cases.map((item) => {
+    const rate = median(item.samples.map((s) => s.requestsPerSecond));
+    return {
+      sessions: item.server.sessions,
+      requested: item.name,
+      databaseBytes: item.server.databaseBytes,
+      requestsPerSecond: rate,
+      ratio: rate / baseline,
+      p99Ms: median(item.samples.map((s) => s.p99Ms)),
+      rssBytes: item.server.memory!.rssBytes,
+      peakRssBytes: item.server.memory!.peakRssBytes,
+      anonymousBytes: item.server.memory!.anonymousBytes,
+      fileBytes: item.server.memory!.fileBytes,
+    };
+  });
+  // MB as the goal says it: 10^6 bytes.
+  const mb = (bytes: number): string => (bytes / 1_000_000).toFixed(0);
+  printTable(
+    [
+      [
+        'live sessions',
+        'requests go to',
+        'database MB',
+        'req/s (median)',
+        'x 1,000',
+        'p99 ms',
+        'server RSS MB',
+        'peak RSS MB',
+      ],
+      ...rows.map((row) => [
+        formatOpsPerSecond(row.sessions),
+        row.requested,
+        mb(row.databaseBytes),
+        formatOpsPerSecond(row.requestsPerSecond),
+        row.ratio.toFixed(2),
+        row.p99Ms.toFixed(1),
+        mb(row.rssBytes),
+        mb(row.peakRssBytes),
+      ]),
+    ],
+    [true, false, true, true, true, true, true, true],
+  );
+  const large = rows[1]!;
+  const throughputMet = large.ratio >= GOALS.throughputRatio;
+  const memoryMet = large.peakRssBytes < GOALS.rssBytes;
+  const record = run.finish();
+  const path = writeResults('scale', {
+    run: record,
+    settings: SETTINGS,
+    seedSeconds: servers.map((s) => s.seedSeconds),
+    samples: cases.map((c) => ({
+      sessions: c.server.sessions,
+      requested: c.name,
+      results: c.samples,
+    })),
+    rows,
+    goals: { ...GOALS, throughputMet, memoryMet },
+  });
+  process.stdout.write(
+    `\n${formatOpsPerSecond(large.sessions)} / 1,000 sessions: ${large.ratio.toFixed(2)} ` +
+      `(goal at least ${GOALS.throughputRatio}: ${throughputMet ? 'met' : 'missed'}); peak RSS ` +
+      `${mb(large.peakRssBytes)} MB (goal under 150: ${memoryMet ? 'met' : 'missed'})\n` +
+      `${describeRun(record)}; ${path}\n`,
+  );
+} finally {
+  await cleanUp();
+}
