@@ -91,6 +91,13 @@ export interface SessionStore {
    * Replaces a session with a new one atomically (rotation): the old one is deleted and the new
    * one inserted only when the old one still exists. Returns false, and inserts nothing, when
    * the old session was already gone, so that two concurrent rotations create one session.
+   *
+   * A binding survives the replacement: when `next.binding` is null or absent, the new session
+   * gets the binding the old one holds at the moment of the replacement, read in the same
+   * atomic step. A caller's copy of the old record may predate a concurrent `bindSession`, and
+   * a bound session must never come back unbound, for then its token alone would authenticate
+   * again. When `next` carries a binding of its own, that one is kept, whatever the old one
+   * holds. So `replaceSession` can never remove a binding: end the session to drop it.
    */
   replaceSession(oldId: string, next: SessionRecord): Promise<boolean>;
   /** Deletes one session. Deleting a missing session is not an error. */

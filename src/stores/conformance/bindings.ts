@@ -16,7 +16,8 @@ type BindingStore = SessionStore & Required<Pick<SessionStore, 'bindSession'>>;
 /**
  * Registers the tests of session bindings (Device Bound Session Credentials): a binding is
  * stored with a session, read back by every lookup, set at most once by `bindSession`, and kept
- * through rotation. Skipped for a store without `bindSession`.
+ * through rotation, even by a rotation whose new record was built before the bind. Skipped for
+ * a store without `bindSession`.
  */
 export function describeBindingTests(makeStores: ConformanceStoreFactory): void {
   const test = (
@@ -164,6 +165,74 @@ export function describeBindingTests(makeStores: ConformanceStoreFactory): void 
       await assertFoundEverywhere(sessions, next);
       assert.equal(await sessions.findSessionByTokenHash(old.tokenHash), null);
       assert.equal(await sessions.bindSession(next.id, makeBinding(2)), false);
+    });
+
+    test('rotation carries over a binding set after the caller read the session', async ({
+      sessions,
+      users,
+    }) => {
+      await users.insertUser(makeUser(1));
+      const old = makeSession(1, 'user-1');
+      await sessions.insertSession(old);
+      // The session manager's copy, read before a bind lands (and, in a store with a read
+      // cache, left there unbound).
+      const read = await sessions.findSessionByTokenHash(old.tokenHash);
+      assert.ok(read !== null);
+      assert.equal(read.binding, null);
+      assert.equal(await sessions.bindSession(old.id, makeBinding(1)), true);
+      const next = { ...read, id: 'session-2', tokenHash: makeSession(2, 'user-1').tokenHash };
+
+      assert.equal(await sessions.replaceSession(old.id, next), true);
+
+      await assertFoundEverywhere(sessions, { ...next, binding: makeBinding(1) });
+      assert.equal(await sessions.findSessionById(old.id), null);
+      assert.equal(await sessions.findSessionByTokenHash(old.tokenHash), null);
+      assert.equal(await sessions.bindSession(next.id, makeBinding(2)), false);
+      await assertFoundEverywhere(sessions, { ...next, binding: makeBinding(1) });
+    });
+
+    test('rotation carries over the old binding when the new record has no binding member', async ({
+      sessions,
+      users,
+    }) => {
+      await users.insertUser(makeUser(1));
+      const old = makeSession(1, 'user-1', { binding: makeBinding(2) });
+      await sessions.insertSession(old);
+      const next: SessionRecord = { ...makeSession(2, 'user-1'), createdAt: at(1) };
+      delete next.binding;
+
+      assert.equal(await sessions.replaceSession(old.id, next), true);
+
+      await assertFoundEverywhere(sessions, { ...next, binding: makeBinding(2) });
+    });
+
+    test('rotation keeps the new record’s own binding over the old one', async ({
+      sessions,
+      users,
+    }) => {
+      await users.insertUser(makeUser(1));
+      const old = makeSession(1, 'user-1', { binding: makeBinding(1) });
+      await sessions.insertSession(old);
+      const next = makeSession(2, 'user-1', { binding: makeBinding(2) });
+
+      assert.equal(await sessions.replaceSession(old.id, next), true);
+
+      await assertFoundEverywhere(sessions, next);
+    });
+
+    test('rotation of an unbound session leaves the new one unbound', async ({
+      sessions,
+      users,
+    }) => {
+      await users.insertUser(makeUser(1));
+      const old = makeSession(1, 'user-1');
+      await sessions.insertSession(old);
+      const next = makeSession(2, 'user-1');
+
+      assert.equal(await sessions.replaceSession(old.id, next), true);
+
+      await assertFoundEverywhere(sessions, next);
+      assert.equal(await sessions.bindSession(next.id, makeBinding(1)), true);
     });
 
     test('rotation of a session inserted bound keeps its binding', async ({ sessions, users }) => {

@@ -49,8 +49,13 @@ export class MemorySessionStore implements SessionStore {
     return Promise.resolve();
   }
 
+  /**
+   * See {@link SessionStore.replaceSession}. The old record's binding is read and carried over
+   * in the same synchronous step as the swap, so no bind can land in between.
+   */
   replaceSession(oldId: string, next: SessionRecord): Promise<boolean> {
-    if (!this.#byId.has(oldId)) return Promise.resolve(false);
+    const old = this.#byId.get(oldId);
+    if (old === undefined) return Promise.resolve(false);
     // Check before removing: a new record that cannot be stored must leave the old one in place.
     const idOwner = this.#byId.has(next.id) ? next.id : oldId;
     const tokenHashOwner = this.#idByTokenHash.get(next.tokenHash) ?? oldId;
@@ -59,8 +64,9 @@ export class MemorySessionStore implements SessionStore {
     }
     const refused = refuseBinding(next.binding);
     if (refused !== null) return Promise.reject(refused);
+    const binding = next.binding ?? old.binding ?? null;
     this.#remove(oldId);
-    return this.insertSession(next).then(() => true);
+    return this.insertSession({ ...next, binding }).then(() => true);
   }
 
   deleteSession(id: string): Promise<void> {

@@ -66,11 +66,14 @@ export function sessionSql(schema: string): SessionSql {
     // deleted the old one. A concurrent rotation blocks on the old row's lock, then finds it
     // gone and inserts nothing. If the insert fails (a clashing token hash), the delete is
     // rolled back with it and the old session stays.
+    // The new row gets the old row's binding when it brings none ($10 null). RETURNING reads
+    // the row the DELETE removed: a bind that committed first (after waiting on, or holding,
+    // the row lock) is in it, and a bind that comes later finds no row and binds nothing.
     replace: prepared(
-      `WITH old AS (DELETE FROM ${table} WHERE id = $1 RETURNING id)
+      `WITH old AS (DELETE FROM ${table} WHERE id = $1 RETURNING id, binding)
        INSERT INTO ${table} (${COLUMNS})
        SELECT $2::text, $3::text, $4::text, $5::timestamptz, $6::timestamptz, $7::timestamptz,
-              $8::timestamptz, $9::text, $10::jsonb
+              $8::timestamptz, $9::text, COALESCE($10::jsonb, old.binding)
        FROM old`,
     ),
     delete: prepared(`DELETE FROM ${table} WHERE id = $1`),

@@ -81,6 +81,10 @@ export class PostgresSessionStore implements SessionStore {
     });
   }
 
+  /**
+   * See {@link SessionStore.replaceSession}: one statement, so the old row's binding goes to the
+   * new row (when `next` has none) atomically with the swap.
+   */
   replaceSession(oldId: string, next: SessionRecord): Promise<boolean> {
     return guard('replaceSession', async () => {
       const result = await this.#pool.query({

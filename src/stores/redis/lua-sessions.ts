@@ -52,12 +52,14 @@ return 1
 
 /**
  * KEYS: old record, user index, new record. ARGV: old id, then the new session's ten fields.
- * Deletes the old session and writes the new one, both or neither. Returns the old token hash,
- * or '' (and writes nothing) when the old session is gone: of two concurrent rotations, the
- * second finds it gone.
+ * Deletes the old session and writes the new one, both or neither. When the new session comes
+ * unbound (ARGV[11] is ''), it gets the old one's binding, if any: a bind that landed after the
+ * caller read the old record is not lost. Returns the old token hash, or '' (and writes
+ * nothing) when the old session is gone: of two concurrent rotations, the second finds it gone.
  */
 export const REPLACE_SESSION = `${WRITE_SESSION}
-local th = redis.call('HGET', KEYS[1], 'th')
+local old = redis.call('HMGET', KEYS[1], 'th', 'b')
+local th, b = old[1], old[2]
 if not th then return '' end
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return redis.error_reply('ERR latchkey: a session with this id exists')
@@ -65,16 +67,20 @@ end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 writeSession(KEYS[3], KEYS[2], 2)
+if ARGV[11] == '' and b then redis.call('HSET', KEYS[3], 'b', b) end
 return th
 `;
 
-/** KEYS: record, user index. ARGV: id. Deletes it; returns its token hash, or '' if gone. */
+/**
+ * KEYS: record, user index. ARGV: id. Deletes it; returns {token hash, binding}, the binding ''
+ * when the session has none, or {'', ''} when the session is gone.
+ */
 export const TAKE_SESSION = `
-local th = redis.call('HGET', KEYS[1], 'th')
+local r = redis.call('HMGET', KEYS[1], 'th', 'b')
 redis.call('ZREM', KEYS[2], ARGV[1])
-if not th then return '' end
+if not r[1] then return {'', ''} end
 redis.call('DEL', KEYS[1])
-return th
+return {r[1], r[2] or ''}
 `;
 
 /**

@@ -124,6 +124,10 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
+  /**
+   * See {@link SessionStore.replaceSession}: the script that swaps the sessions also carries the
+   * old binding over when `next` has none.
+   */
   replaceSession(oldId: string, next: SessionRecord): Promise<boolean> {
     return guard('replaceSession', async () => {
       const userId = await this.#client.get(this.#keys.sessionOwner(oldId));
@@ -153,9 +157,11 @@ export class RedisSessionStore implements SessionStore {
     return guard('deleteSession', async () => {
       const userId = await this.#client.get(this.#keys.sessionOwner(id));
       if (userId === null) return;
-      const tokenHash = await this.#scripts.takeSession(
-        [this.#keys.session(userId, id), this.#keys.userSessions(userId)],
-        [id],
+      const [tokenHash] = asArray(
+        await this.#scripts.takeSession(
+          [this.#keys.session(userId, id), this.#keys.userSessions(userId)],
+          [id],
+        ),
       );
       await this.#lookups.forget(userId, id, asString(tokenHash));
     });
@@ -247,10 +253,14 @@ export class RedisSessionStore implements SessionStore {
       return asString(reply);
     }
     // Another user's keys live in another slot: delete, then create. Only one of two
-    // concurrent rotations gets the old session; a failure in between logs the user out.
-    const taken = asString(await this.#scripts.takeSession(oldKeys, [oldId]));
-    if (taken !== '') await this.#scripts.createSession(this.#recordKeys(next), args);
-    return taken;
+    // concurrent rotations gets the old session; a failure in between logs the user out. The
+    // binding the delete read goes to the new session when it brings none (ARGV 10).
+    const [taken, binding] = asArray(await this.#scripts.takeSession(oldKeys, [oldId]));
+    const tokenHash = asString(taken);
+    if (tokenHash === '') return '';
+    const carried = args.map((arg, index) => (index === 9 && arg === '' ? asString(binding) : arg));
+    await this.#scripts.createSession(this.#recordKeys(next), carried);
+    return tokenHash;
   }
 
   async #read(userId: string, id: string): Promise<SessionRecord | null> {

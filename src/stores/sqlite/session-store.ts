@@ -38,6 +38,7 @@ export class SqliteSessionStore implements SessionStore {
   readonly #touch: Database.Statement<TouchParams>;
   readonly #bind: Database.Statement<[string, string]>;
   readonly #delete: Database.Statement<[string]>;
+  readonly #take: Database.Statement<[string], { binding: string | null }>;
   readonly #deleteByUser: Database.Statement<[string]>;
   readonly #listByUser: Database.Statement<[string], SessionRow>;
   readonly #deleteExpired: Database.Statement<[number, number]>;
@@ -64,14 +65,20 @@ export class SqliteSessionStore implements SessionStore {
         'UPDATE sessions SET binding = ? WHERE id = ? AND binding IS NULL',
       );
       this.#delete = database.prepare('DELETE FROM sessions WHERE id = ?');
+      // Deletes a session and reads its binding (as stored) in one statement, for rotation.
+      this.#take = database.prepare('DELETE FROM sessions WHERE id = ? RETURNING binding');
       this.#deleteByUser = database.prepare('DELETE FROM sessions WHERE user_id = ?');
       this.#listByUser = database.prepare(
         `${SELECT_SQL} WHERE user_id = ? ORDER BY created_at DESC, id DESC`,
       );
       this.#deleteExpired = database.prepare(DELETE_EXPIRED_SESSIONS_SQL);
+      // The old binding is read from the file inside the transaction, never from the read
+      // cache, and carried to the new row unless it brings its own (see replaceSession).
       const replace = (oldId: string, next: SessionRecord): boolean => {
-        if (this.#delete.run(oldId).changes === 0) return false;
-        this.#insert.run(toParams(next));
+        const params = toParams(next);
+        const old = this.#take.get(oldId);
+        if (old === undefined) return false;
+        this.#insert.run({ ...params, binding: params.binding ?? old.binding });
         return true;
       };
       this.#replace = database.transaction(replace);
@@ -125,6 +132,10 @@ export class SqliteSessionStore implements SessionStore {
     });
   }
 
+  /**
+   * See {@link SessionStore.replaceSession}: the old row's binding, read in the transaction that
+   * deletes it, goes to the new row when `next` has none.
+   */
   replaceSession(oldId: string, next: SessionRecord): Promise<boolean> {
     // IMMEDIATE takes the write lock before the delete, so a rotation in another process waits
     // for this one (up to busy_timeout) and then finds the old session gone.
