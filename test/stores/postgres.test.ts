@@ -160,6 +160,51 @@ if ('skip' in found) {
       }
     });
 
+    void it('a rotation that waits on a bind’s row lock carries the binding it commits', async () => {
+      await empty();
+      await stores.users.insertUser(makeUser(1));
+      const old = makeSession(1, 'user-1');
+      await stores.sessions.insertSession(old);
+      const { algorithm, publicKey, boundAt } = makeBinding(1);
+      const stored = JSON.stringify({ alg: algorithm, jwk: publicKey, boundAt: boundAt.getTime() });
+      const binder = await stores.pool.connect();
+      let rotation: Promise<boolean> | undefined;
+      try {
+        // A bind in flight: it holds the old row's lock until it commits.
+        await binder.query('BEGIN');
+        await binder.query(
+          `UPDATE "${schema}".sessions SET binding = $2::jsonb WHERE id = $1 AND binding IS NULL`,
+          [old.id, stored],
+        );
+        rotation = stores.sessions.replaceSession(old.id, makeSession(2, 'user-1'));
+        // Wait until the rotation is blocked on that lock, so that the order is certain.
+        for (let tries = 0; ; tries += 1) {
+          // Asked on another connection: in the binder's transaction, pg_stat_activity would
+          // show the snapshot it took at its first read.
+          const waiting = await stores.pool.query(
+            `SELECT 1 FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND query LIKE $1 AND pid <> pg_backend_pid()`,
+            [`%DELETE FROM "${schema}".sessions WHERE id = $1 RETURNING id, binding%`],
+          );
+          if (waiting.rowCount === 1) break;
+          assert.ok(tries < 100, 'the rotation never waited for the bind');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await binder.query('COMMIT');
+        binder.release();
+      } catch (error) {
+        // Destroyed, not returned to the pool with its transaction open.
+        binder.release(true);
+        throw error;
+      }
+
+      assert.equal(await rotation, true);
+      assert.deepEqual(
+        await stores.sessions.findSessionById('session-2'),
+        makeSession(2, 'user-1', { binding: makeBinding(1) }),
+      );
+    });
+
     void it('reports a schema without tables as STORE_UNAVAILABLE on first use', async () => {
       const unmigrated = new PostgresSessionStore(stores.pool, { schema: uniqueTestName() });
 

@@ -159,6 +159,28 @@ if ('skip' in found) {
         assert.equal(await sessions.replaceSession('session-1', liveSession(3, 'user-2')), false);
       }));
 
+    void it('carries the binding over on a rotation to another user unless it brings one', () =>
+      withFresh(async ({ sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        await users.insertUser(makeUser(2));
+        await sessions.insertSession(liveSession(1));
+        await sessions.insertSession(liveSession(2));
+        assert.equal(await sessions.bindSession('session-1', makeBinding(1)), true);
+        assert.equal(await sessions.bindSession('session-2', makeBinding(2)), true);
+        const carried = liveSession(3, 'user-2');
+        const own = liveSession(4, 'user-2', { binding: makeBinding(4) });
+
+        assert.equal(await sessions.replaceSession('session-1', carried), true);
+        assert.equal(await sessions.replaceSession('session-2', own), true);
+
+        assert.deepEqual(await sessions.findSessionById(carried.id), {
+          ...carried,
+          binding: makeBinding(1),
+        });
+        assert.deepEqual(await sessions.findSessionById(own.id), own);
+        assert.equal(await sessions.findSessionById('session-1'), null);
+      }));
+
     void it('deletes the sessions of a deleted user with it, lookups included', () =>
       withFresh(async ({ keyPrefix, sessions, users }) => {
         await users.insertUser(makeUser(1));
