@@ -7,7 +7,7 @@ import { MemorySessionStore } from '../../src/stores/memory/index.js';
 import { hashToken } from '../../src/token/index.js';
 import { ManualClock } from '../support/clock.js';
 
-import type { SessionStore } from '../../src/session/index.js';
+import type { SessionRecord, SessionStore } from '../../src/session/index.js';
 
 const policy = {
   idleTimeoutSeconds: 3_600,
@@ -142,6 +142,42 @@ describe('SessionManager', () => {
     ]);
     assert.equal(results.filter((result) => result !== null).length, 1);
     assert.equal((await sessions.listUserSessions('user-1')).length, 1);
+  });
+
+  it('a bind that lands while a rotation runs stays with the rotated session', async () => {
+    const { token, session } = await sessions.createSession('user-1');
+    // Hold the rotation between its read of the session and its replaceSession, and bind the
+    // session in that gap: the record the rotation built is unbound, the stored one is not.
+    let entered!: () => void;
+    const replacing = new Promise<void>((resolve) => (entered = resolve));
+    let proceed!: () => void;
+    const gate = new Promise<void>((resolve) => (proceed = resolve));
+    const replace = store.replaceSession.bind(store);
+    let built: SessionRecord | undefined;
+    store.replaceSession = async (oldId, next) => {
+      built = next;
+      entered();
+      await gate;
+      return replace(oldId, next);
+    };
+
+    const rotation = sessions.rotateSession(session.id);
+    await replacing;
+    const key = {
+      algorithm: 'ES256' as const,
+      publicKey: { kty: 'EC', crv: 'P-256', x: 'x-member', y: 'y-member' },
+    };
+    const binding = await sessions.bindSession(session.id, key);
+    proceed();
+    const rotated = await rotation;
+
+    assert.ok(binding !== null, 'the bind found the old session and succeeded');
+    assert.equal(built?.binding ?? null, null, 'the rotation built its record before the bind');
+    assert.ok(rotated);
+    assert.deepEqual((await store.findSessionById(rotated.session.id))?.binding, binding);
+    assert.deepEqual((await sessions.validateSession(rotated.token))?.session.binding, binding);
+    assert.equal(await sessions.validateSession(token), null);
+    assert.equal(await sessions.bindSession(rotated.session.id, key), null);
   });
 
   it('replay after logout: an invalidated session is gone', async () => {
