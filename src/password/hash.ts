@@ -1,5 +1,4 @@
-import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
-
+import { HashPool } from './hash-pool.js';
 import { normalizePassword } from './normalize.js';
 import { ARGON2ID_MAX_PARAMETERS, resolveArgon2idParameters } from './parameters.js';
 import { parseArgon2idHash } from './phc.js';
@@ -11,6 +10,9 @@ import type { Argon2idParameters } from './parameters.js';
 const OUTPUT_BYTES = 32;
 const SALT_BYTES = 16;
 
+// Shared by every hash and verification of the process.
+const pool = new HashPool();
+
 /**
  * Hashes a password with Argon2id (RFC 9106) for storage, returning a PHC string such as
  * `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>` that records its own salt and cost.
@@ -18,12 +20,11 @@ const SALT_BYTES = 16;
  * The password is normalized to NFKC first (see `normalizePassword`) and is never truncated:
  * every code point counts, however long it is. Length rules belong to `checkPasswordPolicy`.
  *
- * The work runs on libuv's thread pool, off the event loop, so other requests keep being served
- * while it runs. That pool (`UV_THREADPOOL_SIZE`, default 4 threads) is shared with `fs`,
- * `dns.lookup` and `zlib`: a burst of logins queues behind itself and delays those too, and each
- * hash in flight holds `memoryCostKib` of memory. On a machine with fewer cores than pool
- * threads, running hashes also compete with the event loop for CPU time: it is never blocked,
- * but it runs slower while they last.
+ * The work runs off the event loop on worker threads of Latchkey's own, one per CPU, so other
+ * requests keep being served while it runs: a burst of logins queues behind itself, never more
+ * hashes run at once than there are CPUs, and on Linux those threads run at a lower priority
+ * than the event loop, so a login storm does not slow other requests down. Each hash in flight
+ * holds `memoryCostKib` of memory.
  *
  * @param options Argon2id cost. Default: `OWASP_ARGON2ID_PARAMETERS` (19 MiB, 2 passes,
  *   1 lane). Throws `ConfigError` when a value is outside what Argon2 allows or above
@@ -36,7 +37,7 @@ export async function hashPassword(
   const parameters = resolveArgon2idParameters(options);
   // The algorithm is the library's default, Argon2id, version 0x13: its `Algorithm` enum is
   // declared `const`, which isolatedModules cannot read. The check below holds it to that.
-  const encoded = await argon2Hash(normalizePassword(password), {
+  const encoded = await pool.hash(normalizePassword(password), {
     memoryCost: parameters.memoryCostKib,
     timeCost: parameters.timeCost,
     parallelism: parameters.parallelism,
@@ -51,7 +52,7 @@ export async function hashPassword(
 }
 
 /**
- * Whether `password` is the one `hash` was made from. Runs on libuv's thread pool, like
+ * Whether `password` is the one `hash` was made from. Runs on the hashing threads, like
  * {@link hashPassword}, and normalizes the password to NFKC the same way.
  *
  * Never throws: a malformed, truncated or foreign hash (bcrypt, argon2i, an older Argon2
@@ -64,7 +65,7 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
   if (info === null || exceedsMaximum(info.parameters)) return false;
 
   try {
-    return await argon2Verify(hash, normalizePassword(password));
+    return await pool.verify(hash, normalizePassword(password));
   } catch {
     // The library refuses some strings that pass the shape check (a salt or output that is not
     // canonical base64). To a caller that is just a hash this password does not match.

@@ -1,0 +1,138 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+/** The Argon2 options Latchkey passes, as @node-rs/argon2 names them. */
+export interface Argon2Options {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+  outputLen: number;
+}
+
+type Job =
+  | { op: 'hash'; password: string; options: Argon2Options }
+  | { op: 'verify'; hash: string; password: string };
+
+interface Pending {
+  resolve: (value: string | boolean) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+// Each worker runs Argon2 synchronously, one job after another, taking the next from its own
+// message queue as soon as it finishes: the main thread only posts jobs and reads results, so
+// a busy event loop does not slow hashing down. On Linux each worker lowers its own thread's
+// priority (nice 10; on Linux a thread's nice value is its own): when hashing and requests
+// compete for CPUs, requests win, and hashing takes every cycle they leave.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const argon2 = require(workerData.argon2);
+if (process.platform === 'linux') {
+  try { require('node:os').setPriority(workerData.nice); } catch {}
+}
+parentPort.on('message', ({ id, job }) => {
+  try {
+    const value = job.op === 'hash'
+      ? argon2.hashSync(job.password, job.options)
+      : argon2.verifySync(job.hash, job.password);
+    parentPort.postMessage({ id, ok: true, value });
+  } catch (error) {
+    parentPort.postMessage({ id, ok: false, message: String(error && error.message || error) });
+  }
+});
+`;
+
+/** How much lower than the event loop hashing threads run, on Linux. */
+const HASHING_NICE = 10;
+
+/**
+ * Argon2 off the event loop on worker threads, one per CPU (`os.availableParallelism()`), each
+ * taking jobs from its own queue. Unlike libuv's pool (4 threads whatever the machine, shared
+ * with `fs` and `dns`), it never runs more hashes at once than there are CPUs, and on Linux its
+ * threads yield to the event loop, so a login storm does not slow other requests down. Workers
+ * start on first use and do not keep the process alive.
+ */
+export class HashPool {
+  readonly size: number;
+  readonly #slots: (Slot | null)[];
+  readonly #argon2: string;
+  #nextId = 0;
+
+  constructor(size = availableParallelism()) {
+    this.size = Math.max(1, size);
+    this.#slots = Array.from({ length: this.size }, () => null);
+    this.#argon2 = createRequire(import.meta.url).resolve('@node-rs/argon2');
+  }
+
+  hash(password: string, options: Argon2Options): Promise<string> {
+    return this.#run({ op: 'hash', password, options }) as Promise<string>;
+  }
+
+  verify(hash: string, password: string): Promise<boolean> {
+    return this.#run({ op: 'verify', hash, password }) as Promise<boolean>;
+  }
+
+  #run(job: Job): Promise<string | boolean> {
+    const slot = this.#leastBusy();
+    this.#nextId += 1;
+    const id = this.#nextId;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      if (slot.pending.size === 1) slot.worker.ref();
+      slot.worker.postMessage({ id, job });
+    });
+  }
+
+  #leastBusy(): Slot {
+    let best: Slot | null = null;
+    for (let index = 0; index < this.#slots.length; index += 1) {
+      const slot = this.#slots[index] ?? this.#start(index);
+      if (best === null || slot.pending.size < best.pending.size) best = slot;
+      if (slot.pending.size === 0) break;
+    }
+    if (best === null) throw new Error('latchkey: the hash pool has no workers');
+    return best;
+  }
+
+  #start(index: number): Slot {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      // The source above is a plain CommonJS script: none of the parent's flags (a loader,
+      // --input-type=module) apply to it.
+      execArgv: [],
+      workerData: { argon2: this.#argon2, nice: HASHING_NICE },
+      // Hashing needs no more than Argon2's own memory; keep each thread's V8 heap small.
+      resourceLimits: { maxOldGenerationSizeMb: 32 },
+    });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.unref();
+    worker.on(
+      'message',
+      (reply: { id: number; ok: boolean; value?: string | boolean; message?: string }) => {
+        const pending = slot.pending.get(reply.id);
+        if (pending === undefined) return;
+        slot.pending.delete(reply.id);
+        // Idle workers must not hold the process open.
+        if (slot.pending.size === 0) worker.unref();
+        if (reply.ok) pending.resolve(reply.value ?? false);
+        else pending.reject(new Error(reply.message ?? 'argon2 failed'));
+      },
+    );
+    const fail = (error: Error): void => {
+      if (this.#slots[index] === slot) this.#slots[index] = null;
+      for (const pending of slot.pending.values()) pending.reject(error);
+      slot.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      fail(new Error(`latchkey: a hashing thread exited (code ${code})`));
+    });
+    this.#slots[index] = slot;
+    return slot;
+  }
+}

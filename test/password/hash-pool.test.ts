@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { describe, it } from 'node:test';
+
+import { HashPool } from '../../src/password/hash-pool.js';
+import { hashPassword, verifyPassword } from '../../src/password/index.js';
+
+const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1, outputLen: 32 };
+
+/** The nice value of every thread of this process (Linux only). */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[16]);
+  });
+}
+
+describe('the hashing threads', () => {
+  it('hash and verify off the event loop, with the same results as before', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    assert.match(hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.equal(await verifyPassword(hash, 'correct horse battery staple'), true);
+    assert.equal(await verifyPassword(hash, 'wrong horse battery staple'), false);
+  });
+
+  it(
+    'login storm: never more hashing threads than CPUs, each below the event loop in priority',
+    { skip: process.platform !== 'linux' },
+    async () => {
+      const pool = new HashPool(2);
+      const before = threadNiceValues().filter((nice) => nice === 10).length;
+      // Eight at once, as a burst of logins would ask.
+      const hashes = await Promise.all(
+        Array.from({ length: 8 }, (_, index) => pool.hash(`password ${index}`, OPTIONS)),
+      );
+      assert.equal(new Set(hashes).size, 8);
+      const lowered = threadNiceValues().filter((nice) => nice === 10).length - before;
+      assert.equal(lowered, 2, 'two hashing threads, both at nice 10');
+      const main = threadNiceValues()[0];
+      assert.equal(main, 0, 'the event loop keeps its priority');
+    },
+  );
+
+  it('the default pool has one thread per CPU', () => {
+    assert.equal(new HashPool().size, availableParallelism());
+  });
+
+  it('a malformed hash is a failed verification, and the pool goes on working', async () => {
+    const pool = new HashPool(1);
+    await assert.rejects(pool.verify('$argon2id$v=19$m=19456,t=2,p=1$bad$bad', 'x'));
+    const hash = await pool.hash('still works', OPTIONS);
+    assert.equal(await pool.verify(hash, 'still works'), true);
+  });
+
+  it('idle hashing threads do not keep a process alive (a CLI command ends when done)', () => {
+    const script = `
+      import { hashPassword } from './src/password/index.ts';
+      await hashPassword('correct horse battery staple');
+      console.log('done');
+    `;
+    const started = Date.now();
+    const output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    assert.equal(output.trim(), 'done');
+    assert.ok(Date.now() - started < 30_000);
+  });
+});
