@@ -1,10 +1,14 @@
 import Database from 'better-sqlite3';
 
 import { ConfigError } from '../../errors.js';
+import { CheckpointedSessionStore } from './checkpointed-session-store.js';
+import { startWalCheckpointer } from './checkpointer.js';
 import { migrateDatabase } from './migrate.js';
 import { SqliteSessionStore } from './session-store.js';
 import { settle, toStoreError } from './settle.js';
 import { SqliteUserStore } from './user-store.js';
+
+import type { WalCheckpointer } from './checkpointer.js';
 
 /** Options for {@link openSqliteDatabase} and {@link openSqliteStores}. */
 export interface SqliteOpenOptions {
@@ -26,10 +30,34 @@ export interface SqliteOpenOptions {
    * migrate`); stores cannot be built on a database that lacks the schema.
    */
   migrate?: boolean;
+  /**
+   * {@link openSqliteStores} only: whether the WAL is checkpointed (copied back into the database
+   * file) by a worker thread instead of by SQLite's automatic checkpoint. Default true.
+   *
+   * SQLite checkpoints automatically inside the commit that takes the WAL past 1,000 pages, on
+   * the thread that commits: with better-sqlite3 that is the event loop, and a checkpoint can
+   * take tens of milliseconds, during which no request is answered. With this option on, the
+   * handle's `wal_autocheckpoint` is 0 and a worker thread (unref'd, stopped by `close()`) runs
+   * a PASSIVE checkpoint through a connection of its own every 200 ms (every 20 ms while it finds
+   * work), and the session store's sweep waits for one after each batch, so that the WAL stays
+   * small through a long sweep. Past 32 MiB of WAL (writes that never pause) SQLite's own
+   * checkpoints come back on until the worker has caught up; `journal_size_limit` (64 MiB on every
+   * handle) shrinks the file after a burst. A failed checkpoint is reported once as a process
+   * warning (`LATCHKEY_SQLITE_CHECKPOINT`); if the worker cannot run at all, automatic
+   * checkpoints come back on. Ignored for `:memory:`, which has no WAL.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /** The default for {@link SqliteOpenOptions.busyTimeoutMs}: 250 ms. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 250;
+
+/** SQLite's `journal_size_limit` on every handle: 64 MiB. */
+const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** SQLite's default `wal_autocheckpoint`, in pages, restored if the checkpointer cannot run. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1_000;
+/** WAL frames (32 MiB of 4 KiB pages) past which SQLite's own checkpoints come back on. */
+const FALLBACK_FRAMES = 8_192;
 
 /** Both stores on one SQLite file, and the handle they share. */
 export interface SqliteStores {
@@ -73,6 +101,8 @@ export function openSqliteDatabase(
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
+    // After a checkpoint lets the WAL start over, the writer shrinks the file to this size.
+    database.pragma(`journal_size_limit = ${String(JOURNAL_SIZE_LIMIT_BYTES)}`);
     if (options.migrate !== false) migrateDatabase(database);
     return database;
   } catch (error) {
@@ -88,17 +118,60 @@ export function openSqliteDatabase(
 export function openSqliteStores(path: string, options: SqliteOpenOptions = {}): SqliteStores {
   const database = openSqliteDatabase(path, options);
   try {
+    const checkpointer =
+      options.backgroundCheckpoints !== false && isWal(database)
+        ? startBackgroundCheckpoints(database)
+        : null;
     return {
       database,
-      sessions: new SqliteSessionStore(database),
+      sessions:
+        checkpointer === null
+          ? new SqliteSessionStore(database)
+          : new CheckpointedSessionStore(database, checkpointer),
       users: new SqliteUserStore(database),
-      close: () =>
-        settle('close', () => {
+      close: async () => {
+        // The worker's connection first: the last connection to close checkpoints the WAL into
+        // the file and removes it, leaving the database whole in its one file.
+        await checkpointer?.stop();
+        return settle('close', () => {
           database.close();
-        }),
+        });
+      },
     };
   } catch (error) {
     database.close();
     throw error;
   }
+}
+
+/**
+ * Turns `database`'s automatic checkpoints off and starts the worker that checkpoints instead.
+ * Should the WAL still pass {@link FALLBACK_FRAMES} (writes with no pause at all, or a reader
+ * that holds an old snapshot), SQLite's own checkpoints come back on until the worker has
+ * caught up: stalls then, rather than a WAL without bound. If the worker cannot run, they come
+ * back on for good.
+ */
+function startBackgroundCheckpoints(database: Database.Database): WalCheckpointer {
+  let automatic = false;
+  const setAutomatic = (on: boolean): void => {
+    if (on === automatic || !database.open) return;
+    automatic = on;
+    database.pragma(`wal_autocheckpoint = ${on ? String(SQLITE_AUTOCHECKPOINT_PAGES) : '0'}`);
+  };
+  database.pragma('wal_autocheckpoint = 0');
+  return startWalCheckpointer(database.name, {
+    onStatus: (status) => {
+      if (status.log > FALLBACK_FRAMES) setAutomatic(true);
+      else if (status.log === status.checkpointed) setAutomatic(false);
+    },
+    onExit: () => {
+      setAutomatic(true);
+    },
+  });
+}
+
+/** Whether `database` is a file in WAL mode (not `:memory:`, nor a file WAL was refused for). */
+function isWal(database: Database.Database): boolean {
+  if (database.memory || database.name === '') return false;
+  return String(database.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
 }

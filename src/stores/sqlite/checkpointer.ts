@@ -1,0 +1,198 @@
+import { Worker } from 'node:worker_threads';
+
+/** What the worker's last checkpoint found: SQLite's `PRAGMA wal_checkpoint` row. */
+export interface CheckpointStatus {
+  /** Another connection was checkpointing, or a reader held back part of the WAL. */
+  busy: boolean;
+  /** Frames (pages) in the WAL. */
+  log: number;
+  /** Of those, frames now copied into the database file. */
+  checkpointed: number;
+}
+
+/** Options for {@link startWalCheckpointer}. */
+export interface WalCheckpointerOptions {
+  /** How often the worker checkpoints when the last checkpoint found nothing to do, in ms. */
+  intervalMs?: number;
+  /** After each checkpoint the worker runs (in the worker's thread, reported here). */
+  onStatus?: (status: CheckpointStatus) => void;
+  /** Receives a failed checkpoint (never SQLITE_BUSY, which only means "try again later"). */
+  onError?: (error: Error) => void;
+  /** Runs if the worker ends by itself (it could not load the driver or open the file). */
+  onExit?: () => void;
+}
+
+/** A running background checkpointer. */
+export interface WalCheckpointer {
+  /**
+   * Asks for a checkpoint now; resolves once it has run (or at once if the worker is gone). The
+   * event loop is free meanwhile: a bulk writer awaits this between its transactions so that
+   * the WAL cannot outgrow what the worker copies back.
+   */
+  checkpoint(): Promise<void>;
+  /** Stops the worker and closes its connection; resolves once the thread has exited. */
+  stop(): Promise<void>;
+}
+
+/** Default {@link WalCheckpointerOptions.intervalMs}. */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 200;
+
+// The worker's body, as plain JavaScript run with `eval: true`: the same text works whether the
+// package runs from dist/ or from its TypeScript sources (tests, through tsx), where a separate
+// worker file would need a loader. better-sqlite3 is resolved from this module's location.
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { createRequire } = require('node:module');
+const { path, from, intervalMs } = workerData;
+const Database = createRequire(from)('better-sqlite3');
+const database = new Database(path, { fileMustExist: true, timeout: 0 });
+let timer = null;
+let stopped = false;
+function checkpoint() {
+  try {
+    const row = database.pragma('wal_checkpoint(PASSIVE)')[0];
+    const status = { busy: row.busy !== 0, log: row.log, checkpointed: row.checkpointed };
+    parentPort.postMessage({ type: 'status', ...status });
+    return status;
+  } catch (error) {
+    // SQLITE_BUSY only means another connection is checkpointing: try again later.
+    if (error && error.code !== 'SQLITE_BUSY') {
+      parentPort.postMessage({
+        type: 'error',
+        message: String(error && error.message ? error.message : error),
+        code: error && error.code ? String(error.code) : undefined,
+      });
+    }
+    return null;
+  }
+}
+function schedule(ms) {
+  if (timer !== null) clearTimeout(timer);
+  timer = stopped ? null : setTimeout(tick, ms);
+}
+function tick() {
+  timer = null;
+  const status = checkpoint();
+  // Work was found: come back soon, the writer may still be writing.
+  schedule(status !== null && status.checkpointed > 0 ? Math.min(intervalMs, 20) : intervalMs);
+}
+parentPort.on('message', (message) => {
+  if (message.type === 'checkpoint') {
+    if (!stopped) checkpoint();
+    parentPort.postMessage({ type: 'done', id: message.id });
+    schedule(intervalMs);
+    return;
+  }
+  if (message.type !== 'stop') return;
+  stopped = true;
+  if (timer !== null) clearTimeout(timer);
+  try {
+    database.close();
+  } catch {
+    // Closing only fails for a statement still running, and none is.
+  }
+  parentPort.close();
+});
+schedule(intervalMs);
+`;
+
+/**
+ * Checkpoints the WAL of the SQLite file at `path` from a worker thread, through a connection of
+ * its own, so that the copy of the WAL into the database file (and its fsyncs) never runs on the
+ * event loop. PASSIVE checkpoints only: they never wait for, or hold up, the writer. The caller
+ * turns SQLite's automatic checkpoints off on its own connections (`wal_autocheckpoint = 0`).
+ * The worker is unref'd: it never keeps the process alive.
+ */
+export function startWalCheckpointer(
+  path: string,
+  options: WalCheckpointerOptions = {},
+): WalCheckpointer {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      path,
+      from: import.meta.url,
+      intervalMs: options.intervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
+    },
+  });
+  worker.unref();
+  const onError = options.onError ?? warnOnce();
+  let stopping = false;
+  let gone = false;
+  let nextId = 0;
+  const waiting = new Map<number, () => void>();
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', () => {
+      gone = true;
+      for (const resolveWaiting of waiting.values()) resolveWaiting();
+      waiting.clear();
+      if (!stopping) options.onExit?.();
+      resolve();
+    });
+  });
+  worker.on('message', (message: WorkerMessage) => {
+    switch (message.type) {
+      case 'status':
+        options.onStatus?.(message);
+        return;
+      case 'done': {
+        const resolveWaiting = waiting.get(message.id);
+        waiting.delete(message.id);
+        resolveWaiting?.();
+        return;
+      }
+      case 'error': {
+        const error = new Error(`SQLite WAL checkpoint failed: ${message.message}`);
+        if (message.code !== undefined) Object.assign(error, { code: message.code });
+        onError(error);
+        return;
+      }
+    }
+  });
+  // Without a listener, an error thrown in the worker (the driver missing, the file gone) would
+  // be thrown again here, in the server's thread.
+  worker.on('error', (error) => {
+    onError(new Error(`SQLite WAL checkpointer stopped: ${error.message}`, { cause: error }));
+  });
+  return {
+    checkpoint: () => {
+      if (gone || stopping) return Promise.resolve();
+      nextId += 1;
+      const id = nextId;
+      return new Promise<void>((resolve) => {
+        waiting.set(id, resolve);
+        worker.postMessage({ type: 'checkpoint', id });
+      });
+    },
+    stop: async () => {
+      if (!stopping) {
+        stopping = true;
+        // Held while it winds down, so that a caller awaiting this in a process with nothing
+        // else to do is not cut short (Node would exit with 13, the await unsettled).
+        worker.ref();
+        worker.postMessage({ type: 'stop' });
+        // A checkpoint in progress finishes first; a stuck one is not waited for.
+        const timer = setTimeout(() => void worker.terminate(), 2_000);
+        timer.unref();
+        await exited;
+        clearTimeout(timer);
+      }
+      await exited;
+    },
+  };
+}
+
+type WorkerMessage =
+  | ({ type: 'status' } & CheckpointStatus)
+  | { type: 'done'; id: number }
+  | { type: 'error'; message: string; code?: string };
+
+function warnOnce(): (error: Error) => void {
+  let warned = false;
+  return (error) => {
+    if (warned) return;
+    warned = true;
+    process.emitWarning(error.message, { code: 'LATCHKEY_SQLITE_CHECKPOINT' });
+  };
+}
