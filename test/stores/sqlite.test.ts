@@ -46,6 +46,11 @@ function session(id: string, overrides: Partial<SessionRecord> = {}): SessionRec
   };
 }
 
+/** Resolves in a later event-loop turn, as the next request to a server would arrive. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 void describe('SQLite database', () => {
   void it('opens in WAL mode with NORMAL sync, foreign keys on and a 250 ms busy timeout', () => {
     const database = openSqliteDatabase(temp.path('pragmas.db'));
@@ -273,9 +278,13 @@ void describe('SQLite read caches', () => {
       assert.notEqual(await server.sessions.findSessionByTokenHash(session.tokenHash), null);
       assert.notEqual(await server.users.findUserById('u1'), null);
 
+      // The other process's write lands; the next request comes in a later event-loop turn
+      // (the caches read the file's change counter once per turn).
       await cli.sessions.deleteSession('s1');
+      await nextTurn();
       assert.equal(await server.sessions.findSessionByTokenHash(session.tokenHash), null);
       await cli.users.setUserDisabled('u1', new Date(0));
+      await nextTurn();
       assert.notEqual((await server.users.findUserById('u1'))?.disabledAt, null);
     } finally {
       await cli.close();
@@ -366,6 +375,7 @@ void describe('SQLite session bindings', () => {
         // Read once, so that the read cache holds the row before the edit.
         assert.deepEqual(await sessions.findSessionByTokenHash(record.tokenHash), record);
         update.run(text, id);
+        await nextTurn();
 
         for (const lookup of [
           () => sessions.findSessionByTokenHash(record.tokenHash),
@@ -390,6 +400,7 @@ void describe('SQLite session bindings', () => {
       assert.deepEqual(await server.sessions.findSessionByTokenHash(record.tokenHash), record);
 
       assert.equal(await cli.sessions.bindSession('1', makeBinding(1)), true);
+      await nextTurn();
 
       const bound = { ...record, binding: makeBinding(1) };
       assert.deepEqual(await server.sessions.findSessionByTokenHash(record.tokenHash), bound);
