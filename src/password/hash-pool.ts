@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -22,6 +24,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** The jobs in flight, kept to run elsewhere should the thread be unable to. */
+  jobs: Map<number, Job>;
 }
 
 // Each worker runs Argon2 synchronously, one job after another, taking the next from its own
@@ -31,7 +35,13 @@ interface Slot {
 // compete for CPUs, requests win, and hashing takes every cycle they leave.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const argon2 = require(workerData.argon2);
+let argon2;
+try {
+  argon2 = require(workerData.argon2);
+} catch (error) {
+  parentPort.postMessage({ unavailable: String(error && error.message || error) });
+  process.exit(0);
+}
 if (process.platform === 'linux') {
   try { require('node:os').setPriority(workerData.nice); } catch {}
 }
@@ -60,13 +70,25 @@ const HASHING_NICE = 10;
 export class HashPool {
   readonly size: number;
   readonly #slots: (Slot | null)[];
-  readonly #argon2: string;
+  readonly #argon2: string | null;
+  /** Why the threads cannot be used (the library's async calls on libuv's pool then), or null. */
+  #unavailable: string | null = null;
   #nextId = 0;
 
-  constructor(size = availableParallelism()) {
+  /**
+   * @param size Threads at most. Default: one per CPU.
+   * @param argon2 Where the threads load @node-rs/argon2 from. Default: resolved from here.
+   */
+  constructor(size = availableParallelism(), argon2: string | null = resolveArgon2()) {
     this.size = Math.max(1, size);
     this.#slots = Array.from({ length: this.size }, () => null);
-    this.#argon2 = createRequire(import.meta.url).resolve('@node-rs/argon2');
+    this.#argon2 = argon2;
+    if (this.#argon2 === null) this.#unavailable = 'the Argon2 module cannot be located';
+  }
+
+  /** Why hashing runs on libuv's pool instead of these threads, or null when it does not. */
+  get unavailable(): string | null {
+    return this.#unavailable;
   }
 
   hash(password: string, options: Argon2Options): Promise<string> {
@@ -78,11 +100,15 @@ export class HashPool {
   }
 
   #run(job: Job): Promise<string | boolean> {
+    // A bundler that rewrites module paths (Next.js without serverExternalPackages, say)
+    // leaves the threads nothing to load: hash where the library hashes by itself.
+    if (this.#unavailable !== null) return runOnLibuv(job);
     const slot = this.#leastBusy();
     this.#nextId += 1;
     const id = this.#nextId;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
+      slot.jobs.set(id, job);
       if (slot.pending.size === 1) slot.worker.ref();
       slot.worker.postMessage({ id, job });
     });
@@ -109,11 +135,31 @@ export class HashPool {
       // Hashing needs no more than Argon2's own memory; keep each thread's V8 heap small.
       resourceLimits: { maxOldGenerationSizeMb: 32 },
     });
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, pending: new Map(), jobs: new Map() };
     worker.unref();
     worker.on(
       'message',
-      (reply: { id: number; ok: boolean; value?: string | boolean; message?: string }) => {
+      (reply: {
+        id: number;
+        ok: boolean;
+        value?: string | boolean;
+        message?: string;
+        unavailable?: string;
+      }) => {
+        if (reply.unavailable !== undefined) {
+          this.#unavailable = reply.unavailable;
+          if (this.#slots[index] === slot) this.#slots[index] = null;
+          worker.unref();
+          // Every job this thread took runs on libuv's pool instead.
+          for (const [id, pending] of slot.pending) {
+            const job = slot.jobs.get(id);
+            if (job !== undefined) runOnLibuv(job).then(pending.resolve, pending.reject);
+          }
+          slot.pending.clear();
+          slot.jobs.clear();
+          return;
+        }
+        slot.jobs.delete(reply.id);
         const pending = slot.pending.get(reply.id);
         if (pending === undefined) return;
         slot.pending.delete(reply.id);
@@ -127,6 +173,7 @@ export class HashPool {
       if (this.#slots[index] === slot) this.#slots[index] = null;
       for (const pending of slot.pending.values()) pending.reject(error);
       slot.pending.clear();
+      slot.jobs.clear();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
@@ -135,4 +182,20 @@ export class HashPool {
     this.#slots[index] = slot;
     return slot;
   }
+}
+
+/** Where @node-rs/argon2 is, for the threads to load; null when a bundler hid it. */
+function resolveArgon2(): string | null {
+  try {
+    const resolved: unknown = createRequire(import.meta.url).resolve('@node-rs/argon2');
+    return typeof resolved === 'string' ? resolved : null;
+  } catch {
+    return null;
+  }
+}
+
+function runOnLibuv(job: Job): Promise<string | boolean> {
+  return job.op === 'hash'
+    ? argon2Hash(job.password, job.options)
+    : argon2Verify(job.hash, job.password);
 }

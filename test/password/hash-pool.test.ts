@@ -56,6 +56,24 @@ describe('the hashing threads', () => {
     assert.equal(await pool.verify(hash, 'still works'), true);
   });
 
+  it('where a bundler hides the Argon2 module, hashing falls back to the library on its own', async () => {
+    const hidden = new HashPool(2, null);
+    assert.notEqual(hidden.unavailable, null);
+    const hash = await hidden.hash('correct horse battery staple', OPTIONS);
+    assert.equal(await hidden.verify(hash, 'correct horse battery staple'), true);
+
+    // A path the threads cannot load: the jobs they took run on the library's own pool.
+    const broken = new HashPool(2, '/nonexistent/argon2.node.js');
+    assert.equal(broken.unavailable, null);
+    const results = await Promise.all([
+      broken.verify(hash, 'correct horse battery staple'),
+      broken.verify(hash, 'wrong'),
+    ]);
+    assert.deepEqual(results, [true, false]);
+    assert.match(String(broken.unavailable), /Cannot find module/);
+    assert.equal(await broken.verify(hash, 'correct horse battery staple'), true);
+  });
+
   it('idle hashing threads do not keep a process alive (a CLI command ends when done)', () => {
     const script = `
       import { hashPassword } from './src/password/index.ts';
