@@ -40,11 +40,13 @@ export interface SqliteOpenOptions {
    * handle's `wal_autocheckpoint` is 0 and a worker thread (unref'd, stopped by `close()`) runs
    * a PASSIVE checkpoint through a connection of its own every 200 ms (every 20 ms while it finds
    * work), and the session store's sweep waits for one after each batch, so that the WAL stays
-   * small through a long sweep. Past 32 MiB of WAL (writes that never pause) SQLite's own
-   * checkpoints come back on until the worker has caught up; `journal_size_limit` (64 MiB on every
-   * handle) shrinks the file after a burst. A failed checkpoint is reported once as a process
-   * warning (`LATCHKEY_SQLITE_CHECKPOINT`); if the worker cannot run at all, automatic
-   * checkpoints come back on. Ignored for `:memory:`, which has no WAL.
+   * small through a long sweep. PASSIVE checkpoints never hold a writer up, and the WAL file
+   * starts over only once one has reached its end: writes that hardly pause (on this project's
+   * test machine, a 20 kB commit every millisecond or two) can outrun the worker, and the WAL then
+   * grows until they pause; `journal_size_limit` (64 MiB on every handle) shrinks the file
+   * afterwards. A failed checkpoint is reported once as a process warning
+   * (`LATCHKEY_SQLITE_CHECKPOINT`); if the worker cannot run at all, automatic checkpoints come
+   * back on. Ignored for `:memory:`, which has no WAL.
    */
   backgroundCheckpoints?: boolean;
 }
@@ -56,8 +58,6 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 250;
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** SQLite's default `wal_autocheckpoint`, in pages, restored if the checkpointer cannot run. */
 const SQLITE_AUTOCHECKPOINT_PAGES = 1_000;
-/** WAL frames (32 MiB of 4 KiB pages) past which SQLite's own checkpoints come back on. */
-const FALLBACK_FRAMES = 8_192;
 
 /** Both stores on one SQLite file, and the handle they share. */
 export interface SqliteStores {
@@ -146,26 +146,19 @@ export function openSqliteStores(path: string, options: SqliteOpenOptions = {}):
 
 /**
  * Turns `database`'s automatic checkpoints off and starts the worker that checkpoints instead.
- * Should the WAL still pass {@link FALLBACK_FRAMES} (writes with no pause at all, or a reader
- * that holds an old snapshot), SQLite's own checkpoints come back on until the worker has
- * caught up: stalls then, rather than a WAL without bound. If the worker cannot run, they come
- * back on for good.
+ * If the worker cannot run, they come back on: stalls then, rather than a WAL without bound.
+ *
+ * There is deliberately no fallback on the WAL's size: turning SQLite's own checkpoint back on
+ * when the WAL is already large makes the next commit copy all of it, on the event loop (a
+ * 2-second stall in bench/sweep.ts after a million sessions were written by another process).
  */
 function startBackgroundCheckpoints(database: Database.Database): WalCheckpointer {
-  let automatic = false;
-  const setAutomatic = (on: boolean): void => {
-    if (on === automatic || !database.open) return;
-    automatic = on;
-    database.pragma(`wal_autocheckpoint = ${on ? String(SQLITE_AUTOCHECKPOINT_PAGES) : '0'}`);
-  };
   database.pragma('wal_autocheckpoint = 0');
   return startWalCheckpointer(database.name, {
-    onStatus: (status) => {
-      if (status.log > FALLBACK_FRAMES) setAutomatic(true);
-      else if (status.log === status.checkpointed) setAutomatic(false);
-    },
     onExit: () => {
-      setAutomatic(true);
+      if (database.open) {
+        database.pragma(`wal_autocheckpoint = ${String(SQLITE_AUTOCHECKPOINT_PAGES)}`);
+      }
     },
   });
 }
