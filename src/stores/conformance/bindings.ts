@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { MINUTE_MS, at, makeBinding, makeSession, makeUser } from './fixtures.js';
-import { withStores } from './harness.js';
+import { assertRejectsAsFailure, withStores } from './harness.js';
 
 import type { SessionBinding, SessionRecord, SessionStore } from '../../session/types.js';
 import type { ConformanceStoreFactory, ConformanceStores } from './harness.js';
@@ -272,10 +272,10 @@ export function describeBindingTests(makeStores: ConformanceStoreFactory): void 
 
       for (const [index, binding] of bad.entries()) {
         const refused = makeSession(index + 2, 'user-1', { binding });
-        await assert.rejects(stores.sessions.insertSession(refused));
+        await assertRejectsAsFailure(stores.sessions.insertSession(refused));
         assert.equal(await stores.sessions.findSessionById(refused.id), null);
         assert.equal(await stores.sessions.findSessionByTokenHash(refused.tokenHash), null);
-        await assert.rejects(stores.sessions.bindSession(session.id, binding));
+        await assertRejectsAsFailure(stores.sessions.bindSession(session.id, binding));
       }
 
       await assertFoundEverywhere(stores.sessions, session);

@@ -47,6 +47,18 @@ export async function assertRejectsWithCode(
 }
 
 /**
+ * Asserts that `promise` rejects with an `Error`: what a store must do with a caller's bug (a
+ * clashing id, a bad binding), where each store may say it its own way (its driver's error, a
+ * `StoreUnavailableError`, a `TypeError`), but never with a non-error or by resolving.
+ */
+export async function assertRejectsAsFailure(promise: Promise<unknown>): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof Error, `rejected with an Error, not ${String(error)}`);
+    return true;
+  });
+}
+
+/**
  * `sessions` itself when it implements `bindSession`. Otherwise a view of it whose records
  * read back with `binding: null` when they carry none: `SessionRecord.binding` is optional, and
  * a store written before bindings existed never sees one (the session manager binds only

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { DAY_MS, MINUTE_MS, at, makeSession, makeUser } from './fixtures.js';
-import { withStores } from './harness.js';
+import { assertRejectsAsFailure, withStores } from './harness.js';
 
 import type { ConformanceStoreFactory } from './harness.js';
 
@@ -40,9 +40,11 @@ export function describeSessionTests(makeStores: ConformanceStoreFactory): void 
 
       // Ids and token hashes are random, so a clash can only be a caller's bug: it must fail
       // loudly rather than let one token open another session.
-      await assert.rejects(sessions.insertSession(makeSession(2, 'user-1', { id: first.id })));
+      await assertRejectsAsFailure(
+        sessions.insertSession(makeSession(2, 'user-1', { id: first.id })),
+      );
       const sameHash = makeSession(3, 'user-1', { tokenHash: first.tokenHash });
-      await assert.rejects(sessions.insertSession(sameHash));
+      await assertRejectsAsFailure(sessions.insertSession(sameHash));
 
       assert.deepEqual(await sessions.findSessionByTokenHash(first.tokenHash), first);
       assert.deepEqual(await sessions.findSessionById(first.id), first);
@@ -157,7 +159,7 @@ export function describeSessionTests(makeStores: ConformanceStoreFactory): void 
 
       // The new record reuses another session's token hash, so it cannot be stored.
       const clash = makeSession(3, 'user-1', { tokenHash: other.tokenHash });
-      await assert.rejects(stores.sessions.replaceSession(old.id, clash));
+      await assertRejectsAsFailure(stores.sessions.replaceSession(old.id, clash));
 
       assert.deepEqual(await stores.sessions.findSessionById(old.id), old);
       assert.deepEqual(await stores.sessions.findSessionByTokenHash(other.tokenHash), other);
