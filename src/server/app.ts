@@ -97,8 +97,12 @@ async function secureData(context: AuthContext, request: HttpRequest): Promise<H
 function hostAllowed(allowed: ReadonlySet<string>, host: string | undefined): boolean {
   // HTTP/1.0 clients may send no Host; a browser always does.
   if (host === undefined) return true;
-  const name = host.trim().toLowerCase().replace(/:\d+$/, '');
-  return allowed.has(name);
+  return allowed.has(hostName(host));
+}
+
+/** A Host header's name, lower-cased, without its port. */
+function hostName(host: string): string {
+  return host.trim().toLowerCase().replace(/:\d+$/, '');
 }
 
 /**
@@ -108,7 +112,7 @@ function hostAllowed(allowed: ReadonlySet<string>, host: string | undefined): bo
  */
 function isLoopbackHost(host: string | undefined): boolean {
   if (host === undefined) return false;
-  const name = host.toLowerCase().replace(/:\d+$/, '');
+  const name = hostName(host);
   return (
     name === 'localhost' ||
     name.endsWith('.localhost') ||
