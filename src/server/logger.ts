@@ -1,6 +1,7 @@
 import type { LogFields, LogLevel, Logger } from '../log.js';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const OWN_KEYS = new Set(['time', 'level', 'event']);
 
 /** Options for {@link createJsonLogger}. */
 export interface JsonLoggerOptions {
@@ -21,11 +22,22 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const threshold = LEVELS[options.level ?? 'info'];
   const write = options.write ?? batchedStdout();
   const clock = options.clock ?? Date.now;
+  const time = isoTimeOf(clock);
   return {
     log(level: LogLevel, event: string, fields: LogFields = {}): void {
       if (LEVELS[level] < threshold) return;
-      const time = new Date(clock()).toISOString();
-      write(`${JSON.stringify({ time, level, event, ...fields })}\n`);
+      if ('time' in fields || 'level' in fields || 'event' in fields) {
+        // A field may not pass itself off as the line's time, level or event: those are dropped.
+        const others = Object.entries(fields).filter(([key]) => !OWN_KEYS.has(key));
+        const line = { time: time(), level, event, ...Object.fromEntries(others) };
+        write(`${JSON.stringify(line)}\n`);
+        return;
+      }
+      // The same line as JSON.stringify({ time, level, event, ...fields }), without building the
+      // merged object: the server writes one of these per request.
+      const rest = JSON.stringify(fields);
+      const head = `{"time":"${time()}","level":"${level}","event":${JSON.stringify(event)}`;
+      write(rest === '{}' ? `${head}}\n` : `${head},${rest.slice(1)}\n`);
     },
   };
 }
@@ -53,5 +65,19 @@ export function batchedStdout(): (line: string) => void {
       scheduled = true;
       setImmediate(flush);
     }
+  };
+}
+
+/** The clock's time as an ISO 8601 string, formatted again only when the millisecond changes. */
+function isoTimeOf(clock: () => number): () => string {
+  let lastMs = Number.NaN;
+  let lastText = '';
+  return () => {
+    const ms = clock();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastText = new Date(ms).toISOString();
+    }
+    return lastText;
   };
 }
