@@ -5,7 +5,7 @@ import { createClientResolver } from './proxy.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
-import type { ForwardingHeader, ResolvedClient, TrustProxy } from './proxy.js';
+import type { ForwardingHeader, ForwardingInput, ResolvedClient, TrustProxy } from './proxy.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from './types.js';
 
 // The ergonomic wrapper (`latchkeyNode`) lives in its own file and is exported from here, the
@@ -36,44 +36,73 @@ export function createNodeRequestReader(
   const resolveClient = createClientResolver(options.trustProxy ?? false, {
     header: options.proxyHeader ?? 'x-forwarded',
   });
-  return (incoming) => fromNodeRequest(incoming, resolveClient);
+  return (incoming) => new NodeRequestView(incoming, resolveClient);
 }
 
-function fromNodeRequest(
-  incoming: IncomingMessage,
-  resolveClient: (input: Parameters<ReturnType<typeof createClientResolver>>[0]) => ResolvedClient,
-): NodeHttpRequest {
-  let bodyAbandoned = false;
-  let body: Promise<Uint8Array | null> | undefined;
-  const single = (name: string): string | undefined => {
-    const value = incoming.headers[name];
+type ResolveClient = (input: ForwardingInput) => ResolvedClient;
+
+/**
+ * One request as {@link HttpRequest}. A class rather than an object of closures, and the
+ * client resolved only when asked: the server reads a request through it on every call.
+ */
+class NodeRequestView implements NodeHttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly #incoming: IncomingMessage;
+  readonly #resolveClient: ResolveClient;
+  // Read now: once the connection has closed (the log line is written after the response),
+  // the socket may no longer know its peer.
+  readonly #remoteAddress: string;
+  readonly #encrypted: boolean;
+  #client: ResolvedClient | undefined;
+  #body: Promise<Uint8Array | null> | undefined;
+  #bodyAbandoned = false;
+
+  constructor(incoming: IncomingMessage, resolveClient: ResolveClient) {
+    this.method = (incoming.method ?? 'GET').toUpperCase();
+    this.path = pathOf(incoming.url ?? '/');
+    this.#incoming = incoming;
+    this.#resolveClient = resolveClient;
+    this.#remoteAddress = incoming.socket.remoteAddress ?? '';
+    this.#encrypted = (incoming.socket as Partial<TLSSocket>).encrypted === true;
+  }
+
+  get clientAddress(): string {
+    return this.#resolved().address;
+  }
+
+  get protocol(): 'http' | 'https' {
+    return this.#resolved().protocol;
+  }
+
+  get bodyAbandoned(): boolean {
+    return this.#bodyAbandoned;
+  }
+
+  // node:http already joins repeated Cookie headers with "; " and others with ", ".
+  header(name: string): string | undefined {
+    const value = this.#incoming.headers[name];
     return Array.isArray(value) ? value.join(', ') : value;
-  };
-  const client = resolveClient({
-    remoteAddress: incoming.socket.remoteAddress ?? '',
-    encrypted: (incoming.socket as Partial<TLSSocket>).encrypted === true,
-    forwarded: single('forwarded'),
-    xForwardedFor: single('x-forwarded-for'),
-    xForwardedProto: single('x-forwarded-proto'),
-  });
-  return {
-    method: (incoming.method ?? 'GET').toUpperCase(),
-    path: pathOf(incoming.url ?? '/'),
-    clientAddress: client.address,
-    protocol: client.protocol,
-    get bodyAbandoned() {
-      return bodyAbandoned;
-    },
-    // node:http already joins repeated Cookie headers with "; " and others with ", ".
-    header: single,
-    readBody(limitBytes) {
-      body ??= readLimited(incoming, limitBytes).then((bytes) => {
-        if (bytes === null) bodyAbandoned = true;
-        return bytes;
-      });
-      return body;
-    },
-  };
+  }
+
+  readBody(limitBytes: number): Promise<Uint8Array | null> {
+    this.#body ??= readLimited(this.#incoming, limitBytes).then((bytes) => {
+      if (bytes === null) this.#bodyAbandoned = true;
+      return bytes;
+    });
+    return this.#body;
+  }
+
+  #resolved(): ResolvedClient {
+    this.#client ??= this.#resolveClient({
+      remoteAddress: this.#remoteAddress,
+      encrypted: this.#encrypted,
+      forwarded: this.header('forwarded'),
+      xForwardedFor: this.header('x-forwarded-for'),
+      xForwardedProto: this.header('x-forwarded-proto'),
+    });
+    return this.#client;
+  }
 }
 
 /** Writes a response; `Set-Cookie` pairs stay separate header lines. */
@@ -82,15 +111,25 @@ export function writeNodeResponse(
   response: HttpResponse,
   options: { closeConnection?: boolean } = {},
 ): void {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of response.headers) {
-    const existing = headers[name];
-    if (existing === undefined) headers[name] = value;
-    else headers[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  const length = String(Buffer.byteLength(response.body));
+  if (outgoing.getHeaderNames().length === 0) {
+    // The quick way: node:http writes the pairs as they are (each still checked for a valid name
+    // and value), so a repeated name such as Set-Cookie stays one line per value.
+    const pairs = [...response.headers, ['Content-Length', length]];
+    if (options.closeConnection === true) pairs.push(['Connection', 'close']);
+    outgoing.writeHead(response.status, pairs);
+  } else {
+    // Headers the application already set (its own cookies, say) are merged by name.
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of response.headers) {
+      const existing = headers[name];
+      if (existing === undefined) headers[name] = value;
+      else headers[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+    }
+    if (options.closeConnection === true) headers.Connection = 'close';
+    headers['Content-Length'] = length;
+    outgoing.writeHead(response.status, headers);
   }
-  if (options.closeConnection === true) headers.Connection = 'close';
-  headers['Content-Length'] = String(Buffer.byteLength(response.body));
-  outgoing.writeHead(response.status, headers);
   outgoing.end(response.body);
 }
 
@@ -126,7 +165,9 @@ function pathOf(target: string): string {
     if (authority === null) return '';
     path = path.slice(authority[0].length) || '/';
   }
-  const end = path.search(/[?#]/);
+  const query = path.indexOf('?');
+  const fragment = path.indexOf('#');
+  const end = query === -1 ? fragment : fragment === -1 ? query : Math.min(query, fragment);
   return end === -1 ? path : path.slice(0, end);
 }
 

@@ -1,3 +1,4 @@
+import { SAFE_METHODS } from '../csrf/index.js';
 import { authenticateRequest } from '../http/authenticate.js';
 import { createAuthRoutes } from '../http/auth-routes.js';
 import { checkCsrf } from '../http/csrf-check.js';
@@ -34,27 +35,31 @@ export function createServerApp(
 ): RequestHandler {
   const authRoutes = createAuthRoutes(context, { csrf: false });
   const allowedHosts = options.allowedHosts == null ? null : new Set(options.allowedHosts);
+  const hostAllowed = allowedHosts === null ? null : createHostCheck(allowedHosts);
 
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
-    if (allowedHosts !== null && !hostAllowed(allowedHosts, request.header('host'))) {
+    if (hostAllowed !== null && !hostAllowed(request.header('host'))) {
       return errorResponse(
         421,
         'MISDIRECTED_REQUEST',
         'This server does not answer to that host name.',
       );
     }
-    const refused = await checkCsrf(context, request);
-    if (refused !== null) return refused;
+    if (!SAFE_METHODS.has(request.method)) {
+      const refused = await checkCsrf(context, request);
+      if (refused !== null) return refused;
+    }
 
-    const fromAuth = await authRoutes(request);
-    if (fromAuth !== null) return fromAuth;
-
+    // The protected resource first: it is the busiest path, and outside the auth routes' prefix.
     if (request.path === '/api/secure-data' || request.path === '/api/secure-data/') {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         return methodNotAllowed(['GET', 'HEAD']);
       }
       return secureData(context, request);
     }
+
+    const fromAuth = await authRoutes(request);
+    if (fromAuth !== null) return fromAuth;
 
     const asset = demoAsset(request.path);
     if (asset !== null) {
@@ -93,11 +98,25 @@ async function secureData(context: AuthContext, request: HttpRequest): Promise<H
   );
 }
 
-/** Whether the `Host` header names an allowed host (its port is not compared). */
-function hostAllowed(allowed: ReadonlySet<string>, host: string | undefined): boolean {
-  // HTTP/1.0 clients may send no Host; a browser always does.
-  if (host === undefined) return true;
-  return allowed.has(hostName(host));
+// Host headers whose answer is remembered; a client sending ever new ones only meets the limit.
+const HOST_CHECK_CACHE_SIZE = 64;
+
+/**
+ * Whether a `Host` header names an allowed host (its port is not compared). The answers for the
+ * first few distinct headers are kept: a server hears the same one or two on every request.
+ */
+function createHostCheck(allowed: ReadonlySet<string>): (host: string | undefined) => boolean {
+  const known = new Map<string, boolean>();
+  return (host) => {
+    // HTTP/1.0 clients may send no Host; a browser always does.
+    if (host === undefined) return true;
+    let answer = known.get(host);
+    if (answer === undefined) {
+      answer = allowed.has(hostName(host));
+      if (known.size < HOST_CHECK_CACHE_SIZE) known.set(host, answer);
+    }
+    return answer;
+  };
 }
 
 /** A Host header's name, lower-cased, without its port. */
