@@ -49,13 +49,18 @@ describe('SQLite background checkpoints', () => {
     let commits = 0;
     let slowest = 0;
     const started = Date.now();
-    while (Date.now() - started < 4_000) {
-      const before = performance.now();
-      write();
-      slowest = Math.max(slowest, performance.now() - before);
-      commits += 1;
-      largest = Math.max(largest, walBytes(path));
-      await sleep(5);
+    try {
+      while (Date.now() - started < 4_000) {
+        const before = performance.now();
+        write();
+        slowest = Math.max(slowest, performance.now() - before);
+        commits += 1;
+        largest = Math.max(largest, walBytes(path));
+        await sleep(5);
+      }
+    } finally {
+      // Stopped even when an assertion fails: the worker would otherwise hold the file open.
+      await stores.close();
     }
     // Each commit appends at least its 20 rows' pages: without checkpoints the WAL would hold them
     // all (tens of megabytes).
@@ -63,7 +68,6 @@ describe('SQLite background checkpoints', () => {
     assert.ok(largest < 16 * 1024 * 1024, `the WAL reached ${String(largest)} bytes`);
     // No commit waits for the checkpointer (PASSIVE checkpoints never take the write lock).
     assert.ok(slowest < 200, `a commit took ${slowest.toFixed(0)} ms`);
-    await stores.close();
     assert.equal(existsSync(`${path}-wal`), false);
   });
 
