@@ -6,6 +6,13 @@ import type Database from 'better-sqlite3';
  */
 export const READ_CACHE_ENTRIES = 10_000;
 
+// Keys seen once lately, as 32-bit fingerprints in a fixed table: a row is kept only when its
+// key comes back. Requests spread over far more sessions than the cache holds would otherwise
+// put a row in and push one out on nearly every lookup, for a hit rate of about 1%: in
+// bench/scale.ts, a million sessions were served faster with no cache at all than with one
+// that admitted every row, and the churned rows grew the heap by about 35 MB.
+const DOORKEEPER_SLOTS = 2 * READ_CACHE_ENTRIES;
+
 // One watcher per database handle, shared by the stores built on it.
 const watchers = new WeakMap<Database.Database, ChangeWatcher>();
 
@@ -24,6 +31,8 @@ class ChangeWatcher {
   readonly #statement: Database.Statement<[], number>;
   /** Bumped by local writes that reach rows of another store (a user's cascading delete). */
   localEpoch = 0;
+  /** Counts the event-loop turns in which the file was looked at. */
+  turn = 0;
   #dataVersion: number | null = null;
   readonly #forget = (): void => {
     this.#dataVersion = null;
@@ -36,6 +45,7 @@ class ChangeWatcher {
   version(): string {
     if (this.#dataVersion === null) {
       this.#dataVersion = this.#statement.get() ?? 0;
+      this.turn += 1;
       setImmediate(this.#forget);
     }
     return `${this.#dataVersion}:${this.localEpoch}`;
@@ -47,11 +57,18 @@ class ChangeWatcher {
  * It spares the hot path of every authenticated request (which session, which user) a query
  * while staying as fresh as the file was when the current event-loop turn began: a session
  * revoked by any process is not served from it to any request that arrives after the revocation.
+ *
+ * A row offered once is not kept: only a key seen again while still in the doorkeeper table
+ * is (see {@link offer}). A row read along with another, in one statement, can be handed over
+ * for the rest of the turn instead ({@link holdForTurn}).
  */
 export class ReadCache<V> {
   readonly #entries = new Map<string, V>();
   readonly #watcher: ChangeWatcher;
   #version: string;
+  readonly #seen = new Int32Array(DOORKEEPER_SLOTS);
+  readonly #held = new Map<string, V>();
+  #heldTurn = -1;
 
   constructor(database: Database.Database) {
     let watcher = watchers.get(database);
@@ -68,12 +85,28 @@ export class ReadCache<V> {
     const version = this.#watcher.version();
     if (version !== this.#version) {
       this.#entries.clear();
+      this.#held.clear();
       this.#version = version;
       return undefined;
     }
-    return this.#entries.get(key);
+    const value = this.#entries.get(key);
+    if (value !== undefined || this.#heldTurn !== this.#watcher.turn) return value;
+    return this.#held.get(key);
   }
 
+  /** Offers a row just read: kept if its key was offered lately too, else only noted. */
+  offer(key: string, value: V): void {
+    const fingerprint = fingerprintOf(key);
+    const slot = (fingerprint >>> 0) % DOORKEEPER_SLOTS;
+    if (this.#seen[slot] !== fingerprint) {
+      this.#seen[slot] = fingerprint;
+      return;
+    }
+    this.#seen[slot] = 0;
+    this.set(key, value);
+  }
+
+  /** Keeps a row, whatever the doorkeeper says; past the bound, the oldest goes. */
   set(key: string, value: V): void {
     if (this.#entries.size >= READ_CACHE_ENTRIES) {
       const oldest = this.#entries.keys().next();
@@ -82,17 +115,41 @@ export class ReadCache<V> {
     this.#entries.set(key, value);
   }
 
+  /**
+   * Holds a row until the current event-loop turn ends, without caching it: for a row read in
+   * the same statement as another (a session's user), which the next lookup asks for.
+   */
+  holdForTurn(key: string, value: V): void {
+    const turn = this.#watcher.turn;
+    if (this.#heldTurn !== turn) {
+      this.#held.clear();
+      this.#heldTurn = turn;
+    }
+    this.#held.set(key, value);
+  }
+
   delete(key: string): void {
     this.#entries.delete(key);
+    this.#held.delete(key);
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#held.clear();
   }
 
   /** Empties every cache on this database handle, for a write whose effects reach them all. */
   clearAll(): void {
     this.#watcher.localEpoch += 1;
-    this.#entries.clear();
+    this.clear();
   }
+}
+
+/** FNV-1a over a key's UTF-16 code units: never 0, so that 0 marks an empty slot. */
+function fingerprintOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index += 1) {
+    hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
+  }
+  return hash === 0 ? 1 : hash;
 }

@@ -41,7 +41,7 @@ export class SqliteUserStore implements UserStore {
       );
       this.#setDisabled = database.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
       this.#delete = database.prepare('DELETE FROM users WHERE id = ?');
-      this.#cache = new ReadCache(database);
+      this.#cache = userCacheOf(database);
     } catch (error) {
       throw toStoreError('SqliteUserStore', error);
     }
@@ -77,7 +77,7 @@ export class SqliteUserStore implements UserStore {
       let row = this.#cache.get(id);
       if (row === undefined) {
         row = this.#findById.get(id);
-        if (row !== undefined) this.#cache.set(id, row);
+        if (row !== undefined) this.#cache.offer(id, row);
       }
       return toRecord(row);
     });
@@ -112,7 +112,8 @@ export class SqliteUserStore implements UserStore {
   }
 }
 
-interface UserRow {
+/** A `users` row as the driver returns it. */
+export interface UserRow {
   id: string;
   email: string;
   password_hash: string;
@@ -129,6 +130,20 @@ interface UserParams {
 }
 
 const SELECT_SQL = 'SELECT id, email, password_hash, created_at, disabled_at FROM users';
+
+// One users cache per database handle: the session store reads a session's user in the same
+// statement as the session and hands the row over through it.
+const userCaches = new WeakMap<Database.Database, ReadCache<UserRow>>();
+
+/** The read cache of `users` rows for a database handle, created on first use. */
+export function userCacheOf(database: Database.Database): ReadCache<UserRow> {
+  let cache = userCaches.get(database);
+  if (cache === undefined) {
+    cache = new ReadCache(database);
+    userCaches.set(database, cache);
+  }
+  return cache;
+}
 
 function toRecord(row: UserRow | undefined): UserRecord | null {
   return row === undefined ? null : toUserRecord(row);
