@@ -26,6 +26,18 @@ interface Slot {
   pending: Map<number, Pending>;
   /** The jobs in flight, kept to run elsewhere should the thread be unable to. */
   jobs: Map<number, Job>;
+  /** Ends the thread once it has been idle for the pool's idle time; null while it works. */
+  idleTimer: NodeJS.Timeout | null;
+}
+
+/** Options for {@link HashPool}. */
+export interface HashPoolOptions {
+  /**
+   * How long a thread with nothing to hash lives on. Each holds about 10 MB (its own V8 heap
+   * and Node.js instance), which a server that logs nobody in for a while gives back; the next
+   * hash starts a thread again (tens of milliseconds). Unit: milliseconds. Default: 60,000.
+   */
+  idleExitMs?: number;
 }
 
 // Each worker runs Argon2 synchronously, one job after another, taking the next from its own
@@ -60,6 +72,8 @@ parentPort.on('message', ({ id, job }) => {
 /** How much lower than the event loop hashing threads run, on Linux. */
 const HASHING_NICE = 10;
 
+const DEFAULT_IDLE_EXIT_MS = 60_000;
+
 /**
  * Argon2 off the event loop on worker threads, one per CPU (`os.availableParallelism()`), each
  * taking jobs from its own queue. Unlike libuv's pool (4 threads whatever the machine, shared
@@ -74,16 +88,27 @@ export class HashPool {
   /** Why the threads cannot be used (the library's async calls on libuv's pool then), or null. */
   #unavailable: string | null = null;
   #nextId = 0;
+  readonly #idleExitMs: number;
 
   /**
    * @param size Threads at most. Default: one per CPU.
    * @param argon2 Where the threads load @node-rs/argon2 from. Default: resolved from here.
    */
-  constructor(size = availableParallelism(), argon2: string | null = resolveArgon2()) {
+  constructor(
+    size = availableParallelism(),
+    argon2: string | null = resolveArgon2(),
+    options: HashPoolOptions = {},
+  ) {
     this.size = Math.max(1, size);
+    this.#idleExitMs = options.idleExitMs ?? DEFAULT_IDLE_EXIT_MS;
     this.#slots = Array.from({ length: this.size }, () => null);
     this.#argon2 = argon2;
     if (this.#argon2 === null) this.#unavailable = 'the Argon2 module cannot be located';
+  }
+
+  /** How many threads are running now. */
+  get threads(): number {
+    return this.#slots.filter((slot) => slot !== null).length;
   }
 
   /** Why hashing runs on libuv's pool instead of these threads, or null when it does not. */
@@ -109,6 +134,10 @@ export class HashPool {
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.jobs.set(id, job);
+      if (slot.idleTimer !== null) {
+        clearTimeout(slot.idleTimer);
+        slot.idleTimer = null;
+      }
       if (slot.pending.size === 1) slot.worker.ref();
       slot.worker.postMessage({ id, job });
     });
@@ -135,7 +164,7 @@ export class HashPool {
       // Hashing needs no more than Argon2's own memory; keep each thread's V8 heap small.
       resourceLimits: { maxOldGenerationSizeMb: 32 },
     });
-    const slot: Slot = { worker, pending: new Map(), jobs: new Map() };
+    const slot: Slot = { worker, pending: new Map(), jobs: new Map(), idleTimer: null };
     worker.unref();
     worker.on(
       'message',
@@ -163,13 +192,17 @@ export class HashPool {
         const pending = slot.pending.get(reply.id);
         if (pending === undefined) return;
         slot.pending.delete(reply.id);
-        // Idle workers must not hold the process open.
-        if (slot.pending.size === 0) worker.unref();
+        // Idle workers must not hold the process open, nor their memory for long.
+        if (slot.pending.size === 0) {
+          worker.unref();
+          this.#exitWhenIdle(index, slot);
+        }
         if (reply.ok) pending.resolve(reply.value ?? false);
         else pending.reject(new Error(reply.message ?? 'argon2 failed'));
       },
     );
     const fail = (error: Error): void => {
+      if (slot.idleTimer !== null) clearTimeout(slot.idleTimer);
       if (this.#slots[index] === slot) this.#slots[index] = null;
       for (const pending of slot.pending.values()) pending.reject(error);
       slot.pending.clear();
@@ -181,6 +214,18 @@ export class HashPool {
     });
     this.#slots[index] = slot;
     return slot;
+  }
+
+  #exitWhenIdle(index: number, slot: Slot): void {
+    if (slot.idleTimer !== null) clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = null;
+      if (slot.pending.size > 0 || this.#slots[index] !== slot) return;
+      // Out of the pool first, so that no job is posted to a thread on its way out.
+      this.#slots[index] = null;
+      void slot.worker.terminate();
+    }, this.#idleExitMs);
+    slot.idleTimer.unref();
   }
 }
 

@@ -45,6 +45,34 @@ describe('the hashing threads', () => {
     },
   );
 
+  it('an idle thread exits after the idle time, and the next hash starts one again', async () => {
+    const pool = new HashPool(2, undefined, { idleExitMs: 200 });
+    assert.equal(pool.threads, 0, 'threads start on first use');
+    const hash = await pool.hash('first', OPTIONS);
+    assert.equal(pool.threads, 1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(pool.threads, 0, 'the idle thread has gone');
+    assert.equal(await pool.verify(hash, 'first'), true);
+    assert.equal(pool.threads, 1);
+  });
+
+  it('a thread kept busy does not exit, however long the work goes on', async () => {
+    const pool = new HashPool(1, undefined, { idleExitMs: 50 });
+    const started = Date.now();
+    let hashes = 0;
+    // Jobs back to back, each posted while the thread is still working on the one before.
+    let next = pool.hash('busy 0', OPTIONS);
+    while (Date.now() - started < 400) {
+      const following = pool.hash(`busy ${String(hashes + 1)}`, OPTIONS);
+      await next;
+      next = following;
+      hashes += 1;
+      assert.equal(pool.threads, 1);
+    }
+    await next;
+    assert.ok(hashes > 1, `only ${String(hashes)} hashes`);
+  });
+
   it('the default pool has one thread per CPU', () => {
     assert.equal(new HashPool().size, availableParallelism());
   });
