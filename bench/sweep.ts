@@ -95,7 +95,9 @@ try {
     });
   const checkReads = (name: string, result: LoadResult): void => {
     if (result.failures > 0) {
-      throw new Error(`${name}: reads answered ${JSON.stringify(result.statusCounts)}`);
+      const { statusCounts, connectionErrors, timeouts } = result;
+      const counts = JSON.stringify({ statusCounts, connectionErrors, timeouts });
+      throw new Error(`${name}: reads failed: ${counts}`);
     }
   };
 

@@ -20,6 +20,9 @@ export interface LoadResult {
   failures: number;
   /** Answers by status code (`{"200": 1234, "401": 5}`), for loads that expect refusals. */
   statusCounts: Record<string, number>;
+  /** Of the failures: connections that failed, and requests not answered in time. */
+  connectionErrors: number;
+  timeouts: number;
 }
 
 /** What one request of a varying load carries, over {@link LoadOptions} `headers` and `body`. */
@@ -116,6 +119,8 @@ export async function load(url: string, options: LoadOptions = {}): Promise<Load
     maxMs: result.latency.max,
     failures: result.non2xx + result.errors + result.timeouts,
     statusCounts,
+    connectionErrors: result.errors,
+    timeouts: result.timeouts,
   };
 }
 

@@ -30,6 +30,13 @@ export interface WalCheckpointer {
    * the WAL cannot outgrow what the worker copies back.
    */
   checkpoint(): Promise<void>;
+  /**
+   * Runs one write statement on the worker's connection, off the event loop, then a checkpoint.
+   * Resolves with the rows it changed, or null when the worker is gone (the caller then writes
+   * on its own connection); rejects with the driver's error. The worker waits up to a second
+   * for the write lock.
+   */
+  write(sql: string, params: readonly (string | number | null)[]): Promise<number | null>;
   /** Stops the worker and closes its connection; resolves once the thread has exited. */
   stop(): Promise<void>;
 }
@@ -46,7 +53,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
 const { path, from, intervalMs } = workerData;
 const Database = createRequire(from)('better-sqlite3');
-const database = new Database(path, { fileMustExist: true, timeout: 0 });
+// A writer waits up to a second for the lock; PASSIVE checkpoints never wait, whatever this is.
+const database = new Database(path, { fileMustExist: true, timeout: 1000 });
+const statements = new Map();
 let timer = null;
 let stopped = false;
 function checkpoint() {
@@ -80,7 +89,32 @@ function tick() {
   // test/stores/sqlite-checkpoint.test.ts grew to 70 MB when other tests shared the CPUs.
   schedule(status !== null && status.checkpointed > 0 ? Math.min(intervalMs, 1) : intervalMs);
 }
+function write(message) {
+  try {
+    let statement = statements.get(message.sql);
+    if (statement === undefined) {
+      statement = database.prepare(message.sql);
+      statements.set(message.sql, statement);
+    }
+    const changes = statement.run(...message.params).changes;
+    checkpoint();
+    parentPort.postMessage({ type: 'written', id: message.id, changes });
+  } catch (error) {
+    parentPort.postMessage({
+      type: 'write-failed',
+      id: message.id,
+      message: String(error && error.message ? error.message : error),
+      code: error && error.code ? String(error.code) : undefined,
+    });
+  }
+  schedule(intervalMs);
+}
 parentPort.on('message', (message) => {
+  if (message.type === 'write') {
+    if (stopped) parentPort.postMessage({ type: 'written', id: message.id, changes: null });
+    else write(message);
+    return;
+  }
   if (message.type === 'checkpoint') {
     if (!stopped) checkpoint();
     parentPort.postMessage({ type: 'done', id: message.id });
@@ -125,11 +159,17 @@ export function startWalCheckpointer(
   let gone = false;
   let nextId = 0;
   const waiting = new Map<number, () => void>();
+  const writing = new Map<
+    number,
+    { resolve: (changes: number | null) => void; reject: (error: Error) => void }
+  >();
   const exited = new Promise<void>((resolve) => {
     worker.once('exit', () => {
       gone = true;
       for (const resolveWaiting of waiting.values()) resolveWaiting();
       waiting.clear();
+      for (const pending of writing.values()) pending.resolve(null);
+      writing.clear();
       if (!stopping) options.onExit?.();
       resolve();
     });
@@ -143,6 +183,18 @@ export function startWalCheckpointer(
         const resolveWaiting = waiting.get(message.id);
         waiting.delete(message.id);
         resolveWaiting?.();
+        return;
+      }
+      case 'written': {
+        writing.get(message.id)?.resolve(message.changes);
+        writing.delete(message.id);
+        return;
+      }
+      case 'write-failed': {
+        const error = new Error(`SQLite write on the checkpointer's thread: ${message.message}`);
+        if (message.code !== undefined) Object.assign(error, { code: message.code });
+        writing.get(message.id)?.reject(error);
+        writing.delete(message.id);
         return;
       }
       case 'error': {
@@ -168,6 +220,19 @@ export function startWalCheckpointer(
         worker.postMessage({ type: 'checkpoint', id });
       });
     },
+    write: (sql, params) => {
+      if (gone || stopping) return Promise.resolve(null);
+      nextId += 1;
+      const id = nextId;
+      return new Promise<number | null>((resolve, reject) => {
+        writing.set(id, { resolve, reject });
+        // Held while a write is in flight, so that its caller's await is not cut short.
+        worker.ref();
+        worker.postMessage({ type: 'write', id, sql, params });
+      }).finally(() => {
+        if (writing.size === 0 && !stopping) worker.unref();
+      });
+    },
     stop: async () => {
       if (!stopping) {
         stopping = true;
@@ -189,6 +254,8 @@ export function startWalCheckpointer(
 type WorkerMessage =
   | ({ type: 'status' } & CheckpointStatus)
   | { type: 'done'; id: number }
+  | { type: 'written'; id: number; changes: number | null }
+  | { type: 'write-failed'; id: number; message: string; code?: string }
   | { type: 'error'; message: string; code?: string };
 
 function warnOnce(): (error: Error) => void {
