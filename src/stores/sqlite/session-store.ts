@@ -58,9 +58,7 @@ export class SqliteSessionStore implements SessionStore {
       // The session and its user in one statement: each statement outside a transaction takes
       // and drops WAL read locks, about half of a lookup's time, and every authenticated request
       // asks for the user next. Rows as arrays: the driver builds them faster than objects.
-      this.#findByTokenHash = database
-        .prepare<[string], unknown[]>(FIND_WITH_USER_SQL)
-        .raw(true);
+      this.#findByTokenHash = database.prepare<[string], unknown[]>(FIND_WITH_USER_SQL).raw(true);
       this.#findById = database.prepare(`${SELECT_SQL} WHERE id = ?`);
       // The guard on idle_expires_at keeps a late, slower renewal from undoing a newer one.
       this.#touch = database.prepare(
