@@ -176,6 +176,7 @@ try {
         'read p99 ms',
         'read max ms',
         'loop delay max ms',
+        'longest GC ms',
       ],
       ...rows.map((row) => [
         row.phase,
@@ -187,9 +188,10 @@ try {
         row.readP99Ms.toFixed(1),
         row.readMaxMs.toFixed(0),
         row.loopDelayMaxMs.toFixed(1),
+        row.gcMaxMs.toFixed(1),
       ]),
     ],
-    [false, true, true, true, true, true, true, true, true],
+    [false, true, true, true, true, true, true, true, true, true],
   );
   const verdicts = rows.slice(1).map((row) => {
     const stallMs = 'stallMs' in row ? row.stallMs : 0;
@@ -231,5 +233,7 @@ function phaseRow(reads: LoadResult, loop: LoopReport) {
     readMaxMs: reads.maxMs,
     loopDelayP99Ms: loop.p99Ms,
     loopDelayMaxMs: loop.maxMs,
+    gcMaxMs: loop.gcMaxMs,
+    gcPausesOver20Ms: loop.gcPausesOver20Ms,
   };
 }

@@ -21,7 +21,7 @@
 // to the same SQLite file, in this process: the same statements on the same event loop, and the
 // server's read caches are emptied by each batch as they are by its own sweep (they see
 // `PRAGMA data_version` change). Bench-only: it listens on loopback and obeys only its parent.
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 import { createJsonLogger, resolveServerConfig, startServer } from 'latchkey/server';
 import { SessionManager } from 'latchkey/session';
@@ -50,6 +50,9 @@ export interface LoopReport {
   heapUsedBytes: number;
   /** Memory held outside V8's heap by its objects (buffers; not SQLite's page cache). */
   externalBytes: number;
+  /** The longest garbage collection pause since the reset, and how many took 20 ms or more. */
+  gcMaxMs: number;
+  gcPausesOver20Ms: number;
 }
 
 /** What a sweep did: each deleteExpiredSessions call, and each store call (batch) within. */
@@ -85,6 +88,15 @@ const server = await startServer(config, {
 });
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
+// Garbage collection pauses, to tell a stall of the collector from one of the store.
+let gcMaxMs = 0;
+let gcPausesOver20Ms = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcMaxMs = Math.max(gcMaxMs, entry.duration);
+    if (entry.duration >= 20) gcPausesOver20Ms += 1;
+  }
+}).observe({ entryTypes: ['gc'] });
 let sweepStores: SqliteStores | null = null;
 let sweepSessions: SessionManager | null = null;
 let batchMs: number[] = [];
@@ -110,6 +122,8 @@ async function answer(request: ProbeRequest): Promise<unknown> {
   switch (request.type) {
     case 'loop-reset':
       loop.reset();
+      gcMaxMs = 0;
+      gcPausesOver20Ms = 0;
       return null;
     case 'loop-report':
       return loopReport();
@@ -132,6 +146,8 @@ function loopReport(): LoopReport {
     heapTotalBytes: memory.heapTotal,
     heapUsedBytes: memory.heapUsed,
     externalBytes: memory.external,
+    gcMaxMs,
+    gcPausesOver20Ms,
   };
 }
 
