@@ -3,8 +3,11 @@ import { existsSync, statSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { startWalCheckpointer } from '../../src/stores/sqlite/checkpointer.js';
 import { openSqliteStores } from '../../src/stores/sqlite/index.js';
 import { makeTempFolder } from './sqlite-helpers.js';
+
+import type { CheckpointStatus } from '../../src/stores/sqlite/checkpointer.js';
 
 const folder = makeTempFolder();
 after(() => {
@@ -69,6 +72,30 @@ describe('SQLite background checkpoints', () => {
     // No commit waits for the checkpointer (PASSIVE checkpoints never take the write lock).
     assert.ok(slowest < 200, `a commit took ${slowest.toFixed(0)} ms`);
     assert.equal(existsSync(`${path}-wal`), false);
+  });
+
+  it('once every frame is copied, looks again only after its interval (an idle server stays idle)', async () => {
+    const path = folder.path('idle.db');
+    const stores = openSqliteStores(path, { backgroundCheckpoints: false });
+    stores.database.pragma('wal_autocheckpoint = 0');
+    stores.database.exec('CREATE TABLE junk (id INTEGER PRIMARY KEY, v BLOB)');
+    stores.database.prepare('INSERT INTO junk (v) VALUES (?)').run(Buffer.alloc(50_000));
+    const statuses: CheckpointStatus[] = [];
+    const checkpointer = startWalCheckpointer(path, {
+      intervalMs: 100,
+      onStatus: (status) => statuses.push(status),
+    });
+    try {
+      await sleep(1_000);
+    } finally {
+      await checkpointer.stop();
+      await stores.close();
+    }
+    const last = statuses.at(-1);
+    assert.ok(last !== undefined && last.log > 0 && last.checkpointed === last.log, 'all copied');
+    // About ten looks in a second at 100 ms, plus one quick look after the copy; SQLite reports
+    // the copied frames until the next write, which must not read as work to come back for.
+    assert.ok(statuses.length <= 15, `${String(statuses.length)} checkpoints in a second`);
   });
 
   it('is off for :memory:, and a second close is harmless', async () => {

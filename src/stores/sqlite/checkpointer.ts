@@ -80,14 +80,21 @@ function schedule(ms) {
   if (timer !== null) clearTimeout(timer);
   timer = stopped ? null : setTimeout(tick, ms);
 }
+let last = { log: -1, checkpointed: -1 };
 function tick() {
   timer = null;
   const status = checkpoint();
-  // Work was found: come back at once, the writer may still be writing. The WAL only starts
-  // over when a writer finds every frame copied, so a checkpointer that sleeps while frames pile
-  // up never catches up with a steady writer: with 20 ms here, the WAL of
-  // test/stores/sqlite-checkpoint.test.ts grew to 70 MB when other tests shared the CPUs.
-  schedule(status !== null && status.checkpointed > 0 ? Math.min(intervalMs, 1) : intervalMs);
+  // The WAL moved since the last look (frames were added, copied, or the file started over):
+  // come back at once, the writer may still be writing. The WAL only starts over when a writer
+  // finds every frame copied, so a checkpointer that sleeps while frames pile up never catches
+  // up with a steady writer: with 20 ms here, the WAL of test/stores/sqlite-checkpoint.test.ts
+  // grew to 70 MB when other tests shared the CPUs. A WAL that has not moved (all copied, or held
+  // by a reader) is looked at again after the interval: SQLite keeps reporting the copied frames
+  // until the next write, so "copied some" alone would keep an idle server busy.
+  const moved =
+    status !== null && (status.log !== last.log || status.checkpointed !== last.checkpointed);
+  if (status !== null) last = { log: status.log, checkpointed: status.checkpointed };
+  schedule(moved ? Math.min(intervalMs, 1) : intervalMs);
 }
 function write(message) {
   try {
