@@ -29,7 +29,11 @@ export interface NodeAdapterOptions {
   logger?: Logger;
 }
 
-/** Translates node:http requests. Checks its options once; reads no body until asked. */
+/**
+ * Translates node:http requests. Checks its options once; reads no body until asked. The
+ * request's properties are getters and methods of its class, resolved on first use: copy them
+ * one by one, since an object spread (`{ ...request }`) keeps only `method` and `path`.
+ */
 export function createNodeRequestReader(
   options: NodeAdapterOptions = {},
 ): (incoming: IncomingMessage) => NodeHttpRequest {
@@ -111,25 +115,23 @@ export function writeNodeResponse(
   response: HttpResponse,
   options: { closeConnection?: boolean } = {},
 ): void {
-  const length = String(Buffer.byteLength(response.body));
-  if (outgoing.getHeaderNames().length === 0) {
-    // The quick way: node:http writes the pairs as they are (each still checked for a valid name
-    // and value), so a repeated name such as Set-Cookie stays one line per value.
-    const pairs = [...response.headers, ['Content-Length', length]];
-    if (options.closeConnection === true) pairs.push(['Connection', 'close']);
-    outgoing.writeHead(response.status, pairs);
-  } else {
-    // Headers the application already set (its own cookies, say) are merged by name.
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of response.headers) {
-      const existing = headers[name];
-      if (existing === undefined) headers[name] = value;
-      else headers[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  // A flat list of names and values, a repeated name (Set-Cookie) holding a list of values:
+  // node:http writes one line per value and checks each name and value. Headers the application
+  // set earlier (res.setHeader) are replaced by same-name ones here, as node:http's writeHead
+  // does with an object.
+  const flat: (string | string[])[] = [];
+  for (const [name, value] of response.headers) {
+    const at = nameIndex(flat, name);
+    if (at === -1) {
+      flat.push(name, value);
+    } else {
+      const existing = flat[at + 1] ?? [];
+      flat[at + 1] = Array.isArray(existing) ? [...existing, value] : [existing, value];
     }
-    if (options.closeConnection === true) headers.Connection = 'close';
-    headers['Content-Length'] = length;
-    outgoing.writeHead(response.status, headers);
   }
+  flat.push('Content-Length', String(Buffer.byteLength(response.body)));
+  if (options.closeConnection === true) flat.push('Connection', 'close');
+  outgoing.writeHead(response.status, flat);
   outgoing.end(response.body);
 }
 
@@ -153,6 +155,14 @@ export function createNodeListener(
         outgoing.destroy();
       });
   };
+}
+
+/** Where a header name sits in a flat list of names and values, or -1. */
+function nameIndex(flat: readonly (string | string[])[], name: string): number {
+  for (let index = 0; index < flat.length; index += 2) {
+    if (flat[index] === name) return index;
+  }
+  return -1;
 }
 
 function pathOf(target: string): string {
