@@ -14,6 +14,11 @@ export interface CheckpointStatus {
 export interface WalCheckpointerOptions {
   /** How often the worker checkpoints when the last checkpoint found nothing to do, in ms. */
   intervalMs?: number;
+  /**
+   * SQLite's `journal_size_limit` on the worker's connection, for the writes it runs. Unit:
+   * bytes. Default: -1 (SQLite's default: no limit).
+   */
+  journalSizeLimitBytes?: number;
   /** After each checkpoint the worker runs (in the worker's thread, reported here). */
   onStatus?: (status: CheckpointStatus) => void;
   /** Receives a failed checkpoint (never SQLITE_BUSY, which only means "try again later"). */
@@ -52,9 +57,16 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
 const { path, from, intervalMs } = workerData;
+// While the WAL keeps moving: soon enough to catch up between a steady writer's commits, and
+// no more than 200 checkpoints (each with its fsync) a second.
+const MOVING_INTERVAL_MS = 5;
 const Database = createRequire(from)('better-sqlite3');
 // A writer waits up to a second for the lock; PASSIVE checkpoints never wait, whatever this is.
 const database = new Database(path, { fileMustExist: true, timeout: 1000 });
+// As on the server's own connection: a commit here may be the one that starts the WAL over, and
+// then this connection's limit is the one that cuts the file back.
+database.pragma('journal_size_limit = ' + String(workerData.journalSizeLimitBytes));
+database.pragma('foreign_keys = ON');
 const statements = new Map();
 let timer = null;
 let stopped = false;
@@ -85,7 +97,7 @@ function tick() {
   timer = null;
   const status = checkpoint();
   // The WAL moved since the last look (frames were added, copied, or the file started over):
-  // come back at once, the writer may still be writing. The WAL only starts over when a writer
+  // come back soon, the writer may still be writing. The WAL only starts over when a writer
   // finds every frame copied, so a checkpointer that sleeps while frames pile up never catches
   // up with a steady writer: with 20 ms here, the WAL of test/stores/sqlite-checkpoint.test.ts
   // grew to 70 MB when other tests shared the CPUs. A WAL that has not moved (all copied, or held
@@ -94,7 +106,7 @@ function tick() {
   const moved =
     status !== null && (status.log !== last.log || status.checkpointed !== last.checkpointed);
   if (status !== null) last = { log: status.log, checkpointed: status.checkpointed };
-  schedule(moved ? Math.min(intervalMs, 1) : intervalMs);
+  schedule(moved ? Math.min(intervalMs, MOVING_INTERVAL_MS) : intervalMs);
 }
 function write(message) {
   try {
@@ -158,6 +170,7 @@ export function startWalCheckpointer(
       path,
       from: import.meta.url,
       intervalMs: options.intervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
+      journalSizeLimitBytes: options.journalSizeLimitBytes ?? -1,
     },
   });
   worker.unref();

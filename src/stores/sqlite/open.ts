@@ -164,6 +164,7 @@ export function openSqliteStores(path: string, options: SqliteOpenOptions = {}):
 function startBackgroundCheckpoints(database: Database.Database): WalCheckpointer {
   database.pragma('wal_autocheckpoint = 0');
   return startWalCheckpointer(database.name, {
+    journalSizeLimitBytes: JOURNAL_SIZE_LIMIT_BYTES,
     onExit: () => {
       if (database.open) {
         database.pragma(`wal_autocheckpoint = ${String(SQLITE_AUTOCHECKPOINT_PAGES)}`);
