@@ -98,23 +98,22 @@ async function secureData(context: AuthContext, request: HttpRequest): Promise<H
   );
 }
 
-// Host headers whose answer is remembered; a client sending ever new ones only meets the limit.
+// Allowed Host headers remembered. Only allowed ones are: a client sending junk cannot fill it.
 const HOST_CHECK_CACHE_SIZE = 64;
 
 /**
- * Whether a `Host` header names an allowed host (its port is not compared). The answers for the
- * first few distinct headers are kept: a server hears the same one or two on every request.
+ * Whether a `Host` header names an allowed host (its port is not compared). The first few
+ * allowed headers are remembered as they were sent: a server hears the same one or two on every
+ * request.
  */
 function createHostCheck(allowed: ReadonlySet<string>): (host: string | undefined) => boolean {
-  const known = new Map<string, boolean>();
+  const known = new Set<string>();
   return (host) => {
     // HTTP/1.0 clients may send no Host; a browser always does.
     if (host === undefined) return true;
-    let answer = known.get(host);
-    if (answer === undefined) {
-      answer = allowed.has(hostName(host));
-      if (known.size < HOST_CHECK_CACHE_SIZE) known.set(host, answer);
-    }
+    if (known.has(host)) return true;
+    const answer = allowed.has(hostName(host));
+    if (answer && known.size < HOST_CHECK_CACHE_SIZE) known.add(host);
     return answer;
   };
 }
