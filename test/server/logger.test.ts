@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { createJsonLogger } from '../../src/server/logger.js';
 
-import type { LogFields } from '../../src/log.js';
+import type { LogFields, LogLevel } from '../../src/log.js';
 
 function capture(clock: () => number = () => 0): {
   lines: string[];
@@ -66,6 +66,12 @@ describe('createJsonLogger', () => {
       '2026-01-01T00:00:00.000Z',
       '2026-01-01T00:00:00.001Z',
     ]);
+  });
+
+  it('a level it does not know still makes a line of valid JSON', () => {
+    const { lines, log } = capture();
+    log('notice" , "x' as LogLevel, 'odd.level');
+    assert.equal((JSON.parse(lines[0] ?? '') as { level: string }).level, 'notice" , "x');
   });
 
   it('drops events below its level', () => {
