@@ -38,9 +38,9 @@ export interface SqliteOpenOptions {
    * the thread that commits: with better-sqlite3 that is the event loop, and a checkpoint can
    * take tens of milliseconds, during which no request is answered. With this option on, the
    * handle's `wal_autocheckpoint` is 0 and a worker thread (unref'd, stopped by `close()`) runs
-   * a PASSIVE checkpoint through a connection of its own every 200 ms (every millisecond while it finds
-   * work), and the session store's sweep waits for one after each batch, so that the WAL stays
-   * small through a long sweep. PASSIVE checkpoints never hold a writer up, and the WAL file
+   * a PASSIVE checkpoint through a connection of its own every 200 ms (every 5 ms while the WAL
+   * moves), and the session store's sweep runs there too, each batch followed by a checkpoint,
+   * so that the event loop never runs a batch and the WAL stays small through a long sweep. PASSIVE checkpoints never hold a writer up, and the WAL file
    * starts over only once one has reached its end: writes that hardly pause (on this project's
    * test machine, a 20 kB commit every millisecond or two) can outrun the worker, and the WAL then
    * grows until they pause; `journal_size_limit` (64 MiB on every handle) shrinks the file
