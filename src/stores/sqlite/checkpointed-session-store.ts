@@ -1,4 +1,8 @@
-import { DELETE_EXPIRED_SESSIONS_SQL, SqliteSessionStore } from './session-store.js';
+import {
+  DELETE_EXPIRED_SESSIONS_SQL,
+  SqliteSessionStore,
+  refuseSweepLimit,
+} from './session-store.js';
 import { toStoreError } from './settle.js';
 
 import type Database from 'better-sqlite3';
@@ -28,8 +32,9 @@ export class CheckpointedSessionStore extends SqliteSessionStore {
   }
 
   override async deleteExpiredSessions(now: Date, limit: number): Promise<number> {
-    // The plain store refuses a bad limit (a RangeError, the caller's mistake) without writing.
-    if (!Number.isSafeInteger(limit) || limit < 0) return super.deleteExpiredSessions(now, limit);
+    // A bad limit is the caller's mistake (a RangeError), refused before anything is written.
+    const refused = refuseSweepLimit('deleteExpiredSessions', limit);
+    if (refused !== null) throw refused;
     let deleted: number | null;
     try {
       deleted = await this.#checkpointer.write(DELETE_EXPIRED_SESSIONS_SQL, [now.getTime(), limit]);

@@ -273,7 +273,7 @@ function toParams(record: SessionRecord): SessionParams {
  * SQLite reads a negative LIMIT as "no limit": refusing it beats sweeping everything. This is
  * the caller's mistake, not the store's, so it is a RangeError, not a StoreUnavailableError.
  */
-function refuseSweepLimit(operation: string, limit: number): RangeError | null {
+export function refuseSweepLimit(operation: string, limit: number): RangeError | null {
   if (Number.isSafeInteger(limit) && limit >= 0) return null;
   return new RangeError(`latchkey: ${operation} limit must be an integer, 0 or more`);
 }
