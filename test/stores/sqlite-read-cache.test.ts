@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
 import { makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
-import { openSqliteDatabase } from '../../src/stores/sqlite/index.js';
+import { openSqliteDatabase, openSqliteStores } from '../../src/stores/sqlite/index.js';
 import { READ_CACHE_ENTRIES, ReadCache } from '../../src/stores/sqlite/read-cache.js';
 import { SqliteSessionStore } from '../../src/stores/sqlite/session-store.js';
 import { SqliteUserStore } from '../../src/stores/sqlite/user-store.js';
@@ -103,5 +103,51 @@ void describe('SQLite session lookup with its user', () => {
     assert.equal(await users.findUserById('u1'), null);
     assert.equal(await sessions.findSessionByTokenHash(session.tokenHash), null);
     database.close();
+  });
+});
+
+void describe('SQLite read caches across connections and stores', () => {
+  void it('a session revoked by another process is refused at once, never served from a cache', async () => {
+    const path = temp.path('revoked.db');
+    const server = openSqliteStores(path);
+    const cli = openSqliteStores(path);
+    try {
+      await server.users.insertUser(makeUser(1, { id: 'u1' }));
+      const session = makeSession(1, 'u1', { id: 's1' });
+      await server.sessions.insertSession(session);
+      // Twice each: a read cache keeps a row only when it is asked for again.
+      for (let read = 0; read < 2; read += 1) {
+        assert.notEqual(await server.sessions.findSessionByTokenHash(session.tokenHash), null);
+        assert.notEqual(await server.users.findUserById('u1'), null);
+      }
+
+      // The other process's write lands; the next request comes in a later event-loop turn
+      // (the caches read the file's change counter once per turn).
+      await cli.sessions.deleteSession('s1');
+      await nextTurn();
+      assert.equal(await server.sessions.findSessionByTokenHash(session.tokenHash), null);
+      await cli.users.setUserDisabled('u1', new Date(0));
+      await nextTurn();
+      assert.notEqual((await server.users.findUserById('u1'))?.disabledAt, null);
+    } finally {
+      await cli.close();
+      await server.close();
+    }
+  });
+
+  void it('deleting a user through one store empties the other store’s cache on the same file', async () => {
+    const stores = openSqliteStores(temp.path('cascade.db'));
+    try {
+      await stores.users.insertUser(makeUser(2, { id: 'u2' }));
+      const session = makeSession(2, 'u2', { id: 's2' });
+      await stores.sessions.insertSession(session);
+      for (let read = 0; read < 2; read += 1) {
+        assert.notEqual(await stores.sessions.findSessionByTokenHash(session.tokenHash), null);
+      }
+      await stores.users.deleteUser('u2');
+      assert.equal(await stores.sessions.findSessionByTokenHash(session.tokenHash), null);
+    } finally {
+      await stores.close();
+    }
   });
 });
