@@ -36,7 +36,9 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
       // The same line as JSON.stringify({ time, level, event, ...fields }), without building the
       // merged object: the server writes one of these per request.
       const rest = JSON.stringify(fields);
-      const head = `{"time":"${time()}","level":${JSON.stringify(level)},"event":${JSON.stringify(event)}`;
+      const head =
+        `{"time":"${time()}","level":${JSON.stringify(level)},` +
+        `"event":${JSON.stringify(event)}`;
       write(rest === '{}' ? `${head}}\n` : `${head},${rest.slice(1)}\n`);
     },
   };

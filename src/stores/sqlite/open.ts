@@ -40,13 +40,14 @@ export interface SqliteOpenOptions {
    * handle's `wal_autocheckpoint` is 0 and a worker thread (unref'd, stopped by `close()`) runs
    * a PASSIVE checkpoint through a connection of its own every 200 ms (every 5 ms while the WAL
    * moves), and the session store's sweep runs there too, each batch followed by a checkpoint,
-   * so that the event loop never runs a batch and the WAL stays small through a long sweep. PASSIVE checkpoints never hold a writer up, and the WAL file
-   * starts over only once one has reached its end: writes that hardly pause (on this project's
-   * test machine, a 20 kB commit every millisecond or two) can outrun the worker, and the WAL then
-   * grows until they pause; `journal_size_limit` (64 MiB on every handle) shrinks the file
-   * afterwards. A failed checkpoint is reported once as a process warning
-   * (`LATCHKEY_SQLITE_CHECKPOINT`); if the worker cannot run at all, automatic checkpoints come
-   * back on. Ignored for `:memory:`, which has no WAL.
+   * so that the event loop never runs a batch and the WAL stays small through a long sweep.
+   * PASSIVE checkpoints never hold a writer up, and the WAL file starts over only once one has
+   * reached its end: writes that hardly pause (on this project's test machine, a 20 kB commit
+   * every millisecond or two) can outrun the worker, and the WAL then grows until they pause;
+   * `journal_size_limit` (64 MiB on every handle) shrinks the file afterwards. A failed
+   * checkpoint is reported once as a process warning (`LATCHKEY_SQLITE_CHECKPOINT`); if the
+   * worker cannot run at all, automatic checkpoints come back on. Ignored for `:memory:`,
+   * which has no WAL.
    */
   backgroundCheckpoints?: boolean;
 }
