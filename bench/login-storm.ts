@@ -9,15 +9,16 @@
 // which reports its event-loop delay for each phase. It holds 1,000 seeded live sessions (each
 // request carries one at random) and 1,000 seeded accounts (the logins take them in turn; see
 // bench/login.ts for why). The authenticated load runs at BENCH_RATE requests per second
-// (default 1,000) over 10 connections; the storm is 8 connections posting logins as fast as
-// they are answered, the server's default libuv pool (4 threads) hashing. Each round runs an
-// idle phase and a storm phase of BENCH_SECONDS (default 10; BENCH_QUICK=1: 3), in alternating
-// order; BENCH_ROUNDS rounds (default 4; quick: 1); medians reported. BENCH_POOL_SIZES (default
-// 4, the server's) starts one server per libuv pool size (UV_THREADPOOL_SIZE: how many hashes
-// run at once), each on data of its own, their phases interleaved in every round, to compare in
-// one run. BENCH_BASELINE_ROOT adds the same servers from another built tree (with this bench/
-// copied in), for a before/after of a change in one run. Results:
-// bench/results/login-storm.json.
+// (default 1,000) over 10 connections, its latencies kept to the microsecond (autocannon's own
+// are whole milliseconds, and an idle p99 is about one); the storm is 8 connections posting
+// logins as fast as they are answered, the server's hashing threads (one per CPU) busy. Each
+// round runs an idle phase and a storm phase of BENCH_SECONDS (default 10; BENCH_QUICK=1: 3),
+// in alternating order; BENCH_ROUNDS rounds (default 4; quick: 1); medians reported.
+// BENCH_POOL_SIZES (default 4, the server's) starts one server per libuv pool size
+// (UV_THREADPOOL_SIZE, which hashing no longer uses), each on data of its own, their phases
+// interleaved in every round, to compare in one run. BENCH_BASELINE_ROOT adds the same servers
+// from another built tree (with this bench/ copied in), for a before/after of a change in one
+// run. Results: bench/results/login-storm.json.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,7 @@ try {
       connections: SETTINGS.readConnections,
       durationSeconds: seconds,
       overallRate: SETTINGS.rate,
+      preciseLatency: true,
       nextRequest: sessionRequests(server.tokens),
     });
     const logins =
@@ -151,8 +153,8 @@ try {
         server.samples[which].push(sample);
         process.stderr.write(
           `round ${round} ${server.name} ${which}: reads ` +
-            `${sample.reads.requestsPerSecond.toFixed(0)}/s p99 ${sample.reads.p99Ms} ms max ` +
-            `${sample.reads.maxMs} ms; logins ${sample.logins?.requestsPerSecond.toFixed(1) ?? '-'}` +
+            `${sample.reads.requestsPerSecond.toFixed(0)}/s p99 ${sample.reads.p99Ms.toFixed(2)} ms max ` +
+            `${sample.reads.maxMs.toFixed(1)} ms; logins ${sample.logins?.requestsPerSecond.toFixed(1) ?? '-'}` +
             `/s; loop delay max ${sample.loop.maxMs.toFixed(1)} ms\n`,
         );
       }
@@ -191,9 +193,9 @@ try {
         row.server,
         row.phase,
         row.readsPerSecond.toFixed(0),
-        row.readP50Ms.toFixed(1),
-        row.readP99Ms.toFixed(1),
-        row.readMaxMs.toFixed(0),
+        row.readP50Ms.toFixed(2),
+        row.readP99Ms.toFixed(2),
+        row.readMaxMs.toFixed(1),
         row.phase === 'storm' ? row.loginsPerSecond.toFixed(1) : '-',
         row.loopDelayP99Ms.toFixed(1),
         row.loopDelayMaxMs.toFixed(1),

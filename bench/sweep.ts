@@ -90,6 +90,7 @@ try {
       connections: SETTINGS.connections,
       durationSeconds: seconds,
       overallRate: SETTINGS.rate,
+      preciseLatency: true,
       nextRequest: sessionRequests(tokens),
       ...(signal === undefined ? {} : { signal }),
     });
@@ -185,8 +186,8 @@ try {
         cell(row.sweep?.batchP99Ms, 1),
         cell(row.sweep?.batchMaxMs, 1),
         row.readsPerSecond.toFixed(0),
-        row.readP99Ms.toFixed(1),
-        row.readMaxMs.toFixed(0),
+        row.readP99Ms.toFixed(2),
+        row.readMaxMs.toFixed(1),
         row.loopDelayMaxMs.toFixed(1),
         row.gcMaxMs.toFixed(1),
       ]),
@@ -209,7 +210,7 @@ try {
   process.stdout.write('\n');
   for (const verdict of verdicts) {
     process.stdout.write(
-      `${verdict.phase}: longest stall ${verdict.stallMs.toFixed(0)} ms (goal at most ` +
+      `${verdict.phase}: longest stall ${verdict.stallMs.toFixed(1)} ms (goal at most ` +
         `${GOAL_MS}: ${verdict.met ? 'met' : 'missed'})\n`,
     );
   }
