@@ -43,10 +43,11 @@ export interface HashPoolOptions {
 // Each worker runs Argon2 synchronously, one job after another, taking the next from its own
 // message queue as soon as it finishes: the main thread only posts jobs and reads results, so
 // a busy event loop does not slow hashing down. On Linux each worker lowers its own thread's
-// priority (nice 19, the lowest; on Linux a thread's nice value is its own): when hashing and
-// requests compete for CPUs, requests win, and hashing takes every cycle they leave. At nice 10
-// a request still waited behind a hash often enough to quadruple the p99 of reads during a
-// login storm (bench/login-storm.ts); at 19 the logins per second stayed the same.
+// priority (nice 10; on Linux a thread's nice value is its own): when hashing and requests
+// compete for CPUs, requests win, and hashing takes every cycle they leave. Not 19: beside a
+// busy thread of nice 0 (the event loop, or any other program on the machine) a hash then gets
+// about 1.4% of a CPU instead of 10%, and with no timeout on a waiting login, logins on a
+// machine busy with other work would crawl; 19 gained 1.5 ms of p99 in bench/login-storm.ts.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 let argon2;
@@ -72,7 +73,7 @@ parentPort.on('message', ({ id, job }) => {
 `;
 
 /** How much lower than the event loop hashing threads run, on Linux. */
-const HASHING_NICE = 19;
+const HASHING_NICE = 10;
 
 const DEFAULT_IDLE_EXIT_MS = 60_000;
 
