@@ -63,9 +63,10 @@ export interface LoadOptions {
   /**
    * Latencies to the microsecond instead of autocannon's whole milliseconds, for loads whose
    * requests take about a millisecond (a p99 of "1" is anything from 1 to 2 ms there). Each 2xx
-   * answer's time, as autocannon measured it, is kept and the percentiles are taken from them.
-   * It costs the load generator a little for every answer: for steady-rate loads, not for
-   * throughput runs. Default: false.
+   * answer's time, as autocannon measured it, is kept and the percentiles are taken from them
+   * (autocannon's own count every answer; a load with any other is void anyway). A run with no
+   * 2xx answer at all throws instead of reporting no latency. It costs the load generator a
+   * little for every answer: for steady-rate loads, not for throughput runs. Default: false.
    */
   preciseLatency?: boolean;
 }
@@ -124,6 +125,9 @@ export async function load(url: string, options: LoadOptions = {}): Promise<Load
       });
     }
   });
+  if (options.preciseLatency === true && latencies.length === 0) {
+    throw new Error(`${url}: no 2xx answer in ${String(result.duration)} s, no latency to report`);
+  }
   const durationSeconds = result.duration;
   const statusCounts: Record<string, number> = {};
   for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
