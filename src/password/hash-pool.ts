@@ -43,11 +43,12 @@ export interface HashPoolOptions {
 // Each worker runs Argon2 synchronously, one job after another, taking the next from its own
 // message queue as soon as it finishes: the main thread only posts jobs and reads results, so
 // a busy event loop does not slow hashing down. On Linux each worker lowers its own thread's
-// priority (nice 10; on Linux a thread's nice value is its own): when hashing and requests
-// compete for CPUs, requests win, and hashing takes every cycle they leave. Not 19: beside a
-// busy thread of nice 0 (the event loop, or any other program on the machine) a hash then gets
-// about 1.4% of a CPU instead of 10%, and with no timeout on a waiting login, logins on a
-// machine busy with other work would crawl; 19 gained 1.5 ms of p99 in bench/login-storm.ts.
+// priority (nice 19, the lowest; on Linux a thread's nice value is its own): when hashing and
+// requests compete for CPUs, requests win, and hashing takes every cycle they leave. At nice 10,
+// the p99 of reads during a login storm (bench/login-storm.ts) was 1.6 to 2.1 times its idle
+// value; at 19, 1.26 times, with the same logins per second. The price: beside a thread of
+// nice 0 that never sleeps (an event loop at full load, another program), a hash gets about
+// 1.4% of that CPU instead of 10%, so on a machine out of CPU, logins wait longest.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 let argon2;
@@ -73,7 +74,7 @@ parentPort.on('message', ({ id, job }) => {
 `;
 
 /** How much lower than the event loop hashing threads run, on Linux. */
-const HASHING_NICE = 10;
+const HASHING_NICE = 19;
 
 const DEFAULT_IDLE_EXIT_MS = 60_000;
 
