@@ -53,11 +53,6 @@ export class RedisKeys {
     this.#throttleTag = `${prefix}:{${prefix}:throttles}`;
   }
 
-  /** What every key starts with (before its `:`). */
-  get prefix(): string {
-    return this.#prefix;
-  }
-
   user(userId: string): string {
     return `${this.#userTag(userId)}:user`;
   }

@@ -113,18 +113,6 @@ return 1
 export const SESSION_FIELDS = ['id', 'th', 'u', 'c', 'ls', 'ie', 'ae', 'ua', 'b'] as const;
 
 /**
- * KEYS: record, the user's hash. The session's SESSION_FIELDS values and its user's
- * (USER_FIELDS, codec.ts) in one reply: both keys carry the user's tag, so one call on one node
- * replaces a round trip per key. A user key that is not a hash (the store also holds sessions
- * for users kept elsewhere) reads as no user instead of failing the session's lookup.
- */
-export const READ_SESSION_WITH_USER = `
-local user = redis.pcall('HMGET', KEYS[2], 'id', 'email', 'ph', 'c', 'd')
-if type(user) == 'table' and user.err then user = false end
-return {redis.call('HMGET', KEYS[1], 'id', 'th', 'u', 'c', 'ls', 'ie', 'ae', 'ua', 'b'), user}
-`;
-
-/**
  * KEYS: user index. ARGV: session key prefix. Every live session of the user as an array of
  * SESSION_FIELDS values, newest first (ties: id descending); drops ids whose session is gone.
  */

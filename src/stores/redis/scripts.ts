@@ -2,7 +2,7 @@ import { CREATE_USER, DELETE_IF_EQUAL, DELETE_THROTTLE, DELETE_USER } from './lu
 import { INCREMENT_THROTTLE, REPLACE_IF_EQUAL, SWEEP_THROTTLES } from './lua-accounts.js';
 import { UPDATE_USER } from './lua-accounts.js';
 import { BIND_SESSION, CREATE_SESSION, DELETE_USER_SESSIONS } from './lua-sessions.js';
-import { INDEX_ADD, LIST_SESSIONS, READ_SESSION_WITH_USER } from './lua-sessions.js';
+import { INDEX_ADD, LIST_SESSIONS } from './lua-sessions.js';
 import { REPLACE_SESSION, SWEEP_SESSION, TAKE_SESSION, TOUCH_SESSION } from './lua-sessions.js';
 
 import type { Cluster, Redis } from 'ioredis';
@@ -22,7 +22,6 @@ const SOURCES = {
   takeSession: [TAKE_SESSION, 2],
   touchSession: [TOUCH_SESSION, 1],
   bindSession: [BIND_SESSION, 1],
-  readSessionWithUser: [READ_SESSION_WITH_USER, 2],
   listSessions: [LIST_SESSIONS, 1],
   deleteUserSessions: [DELETE_USER_SESSIONS, 1],
   sweepSession: [SWEEP_SESSION, 2],

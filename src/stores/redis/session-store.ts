@@ -1,7 +1,6 @@
 import { encodeBinding } from '../binding.js';
 import { asArray, asString, decodeSession, integer, millis, sessionArgs } from './codec.js';
 import { guard, refuseClientKeyPrefix, refuseSweepLimit } from './errors.js';
-import { heldUsersOf } from './held-users.js';
 import { RedisKeys, parseSessionPointer } from './keys.js';
 import { SessionLookups } from './lookups.js';
 import { SESSION_FIELDS } from './lua-sessions.js';
@@ -15,7 +14,6 @@ import type {
   SessionStore,
   ThrottleState,
 } from '../../session/types.js';
-import type { HeldUsers } from './held-users.js';
 import type { RedisClient, RedisScripts } from './scripts.js';
 
 /** Options for {@link RedisSessionStore} and {@link RedisUserStore}. */
@@ -54,7 +52,6 @@ export class RedisSessionStore implements SessionStore {
   readonly #scripts: RedisScripts;
   readonly #throttles: RedisThrottles;
   readonly #lookups: SessionLookups;
-  readonly #heldUsers: HeldUsers;
 
   /** Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. */
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
@@ -64,7 +61,6 @@ export class RedisSessionStore implements SessionStore {
     this.#scripts = scriptsFor(client);
     this.#throttles = new RedisThrottles(client, this.#keys, this.#scripts);
     this.#lookups = new SessionLookups(client, this.#keys, this.#scripts);
-    this.#heldUsers = heldUsersOf(client, this.#keys.prefix);
   }
 
   insertSession(record: SessionRecord): Promise<void> {
@@ -87,18 +83,9 @@ export class RedisSessionStore implements SessionStore {
       const pointer = await this.#client.get(this.#keys.token(tokenHash));
       if (pointer === null) return null;
       const [userId, id] = parseSessionPointer(pointer);
-      // The session and its user in one call: the request asks for the user next (HeldUsers).
-      const [session, user] = asArray(
-        await this.#scripts.readSessionWithUser(
-          [this.#keys.session(userId, id), this.#keys.user(userId)],
-          [],
-        ),
-      );
-      const record = decodeSession(session);
+      const record = await this.#read(userId, id);
       // The pointer may outlive its session and must never lead to another one.
-      if (record?.tokenHash !== tokenHash) return null;
-      this.#heldUsers.offer(record.userId, user);
-      return record;
+      return record?.tokenHash === tokenHash ? record : null;
     });
   }
 

@@ -1,13 +1,11 @@
 import { AccountError } from '../../errors.js';
 import { USER_FIELDS, decodeUser, integer, millis } from './codec.js';
 import { guard, refuseClientKeyPrefix } from './errors.js';
-import { heldUsersOf } from './held-users.js';
 import { RedisKeys } from './keys.js';
 import { scriptsFor } from './scripts.js';
 import { RedisSessionStore } from './session-store.js';
 
 import type { UserRecord, UserStore } from '../../accounts/types.js';
-import type { HeldUsers } from './held-users.js';
 import type { RedisClient, RedisScripts } from './scripts.js';
 import type { RedisStoreOptions } from './session-store.js';
 
@@ -23,7 +21,6 @@ export class RedisUserStore implements UserStore {
   readonly #keys: RedisKeys;
   readonly #scripts: RedisScripts;
   readonly #sessions: RedisSessionStore;
-  readonly #heldUsers: HeldUsers;
 
   /** Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. */
   constructor(client: RedisClient, options: RedisStoreOptions = {}) {
@@ -32,7 +29,6 @@ export class RedisUserStore implements UserStore {
     this.#keys = new RedisKeys(options.keyPrefix);
     this.#scripts = scriptsFor(client);
     this.#sessions = new RedisSessionStore(client, options);
-    this.#heldUsers = heldUsersOf(client, this.#keys.prefix);
   }
 
   insertUser(record: UserRecord): Promise<void> {
@@ -75,7 +71,7 @@ export class RedisUserStore implements UserStore {
   }
 
   findUserById(id: string): Promise<UserRecord | null> {
-    return guard('findUserById', async () => this.#heldUsers.get(id) ?? (await this.#read(id)));
+    return guard('findUserById', () => this.#read(id));
   }
 
   listUsers(): Promise<UserRecord[]> {
@@ -91,28 +87,20 @@ export class RedisUserStore implements UserStore {
 
   updatePasswordHash(id: string, passwordHash: string): Promise<void> {
     return guard('updatePasswordHash', async () => {
-      this.#heldUsers.forget(id);
       await this.#scripts.updateUser([this.#keys.user(id)], ['ph', passwordHash, 'set']);
-      // Again: a lookup sent before this write may have been answered in the same turn.
-      this.#heldUsers.forget(id);
     });
   }
 
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
     return guard('setUserDisabled', async () => {
       const args = disabledAt === null ? ['d', '', 'clear'] : ['d', millis(disabledAt), 'set'];
-      this.#heldUsers.forget(id);
-      const changed = integer(await this.#scripts.updateUser([this.#keys.user(id)], args)) === 1;
-      this.#heldUsers.forget(id);
-      return changed;
+      return integer(await this.#scripts.updateUser([this.#keys.user(id)], args)) === 1;
     });
   }
 
   deleteUser(id: string): Promise<boolean> {
     return guard('deleteUser', async () => {
-      this.#heldUsers.forget(id);
       const email = await this.#scripts.deleteUser([this.#keys.user(id)], []);
-      this.#heldUsers.forget(id);
       if (typeof email !== 'string' || email === '') return false;
       await Promise.all([
         this.#scripts.deleteIfEqual([this.#keys.email(email)], [id]),
