@@ -46,7 +46,7 @@ export interface HashPoolOptions {
 // priority (nice 19, the lowest; on Linux a thread's nice value is its own): when hashing and
 // requests compete for CPUs, requests win, and hashing takes every cycle they leave. At nice 10,
 // the p99 of reads during a login storm (bench/login-storm.ts) was 1.6 to 2.1 times its idle
-// value; at 19, 1.26 times, with the same logins per second. The price: beside a thread of
+// value; at 19, 1.17 to 1.26 times, with the same logins per second. The price: beside a thread of
 // nice 0 that never sleeps (an event loop at full load, another program), a hash gets about
 // 1.4% of that CPU instead of 10%, so on a machine out of CPU, logins wait longest.
 const WORKER_SOURCE = `
