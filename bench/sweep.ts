@@ -9,10 +9,11 @@
 //
 // The server is the standalone server with a probe beside it (bench/targets/latchkey-probe.ts):
 // its own sweep timer is pushed out of the run, and the probe runs the sweep in the server's
-// process, on the same event loop, through a second connection to the same file (the server
-// does not hand out its SessionManager), timing each batch. The probe also records the event
-// loop's delay: a request that arrives while a batch runs waits that long, whether or not the
-// load happened to send one then. The load: BENCH_RATE requests per second (default 500) over 10
+// process through stores of its own on the same file, opened as the server opens them, so that
+// each batch runs on their checkpointer's thread (the server does not hand out its
+// SessionManager), timing each batch until it answers. The probe also records the event loop's
+// delay: a request that arrives while the loop is held waits that long, whether or not the load
+// happened to send one then. The load: BENCH_RATE requests per second (default 500) over 10
 // connections, each carrying one of 1,000 live sessions at random; first a baseline of
 // BENCH_SECONDS (default 10; BENCH_QUICK=1: 3) without a sweep, then the sweep, the load running
 // from a second before it until a second after. The expired sessions (BENCH_SESSIONS, default
