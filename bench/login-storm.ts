@@ -153,9 +153,10 @@ try {
         server.samples[which].push(sample);
         process.stderr.write(
           `round ${round} ${server.name} ${which}: reads ` +
-            `${sample.reads.requestsPerSecond.toFixed(0)}/s p99 ${sample.reads.p99Ms.toFixed(2)} ms max ` +
-            `${sample.reads.maxMs.toFixed(1)} ms; logins ${sample.logins?.requestsPerSecond.toFixed(1) ?? '-'}` +
-            `/s; loop delay max ${sample.loop.maxMs.toFixed(1)} ms\n`,
+            `${sample.reads.requestsPerSecond.toFixed(0)}/s ` +
+            `p99 ${sample.reads.p99Ms.toFixed(2)} ms max ${sample.reads.maxMs.toFixed(1)} ms; ` +
+            `logins ${sample.logins?.requestsPerSecond.toFixed(1) ?? '-'}/s; ` +
+            `loop delay max ${sample.loop.maxMs.toFixed(1)} ms\n`,
         );
       }
     }

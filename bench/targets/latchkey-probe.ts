@@ -20,7 +20,8 @@
 // startServer does not hand out its SessionManager, so the sweep runs through stores of its own
 // on the same SQLite file, opened in this process as the server opens its own: each batch goes
 // to their checkpointer's thread as the server's would, and the server's read caches are
-// emptied by each batch as they are by its own sweep (they see `PRAGMA data_version` change). Bench-only: it listens on loopback and obeys only its parent.
+// emptied by each batch as they are by its own sweep (they see `PRAGMA data_version` change).
+// Bench-only: it listens on loopback and obeys only its parent.
 import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 import { createJsonLogger, resolveServerConfig, startServer } from 'latchkey/server';
