@@ -211,16 +211,13 @@ export function startWalCheckpointer(
         return;
       }
       case 'write-failed': {
-        const error = new Error(`SQLite write on the checkpointer's thread: ${message.message}`);
-        if (message.code !== undefined) Object.assign(error, { code: message.code });
+        const error = driverError("SQLite write on the checkpointer's thread", message);
         writing.get(message.id)?.reject(error);
         writing.delete(message.id);
         return;
       }
       case 'error': {
-        const error = new Error(`SQLite WAL checkpoint failed: ${message.message}`);
-        if (message.code !== undefined) Object.assign(error, { code: message.code });
-        onError(error);
+        onError(driverError('SQLite WAL checkpoint failed', message));
         return;
       }
     }
@@ -277,6 +274,13 @@ type WorkerMessage =
   | { type: 'written'; id: number; changes: number | null }
   | { type: 'write-failed'; id: number; message: string; code?: string }
   | { type: 'error'; message: string; code?: string };
+
+/** An error the worker reported, with the driver's code (SQLITE_BUSY, ...) kept on it. */
+function driverError(what: string, reported: { message: string; code?: string }): Error {
+  const error = new Error(`${what}: ${reported.message}`);
+  if (reported.code !== undefined) Object.assign(error, { code: reported.code });
+  return error;
+}
 
 function warnOnce(): (error: Error) => void {
   let warned = false;
