@@ -12,6 +12,7 @@ import { loadOrCreateDevCertificate } from './dev-cert.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { openStores } from './stores.js';
 import { loadTlsCredentials } from './tls.js';
+import { createWriteBatch } from './write-batch.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -130,17 +131,29 @@ export async function startServer(
     logger,
   );
 
+  // Answers are written together at the end of each turn of the event loop (see write-batch.ts).
+  const writeSoon = createWriteBatch((error) => {
+    logger.log('error', 'http.write_failed', { detail: describeError(error) });
+  });
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const started = performance.now();
     const request = readRequest(incoming);
     void handle(request).then((response) => {
-      writeNodeResponse(outgoing, response, { closeConnection: request.bodyAbandoned });
-      logger.log('info', 'http.request', {
-        method: request.method,
-        path: request.path.slice(0, 200),
-        status: response.status,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        client: request.clientAddress,
+      writeSoon(() => {
+        try {
+          writeNodeResponse(outgoing, response, { closeConnection: request.bodyAbandoned });
+        } catch (error) {
+          // node:http refused the answer: the client sees its connection closed, not a hang.
+          outgoing.destroy();
+          throw error;
+        }
+        logger.log('info', 'http.request', {
+          method: request.method,
+          path: request.path.slice(0, 200),
+          status: response.status,
+          durationMs: Math.round((performance.now() - started) * 100) / 100,
+          client: request.clientAddress,
+        });
       });
     });
   };
@@ -291,4 +304,9 @@ function inServerTerms(error: ConfigError, secretsFrom: string): ConfigError {
     .replace(/set secure: true/g, 'keep Secure on (drop --insecure-cookie)')
     .replace(/choose sameSite (\w+) or (\w+)/g, 'use --same-site $1 or $2');
   return new ConfigError(name, detail);
+}
+
+/** An error for the log: its name and message, never a stack or request data. */
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
 }
