@@ -1,4 +1,4 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * SHA-256 of a session token, as 64 lowercase hex characters. This is what stores keep: a
@@ -15,10 +15,16 @@ export function hashToken(token: string): string {
  * Compares two strings in time that depends only on their lengths, not on where they first
  * differ. Returns false for different lengths (a length is not a secret here: every token and
  * hash Latchkey compares has a fixed length).
+ *
+ * Every UTF-16 code unit is compared, with no early exit. It runs on every authenticated
+ * request; converting both strings to buffers for `crypto.timingSafeEqual` cost more than the
+ * comparison itself.
  */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  if (left.length !== right.length) return false;
-  return timingSafeEqual(left, right);
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index += 1) {
+    difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  }
+  return difference === 0;
 }

@@ -68,6 +68,18 @@ describe('constantTimeEqual', () => {
     assert.equal(constantTimeEqual('abc', 'abcd'), false);
     assert.equal(constantTimeEqual('', ''), true);
   });
+
+  it('finds a difference at any position, and in a code unit beyond ASCII', () => {
+    const hash = 'a'.repeat(64);
+    for (let at = 0; at < hash.length; at += 1) {
+      const other = `${hash.slice(0, at)}b${hash.slice(at + 1)}`;
+      assert.equal(constantTimeEqual(hash, other), false, `differs at ${String(at)}`);
+    }
+    // Same low byte (0x61), different high byte.
+    assert.equal(constantTimeEqual('a', '\u0161'), false);
+    assert.equal(constantTimeEqual('\u{1F511}', '\u{1F512}'), false);
+    assert.equal(constantTimeEqual('caf\u00e9', 'caf\u00e9'), true);
+  });
 });
 
 describe('generateId', () => {

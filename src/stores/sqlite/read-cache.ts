@@ -42,13 +42,14 @@ class ChangeWatcher {
     this.#statement = database.prepare<[], number>('PRAGMA data_version').pluck();
   }
 
-  version(): string {
+  /** The file's `data_version` as this turn began. */
+  dataVersion(): number {
     if (this.#dataVersion === null) {
       this.#dataVersion = this.#statement.get() ?? 0;
       this.turn += 1;
       setImmediate(this.#forget);
     }
-    return `${this.#dataVersion}:${this.localEpoch}`;
+    return this.#dataVersion;
   }
 }
 
@@ -65,7 +66,9 @@ class ChangeWatcher {
 export class ReadCache<V> {
   readonly #entries = new Map<string, V>();
   readonly #watcher: ChangeWatcher;
-  #version: string;
+  // What the cache's rows were read under: the file's data_version and the local epoch.
+  #dataVersion: number;
+  #localEpoch: number;
   readonly #seen = new Int32Array(DOORKEEPER_SLOTS);
   readonly #held = new Map<string, V>();
   #heldTurn = -1;
@@ -77,16 +80,19 @@ export class ReadCache<V> {
       watchers.set(database, watcher);
     }
     this.#watcher = watcher;
-    this.#version = watcher.version();
+    this.#dataVersion = watcher.dataVersion();
+    this.#localEpoch = watcher.localEpoch;
   }
 
   /** The cached value, or undefined; first empties the cache if another process wrote. */
   get(key: string): V | undefined {
-    const version = this.#watcher.version();
-    if (version !== this.#version) {
+    const dataVersion = this.#watcher.dataVersion();
+    const { localEpoch } = this.#watcher;
+    if (dataVersion !== this.#dataVersion || localEpoch !== this.#localEpoch) {
       this.#entries.clear();
       this.#held.clear();
-      this.#version = version;
+      this.#dataVersion = dataVersion;
+      this.#localEpoch = localEpoch;
       return undefined;
     }
     const value = this.#entries.get(key);
