@@ -19,6 +19,10 @@
 // 5, 5, 50, 3; with BENCH_QUICK=1: 2, 2, 50, 1). PostgreSQL and Redis are the shared servers the
 // tests use (LATCHKEY_TEST_POSTGRES_URL, LATCHKEY_TEST_REDIS_URL), each used under a schema or
 // key prefix of this run's own, removed at the end; nothing is flushed.
+//
+// BENCH_BASELINE_ROOT names another built tree (a `git worktree` of an earlier commit, with
+// `npm run build` run there): its server is started beside this one's on every store, named
+// "(baseline)", and measured in the same rounds, for a before/after in one run.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +51,7 @@ const SETTINGS = {
   durationSeconds: Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 5)),
   connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
   warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? (QUICK ? 1 : 3)),
+  baselineRoot: process.env.BENCH_BASELINE_ROOT ?? null,
 };
 const CHART_PATH = QUICK
   ? join(RESULTS_DIR, 'field.svg')
@@ -81,6 +86,8 @@ const startedAt = new Date();
 const loadBefore = loadavg();
 // Taken before the run: src/ may change while it lasts, and dist/ was built before it began.
 const source = describeSource(ROOT);
+const baselineSource =
+  SETTINGS.baselineRoot === null ? null : describeSource(SETTINGS.baselineRoot);
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-field-'));
 const shared = await openSharedStores();
 const redis = await reserveRedisPrefix('field_connect_redis');
@@ -109,6 +116,7 @@ try {
     dataDir,
     latchkeyStores: shared.stores,
     redis,
+    baselineRoot: SETTINGS.baselineRoot,
   });
   for (const spec of targets) {
     const target = await startTarget(spec.name, spec.command, spec.env);
@@ -273,6 +281,7 @@ function report(rows: readonly Row[]): void {
     finishedAt: finishedAt.toISOString(),
     loadAverage: { before: loadBefore, after: loadavg() },
     source,
+    ...(baselineSource === null ? {} : { baselineSource }),
     versions: libraryVersions(ROOT),
     rows,
   });

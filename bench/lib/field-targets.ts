@@ -41,6 +41,11 @@ export function fieldTargets(options: {
   latchkeyStores: readonly SharedStore[];
   /** Where connect-redis may write, or null to leave it out. */
   redis: { url: string; prefix: string } | null;
+  /**
+   * Another built tree (BENCH_BASELINE_ROOT): its server runs beside this one's on every store,
+   * named "(baseline)", for a before/after of a change in one run. Default: none.
+   */
+  baselineRoot?: string | null;
 }): FieldTarget[] {
   const { root, dataDir } = options;
   const node = process.execPath;
@@ -57,29 +62,37 @@ export function fieldTargets(options: {
       logIn: null,
     },
   ];
-  const stores = [
-    { name: 'SQLite', url: `sqlite:${join(dir('latchkey-server'), 'latchkey.db')}` },
-    ...options.latchkeyStores,
-  ];
-  for (const store of stores) {
-    const name = `Latchkey server, ${store.name}`;
-    targets.push({
-      name,
-      family: 'latchkey',
-      command: [
-        node,
-        join(root, 'dist', 'cli', 'bin.js'),
-        'serve',
-        '--port',
-        '0',
-        '--data-dir',
-        dir(name),
-        '--store',
-        store.url,
-      ],
-      env: production,
-      logIn: registerWithLatchkey,
-    });
+  const servers = [{ root, suffix: '' }];
+  if (options.baselineRoot != null) {
+    servers.push({ root: options.baselineRoot, suffix: ' (baseline)' });
+  }
+  for (const server of servers) {
+    // Each server a SQLite file of its own; PostgreSQL and Redis are shared, as servers share them.
+    const sqliteDir = dir(`latchkey-server${server.suffix}`);
+    const stores = [
+      { name: 'SQLite', url: `sqlite:${join(sqliteDir, 'latchkey.db')}` },
+      ...options.latchkeyStores,
+    ];
+    for (const store of stores) {
+      const name = `Latchkey server, ${store.name}${server.suffix}`;
+      targets.push({
+        name,
+        family: 'latchkey',
+        command: [
+          node,
+          join(server.root, 'dist', 'cli', 'bin.js'),
+          'serve',
+          '--port',
+          '0',
+          '--data-dir',
+          dir(name),
+          '--store',
+          store.url,
+        ],
+        env: production,
+        logIn: registerWithLatchkey,
+      });
+    }
   }
   for (const [framework, file] of [
     ['Express 5', 'latchkey-express.ts'],
