@@ -131,7 +131,7 @@ export async function startServer(
     logger,
   );
 
-  // Answers are written together at the end of each turn of the event loop (see write-batch.ts).
+  // Under load, the answers of a turn of the event loop are written together (write-batch.ts).
   const writeSoon = createWriteBatch((error) => {
     logger.log('error', 'http.write_failed', { detail: describeError(error) });
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { createWriteBatch } from '../../src/server/write-batch.js';
+import { BUSY_TURN_ANSWERS, createWriteBatch } from '../../src/server/write-batch.js';
 
 const nextTurn = (): Promise<void> =>
   new Promise((resolve) => {
@@ -12,10 +12,35 @@ const unexpected = (error: unknown): never => {
   throw new Error('no write was expected to fail', { cause: error });
 };
 
+/** A batch whose previous turn was busy: the current turn queues. */
+async function busyBatch(
+  onError: (error: unknown) => void = unexpected,
+): Promise<(write: () => void) => void> {
+  const writeSoon = createWriteBatch(onError);
+  for (let index = 0; index < BUSY_TURN_ANSWERS; index += 1) writeSoon(() => undefined);
+  await nextTurn();
+  return writeSoon;
+}
+
 describe('createWriteBatch', () => {
-  it('writes nothing at once, then every write of the turn together, in order', async () => {
+  it('writes at once while turns are quiet', async () => {
     const done: string[] = [];
     const writeSoon = createWriteBatch(unexpected);
+    writeSoon(() => done.push('a'));
+    assert.deepEqual(done, ['a']);
+    await nextTurn();
+    for (let index = 1; index < BUSY_TURN_ANSWERS; index += 1) {
+      writeSoon(() => done.push(`b${String(index)}`));
+    }
+    await nextTurn();
+    // The turn before had fewer than BUSY_TURN_ANSWERS answers: still at once.
+    writeSoon(() => done.push('c'));
+    assert.equal(done.at(-1), 'c');
+  });
+
+  it('after a busy turn, writes the whole next turn together, in order, after its I/O', async () => {
+    const done: string[] = [];
+    const writeSoon = await busyBatch();
     writeSoon(() => done.push('a'));
     // Scheduled after the batch's first write: it runs after the whole batch, so a write queued
     // later in the same turn (b, c) did not get a turn of its own.
@@ -28,23 +53,36 @@ describe('createWriteBatch', () => {
     assert.deepEqual(done, ['a', 'b', 'c', 'other']);
   });
 
-  it('puts a write queued while a batch runs into the next batch', async () => {
+  it('goes back to writing at once after a quiet turn', async () => {
     const done: string[] = [];
-    const writeSoon = createWriteBatch(unexpected);
-    writeSoon(() => {
-      done.push('a');
-      writeSoon(() => done.push('late'));
-    });
+    const writeSoon = await busyBatch();
+    writeSoon(() => done.push('queued'));
+    assert.deepEqual(done, []);
+    await nextTurn();
+    assert.deepEqual(done, ['queued']);
+    writeSoon(() => done.push('at once'));
+    assert.deepEqual(done, ['queued', 'at once']);
+  });
+
+  it('puts a write queued while a batch runs into the next turn', async () => {
+    const done: string[] = [];
+    const writeSoon = await busyBatch();
+    for (let index = 0; index < BUSY_TURN_ANSWERS; index += 1) {
+      writeSoon(() => {
+        done.push(`a${String(index)}`);
+        if (index === 0) writeSoon(() => done.push('late'));
+      });
+    }
     setImmediate(() => done.push('other'));
     await nextTurn();
     await nextTurn();
-    assert.deepEqual(done, ['a', 'other', 'late']);
+    assert.deepEqual(done.slice(-2), ['other', 'late']);
   });
 
   it('reports a write that throws and still runs the rest of its batch', async () => {
     const done: string[] = [];
     const errors: unknown[] = [];
-    const writeSoon = createWriteBatch((error) => errors.push(error));
+    const writeSoon = await busyBatch((error) => errors.push(error));
     const refused = new TypeError('Invalid character in header content');
     writeSoon(() => done.push('a'));
     writeSoon(() => {
@@ -54,8 +92,10 @@ describe('createWriteBatch', () => {
     await nextTurn();
     assert.deepEqual(done, ['a', 'c']);
     assert.deepEqual(errors, [refused]);
-    writeSoon(() => done.push('d'));
-    await nextTurn();
-    assert.deepEqual(done, ['a', 'c', 'd']);
+    // Written at once, the same: reported, nothing thrown at the caller.
+    writeSoon(() => {
+      throw refused;
+    });
+    assert.deepEqual(errors, [refused, refused]);
   });
 });
