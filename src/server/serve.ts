@@ -132,9 +132,7 @@ export async function startServer(
   );
 
   // Under load, the answers of a turn of the event loop are written together (write-batch.ts).
-  const writeSoon = createWriteBatch((error) => {
-    logger.log('error', 'http.write_failed', { detail: describeError(error) });
-  });
+  const writeSoon = createWriteBatch();
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const started = performance.now();
     const request = readRequest(incoming);
@@ -145,7 +143,14 @@ export async function startServer(
         } catch (error) {
           // node:http refused the answer: the client sees its connection closed, not a hang.
           outgoing.destroy();
-          throw error;
+          logger.log('error', 'http.write_failed', {
+            method: request.method,
+            path: request.path.slice(0, 200),
+            status: response.status,
+            detail: describeError(error),
+            client: request.clientAddress,
+          });
+          return;
         }
         logger.log('info', 'http.request', {
           method: request.method,

@@ -16,22 +16,18 @@
  * statements once its hash is done): under light load that wait is not worth it, so a turn
  * queues only when the one before it was busy.
  *
- * A write that throws is handed to `onError`, and the other writes still run.
+ * A write that throws does not stop the others: once they have run, the first error is thrown
+ * again, as it would have been had it been written at once. A write must only write: the SQLite
+ * read caches take the file's state once per turn and let it go in a `setImmediate` of their own,
+ * so a lookup made from here would be answered from the state of the turn before.
  */
-export function createWriteBatch(onError: (error: unknown) => void): (write: () => void) => void {
+export function createWriteBatch(): (write: () => void) => void {
   let queued: (() => void)[] = [];
   // Answers written or queued this turn, and whether this turn queues them.
   let answers = 0;
   let queueing = false;
   let turnEnding = false;
 
-  const run = (write: () => void): void => {
-    try {
-      write();
-    } catch (error) {
-      onError(error);
-    }
-  };
   const endTurn = (): void => {
     const writes = queued;
     queued = [];
@@ -39,7 +35,15 @@ export function createWriteBatch(onError: (error: unknown) => void): (write: () 
     answers = 0;
     turnEnding = false;
     // A write made while these run counts towards the next turn.
-    for (const write of writes) run(write);
+    let failure: { error: unknown } | null = null;
+    for (const write of writes) {
+      try {
+        write();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== null) throw failure.error;
   };
 
   return (write) => {
@@ -49,7 +53,7 @@ export function createWriteBatch(onError: (error: unknown) => void): (write: () 
       setImmediate(endTurn);
     }
     if (queueing) queued.push(write);
-    else run(write);
+    else write();
   };
 }
 

@@ -47,6 +47,9 @@ class ChangeWatcher {
     if (this.#dataVersion === null) {
       this.#dataVersion = this.#statement.get() ?? 0;
       this.turn += 1;
+      // Lookups run as requests are read, in the poll phase; nothing may look up from a
+      // setImmediate (the server's queued answers only write), or it would keep this value
+      // into the next turn's poll phase.
       setImmediate(this.#forget);
     }
     return this.#dataVersion;
