@@ -10,10 +10,10 @@ import type { HttpResponse, RequestHandler } from './types.js';
  */
 export function responseForError(error: unknown, logger: Logger): HttpResponse {
   if (error instanceof StoreUnavailableError) {
-    logger.log('error', 'store.unavailable', { detail: describe(error.cause) });
+    logger.log('error', 'store.unavailable', { detail: describeError(error.cause) });
     return storeUnavailable();
   }
-  logger.log('error', 'http.internal_error', { detail: describe(error) });
+  logger.log('error', 'http.internal_error', { detail: describeError(error) });
   return errorResponse(500, 'INTERNAL_ERROR', 'Something went wrong on the server.');
 }
 
@@ -28,7 +28,8 @@ export function withErrorResponses(handler: RequestHandler, logger: Logger): Req
   };
 }
 
-function describe(error: unknown): string {
+/** An error for the log: its code or name and its message, never a stack or request data. */
+export function describeError(error: unknown): string {
   if (error instanceof LatchkeyError) return `${error.code}: ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300);
   return 'unknown error';

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 
 import { ConfigError } from '../errors.js';
 import { createAuthContext } from '../http/context.js';
-import { withErrorResponses } from '../http/guard.js';
+import { describeError, withErrorResponses } from '../http/guard.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
 import { createServerApp } from './app.js';
 import { loadOrCreateDevCertificate } from './dev-cert.js';
@@ -309,9 +309,4 @@ function inServerTerms(error: ConfigError, secretsFrom: string): ConfigError {
     .replace(/set secure: true/g, 'keep Secure on (drop --insecure-cookie)')
     .replace(/choose sameSite (\w+) or (\w+)/g, 'use --same-site $1 or $2');
   return new ConfigError(name, detail);
-}
-
-/** An error for the log: its name and message, never a stack or request data. */
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
 }

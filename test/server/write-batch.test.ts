@@ -32,7 +32,7 @@ describe('createWriteBatch', () => {
     assert.equal(done.at(-1), 'c');
   });
 
-  it('after a busy turn, writes the whole next turn together, in order, after its I/O', async () => {
+  it('after a busy turn, writes the next turn together, in order, after its I/O', async () => {
     const done: string[] = [];
     const writeSoon = await busyBatch();
     writeSoon(() => done.push('a'));
