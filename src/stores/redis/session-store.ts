@@ -15,6 +15,7 @@ import type {
   ThrottleState,
 } from '../../session/types.js';
 import type { RedisClient, RedisScripts } from './scripts.js';
+import type { TrackedReads } from './tracked-reads.js';
 
 /** Options for {@link RedisSessionStore} and {@link RedisUserStore}. */
 export interface RedisStoreOptions {
@@ -52,11 +53,21 @@ export class RedisSessionStore implements SessionStore {
   readonly #scripts: RedisScripts;
   readonly #throttles: RedisThrottles;
   readonly #lookups: SessionLookups;
+  readonly #reads: TrackedReads | null;
 
-  /** Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. */
-  constructor(client: RedisClient, options: RedisStoreOptions = {}) {
+  /**
+   * Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. `reads`
+   * keeps sessions in memory under Redis's client-side caching; {@link openRedisStores} gives
+   * one.
+   */
+  constructor(
+    client: RedisClient,
+    options: RedisStoreOptions = {},
+    reads: TrackedReads | null = null,
+  ) {
     refuseClientKeyPrefix(client);
     this.#client = client;
+    this.#reads = reads;
     this.#keys = new RedisKeys(options.keyPrefix);
     this.#scripts = scriptsFor(client);
     this.#throttles = new RedisThrottles(client, this.#keys, this.#scripts);
@@ -80,10 +91,12 @@ export class RedisSessionStore implements SessionStore {
 
   findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
     return guard('findSessionByTokenHash', async () => {
+      const kept = await this.#keptSession(tokenHash);
+      if (kept !== null) return kept;
       const pointer = await this.#client.get(this.#keys.token(tokenHash));
       if (pointer === null) return null;
       const [userId, id] = parseSessionPointer(pointer);
-      const record = await this.#read(userId, id);
+      const record = await this.#read(userId, id, tokenHash);
       // The pointer may outlive its session and must never lead to another one.
       return record?.tokenHash === tokenHash ? record : null;
     });
@@ -263,9 +276,31 @@ export class RedisSessionStore implements SessionStore {
     return tokenHash;
   }
 
-  async #read(userId: string, id: string): Promise<SessionRecord | null> {
+  /**
+   * The session kept in memory for a token hash, once the fence says it may be served, or
+   * null (read it from Redis). Kept sessions are found by the token hash read with them, so a
+   * hit needs no token lookup; the hash they hold is checked again.
+   */
+  async #keptSession(tokenHash: string): Promise<SessionRecord | null> {
+    const reads = this.#reads;
+    const key = reads?.keyOf(tokenHash);
+    if (reads === null || key === undefined || !(await reads.fence())) return null;
+    const values = reads.peek(key, SESSION_FIELDS);
+    const record = values === undefined ? null : decodeSession(values);
+    return record?.tokenHash === tokenHash ? record : null;
+  }
+
+  /** A session's hash, through the tracked reads when there are any (kept under `alias`). */
+  async #read(
+    userId: string,
+    id: string,
+    alias: string | null = null,
+  ): Promise<SessionRecord | null> {
+    const key = this.#keys.session(userId, id);
     return decodeSession(
-      await this.#client.hmget(this.#keys.session(userId, id), ...SESSION_FIELDS),
+      this.#reads === null
+        ? await this.#client.hmget(key, ...SESSION_FIELDS)
+        : await this.#reads.hmget(key, SESSION_FIELDS, alias),
     );
   }
 

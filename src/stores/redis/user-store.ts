@@ -8,6 +8,7 @@ import { RedisSessionStore } from './session-store.js';
 import type { UserRecord, UserStore } from '../../accounts/types.js';
 import type { RedisClient, RedisScripts } from './scripts.js';
 import type { RedisStoreOptions } from './session-store.js';
+import type { TrackedReads } from './tracked-reads.js';
 
 /**
  * User accounts in Redis (see keys.ts for the layout): one hash per user, an email lookup that
@@ -21,14 +22,23 @@ export class RedisUserStore implements UserStore {
   readonly #keys: RedisKeys;
   readonly #scripts: RedisScripts;
   readonly #sessions: RedisSessionStore;
+  readonly #reads: TrackedReads | null;
 
-  /** Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. */
-  constructor(client: RedisClient, options: RedisStoreOptions = {}) {
+  /**
+   * Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. `reads`
+   * keeps users in memory under Redis's client-side caching; {@link openRedisStores} gives one.
+   */
+  constructor(
+    client: RedisClient,
+    options: RedisStoreOptions = {},
+    reads: TrackedReads | null = null,
+  ) {
     refuseClientKeyPrefix(client);
     this.#client = client;
     this.#keys = new RedisKeys(options.keyPrefix);
     this.#scripts = scriptsFor(client);
     this.#sessions = new RedisSessionStore(client, options);
+    this.#reads = reads;
   }
 
   insertUser(record: UserRecord): Promise<void> {
@@ -71,7 +81,16 @@ export class RedisUserStore implements UserStore {
   }
 
   findUserById(id: string): Promise<UserRecord | null> {
-    return guard('findUserById', () => this.#read(id));
+    return guard('findUserById', async () => {
+      // A user kept in memory, once the fence says it may be served; else read from Redis.
+      const reads = this.#reads;
+      const key = this.#keys.user(id);
+      if (reads?.holds(key) === true && (await reads.fence())) {
+        const values = reads.peek(key, USER_FIELDS);
+        if (values !== undefined) return decodeUser(values);
+      }
+      return this.#read(id);
+    });
   }
 
   listUsers(): Promise<UserRecord[]> {
@@ -126,7 +145,13 @@ export class RedisUserStore implements UserStore {
     return integer(await this.#scripts.replaceIfEqual([key], [holder, id])) === 1;
   }
 
+  /** A user's hash, through the tracked reads when there are any. */
   async #read(id: string): Promise<UserRecord | null> {
-    return decodeUser(await this.#client.hmget(this.#keys.user(id), ...USER_FIELDS));
+    const key = this.#keys.user(id);
+    return decodeUser(
+      this.#reads === null
+        ? await this.#client.hmget(key, ...USER_FIELDS)
+        : await this.#reads.hmget(key, USER_FIELDS),
+    );
   }
 }

@@ -1,0 +1,353 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import { Redis } from 'ioredis';
+
+import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
+import { makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
+import {
+  DEFAULT_REDIS_OPTIONS,
+  RedisSessionStore,
+  RedisUserStore,
+} from '../../src/stores/redis/index.js';
+import { TrackedReads } from '../../src/stores/redis/tracked-reads.js';
+import { deleteKeysWithPrefix, findRedis, uniqueTestName } from '../support/shared-stores.js';
+
+import type { SessionRecord } from '../../src/session/types.js';
+
+// Sessions and users kept in memory under Redis's client-side caching: server A reads through
+// tracked reads, server B (a plain client) changes things, and A must never serve what B has
+// already changed.
+const found = await findRedis();
+const HOUR_MS = 3_600_000;
+
+if ('skip' in found) {
+  void it('Redis tracked reads', { skip: found.skip }, () => undefined);
+} else {
+  const name = `lk-${uniqueTestName()}`;
+  const client = new Redis(found.url, {
+    ...DEFAULT_REDIS_OPTIONS,
+    connectionName: name,
+    replyMapping: 'legacy',
+  });
+  const other = new Redis(found.url, { ...DEFAULT_REDIS_OPTIONS, replyMapping: 'legacy' });
+  const reads = new TrackedReads(client, {});
+  await reads.start();
+  after(async () => {
+    await reads.close();
+    await Promise.all([client.quit(), other.quit()]);
+  });
+
+  const fresh = () => {
+    const keyPrefix = uniqueTestName();
+    return {
+      keyPrefix,
+      // Server A keeps what it reads; server B shares the store without keeping anything.
+      sessions: new RedisSessionStore(client, { keyPrefix }, reads),
+      users: new RedisUserStore(client, { keyPrefix }, reads),
+      b: {
+        sessions: new RedisSessionStore(other, { keyPrefix }),
+        users: new RedisUserStore(other, { keyPrefix }),
+      },
+      close: async () => {
+        await deleteKeysWithPrefix(client, keyPrefix);
+      },
+    };
+  };
+  const withFresh = async (test: (stores: ReturnType<typeof fresh>) => Promise<void>) => {
+    const stores = fresh();
+    try {
+      await test(stores);
+    } finally {
+      await stores.close();
+    }
+  };
+  const liveSession = (n: number, userId = 'user-1', overrides: Partial<SessionRecord> = {}) => {
+    const now = Date.now();
+    return makeSession(n, userId, {
+      createdAt: new Date(now),
+      lastSeenAt: new Date(now),
+      idleExpiresAt: new Date(now + HOUR_MS),
+      absoluteExpiresAt: new Date(now + 24 * HOUR_MS),
+      ...overrides,
+    });
+  };
+  /** Found twice through A, so that the second comes from memory. */
+  const keep = async (sessions: RedisSessionStore, session: SessionRecord) => {
+    for (let time = 0; time < 2; time += 1) {
+      assert.equal((await sessions.findSessionByTokenHash(session.tokenHash))?.id, session.id);
+    }
+  };
+  /** The id of the connection named `suffix`, from CLIENT LIST. */
+  const connectionId = async (suffix: string) => {
+    const line = String(await other.client('LIST'))
+      .split('\n')
+      .find((entry: string) => entry.includes(` name=${name}${suffix} `));
+    const id = /^id=(\d+) /.exec(line ?? '')?.[1];
+    assert.ok(id !== undefined, `no connection named ${name}${suffix}`);
+    return id;
+  };
+  /** Kills one of the two connections, and waits until tracking is on again. */
+  const killAndWait = async (suffix: string) => {
+    await other.client('KILL', 'ID', await connectionId(suffix));
+    for (let attempt = 0; attempt < 100 && reads.live; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(reads.live, false, 'the kill was noticed within 1 s');
+    await waitUntilLive();
+  };
+  const waitUntilLive = async () => {
+    for (let attempt = 0; attempt < 100 && !reads.live; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(reads.live, true, 'tracking is on again within 5 s');
+  };
+  /** Every command naming a key under `prefix`, while `run` runs (MONITOR). */
+  const commandsDuring = async (prefix: string, run: () => Promise<void>) => {
+    const monitor = await client.monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((arg) => arg.startsWith(`${prefix}:`))) seen.push(args.join(' '));
+    });
+    try {
+      // MONITOR starts with the reply to its own command; a PING through it marks the start.
+      await other.ping();
+      await run();
+      await other.ping();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      monitor.disconnect();
+    }
+    return seen;
+  };
+
+  describeSessionStoreConformance('Redis store with tracked reads', () => {
+    const { sessions, users, close } = fresh();
+    return Promise.resolve({ sessions, users, close });
+  });
+
+  void describe('Redis tracked reads', () => {
+    void it('serves a kept session and its user without reading Redis again', () =>
+      withFresh(async ({ keyPrefix, sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        const session = liveSession(1);
+        await sessions.insertSession(session);
+        await keep(sessions, session);
+        await users.findUserById('user-1');
+        const seen = await commandsDuring(keyPrefix, async () => {
+          for (let time = 0; time < 20; time += 1) {
+            assert.equal(
+              (await sessions.findSessionByTokenHash(session.tokenHash))?.id,
+              'session-1',
+            );
+            assert.equal((await users.findUserById('user-1'))?.email, 'user1@example.com');
+          }
+        });
+        assert.deepEqual(seen, []);
+      }));
+
+    void it('refuses a session revoked through another server at once (a stale kept session)', () =>
+      withFresh(async ({ sessions, users, b }) => {
+        await users.insertUser(makeUser(1));
+        for (let n = 1; n <= 50; n += 1) {
+          const session = liveSession(n);
+          await b.sessions.insertSession(session);
+          await keep(sessions, session);
+          await b.sessions.deleteSession(session.id);
+          assert.equal(
+            await sessions.findSessionByTokenHash(session.tokenHash),
+            null,
+            `round ${n}`,
+          );
+        }
+      }));
+
+    void it('refuses a session whose hash any client deleted, from the next lookup on', () =>
+      withFresh(async ({ keyPrefix, sessions }) => {
+        for (let n = 1; n <= 50; n += 1) {
+          const session = liveSession(n);
+          await sessions.insertSession(session);
+          await keep(sessions, session);
+          await other.unlink(`${keyPrefix}:{u:user-1}:s:session-${String(n)}`);
+          assert.equal(
+            await sessions.findSessionByTokenHash(session.tokenHash),
+            null,
+            `round ${n}`,
+          );
+        }
+      }));
+
+    void it('refuses the old token of a session rotated through another server at once', () =>
+      withFresh(async ({ sessions, b }) => {
+        const session = liveSession(1);
+        await b.sessions.insertSession(session);
+        await keep(sessions, session);
+        const next = liveSession(2);
+        assert.equal(await b.sessions.replaceSession(session.id, next), true);
+        assert.equal(await sessions.findSessionByTokenHash(session.tokenHash), null);
+        assert.equal((await sessions.findSessionByTokenHash(next.tokenHash))?.id, 'session-2');
+      }));
+
+    void it('refuses every session of a user logged out everywhere through another server', () =>
+      withFresh(async ({ sessions, b }) => {
+        const kept = [liveSession(1), liveSession(2), liveSession(3)];
+        for (const session of kept) {
+          await b.sessions.insertSession(session);
+          await keep(sessions, session);
+        }
+        assert.equal(await b.sessions.deleteUserSessions('user-1'), 3);
+        for (const session of kept) {
+          assert.equal(await sessions.findSessionByTokenHash(session.tokenHash), null);
+        }
+      }));
+
+    void it('sees a disabled or deleted user at once (a stale kept account)', () =>
+      withFresh(async ({ users, b }) => {
+        await b.users.insertUser(makeUser(1));
+        await users.findUserById('user-1');
+        assert.equal((await users.findUserById('user-1'))?.disabledAt, null);
+        const disabledAt = new Date();
+        assert.equal(await b.users.setUserDisabled('user-1', disabledAt), true);
+        assert.equal(
+          (await users.findUserById('user-1'))?.disabledAt?.getTime(),
+          disabledAt.getTime(),
+        );
+        assert.equal(await b.users.deleteUser('user-1'), true);
+        assert.equal(await users.findUserById('user-1'), null);
+      }));
+
+    void it('sees a session renewed through another server (its new idle expiry)', () =>
+      withFresh(async ({ sessions, b }) => {
+        const session = liveSession(1);
+        await b.sessions.insertSession(session);
+        await keep(sessions, session);
+        const lastSeenAt = new Date(session.lastSeenAt.getTime() + 60_000);
+        const idleExpiresAt = new Date(session.idleExpiresAt.getTime() + 60_000);
+        await b.sessions.touchSession(session.id, lastSeenAt, idleExpiresAt);
+        const found = await sessions.findSessionByTokenHash(session.tokenHash);
+        assert.equal(found?.lastSeenAt.getTime(), lastSeenAt.getTime());
+        assert.equal(found.idleExpiresAt.getTime(), idleExpiresAt.getTime());
+      }));
+
+    void it('shares one PING among the lookups of one event-loop turn', () =>
+      withFresh(async ({ sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        const session = liveSession(1);
+        await sessions.insertSession(session);
+        await keep(sessions, session);
+        await users.findUserById('user-1');
+        const listener = await connectionId('-invalidations');
+        const monitor = await client.monitor();
+        const pings: string[] = [];
+        const addresses = new Map<string, string>();
+        for (const line of String(await other.client('LIST')).split('\n')) {
+          const [, id, address] = /^id=(\d+) addr=(\S+)/.exec(line) ?? [];
+          if (id !== undefined && address !== undefined) addresses.set(address, id);
+        }
+        monitor.on('monitor', (_time: string, args: string[], source: string) => {
+          if (args[0]?.toLowerCase() === 'ping' && addresses.get(source) === listener) {
+            pings.push(source);
+          }
+        });
+        try {
+          await other.ping();
+          // 50 requests read in one turn, each looking up its session and then its user.
+          const found = await Promise.all(
+            Array.from({ length: 50 }, async () => {
+              const record = await sessions.findSessionByTokenHash(session.tokenHash);
+              return record === null ? null : users.findUserById(record.userId);
+            }),
+          );
+          assert.equal(found.filter((user) => user?.id === 'user-1').length, 50);
+          await other.ping();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        } finally {
+          monitor.disconnect();
+        }
+        assert.equal(pings.length, 1);
+      }));
+
+    void it('refuses a session revoked while its invalidation connection was down (a lost invalidation)', () =>
+      withFresh(async ({ sessions, b }) => {
+        const first = liveSession(1);
+        await b.sessions.insertSession(first);
+        await keep(sessions, first);
+        await other.client('KILL', 'ID', await connectionId('-invalidations'));
+        // Revoked before the connection is back: its invalidation went nowhere.
+        await b.sessions.deleteSession(first.id);
+        assert.equal(await sessions.findSessionByTokenHash(first.tokenHash), null);
+        // Back again, with tracking redirected to the new connection.
+        await waitUntilLive();
+        const second = liveSession(2);
+        await b.sessions.insertSession(second);
+        await keep(sessions, second);
+        await b.sessions.deleteSession(second.id);
+        assert.equal(await sessions.findSessionByTokenHash(second.tokenHash), null);
+      }));
+
+    void it('refuses a session revoked after its tracked connection came back (tracking lost)', () =>
+      withFresh(async ({ sessions, b }) => {
+        await killAndWait('-reads');
+        const session = liveSession(1);
+        await b.sessions.insertSession(session);
+        await keep(sessions, session);
+        await b.sessions.deleteSession(session.id);
+        assert.equal(await sessions.findSessionByTokenHash(session.tokenHash), null);
+      }));
+
+    void it('does not keep a hash changed while its read was on the way (a stale fill)', async () => {
+      // The tracked connection is held back (its socket paused) so that the invalidation of a
+      // change made after the read ran in Redis is taken before the read's answer.
+      const connections: Redis[] = [];
+      const spy = Object.create(client) as Redis;
+      spy.duplicate = (override) => {
+        const connection = client.duplicate(override);
+        connections.push(connection);
+        return connection;
+      };
+      const racing = new TrackedReads(spy, {});
+      await racing.start();
+      const reader = connections[0];
+      assert.ok(reader !== undefined);
+      const key = `${uniqueTestName()}:h`;
+      try {
+        await other.hset(key, 'f', 'before');
+        reader.stream.pause();
+        const read = racing.hmget(key, ['f']);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await other.hset(key, 'f', 'after');
+        // Resolves once the listener has taken every invalidation sent before its PING.
+        assert.equal(await racing.fence(), true);
+        reader.stream.resume();
+        assert.deepEqual(await read, ['before']);
+        assert.equal(racing.holds(key), false);
+        assert.deepEqual(await racing.hmget(key, ['f']), ['after']);
+        assert.equal(racing.holds(key), true);
+      } finally {
+        await racing.close();
+        await other.unlink(key);
+      }
+    });
+
+    void it('keeps at most its bound of hashes (memory)', async () => {
+      const small = new TrackedReads(client, { maxEntries: 5 });
+      await small.start();
+      const keyPrefix = uniqueTestName();
+      try {
+        const keys = Array.from({ length: 12 }, (_, n) => `${keyPrefix}:h${String(n)}`);
+        for (const key of keys) {
+          await other.hset(key, 'f', 'v');
+          assert.deepEqual(await small.hmget(key, ['f']), ['v']);
+        }
+        assert.equal(keys.filter((key) => small.holds(key)).length, 5);
+        assert.deepEqual(
+          keys.slice(-5).map((key) => small.holds(key)),
+          [true, true, true, true, true],
+        );
+      } finally {
+        await small.close();
+        await deleteKeysWithPrefix(client, keyPrefix);
+      }
+    });
+  });
+}
