@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
-import { makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
+import { makeBinding, makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
 import {
   DEFAULT_REDIS_OPTIONS,
   RedisSessionStore,
@@ -144,6 +144,26 @@ if ('skip' in found) {
           }
         });
         assert.deepEqual(seen, []);
+      }));
+
+    void it('hands out copies: changing a found session or user changes nothing kept', () =>
+      withFresh(async ({ sessions, users }) => {
+        await users.insertUser(makeUser(1));
+        const session = liveSession(1, 'user-1', { binding: makeBinding(1) });
+        await sessions.insertSession(session);
+        await keep(sessions, session);
+        await users.findUserById('user-1');
+        for (let time = 0; time < 2; time += 1) {
+          const found = await sessions.findSessionByTokenHash(session.tokenHash);
+          const user = await users.findUserById('user-1');
+          assert.deepEqual(found, session);
+          assert.deepEqual(user, makeUser(1));
+          assert.ok(found.binding);
+          found.idleExpiresAt.setTime(0);
+          found.binding.publicKey.x = 'changed';
+          found.binding.boundAt.setTime(0);
+          user.createdAt.setTime(0);
+        }
       }));
 
     void it('refuses a session revoked through another server at once (a stale kept session)', () =>

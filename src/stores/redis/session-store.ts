@@ -1,5 +1,13 @@
 import { encodeBinding } from '../binding.js';
-import { asArray, asString, decodeSession, integer, millis, sessionArgs } from './codec.js';
+import {
+  asArray,
+  asString,
+  copySession,
+  decodeSession,
+  integer,
+  millis,
+  sessionArgs,
+} from './codec.js';
 import { guard, refuseClientKeyPrefix, refuseSweepLimit } from './errors.js';
 import { RedisKeys, parseSessionPointer } from './keys.js';
 import { SessionLookups } from './lookups.js';
@@ -285,9 +293,8 @@ export class RedisSessionStore implements SessionStore {
     const reads = this.#reads;
     const key = reads?.keyOf(tokenHash);
     if (reads === null || key === undefined || !(await reads.fence())) return null;
-    const values = reads.peek(key, SESSION_FIELDS);
-    const record = values === undefined ? null : decodeSession(values);
-    return record?.tokenHash === tokenHash ? record : null;
+    const record = reads.peek(key, SESSION_FIELDS, decodeSession);
+    return record?.tokenHash === tokenHash ? copySession(record) : null;
   }
 
   /** A session's hash, through the tracked reads when there are any (kept under `alias`). */

@@ -17,6 +17,9 @@ interface Entry {
   readonly values: readonly (string | null)[];
   /** Another name the entry is found under (a session's token hash), or null. */
   readonly alias: string | null;
+  /** The values decoded once, by `decodedBy` (see {@link TrackedReads.peek}). */
+  decoded?: unknown;
+  decodedBy?: (values: readonly (string | null)[]) => unknown;
 }
 
 /** A read on the way: marked when its key changes before it is answered. */
@@ -154,12 +157,23 @@ export class TrackedReads {
   }
 
   /**
-   * The kept values of `fields` of the hash `key` (read with this same array of fields), or
-   * undefined. Only after {@link fence} resolved true for the calling store call.
+   * The kept values of `fields` of the hash `key` (read with this same array of fields) as
+   * `decode` makes them, or undefined. `decode` runs once per kept hash: what it returns is
+   * shared by every later call, so the caller copies what it hands on. Only after {@link fence}
+   * resolved true for the calling store call.
    */
-  peek(key: string, fields: readonly string[]): readonly (string | null)[] | undefined {
+  peek<T>(
+    key: string,
+    fields: readonly string[],
+    decode: (values: readonly (string | null)[]) => T,
+  ): T | undefined {
     const entry = this.#entries.get(key);
-    return entry?.fields === fields ? entry.values : undefined;
+    if (entry?.fields !== fields) return undefined;
+    if (entry.decodedBy !== decode) {
+      entry.decoded = decode(entry.values);
+      entry.decodedBy = decode;
+    }
+    return entry.decoded as T;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { AccountError } from '../../errors.js';
-import { USER_FIELDS, decodeUser, integer, millis } from './codec.js';
+import { USER_FIELDS, copyUser, decodeUser, integer, millis } from './codec.js';
 import { guard, refuseClientKeyPrefix } from './errors.js';
 import { RedisKeys } from './keys.js';
 import { scriptsFor } from './scripts.js';
@@ -86,8 +86,8 @@ export class RedisUserStore implements UserStore {
       const reads = this.#reads;
       const key = this.#keys.user(id);
       if (reads?.holds(key) === true && (await reads.fence())) {
-        const values = reads.peek(key, USER_FIELDS);
-        if (values !== undefined) return decodeUser(values);
+        const record = reads.peek(key, USER_FIELDS, decodeUser);
+        if (record !== undefined) return record === null ? null : copyUser(record);
       }
       return this.#read(id);
     });
