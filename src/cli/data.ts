@@ -32,7 +32,7 @@ export async function openData(
         'data, or pass --data-dir or --store.',
     );
   }
-  const stores = await openStores(location);
+  const stores = await openStores(location, { clientCache: false });
   return {
     accounts: new Accounts(stores.users),
     sessions: new SessionManager(stores.sessions),

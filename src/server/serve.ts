@@ -95,7 +95,12 @@ export async function startServer(
   } catch (error) {
     throw error instanceof ConfigError ? inServerTerms(error, secretsFrom) : error;
   }
-  const stores = await openStores(config.store);
+  const stores = await openStores(config.store, {
+    // A lost Redis connection (calls fail with 503 on their own meanwhile), or tracking refused.
+    onClientError: (error) => {
+      logger.log('warn', 'store.client_error', { detail: describeError(error) });
+    },
+  });
   if (config.secrets === null && config.store.kind !== 'sqlite') {
     // Other servers on the same store generate secrets of their own: CSRF tokens and device
     // cookies issued here would be refused there.

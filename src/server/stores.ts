@@ -58,12 +58,26 @@ export function parseStoreLocation(value: string, option: string): StoreLocation
   );
 }
 
+/** Options for {@link openStores}. */
+export interface OpenStoresOptions {
+  /**
+   * Keep what is read from Redis in memory under Redis's client-side caching (see
+   * `openRedisStores`): for a server; a one-off command reads too little to gain. Default true.
+   */
+  clientCache?: boolean;
+  /** Told of Redis connection errors outside any call (see `openRedisStores`). */
+  onClientError?: (error: Error) => void;
+}
+
 /**
  * Opens the stores at a location (creating and migrating the SQLite file or the PostgreSQL
  * schema). The PostgreSQL and Redis drivers are optional dependencies, loaded only here and
  * only when asked for.
  */
-export async function openStores(location: StoreLocation): Promise<OpenedStores> {
+export async function openStores(
+  location: StoreLocation,
+  options: OpenStoresOptions = {},
+): Promise<OpenedStores> {
   switch (location.kind) {
     case 'sqlite': {
       mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
@@ -88,10 +102,10 @@ export async function openStores(location: StoreLocation): Promise<OpenedStores>
         () => import('../stores/redis/index.js'),
         'ioredis',
       );
-      const stores = await openRedisStores(
-        location.url,
-        location.keyPrefix === undefined ? {} : { keyPrefix: location.keyPrefix },
-      );
+      const stores = await openRedisStores(location.url, {
+        ...(location.keyPrefix === undefined ? {} : { keyPrefix: location.keyPrefix }),
+        ...options,
+      });
       const prefix = location.keyPrefix ?? 'latchkey';
       return { ...stores, description: `${masked(location.url)} (prefix ${prefix})` };
     }

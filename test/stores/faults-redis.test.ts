@@ -123,3 +123,37 @@ void describe('Redis store facing a server that never answers', () => {
     assert.ok(ms < OUTAGE_BOUND_MS, `took ${ms.toFixed(0)} ms`);
   });
 });
+
+void describe('Redis store on a server whose ACL refuses CLIENT TRACKING', { skip }, () => {
+  void it('opens, reports the refusal and reads every session from Redis', async () => {
+    const redis = await startPrivateRedis('path' in found ? found.path : '', {
+      appendOnly: false,
+    });
+    const admin = await openRedisStores(redis.url, { clientCache: false });
+    const errors: string[] = [];
+    try {
+      await admin.client.call('ACL', 'SETUSER', 'default', '-client|tracking');
+      const stores = await openRedisStores(redis.url, {
+        onClientError: (error) => errors.push(error.message),
+      });
+      try {
+        await stores.users.insertUser(FAULT_USER);
+        const manager = new SessionManager(stores.sessions);
+        const { token, session } = await manager.createSession(FAULT_USER.id);
+        assert.equal((await manager.validateSession(token))?.session.id, session.id);
+        // Revoked through another client: with nothing kept, refused at once.
+        await admin.sessions.deleteSession(session.id);
+        assert.equal(await manager.validateSession(token), null);
+        assert.ok(
+          errors.some((message) => message.includes('NOPERM')),
+          JSON.stringify(errors),
+        );
+      } finally {
+        await stores.close();
+      }
+    } finally {
+      await admin.close();
+      await redis.close();
+    }
+  });
+});

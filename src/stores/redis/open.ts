@@ -89,7 +89,7 @@ export interface RedisOpenOptions extends RedisStoreOptions {
    * (`CLIENT TRACKING`, two more connections): an authenticated request then usually needs one
    * PING per event-loop turn instead of three reads, and a session revoked by any server is
    * still refused by every other from the next request on (see `TrackedReads`). Up to 10,000
-   * sessions and 10,000 users. Default true.
+   * sessions and users in all. Default true.
    */
   clientCache?: boolean;
 }
@@ -155,6 +155,15 @@ export async function openRedisStores(
 
 /** Starts the tracked reads within `timeoutMs`, as {@link connectWithin} the client. */
 async function startWithin(reads: TrackedReads, timeoutMs: number): Promise<void> {
+  try {
+    await within(reads.start(), timeoutMs);
+  } catch (error) {
+    throw new StoreUnavailableError('openRedisStores', error);
+  }
+}
+
+/** Settles as `work` does, or rejects once `timeoutMs` have passed. */
+async function within(work: Promise<void>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -162,9 +171,7 @@ async function startWithin(reads: TrackedReads, timeoutMs: number): Promise<void
     }, timeoutMs);
   });
   try {
-    await Promise.race([reads.start(), deadline]);
-  } catch (error) {
-    throw new StoreUnavailableError('openRedisStores', error);
+    await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
   }
@@ -183,18 +190,11 @@ async function connectWithin(client: Redis, timeoutMs: number): Promise<void> {
     reason = error;
   };
   client.on('error', remember);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`Redis was not ready within ${String(timeoutMs)} ms`));
-    }, timeoutMs);
-  });
   try {
-    await Promise.race([client.connect(), deadline]);
+    await within(client.connect(), timeoutMs);
   } catch (error) {
     throw new StoreUnavailableError('openRedisStores', reason ?? error);
   } finally {
-    clearTimeout(timer);
     client.off('error', remember);
   }
 }
