@@ -3,6 +3,8 @@ import { after, describe, it } from 'node:test';
 
 import { Redis } from 'ioredis';
 
+import type { RedisOptions } from 'ioredis';
+
 import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
 import { makeBinding, makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
 import {
@@ -31,6 +33,13 @@ if ('skip' in found) {
     replyMapping: 'legacy',
   });
   const other = new Redis(found.url, { ...DEFAULT_REDIS_OPTIONS, replyMapping: 'legacy' });
+  /** Resolves once a connection is ready (commands fail before: no offline queue). */
+  const ready = async (connection: Redis) => {
+    if (connection.status !== 'ready') {
+      await new Promise((resolve) => connection.once('ready', resolve));
+    }
+  };
+  await ready(client);
   const reads = new TrackedReads(client, {});
   await reads.start();
   after(async () => {
@@ -79,12 +88,12 @@ if ('skip' in found) {
     }
   };
   /** The id of the connection named `suffix`, from CLIENT LIST. */
-  const connectionId = async (suffix: string) => {
+  const connectionId = async (suffix: string, of = name) => {
     const line = String(await other.client('LIST'))
       .split('\n')
-      .find((entry: string) => entry.includes(` name=${name}${suffix} `));
+      .find((entry: string) => entry.includes(` name=${of}${suffix} `));
     const id = /^id=(\d+) /.exec(line ?? '')?.[1];
-    assert.ok(id !== undefined, `no connection named ${name}${suffix}`);
+    assert.ok(id !== undefined, `no connection named ${of}${suffix}`);
     return id;
   };
   /** Kills one of the two connections, and waits until tracking is on again. */
@@ -119,6 +128,47 @@ if ('skip' in found) {
       monitor.disconnect();
     }
     return seen;
+  };
+
+  /** The libuv handle under a connection's socket, to stop reading from it. */
+  const socketHandle = (connection: Redis) =>
+    (connection.stream as unknown as { _handle: { readStop(): void; readStart(): void } })._handle;
+  /** Stores on a connection of their own, whose second connection the test can reach. */
+  const ownStores = async (options: { maxEntries?: number } = {}) => {
+    const connections: Redis[] = [];
+    class Watched extends Redis {
+      override duplicate(override?: Partial<RedisOptions>): Redis {
+        const connection = super.duplicate(override);
+        connections.push(connection);
+        return connection;
+      }
+    }
+    const ownName = `lk-${uniqueTestName()}`;
+    const own = new Watched(found.url, {
+      ...DEFAULT_REDIS_OPTIONS,
+      connectionName: ownName,
+      replyMapping: 'legacy',
+    });
+    await ready(own);
+    const ownReads = new TrackedReads(own, options);
+    await ownReads.start();
+    const listener = connections[0];
+    assert.ok(listener !== undefined);
+    const keyPrefix = uniqueTestName();
+    return {
+      name: ownName,
+      client: own,
+      listener,
+      reads: ownReads,
+      keyPrefix,
+      sessions: new RedisSessionStore(own, { keyPrefix }, ownReads),
+      users: new RedisUserStore(own, { keyPrefix }, ownReads),
+      close: async () => {
+        await deleteKeysWithPrefix(other, keyPrefix);
+        await ownReads.close();
+        own.disconnect();
+      },
+    };
   };
 
   describeSessionStoreConformance('Redis store with tracked reads', () => {
@@ -305,9 +355,9 @@ if ('skip' in found) {
         assert.equal(await sessions.findSessionByTokenHash(second.tokenHash), null);
       }));
 
-    void it('refuses a session revoked after its tracked connection came back (tracking lost)', () =>
+    void it("refuses a session revoked after the stores' connection came back (tracking lost)", () =>
       withFresh(async ({ sessions, b }) => {
-        await killAndWait('-reads');
+        await killAndWait('');
         const session = liveSession(1);
         await b.sessions.insertSession(session);
         await keep(sessions, session);
@@ -316,43 +366,67 @@ if ('skip' in found) {
       }));
 
     void it('does not keep a hash changed while its read was on the way (a stale fill)', async () => {
-      // The tracked connection is held back (its socket paused) so that the invalidation of a
+      // The reading connection is held back (its socket paused) so that the invalidation of a
       // change made after the read ran in Redis is taken before the read's answer.
-      const connections: Redis[] = [];
-      const spy = Object.create(client) as Redis;
-      spy.duplicate = (override) => {
-        const connection = client.duplicate(override);
-        connections.push(connection);
-        return connection;
-      };
-      const racing = new TrackedReads(spy, {});
-      await racing.start();
-      const reader = connections[0];
-      assert.ok(reader !== undefined);
-      const key = `${uniqueTestName()}:h`;
+      const own = await ownStores();
+      const key = `${own.keyPrefix}:h`;
       try {
         await other.hset(key, 'f', 'before');
-        reader.stream.pause();
-        const read = racing.hmget(key, ['f']);
+        own.client.stream.pause();
+        const read = own.reads.hmget(key, ['f']);
         await new Promise((resolve) => setTimeout(resolve, 50));
         await other.hset(key, 'f', 'after');
-        // Resolves once the listener has taken every invalidation sent before its PING.
-        assert.equal(await racing.fence(), true);
-        reader.stream.resume();
+        // Answered once the listener has taken every invalidation sent before its PING.
+        await own.listener.ping();
+        own.client.stream.resume();
         assert.deepEqual(await read, ['before']);
-        assert.equal(racing.holds(key), false);
-        assert.deepEqual(await racing.hmget(key, ['f']), ['after']);
-        assert.equal(racing.holds(key), true);
+        assert.equal(own.reads.holds(key), false);
+        assert.deepEqual(await own.reads.hmget(key, ['f']), ['after']);
+        assert.equal(own.reads.holds(key), true);
       } finally {
-        await racing.close();
-        await other.unlink(key);
+        await own.close();
       }
     });
 
+    void it('never serves a kept session once the connection that read it is gone (its close unseen)', async () => {
+      // Redis drops a connection's tracking with it; until its close is seen here, the fence's
+      // PING on that connection is what tells.
+      const own = await ownStores();
+      try {
+        await own.users.insertUser(makeUser(1));
+        const session = liveSession(1);
+        await own.sessions.insertSession(session);
+        await keep(own.sessions, session);
+        // Nothing more is read from its socket, so its close is not seen for now.
+        socketHandle(own.client).readStop();
+        await other.client('KILL', 'ID', await connectionId('', own.name));
+        await other.unlink(`${own.keyPrefix}:{u:user-1}:s:session-1`);
+        const outcome = await own.sessions.findSessionByTokenHash(session.tokenHash).then(
+          (found) => found?.id ?? null,
+          (error: unknown) => (error as { code?: string }).code,
+        );
+        assert.ok(outcome === null || outcome === 'STORE_UNAVAILABLE', String(outcome));
+      } finally {
+        socketHandle(own.client).readStart();
+        await own.close();
+      }
+    });
+
+    void it('refuses a revoked session whose user id is not well-formed Unicode (an invalidation naming another key)', () =>
+      withFresh(async ({ sessions, b }) => {
+        const userId = 'user-\uD800';
+        const session = liveSession(1, userId);
+        await b.sessions.insertSession(session);
+        await sessions.findSessionByTokenHash(session.tokenHash);
+        await sessions.findSessionByTokenHash(session.tokenHash);
+        await b.sessions.deleteSession(session.id);
+        assert.equal(await sessions.findSessionByTokenHash(session.tokenHash), null);
+      }));
+
     void it('keeps at most its bound of hashes (memory)', async () => {
-      const small = new TrackedReads(client, { maxEntries: 5 });
-      await small.start();
-      const keyPrefix = uniqueTestName();
+      const own = await ownStores({ maxEntries: 5 });
+      const small = own.reads;
+      const { keyPrefix } = own;
       try {
         const keys = Array.from({ length: 12 }, (_, n) => `${keyPrefix}:h${String(n)}`);
         for (const key of keys) {
@@ -365,8 +439,7 @@ if ('skip' in found) {
           [true, true, true, true, true],
         );
       } finally {
-        await small.close();
-        await deleteKeysWithPrefix(client, keyPrefix);
+        await own.close();
       }
     });
   });

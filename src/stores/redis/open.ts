@@ -86,8 +86,8 @@ export interface RedisOpenOptions extends RedisStoreOptions {
   onClientError?: (error: Error) => void;
   /**
    * Keep sessions and users read from Redis in this process, under Redis's client-side caching
-   * (`CLIENT TRACKING`, two more connections): an authenticated request then usually needs one
-   * PING per event-loop turn instead of three reads, and a session revoked by any server is
+   * (`CLIENT TRACKING`, one more connection): an authenticated request then usually needs two
+   * PINGs per event-loop turn instead of three reads, and a session revoked by any server is
    * still refused by every other from the next request on (see `TrackedReads`). Up to 10,000
    * sessions and users in all. Default true.
    */
@@ -139,8 +139,14 @@ export async function openRedisStores(
       close: () =>
         guard('close', async () => {
           await reads?.close();
-          if (client.status === 'ready') await client.quit();
-          else client.disconnect();
+          // A quit refused by a connection just lost still has to stop its reconnects.
+          if (client.status === 'ready') {
+            await client.quit().catch(() => {
+              client.disconnect();
+            });
+          } else {
+            client.disconnect();
+          }
         }),
     };
     await connectWithin(client, timeoutMs);

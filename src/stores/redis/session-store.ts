@@ -287,14 +287,18 @@ export class RedisSessionStore implements SessionStore {
   /**
    * The session kept in memory for a token hash, once the fence says it may be served, or
    * null (read it from Redis). Kept sessions are found by the token hash read with them, so a
-   * hit needs no token lookup; the hash they hold is checked again.
+   * hit needs no token lookup; the hash they hold is checked again. Its user's next lookup is
+   * admitted without a fence of its own (see `TrackedReads.admit`).
    */
   async #keptSession(tokenHash: string): Promise<SessionRecord | null> {
     const reads = this.#reads;
     const key = reads?.keyOf(tokenHash);
     if (reads === null || key === undefined || !(await reads.fence())) return null;
     const record = reads.peek(key, SESSION_FIELDS, decodeSession);
-    return record?.tokenHash === tokenHash ? copySession(record) : null;
+    if (record?.tokenHash !== tokenHash) return null;
+    // The request looks its user up next: as fresh as this fence, it needs no other.
+    reads.admit(this.#keys.user(record.userId));
+    return copySession(record);
   }
 
   /** A session's hash, through the tracked reads when there are any (kept under `alias`). */

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Most hashes kept in memory; past it, the oldest goes. Unit: entries. 10,000, as the SQLite
- * stores' read caches.
+ * Most hashes kept in memory, sessions and users together; past it, the oldest goes. Unit:
+ * entries. 10,000.
  */
 export const TRACKED_READ_ENTRIES = 10_000;
 
@@ -10,7 +10,10 @@ export const TRACKED_READ_ENTRIES = 10_000;
 const INVALIDATIONS = '__redis__:invalidate';
 
 const NOT_FENCED = Promise.resolve(false);
-const FENCED = Promise.resolve(true);
+
+// A lone surrogate cannot be sent as UTF-8: the key Redis names in an invalidation would not
+// be the one kept, so such a key is never kept.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 interface Entry {
   readonly fields: readonly string[];
@@ -29,22 +32,24 @@ interface Fetch {
 
 /**
  * Hashes read from Redis and kept in this process under Redis's client-side caching (`CLIENT
- * TRACKING`): Redis remembers which keys the tracked connection read and tells a second
- * connection, subscribed to its invalidations, as soon as any client changes one of them.
+ * TRACKING`, OPTIN): the stores' own connection reads with tracking asked for, and Redis then
+ * tells a second connection of this class, subscribed to its invalidations (RESP2), as soon as
+ * any client changes one of those keys.
  *
- * A kept hash is served only after a fence ({@link fence}): a PING on the invalidations'
- * connection, written after the store call that asks for it began. Redis queues the
- * invalidation of a change on that connection while it runs the change, so a change made
- * before the PING is known here before its answer: a session revoked by any server before a
- * request arrives is never served to that request from here. One PING serves every store call
- * of an event-loop turn.
+ * A kept hash is served only after a fence ({@link fence}): a PING on each of the two
+ * connections, written after the store call that asks for it began. Redis queues the
+ * invalidation of a change on the second connection while it runs the change, so a change made
+ * before the PINGs is known here before their answers; and the first PING's answer shows that
+ * the connection that read (and so its tracking) was still there. A session revoked by any
+ * server before a request arrives is never served to that request from here. One fence serves
+ * every store call of an event-loop turn.
  *
  * While either connection is down, or before tracking is on, nothing is kept and every read
  * goes to Redis. What a read returns is kept only when tracking was on when it was sent, with
  * no reconnect and no invalidation of its key before its answer.
  */
 export class TrackedReads {
-  readonly #reader: Redis;
+  readonly #client: Redis;
   readonly #listener: Redis;
   readonly #maxEntries: number;
   readonly #report: (error: Error) => void;
@@ -60,21 +65,21 @@ export class TrackedReads {
   #listenerId: string | null = null;
   #syncing: Promise<void> = Promise.resolve();
   #fence: Promise<boolean> | null = null;
-  /** True while the callers of a fence that resolved true run on (see {@link fence}). */
-  #open = false;
-  readonly #endWindow = (): void => {
-    this.#open = false;
+  /** Keys a fence let through for one more call each, until the promise callbacks run out. */
+  readonly #admitted = new Map<string, number>();
+  readonly #endAdmissions = (): void => {
+    this.#admitted.clear();
   };
 
   /**
-   * Two connections of their own, made like `client` (`duplicate`): one reads with tracking
-   * on, one takes the invalidations (RESP2, subscribed). Call {@link start} before use.
+   * Tracks what `client` (the stores' connection, not owned) reads; the second connection is
+   * made like it (`duplicate`). Call {@link start} once `client` is connected.
    */
   constructor(client: Redis, options: { maxEntries?: number; onError?: (error: Error) => void }) {
+    this.#client = client;
     this.#maxEntries = options.maxEntries ?? TRACKED_READ_ENTRIES;
     this.#report = options.onError ?? (() => undefined);
     const name = client.options.connectionName ?? 'latchkey';
-    this.#reader = client.duplicate({ lazyConnect: true, connectionName: `${name}-reads` });
     this.#listener = client.duplicate({
       lazyConnect: true,
       connectionName: `${name}-invalidations`,
@@ -84,19 +89,16 @@ export class TrackedReads {
       // Subscribed again by hand, after its new client id is known.
       autoResubscribe: false,
     });
-    for (const connection of [this.#reader, this.#listener]) {
-      connection.on('error', this.#report);
+    this.#listener.on('error', this.#report);
+    for (const connection of [client, this.#listener]) {
       connection.on('ready', () => {
         this.#sync();
       });
+      connection.on('close', () => {
+        if (connection === this.#listener) this.#listenerId = null;
+        this.#drop();
+      });
     }
-    this.#reader.on('close', () => {
-      this.#drop();
-    });
-    this.#listener.on('close', () => {
-      this.#listenerId = null;
-      this.#drop();
-    });
     this.#listener.on('messageBuffer', (channel: unknown, keys: unknown) => {
       this.#invalidate(channel, keys);
     });
@@ -107,43 +109,56 @@ export class TrackedReads {
     return this.#live;
   }
 
-  /** Connects both connections, then turns tracking on. Rejects if either cannot connect. */
+  /** Connects the second connection, then turns tracking on. Rejects if it cannot connect. */
   async start(): Promise<void> {
-    await Promise.all([this.#reader.connect(), this.#listener.connect()]);
+    await this.#listener.connect();
     this.#sync();
     await this.#syncing;
   }
 
-  /** Closes both connections; reads fail from then on. */
+  /** Closes the second connection; nothing is kept from then on. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#drop();
-    await Promise.all(
-      [this.#reader, this.#listener].map(async (connection) => {
-        if (connection.status === 'ready') await connection.quit();
-        else connection.disconnect();
-      }),
-    );
+    if (this.#listener.status === 'ready') {
+      await this.#listener.quit().catch(() => {
+        this.#listener.disconnect();
+      });
+    } else {
+      this.#listener.disconnect();
+    }
   }
 
   /**
    * Resolves true once every change Redis ran before this call is known here, so that kept
    * hashes may be served to the caller; false when they may not (read from Redis instead).
-   * Rejects when the PING fails or times out.
-   * Every call in one event-loop turn shares one PING, written after that turn's requests
-   * were read.
-   *
-   * Calls made while the callers of a fence are resumed (in the same run of promise callbacks
-   * as its PING's answer) are fenced already, and see Redis as of that PING: no socket is read
-   * there, so they come from requests that arrived before it was written. So an authenticated
-   * request's user lookup, made straight after its session was found here, needs no second
-   * PING.
+   * Rejects when a PING times out. Every call in one event-loop turn shares one fence, written
+   * after that turn's requests were read.
    */
   fence(): Promise<boolean> {
     if (!this.#live) return NOT_FENCED;
-    if (this.#open) return FENCED;
     this.#fence ??= this.#nextFence();
     return this.#fence;
+  }
+
+  /**
+   * Lets the next call for `key` through without a fence, while the promise callbacks of the
+   * current run go on (until the next tick): for the user of a session just served after a
+   * fence, looked up next by the same request, which arrived before that fence's PINGs. Each
+   * admission serves one call.
+   */
+  admit(key: string): void {
+    if (this.#admitted.size === 0) process.nextTick(this.#endAdmissions);
+    this.#admitted.set(key, (this.#admitted.get(key) ?? 0) + 1);
+  }
+
+  /** Takes one admission of `key` ({@link admit}); false when there is none. */
+  admitted(key: string): boolean {
+    const count = this.#admitted.get(key);
+    if (count === undefined || !this.#live) return false;
+    if (count === 1) this.#admitted.delete(key);
+    else this.#admitted.set(key, count - 1);
+    return true;
   }
 
   /** Whether a hash is kept under `key`. */
@@ -160,7 +175,7 @@ export class TrackedReads {
    * The kept values of `fields` of the hash `key` (read with this same array of fields) as
    * `decode` makes them, or undefined. `decode` runs once per kept hash: what it returns is
    * shared by every later call, so the caller copies what it hands on. Only after {@link fence}
-   * resolved true for the calling store call.
+   * resolved true for the calling store call (or {@link admitted}).
    */
   peek<T>(
     key: string,
@@ -177,7 +192,7 @@ export class TrackedReads {
   }
 
   /**
-   * HMGET on the tracked connection; the values are kept (under `alias` too, when given) unless
+   * HMGET on the stores' connection; the values are kept (under `alias` too, when given) unless
    * the hash does not exist or the read cannot be trusted to be told of changes.
    */
   async hmget(
@@ -185,15 +200,28 @@ export class TrackedReads {
     fields: readonly string[],
     alias: string | null = null,
   ): Promise<readonly (string | null)[]> {
-    if (!this.#live) return this.#reader.hmget(key, ...fields);
+    if (!this.#live || LONE_SURROGATE.test(key)) return this.#client.hmget(key, ...fields);
     const epoch = this.#epoch;
     const fetch: Fetch = { changed: false };
     const waiting = this.#inFlight.get(key);
     if (waiting === undefined) this.#inFlight.set(key, [fetch]);
     else waiting.push(fetch);
     try {
-      const values = await this.#reader.hmget(key, ...fields);
-      if (!fetch.changed && epoch === this.#epoch && values.some((value) => value !== null)) {
+      // OPTIN: CACHING YES tracks the one command after it; both are written at once, so
+      // nothing else on this connection comes between them.
+      const [tracked, values] = await Promise.all([
+        this.#client.client('CACHING', 'YES').then(
+          () => true,
+          () => false,
+        ),
+        this.#client.hmget(key, ...fields),
+      ]);
+      if (
+        tracked &&
+        !fetch.changed &&
+        epoch === this.#epoch &&
+        values.some((value) => value !== null)
+      ) {
         this.#keep(key, { fields, values: Object.freeze(values), alias });
       }
       return values;
@@ -205,13 +233,15 @@ export class TrackedReads {
   }
 
   #keep(key: string, entry: Entry): void {
+    // A hash read again without its alias (a session found by id) keeps the one it had.
+    const alias = entry.alias ?? this.#entries.get(key)?.alias ?? null;
     this.#forget(key);
     if (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#forget(oldest.value);
     }
-    this.#entries.set(key, entry);
-    if (entry.alias !== null) this.#aliases.set(entry.alias, key);
+    this.#entries.set(key, alias === entry.alias ? entry : { ...entry, alias });
+    if (alias !== null) this.#aliases.set(alias, key);
   }
 
   #forget(key: string): void {
@@ -255,31 +285,29 @@ export class TrackedReads {
     const links = this.#links;
     return new Promise<boolean>((resolve, reject) => {
       // Written once the poll phase has read every ready request, so that each store call of
-      // this turn began before the PING went out.
+      // this turn began before the PINGs went out.
       setImmediate(() => {
         this.#fence = null;
         if (!this.#live || links !== this.#links) {
           resolve(false);
           return;
         }
-        this.#listener.ping().then(
+        Promise.all([this.#client.ping(), this.#listener.ping()]).then(
           () => {
-            const fenced = this.#live && links === this.#links;
-            if (fenced) {
-              // Closed once every promise callback queued from here has run: a tick runs only
-              // after the microtask queue is empty.
-              this.#open = true;
-              process.nextTick(this.#endWindow);
-            }
-            resolve(fenced);
+            resolve(this.#live && links === this.#links);
           },
           (error: unknown) => {
-            // A PING that fails or times out: the invalidations may be lost with it, and a
-            // read would most likely wait as long again. The calls fail; the connection is
-            // made afresh.
+            // The invalidations may be lost with a PING that failed: nothing kept is trusted.
             this.#drop();
-            if (this.#listener.status === 'ready') this.#listener.disconnect(true);
-            reject(error instanceof Error ? error : new Error(String(error)));
+            if (error instanceof Error && error.message === 'Command timed out') {
+              // Redis (or the way to it) is stuck: a read would wait as long again. The calls
+              // fail; the second connection is made afresh.
+              if (this.#listener.status === 'ready') this.#listener.disconnect(true);
+              reject(error);
+            } else {
+              // A connection was lost: the calls read from Redis instead.
+              resolve(false);
+            }
           },
         );
       });
@@ -297,7 +325,7 @@ export class TrackedReads {
 
   async #track(): Promise<void> {
     if (this.#closed || this.#live) return;
-    if (this.#reader.status !== 'ready' || this.#listener.status !== 'ready') return;
+    if (this.#client.status !== 'ready' || this.#listener.status !== 'ready') return;
     const links = this.#links;
     if (this.#listenerId === null) {
       const id = String(await this.#listener.client('ID'));
@@ -305,7 +333,7 @@ export class TrackedReads {
       if (links !== this.#links) return;
       this.#listenerId = id;
     }
-    await this.#reader.client('TRACKING', 'ON', 'REDIRECT', this.#listenerId);
+    await this.#client.client('TRACKING', 'ON', 'REDIRECT', this.#listenerId, 'OPTIN');
     // A connection lost, or close() called, since this began has bumped the links.
     if (links === this.#links) this.#live = true;
   }

@@ -82,10 +82,11 @@ export class RedisUserStore implements UserStore {
 
   findUserById(id: string): Promise<UserRecord | null> {
     return guard('findUserById', async () => {
-      // A user kept in memory, once the fence says it may be served; else read from Redis.
+      // A user kept in memory, once admitted after its session's fence or past a fence of its
+      // own; else read from Redis.
       const reads = this.#reads;
       const key = this.#keys.user(id);
-      if (reads?.holds(key) === true && (await reads.fence())) {
+      if (reads?.holds(key) === true && (reads.admitted(key) || (await reads.fence()))) {
         const record = reads.peek(key, USER_FIELDS, decodeUser);
         if (record !== undefined) return record === null ? null : copyUser(record);
       }
