@@ -67,6 +67,14 @@ export class RedisKeys {
     return `${this.#userTag(userId)}:s:`;
   }
 
+  /**
+   * What every key in a user's slot starts with (the user, their sessions and its index): the
+   * prefix client-side caching watches (see tracked-reads.ts).
+   */
+  userSlots(): string {
+    return `${this.#prefix}:{u:`;
+  }
+
   userSessions(userId: string): string {
     return `${this.#userTag(userId)}:sessions`;
   }

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 
 import { StoreUnavailableError } from '../../errors.js';
 import { guard } from './errors.js';
+import { RedisKeys } from './keys.js';
 import { RedisSessionStore } from './session-store.js';
 import { TrackedReads } from './tracked-reads.js';
 import { RedisUserStore } from './user-store.js';
@@ -86,8 +87,8 @@ export interface RedisOpenOptions extends RedisStoreOptions {
   onClientError?: (error: Error) => void;
   /**
    * Keep sessions and users read from Redis in this process, under Redis's client-side caching
-   * (`CLIENT TRACKING`, one more connection): an authenticated request then usually needs two
-   * PINGs per event-loop turn instead of three reads, and a session revoked by any server is
+   * (`CLIENT TRACKING`, one more connection): an authenticated request then usually needs one
+   * PING per event-loop turn instead of three reads, and a session revoked by any server is
    * still refused by every other from the next request on (see `TrackedReads`). Up to 10,000
    * sessions and users in all. Default true.
    */
@@ -129,7 +130,10 @@ export async function openRedisStores(
   const reads =
     options.clientCache === false
       ? null
-      : new TrackedReads(client, { onError: options.onClientError ?? (() => undefined) });
+      : new TrackedReads(client, {
+          prefix: new RedisKeys(options.keyPrefix).userSlots(),
+          onError: options.onClientError ?? (() => undefined),
+        });
   const timeoutMs = client.options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
   try {
     const stores: RedisStores = {

@@ -32,25 +32,25 @@ interface Fetch {
 
 /**
  * Hashes read from Redis and kept in this process under Redis's client-side caching (`CLIENT
- * TRACKING`, OPTIN): the stores' own connection reads with tracking asked for, and Redis then
- * tells a second connection of this class, subscribed to its invalidations (RESP2), as soon as
- * any client changes one of those keys.
+ * TRACKING` in broadcasting mode): a connection of this class, subscribed to its invalidations
+ * (RESP2), asks Redis for the name of every key under one prefix that any client changes, and
+ * drops what it kept under that name.
  *
- * A kept hash is served only after a fence ({@link fence}): a PING on each of the two
- * connections, written after the store call that asks for it began. Redis queues the
- * invalidation of a change on the second connection while it runs the change, so a change made
- * before the PINGs is known here before their answers; and the first PING's answer shows that
- * the connection that read (and so its tracking) was still there. A session revoked by any
- * server before a request arrives is never served to that request from here. One fence serves
- * every store call of an event-loop turn.
+ * A kept hash is served only after a fence ({@link fence}): a PING on that connection, written
+ * after the store call that asks for it began. Redis queues the invalidation of a change on the
+ * connection while it runs the change, so a change made before the PING is known here before
+ * its answer; and tracking lives with that connection, so its answer also shows tracking was on
+ * all along. A session revoked by any server before a request arrives is never served to that
+ * request from here. One fence serves every store call of an event-loop turn.
  *
- * While either connection is down, or before tracking is on, nothing is kept and every read
- * goes to Redis. What a read returns is kept only when tracking was on when it was sent, with
- * no reconnect and no invalidation of its key before its answer.
+ * While the connection is down, or before tracking is on, nothing is kept and every read goes
+ * to Redis. What a read returns is kept only when tracking was on when it was sent, with no
+ * reconnect and no invalidation of its key before its answer.
  */
 export class TrackedReads {
   readonly #client: Redis;
   readonly #listener: Redis;
+  readonly #prefix: string;
   readonly #maxEntries: number;
   readonly #report: (error: Error) => void;
   readonly #entries = new Map<string, Entry>();
@@ -60,9 +60,8 @@ export class TrackedReads {
   #closed = false;
   /** Bumped when everything kept is dropped: reads sent before then are not kept. */
   #epoch = 0;
-  /** Bumped when a connection closes: tracking set up before then is gone. */
+  /** Bumped when the connection closes: tracking set up before then is gone. */
   #links = 0;
-  #listenerId: string | null = null;
   #syncing: Promise<void> = Promise.resolve();
   #fence: Promise<boolean> | null = null;
   /** Keys a fence let through for one more call each, until the promise callbacks run out. */
@@ -72,51 +71,52 @@ export class TrackedReads {
   };
 
   /**
-   * Tracks what `client` (the stores' connection, not owned) reads; the second connection is
-   * made like it (`duplicate`). Call {@link start} once `client` is connected.
+   * Keeps hashes under `prefix` read through `client` (the stores' connection, not owned); the
+   * connection that takes the invalidations is made like it (`duplicate`). Call {@link start}.
    */
-  constructor(client: Redis, options: { maxEntries?: number; onError?: (error: Error) => void }) {
+  constructor(
+    client: Redis,
+    options: { prefix: string; maxEntries?: number; onError?: (error: Error) => void },
+  ) {
     this.#client = client;
+    this.#prefix = options.prefix;
     this.#maxEntries = options.maxEntries ?? TRACKED_READ_ENTRIES;
     this.#report = options.onError ?? (() => undefined);
     const name = client.options.connectionName ?? 'latchkey';
     this.#listener = client.duplicate({
       lazyConnect: true,
       connectionName: `${name}-invalidations`,
-      // Invalidations reach a redirect target as Pub/Sub messages only under RESP2; ioredis
-      // drops RESP3's `invalidate` pushes.
+      // Invalidations reach a connection as Pub/Sub messages only under RESP2; ioredis drops
+      // RESP3's `invalidate` pushes.
       protocol: 2,
-      // Subscribed again by hand, after its new client id is known.
+      // Subscribed again by hand, once tracking is on again.
       autoResubscribe: false,
     });
     this.#listener.on('error', this.#report);
-    for (const connection of [client, this.#listener]) {
-      connection.on('ready', () => {
-        this.#sync();
-      });
-      connection.on('close', () => {
-        if (connection === this.#listener) this.#listenerId = null;
-        this.#drop();
-      });
-    }
+    this.#listener.on('ready', () => {
+      this.#sync();
+    });
+    this.#listener.on('close', () => {
+      this.#drop();
+    });
     this.#listener.on('messageBuffer', (channel: unknown, keys: unknown) => {
       this.#invalidate(channel, keys);
     });
   }
 
-  /** Whether kept hashes may be served (tracking is on, both connections up). */
+  /** Whether kept hashes may be served (tracking is on, its connection up). */
   get live(): boolean {
     return this.#live;
   }
 
-  /** Connects the second connection, then turns tracking on. Rejects if it cannot connect. */
+  /** Connects, then turns tracking on. Rejects if it cannot connect. */
   async start(): Promise<void> {
     await this.#listener.connect();
     this.#sync();
     await this.#syncing;
   }
 
-  /** Closes the second connection; nothing is kept from then on. */
+  /** Closes its connection; nothing is kept from then on. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#drop();
@@ -200,28 +200,17 @@ export class TrackedReads {
     fields: readonly string[],
     alias: string | null = null,
   ): Promise<readonly (string | null)[]> {
-    if (!this.#live || LONE_SURROGATE.test(key)) return this.#client.hmget(key, ...fields);
+    if (!this.#live || !key.startsWith(this.#prefix) || LONE_SURROGATE.test(key)) {
+      return this.#client.hmget(key, ...fields);
+    }
     const epoch = this.#epoch;
     const fetch: Fetch = { changed: false };
     const waiting = this.#inFlight.get(key);
     if (waiting === undefined) this.#inFlight.set(key, [fetch]);
     else waiting.push(fetch);
     try {
-      // OPTIN: CACHING YES tracks the one command after it; both are written at once, so
-      // nothing else on this connection comes between them.
-      const [tracked, values] = await Promise.all([
-        this.#client.client('CACHING', 'YES').then(
-          () => true,
-          () => false,
-        ),
-        this.#client.hmget(key, ...fields),
-      ]);
-      if (
-        tracked &&
-        !fetch.changed &&
-        epoch === this.#epoch &&
-        values.some((value) => value !== null)
-      ) {
+      const values = await this.#client.hmget(key, ...fields);
+      if (!fetch.changed && epoch === this.#epoch && values.some((value) => value !== null)) {
         this.#keep(key, { fields, values: Object.freeze(values), alias });
       }
       return values;
@@ -285,14 +274,14 @@ export class TrackedReads {
     const links = this.#links;
     return new Promise<boolean>((resolve, reject) => {
       // Written once the poll phase has read every ready request, so that each store call of
-      // this turn began before the PINGs went out.
+      // this turn began before the PING went out.
       setImmediate(() => {
         this.#fence = null;
         if (!this.#live || links !== this.#links) {
           resolve(false);
           return;
         }
-        Promise.all([this.#client.ping(), this.#listener.ping()]).then(
+        this.#listener.ping().then(
           () => {
             resolve(this.#live && links === this.#links);
           },
@@ -301,11 +290,11 @@ export class TrackedReads {
             this.#drop();
             if (error instanceof Error && error.message === 'Command timed out') {
               // Redis (or the way to it) is stuck: a read would wait as long again. The calls
-              // fail; the second connection is made afresh.
+              // fail; the connection is made afresh.
               if (this.#listener.status === 'ready') this.#listener.disconnect(true);
               reject(error);
             } else {
-              // A connection was lost: the calls read from Redis instead.
+              // The connection was lost: the calls read from Redis instead.
               resolve(false);
             }
           },
@@ -314,7 +303,7 @@ export class TrackedReads {
     });
   }
 
-  /** Turns tracking on once both connections are up (again), one attempt at a time. */
+  /** Turns tracking on once the connection is up (again), one attempt at a time. */
   #sync(): void {
     this.#syncing = this.#syncing
       .then(() => this.#track())
@@ -324,16 +313,14 @@ export class TrackedReads {
   }
 
   async #track(): Promise<void> {
-    if (this.#closed || this.#live) return;
-    if (this.#client.status !== 'ready' || this.#listener.status !== 'ready') return;
+    if (this.#closed || this.#live || this.#listener.status !== 'ready') return;
     const links = this.#links;
-    if (this.#listenerId === null) {
-      const id = String(await this.#listener.client('ID'));
-      await this.#listener.subscribe(INVALIDATIONS);
-      if (links !== this.#links) return;
-      this.#listenerId = id;
-    }
-    await this.#client.client('TRACKING', 'ON', 'REDIRECT', this.#listenerId, 'OPTIN');
+    // Tracking belongs to this connection and redirects to it: broadcasting mode needs no
+    // reads of its own. It is asked for before subscribing (a subscribed RESP2 connection
+    // takes no other commands); nothing is kept until both are done.
+    const id = String(await this.#listener.client('ID'));
+    await this.#listener.client('TRACKING', 'ON', 'REDIRECT', id, 'BCAST', 'PREFIX', this.#prefix);
+    await this.#listener.subscribe(INVALIDATIONS);
     // A connection lost, or close() called, since this began has bumped the links.
     if (links === this.#links) this.#live = true;
   }
