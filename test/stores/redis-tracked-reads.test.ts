@@ -3,25 +3,29 @@ import { after, describe, it } from 'node:test';
 
 import { Redis } from 'ioredis';
 
-import type { RedisOptions } from 'ioredis';
-
 import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
-import { makeBinding, makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
+import { makeBinding, makeUser } from '../../src/stores/conformance/fixtures.js';
 import {
   DEFAULT_REDIS_OPTIONS,
   RedisSessionStore,
   RedisUserStore,
 } from '../../src/stores/redis/index.js';
 import { TrackedReads } from '../../src/stores/redis/tracked-reads.js';
-import { deleteKeysWithPrefix, findRedis, uniqueTestName } from '../support/shared-stores.js';
+import {
+  deleteKeysWithPrefix,
+  findRedis,
+  liveSession,
+  uniqueTestName,
+  withStores,
+} from '../support/shared-stores.js';
 
+import type { RedisOptions } from 'ioredis';
 import type { SessionRecord } from '../../src/session/types.js';
 
 // Sessions and users kept in memory under Redis's client-side caching: server A reads through
 // tracked reads, server B (a plain client) changes things, and A must never serve what B has
 // already changed.
 const found = await findRedis();
-const HOUR_MS = 3_600_000;
 
 if ('skip' in found) {
   void it('Redis tracked reads', { skip: found.skip }, () => undefined);
@@ -67,24 +71,9 @@ if ('skip' in found) {
       },
     };
   };
-  const withFresh = async (test: (stores: ReturnType<typeof fresh>) => Promise<void>) => {
-    const stores = fresh();
-    try {
-      await test(stores);
-    } finally {
-      await stores.close();
-    }
-  };
-  const liveSession = (n: number, userId = 'user-1', overrides: Partial<SessionRecord> = {}) => {
-    const now = Date.now();
-    return makeSession(n, userId, {
-      createdAt: new Date(now),
-      lastSeenAt: new Date(now),
-      idleExpiresAt: new Date(now + HOUR_MS),
-      absoluteExpiresAt: new Date(now + 24 * HOUR_MS),
-      ...overrides,
-    });
-  };
+  type Stores = ReturnType<typeof fresh>;
+  const withFresh = (test: (stores: ReturnType<typeof fresh>) => Promise<void>) =>
+    withStores(fresh, test);
   /** Found twice through A, so that the second comes from memory. */
   const keep = async (sessions: RedisSessionStore, session: SessionRecord) => {
     for (let time = 0; time < 2; time += 1) {
@@ -100,6 +89,12 @@ if ('skip' in found) {
     assert.ok(id !== undefined, `no connection named ${of}${suffix}`);
     return id;
   };
+  /** The id of the session a lookup found, null, or the code of the error it failed with. */
+  const outcomeOf = (lookup: Promise<SessionRecord | null>) =>
+    lookup.then(
+      (found) => found?.id ?? null,
+      (error: unknown) => (error as { code?: string }).code,
+    );
   const waitUntilLive = async () => {
     for (let attempt = 0; attempt < 100 && !reads.live; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -211,36 +206,30 @@ if ('skip' in found) {
         }
       }));
 
-    void it('refuses a session revoked through another server at once (a stale kept session)', () =>
-      withFresh(async ({ sessions, users, b }) => {
-        await users.insertUser(makeUser(1));
-        for (let n = 1; n <= 50; n += 1) {
-          const session = liveSession(n);
-          await b.sessions.insertSession(session);
-          await keep(sessions, session);
-          await b.sessions.deleteSession(session.id);
-          assert.equal(
-            await sessions.findSessionByTokenHash(session.tokenHash),
-            null,
-            `round ${n}`,
-          );
-        }
-      }));
-
-    void it('refuses a session whose hash any client deleted, from the next lookup on', () =>
-      withFresh(async ({ keyPrefix, sessions }) => {
-        for (let n = 1; n <= 50; n += 1) {
-          const session = liveSession(n);
-          await sessions.insertSession(session);
-          await keep(sessions, session);
-          await other.unlink(`${keyPrefix}:{u:user-1}:s:session-${String(n)}`);
-          assert.equal(
-            await sessions.findSessionByTokenHash(session.tokenHash),
-            null,
-            `round ${n}`,
-          );
-        }
-      }));
+    for (const [attack, revoke] of [
+      [
+        'revoked through another server',
+        (b: Stores['b'], _: string, session: SessionRecord) => b.sessions.deleteSession(session.id),
+      ],
+      [
+        'whose hash any client deleted',
+        (_: Stores['b'], keyPrefix: string, session: SessionRecord) =>
+          other.unlink(`${keyPrefix}:{u:user-1}:s:${session.id}`),
+      ],
+    ] as const) {
+      void it(`refuses a session ${attack} from the next lookup on (a stale kept session)`, () =>
+        withFresh(async ({ keyPrefix, sessions, users, b }) => {
+          await users.insertUser(makeUser(1));
+          for (let n = 1; n <= 50; n += 1) {
+            const session = liveSession(n);
+            await b.sessions.insertSession(session);
+            await keep(sessions, session);
+            await revoke(b, keyPrefix, session);
+            const found = await sessions.findSessionByTokenHash(session.tokenHash);
+            assert.equal(found, null, `round ${String(n)}`);
+          }
+        }));
+    }
 
     void it('refuses the old token of a session rotated through another server at once', () =>
       withFresh(async ({ sessions, b }) => {
@@ -332,47 +321,33 @@ if ('skip' in found) {
         assert.equal(pings.length, 1);
       }));
 
-    void it('refuses a session revoked while its invalidation connection was down (a lost invalidation)', () =>
-      withFresh(async ({ sessions, b }) => {
-        const first = liveSession(1);
-        await b.sessions.insertSession(first);
-        await keep(sessions, first);
-        await other.client('KILL', 'ID', await connectionId('-invalidations'));
-        // Revoked before the connection is back: its invalidation went nowhere.
-        await b.sessions.deleteSession(first.id);
-        assert.equal(await sessions.findSessionByTokenHash(first.tokenHash), null);
-        // Back again, with tracking redirected to the new connection.
-        await waitUntilLive();
-        const second = liveSession(2);
-        await b.sessions.insertSession(second);
-        await keep(sessions, second);
-        await b.sessions.deleteSession(second.id);
-        assert.equal(await sessions.findSessionByTokenHash(second.tokenHash), null);
-      }));
-
-    void it("refuses a session revoked while and after the stores' connection was lost", () =>
-      withFresh(async ({ sessions, b }) => {
-        const first = liveSession(1);
-        await b.sessions.insertSession(first);
-        await keep(sessions, first);
-        // Tracking is the invalidations' connection's: losing the one that reads keeps it.
-        await other.client('KILL', 'ID', await connectionId(''));
-        await b.sessions.deleteSession(first.id);
-        // Refused, or 503 while the connection that reads is away: never the session.
-        const outcome = await sessions.findSessionByTokenHash(first.tokenHash).then(
-          (found) => found?.id ?? null,
-          (error: unknown) => (error as { code?: string }).code,
-        );
-        assert.ok(outcome === null || outcome === 'STORE_UNAVAILABLE', String(outcome));
-        for (let attempt = 0; attempt < 100 && client.status !== 'ready'; attempt += 1) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        const second = liveSession(2);
-        await b.sessions.insertSession(second);
-        await keep(sessions, second);
-        await b.sessions.deleteSession(second.id);
-        assert.equal(await sessions.findSessionByTokenHash(second.tokenHash), null);
-      }));
+    for (const [connection, suffix] of [
+      ["its invalidations' connection (a lost invalidation)", '-invalidations'],
+      ["the stores' connection", ''],
+    ] as const) {
+      void it(`refuses a session revoked while and after ${connection} was lost`, () =>
+        withFresh(async ({ sessions, b }) => {
+          const first = liveSession(1);
+          await b.sessions.insertSession(first);
+          await keep(sessions, first);
+          await other.client('KILL', 'ID', await connectionId(suffix));
+          // Revoked before the connection is back. Refused, or 503 while the stores'
+          // connection is away: never the session.
+          await b.sessions.deleteSession(first.id);
+          const outcome = await outcomeOf(sessions.findSessionByTokenHash(first.tokenHash));
+          assert.ok(outcome === null || outcome === 'STORE_UNAVAILABLE', String(outcome));
+          // Back again, with tracking on the new connection.
+          for (let attempt = 0; attempt < 100 && client.status !== 'ready'; attempt += 1) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          await waitUntilLive();
+          const second = liveSession(2);
+          await b.sessions.insertSession(second);
+          await keep(sessions, second);
+          await b.sessions.deleteSession(second.id);
+          assert.equal(await sessions.findSessionByTokenHash(second.tokenHash), null);
+        }));
+    }
 
     void it('does not keep a hash changed while its read was on the way (a stale fill)', async () => {
       // The reading connection is held back (its socket paused) so that the invalidation of a
@@ -410,10 +385,7 @@ if ('skip' in found) {
         socketHandle(own.listener).readStop();
         await other.client('KILL', 'ID', await connectionId('-invalidations', own.name));
         await other.unlink(`${own.keyPrefix}:{u:user-1}:s:session-1`);
-        const outcome = await own.sessions.findSessionByTokenHash(session.tokenHash).then(
-          (found) => found?.id ?? null,
-          (error: unknown) => (error as { code?: string }).code,
-        );
+        const outcome = await outcomeOf(own.sessions.findSessionByTokenHash(session.tokenHash));
         assert.ok(outcome === null || outcome === 'STORE_UNAVAILABLE', String(outcome));
       } finally {
         socketHandle(own.listener).readStart();

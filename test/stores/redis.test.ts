@@ -4,17 +4,21 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { describeSessionStoreConformance } from '../../src/stores/conformance/index.js';
-import { makeBinding, makeSession, makeUser } from '../../src/stores/conformance/fixtures.js';
+import { makeBinding, makeUser } from '../../src/stores/conformance/fixtures.js';
 import {
   DEFAULT_REDIS_OPTIONS,
   RedisSessionStore,
   RedisUserStore,
   openRedisStores,
 } from '../../src/stores/redis/index.js';
-import { deleteKeysWithPrefix, findRedis, uniqueTestName } from '../support/shared-stores.js';
+import {
+  deleteKeysWithPrefix,
+  findRedis,
+  liveSession,
+  uniqueTestName,
+  withStores,
+} from '../support/shared-stores.js';
 import { withCode } from './sqlite-helpers.js';
-
-import type { SessionRecord } from '../../src/session/types.js';
 
 // One client for this file; each test gets a key prefix of its own, deleted after the test.
 const found = await findRedis();
@@ -36,14 +40,8 @@ if ('skip' in found) {
       },
     };
   };
-  const withFresh = async (test: (stores: ReturnType<typeof freshStores>) => Promise<void>) => {
-    const stores = freshStores();
-    try {
-      await test(stores);
-    } finally {
-      await stores.close();
-    }
-  };
+  const withFresh = (test: (stores: ReturnType<typeof freshStores>) => Promise<void>) =>
+    withStores(freshStores, test);
   const keysOf = async (prefix: string) =>
     (await client.keys(`${prefix}:*`)).map((key) => key.slice(prefix.length + 1)).sort();
 
@@ -51,17 +49,7 @@ if ('skip' in found) {
 
   void describe('Redis store', () => {
     const HOUR_MS = 3_600_000;
-    // Sessions on Redis's own clock: expiries relative to now, as a server would write them.
-    const liveSession = (n: number, userId = 'user-1', overrides: Partial<SessionRecord> = {}) => {
-      const now = Date.now();
-      return makeSession(n, userId, {
-        createdAt: new Date(now),
-        lastSeenAt: new Date(now),
-        idleExpiresAt: new Date(now + HOUR_MS),
-        absoluteExpiresAt: new Date(now + 24 * HOUR_MS),
-        ...overrides,
-      });
-    };
+    // Sessions on Redis's own clock (liveSession): expiries relative to now.
 
     void it('lays out a user, a session and a counter in the documented keys', () =>
       withFresh(async ({ keyPrefix, sessions, users }) => {

@@ -3,6 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
+import { makeSession } from '../../src/stores/conformance/fixtures.js';
+
+import type { SessionRecord } from '../../src/session/types.js';
+
 /** Where the conformance tests find PostgreSQL: `LATCHKEY_TEST_POSTGRES_URL`, else this. */
 export const DEFAULT_TEST_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -114,4 +118,38 @@ export async function deleteKeysWithPrefix(client: Redis, prefix: string): Promi
     if (cursor === '0') break;
   }
   return deleted;
+}
+
+/** Runs `test` on stores made for it alone, and closes them after it, passed or failed. */
+export async function withStores<T extends { close(): Promise<void> }>(
+  make: () => T,
+  test: (stores: T) => Promise<void>,
+): Promise<void> {
+  const stores = make();
+  try {
+    await test(stores);
+  } finally {
+    await stores.close();
+  }
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Session `n` of `userId` (see `makeSession`) live on the store's own clock: created now, idle
+ * for an hour, absolute for a day, as a server would write it to a store that expires keys.
+ */
+export function liveSession(
+  n: number,
+  userId = 'user-1',
+  overrides: Partial<SessionRecord> = {},
+): SessionRecord {
+  const now = Date.now();
+  return makeSession(n, userId, {
+    createdAt: new Date(now),
+    lastSeenAt: new Date(now),
+    idleExpiresAt: new Date(now + HOUR_MS),
+    absoluteExpiresAt: new Date(now + 24 * HOUR_MS),
+    ...overrides,
+  });
 }
