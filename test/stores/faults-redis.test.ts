@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { Redis } from 'ioredis';
+
 import { SessionManager } from '../../src/session/index.js';
-import { openRedisStores } from '../../src/stores/redis/index.js';
+import {
+  DEFAULT_REDIS_OPTIONS,
+  RedisSessionStore,
+  openRedisStores,
+} from '../../src/stores/redis/index.js';
+import { TrackedReads } from '../../src/stores/redis/tracked-reads.js';
 import { validateUnderDisruption, waitForStore } from '../support/outage.js';
 import { findRedisServer, startPrivateRedis } from '../support/redis-server.js';
 import { startSilentServer } from '../support/silent-server.js';
@@ -157,3 +164,62 @@ void describe('Redis store on a server whose ACL refuses CLIENT TRACKING', { ski
     }
   });
 });
+
+void describe('Redis tracked reads when Redis is busy with a script', { skip }, () => {
+  void it('fails the fence rather than trust it, and keeps sessions again once Redis is free', async () => {
+    const redis = await startPrivateRedis('path' in found ? found.path : '', {
+      appendOnly: false,
+      extraArgs: ['--busy-reply-threshold', '100'],
+    });
+    const client = new Redis(redis.url, { ...DEFAULT_REDIS_OPTIONS, replyMapping: 'legacy' });
+    const busy = new Redis(redis.url, {
+      ...DEFAULT_REDIS_OPTIONS,
+      commandTimeout: 5_000,
+      replyMapping: 'legacy',
+    });
+    const errors: string[] = [];
+    const reads = new TrackedReads(client, {
+      prefix: 'busy:{u:',
+      onError: (error) => errors.push(error.message),
+    });
+    try {
+      await waitForStore(() => client.ping());
+      await reads.start();
+      const sessions = new RedisSessionStore(client, { keyPrefix: 'busy' }, reads);
+      await sessions.insertSession(faultSession(1));
+      await sessions.findSessionByTokenHash(faultSession(1).tokenHash);
+      assert.equal(reads.live, true);
+      // Half a second of a script: Redis answers other clients with BUSY meanwhile.
+      const script = busy.eval(BUSY_SCRIPT, 0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const during = await sessions.findSessionByTokenHash(faultSession(1).tokenHash).then(
+        () => 'found',
+        (error: unknown) => (error as { code?: string }).code,
+      );
+      assert.equal(during, 'STORE_UNAVAILABLE');
+      await script;
+      assert.ok(
+        errors.some((message) => message.startsWith('BUSY')),
+        JSON.stringify(errors),
+      );
+      const live = () => reads.live;
+      for (let attempt = 0; attempt < 60 && !live(); attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(live(), true, 'tracking is on again within 3 s of the script');
+    } finally {
+      await reads.close();
+      client.disconnect();
+      busy.disconnect();
+      await redis.close();
+    }
+  });
+});
+
+/** Keeps Redis busy for half a second. */
+const BUSY_SCRIPT = `
+local start = redis.call('TIME')
+while true do
+  local now = redis.call('TIME')
+  if (now[1] - start[1]) * 1000000 + (now[2] - start[2]) > 500000 then return 1 end
+end`;

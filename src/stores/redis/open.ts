@@ -142,15 +142,17 @@ export async function openRedisStores(
       users: new RedisUserStore(client, options, reads),
       close: () =>
         guard('close', async () => {
-          await reads?.close();
-          // A quit refused by a connection just lost still has to stop its reconnects.
-          if (client.status === 'ready') {
-            await client.quit().catch(() => {
+          const quit = async (): Promise<void> => {
+            // A quit refused by a connection just lost still has to stop its reconnects.
+            if (client.status === 'ready') {
+              await client.quit().catch(() => {
+                client.disconnect();
+              });
+            } else {
               client.disconnect();
-            });
-          } else {
-            client.disconnect();
-          }
+            }
+          };
+          await Promise.all([reads?.close(), quit()]);
         }),
     };
     await connectWithin(client, timeoutMs);

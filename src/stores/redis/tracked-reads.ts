@@ -11,6 +11,9 @@ const INVALIDATIONS = '__redis__:invalidate';
 
 const NOT_FENCED = Promise.resolve(false);
 
+/** How long after an error for a fence's PING its connection is made afresh. Unit: ms. 1,000. */
+const RETRY_AFTER_ERROR_MS = 1_000;
+
 // A lone surrogate cannot be sent as UTF-8: the key Redis names in an invalidation would not
 // be the one kept, so such a key is never kept.
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -38,10 +41,15 @@ interface Fetch {
  *
  * A kept hash is served only after a fence ({@link fence}): a PING on that connection, written
  * after the store call that asks for it began. Redis queues the invalidation of a change on the
- * connection while it runs the change, so a change made before the PING is known here before
- * its answer; and tracking lives with that connection, so its answer also shows tracking was on
- * all along. A session revoked by any server before a request arrives is never served to that
- * request from here. One fence serves every store call of an event-loop turn.
+ * connection before it writes the answer to the client that made it, so a change whose call had
+ * returned is known here before the answer to the PING; and tracking lives with that connection,
+ * so that answer also shows tracking was on all along. A session revoked by any server before a
+ * request arrives is never served to that request from here. One fence serves every store call
+ * of an event-loop turn. An error for an answer (Redis busy with a script, which answers before
+ * it sends invalidations) fails the fence and starts the connection afresh.
+ *
+ * The fence holds only while both connections reach one Redis server: not through a proxy or
+ * load balancer that may send them to different servers or replicas.
  *
  * While the connection is down, or before tracking is on, nothing is kept and every read goes
  * to Redis. What a read returns is kept only when tracking was on when it was sent, with no
@@ -62,6 +70,8 @@ export class TrackedReads {
   #epoch = 0;
   /** Bumped when the connection closes: tracking set up before then is gone. */
   #links = 0;
+  /** The {@link #links} of the last setup attempt. */
+  #triedLinks = -1;
   #syncing: Promise<void> = Promise.resolve();
   #fence: Promise<boolean> | null = null;
   /** Keys a fence let through for one more call each, until the promise callbacks run out. */
@@ -111,8 +121,8 @@ export class TrackedReads {
 
   /** Connects, then turns tracking on. Rejects if it cannot connect. */
   async start(): Promise<void> {
+    // Its 'ready' event has queued the setup by the time connect() resolves.
     await this.#listener.connect();
-    this.#sync();
     await this.#syncing;
   }
 
@@ -144,8 +154,11 @@ export class TrackedReads {
   /**
    * Lets the next call for `key` through without a fence, while the promise callbacks of the
    * current run go on (until the next tick): for the user of a session just served after a
-   * fence, looked up next by the same request, which arrived before that fence's PINGs. Each
-   * admission serves one call.
+   * fence, looked up next by the same request, which arrived before that fence's PING. Each
+   * admission serves one call. Any call for that key in that run may take it: an application
+   * that resumes a later request there (from a queue of its own) could be shown the user as of
+   * that PING, not as of its request. Disabling an account through Latchkey ends its sessions
+   * first, and a session lookup always waits for a fence of its own.
    */
   admit(key: string): void {
     if (this.#admitted.size === 0) process.nextTick(this.#endAdmissions);
@@ -287,16 +300,27 @@ export class TrackedReads {
           },
           (error: unknown) => {
             // The invalidations may be lost with a PING that failed: nothing kept is trusted.
+            const ready = this.#listener.status === 'ready';
             this.#drop();
             if (error instanceof Error && error.message === 'Command timed out') {
               // Redis (or the way to it) is stuck: a read would wait as long again. The calls
               // fail; the connection is made afresh.
-              if (this.#listener.status === 'ready') this.#listener.disconnect(true);
+              if (ready) this.#listener.disconnect(true);
               reject(error);
-            } else {
-              // The connection was lost: the calls read from Redis instead.
-              resolve(false);
+              return;
             }
+            if (ready) {
+              // An error for an answer (BUSY, NOPERM): the connection is made afresh, in a
+              // second (tracking cannot be set up again on a subscribed connection).
+              this.#report(error instanceof Error ? error : new Error(String(error)));
+              setTimeout(() => {
+                if (this.#listener.status === 'ready' && !this.#closed) {
+                  this.#listener.disconnect(true);
+                }
+              }, RETRY_AFTER_ERROR_MS).unref();
+            }
+            // The calls read from Redis instead.
+            resolve(false);
           },
         );
       });
@@ -315,6 +339,9 @@ export class TrackedReads {
   async #track(): Promise<void> {
     if (this.#closed || this.#live || this.#listener.status !== 'ready') return;
     const links = this.#links;
+    // One attempt per connection: after a refusal part-way, a second would fail differently.
+    if (this.#triedLinks === links) return;
+    this.#triedLinks = links;
     // Tracking belongs to this connection and redirects to it: broadcasting mode needs no
     // reads of its own. It is asked for before subscribing (a subscribed RESP2 connection
     // takes no other commands); nothing is kept until both are done.
