@@ -15,6 +15,10 @@ export interface AllowedAttempt {
   readonly keys: AttemptKeys;
   /** The counter its failure counts against (besides the address's). */
   readonly scopeKey: string;
+  /** Whether that counter held failures when the attempt was checked. */
+  readonly scopeCounted: boolean;
+  /** Until when the address was known to the account when checked; null if not (or unasked). */
+  readonly knownUntil: Date | null;
   /** Frees its place for the next attempt on the same account. Safe to call twice. */
   release(): void;
 }
@@ -26,6 +30,13 @@ export type ThrottleVerdict =
 
 /** How long an address stays known to an account after a successful login: 30 days. */
 const KNOWN_ADDRESS_SECONDS = 30 * 86_400;
+
+/**
+ * A login from an address made known less than this long ago does not write it again: one write
+ * a day per account and address, not one per login. So an address stays known 29 to 30 days
+ * after its last login. Unit: seconds. One day.
+ */
+const KNOWN_ADDRESS_REFRESH_SECONDS = 86_400;
 
 // Failures are counted after the password is checked, so attempts on one counter are taken one
 // at a time, in arrival order, or a burst of parallel guesses would all pass the check before
@@ -65,7 +76,7 @@ export class LoginThrottle {
   async check(attempt: LoginAttempt): Promise<ThrottleVerdict> {
     const keys = attemptKeys(attempt);
     const now = new Date(this.#clock());
-    const scope = await this.#scopeOf(keys, attempt, now);
+    const { scope, knownUntil } = await this.#scopeOf(keys, attempt, now);
     const scopeKey =
       scope === 'device'
         ? (keys.device ?? keys.account)
@@ -102,7 +113,8 @@ export class LoginThrottle {
           ? { allowed: false, retryAfterSeconds: addressWait, scope: 'address' }
           : { allowed: false, retryAfterSeconds: scopeWait, scope };
       }
-      return { allowed: true, attempt: { keys, scopeKey, release } };
+      const scopeCounted = counter !== null;
+      return { allowed: true, attempt: { keys, scopeKey, scopeCounted, knownUntil, release } };
     } catch (error) {
       release();
       throw error;
@@ -126,17 +138,22 @@ export class LoginThrottle {
   /**
    * After a successful login: forgets the counter's failures and remembers the address as
    * known to the account. The address counter stays: one account an attacker owns must not
-   * reset their guessing at others.
+   * reset their guessing at others. Writes only what changes: no delete when the counter held
+   * no failures when checked (a failure counted since, on another server, stays counted), and
+   * no refresh of an address made known less than a day ago.
    */
   async recordSuccess(allowed: AllowedAttempt): Promise<void> {
     const now = new Date(this.#clock());
     const knownUntil = new Date(now.getTime() + KNOWN_ADDRESS_SECONDS * 1000);
-    await this.#call('recordSuccess', () =>
-      Promise.all([
-        this.#store.deleteThrottle(allowed.scopeKey),
-        this.#store.incrementThrottle(allowed.keys.knownAddress, now, knownUntil),
-      ]),
-    );
+    const refreshAfter = knownUntil.getTime() - KNOWN_ADDRESS_REFRESH_SECONDS * 1000;
+    await this.#call('recordSuccess', () => {
+      const writes: Promise<unknown>[] = [];
+      if (allowed.scopeCounted) writes.push(this.#store.deleteThrottle(allowed.scopeKey));
+      if (allowed.knownUntil === null || allowed.knownUntil.getTime() <= refreshAfter) {
+        writes.push(this.#store.incrementThrottle(allowed.keys.knownAddress, now, knownUntil));
+      }
+      return Promise.all(writes);
+    });
   }
 
   /** Remembers the client's address as known to the account, as a login does (at registration). */
@@ -149,11 +166,18 @@ export class LoginThrottle {
     );
   }
 
-  async #scopeOf(keys: AttemptKeys, attempt: LoginAttempt, now: Date): Promise<ThrottleScope> {
-    if (keys.device !== null) return 'device';
-    if (attempt.credentialStamp === '') return 'account';
+  /** Which counter judges the attempt, and until when its address is known to the account. */
+  async #scopeOf(
+    keys: AttemptKeys,
+    attempt: LoginAttempt,
+    now: Date,
+  ): Promise<{ scope: ThrottleScope; knownUntil: Date | null }> {
+    if (keys.device !== null) return { scope: 'device', knownUntil: null };
+    if (attempt.credentialStamp === '') return { scope: 'account', knownUntil: null };
     const known = await this.#find(keys.knownAddress, now);
-    return known === null ? 'account' : 'known-address';
+    return known === null
+      ? { scope: 'account', knownUntil: null }
+      : { scope: 'known-address', knownUntil: known.expiresAt };
   }
 
   #waitSeconds(state: ThrottleState | null, free: number, now: Date): number {

@@ -136,6 +136,46 @@ describe('LoginThrottle', () => {
     assert.equal((await check(attempt('x@example.com'))).allowed, false, '7 from one address');
   });
 
+  it('a login with nothing to forget, from an address made known within a day, writes nothing', async () => {
+    const store = new MemorySessionStore();
+    const counted = new LoginThrottle(store, { policy, clock: clock.now });
+    const writes: string[] = [];
+    const deleteThrottle = store.deleteThrottle.bind(store);
+    const incrementThrottle = store.incrementThrottle.bind(store);
+    store.deleteThrottle = (key) => (writes.push(`delete ${key}`), deleteThrottle(key));
+    store.incrementThrottle = (key, now, expiresAt) => (
+      writes.push(`increment ${key}`),
+      incrementThrottle(key, now, expiresAt)
+    );
+    const once = async (who: LoginAttempt, outcome: 'fail' | 'succeed') => {
+      const verdict = await counted.check(who);
+      if (!verdict.allowed) return false;
+      if (outcome === 'fail') await counted.recordFailure(verdict.attempt);
+      else await counted.recordSuccess(verdict.attempt);
+      verdict.attempt.release();
+      return true;
+    };
+    const succeed = async (who: LoginAttempt) => {
+      assert.equal(await once(who, 'succeed'), true);
+    };
+    const ada = attempt('ada@example.com', '192.0.2.50');
+    await succeed(ada);
+    assert.equal(writes.length, 1, 'the first login makes the address known');
+    clock.advanceSeconds(23 * 3_600);
+    await succeed(ada);
+    assert.equal(writes.length, 1, 'known since less than a day: nothing written');
+    clock.advanceSeconds(2 * 3_600);
+    await succeed(ada);
+    assert.equal(writes.length, 2, 'known since more than a day: made known again');
+    // Known for 30 days from that login: still counted apart from the account 29.9 days later.
+    clock.advanceSeconds(29.9 * 86_400);
+    for (let time = 0; time < 10; time += 1) {
+      await once(attempt('ada@example.com', '203.0.113.5'), 'fail');
+    }
+    assert.equal(await once(attempt('ada@example.com', '198.51.100.1'), 'fail'), false);
+    assert.equal(await once(ada, 'succeed'), true);
+  });
+
   it('forgets failures after the reset period', async () => {
     await fail(10, attempt('ada@example.com'));
     clock.advanceSeconds(3_600);
