@@ -28,7 +28,10 @@ export type ThrottleVerdict =
   | { allowed: true; attempt: AllowedAttempt }
   | { allowed: false; retryAfterSeconds: number; scope: ThrottleScope };
 
-/** How long an address stays known to an account after a successful login: 30 days. */
+/**
+ * How long an address stays known to an account once written (at a login or a registration):
+ * 30 days.
+ */
 const KNOWN_ADDRESS_SECONDS = 30 * 86_400;
 
 /**
@@ -139,8 +142,10 @@ export class LoginThrottle {
    * After a successful login: forgets the counter's failures and remembers the address as
    * known to the account. The address counter stays: one account an attacker owns must not
    * reset their guessing at others. Writes only what changes: no delete when the counter held
-   * no failures when checked (a failure counted since, on another server, stays counted), and
-   * no refresh of an address made known less than a day ago.
+   * no failures when checked (so a failure another server counted since then stays counted; one
+   * counted there while it held some is deleted with them, as before), and no refresh of an
+   * address found known since less than a day (looked up only for a login without a device
+   * cookie: a device's login writes it every time).
    */
   async recordSuccess(allowed: AllowedAttempt): Promise<void> {
     const now = new Date(this.#clock());

@@ -136,7 +136,7 @@ describe('LoginThrottle', () => {
     assert.equal((await check(attempt('x@example.com'))).allowed, false, '7 from one address');
   });
 
-  it('a login with nothing to forget, from an address made known within a day, writes nothing', async () => {
+  it('a repeat login within a day, with nothing to forget, writes nothing', async () => {
     const store = new MemorySessionStore();
     const counted = new LoginThrottle(store, { policy, clock: clock.now });
     const writes: string[] = [];
@@ -164,9 +164,9 @@ describe('LoginThrottle', () => {
     clock.advanceSeconds(23 * 3_600);
     await succeed(ada);
     assert.equal(writes.length, 1, 'known since less than a day: nothing written');
-    clock.advanceSeconds(2 * 3_600);
+    clock.advanceSeconds(3_600);
     await succeed(ada);
-    assert.equal(writes.length, 2, 'known since more than a day: made known again');
+    assert.equal(writes.length, 2, 'known since a day: made known again');
     // Known for 30 days from that login: still counted apart from the account 29.9 days later.
     clock.advanceSeconds(29.9 * 86_400);
     for (let time = 0; time < 10; time += 1) {
@@ -174,6 +174,17 @@ describe('LoginThrottle', () => {
     }
     assert.equal(await once(attempt('ada@example.com', '198.51.100.1'), 'fail'), false);
     assert.equal(await once(ada, 'succeed'), true);
+  });
+
+  it('a success forgets its counter’s failures: the account counts from zero again', async () => {
+    await fail(4, attempt('ada@example.com', '203.0.113.5'));
+    clock.advanceSeconds(10);
+    // From an address not known to the account: judged, and cleared, by the account counter.
+    assert.deepEqual(await tryOnce(attempt('ada@example.com', '198.51.100.7'), 'succeed'), {
+      allowed: true,
+    });
+    await fail(3, attempt('ada@example.com', '192.0.2.99'));
+    assert.deepEqual(await check(attempt('ada@example.com', '192.0.2.98')), { allowed: true });
   });
 
   it('forgets failures after the reset period', async () => {
