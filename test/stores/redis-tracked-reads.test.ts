@@ -12,6 +12,14 @@ import {
 } from '../../src/stores/redis/index.js';
 import { TrackedReads } from '../../src/stores/redis/tracked-reads.js';
 import {
+  commandsDuring,
+  connectionId,
+  outcomeOf,
+  socketHandle,
+  watchedClient,
+  whenReady,
+} from '../support/redis-connections.js';
+import {
   deleteKeysWithPrefix,
   findRedis,
   liveSession,
@@ -19,7 +27,6 @@ import {
   withStores,
 } from '../support/shared-stores.js';
 
-import type { RedisOptions } from 'ioredis';
 import type { SessionRecord } from '../../src/session/types.js';
 
 // Sessions and users kept in memory under Redis's client-side caching: server A reads through
@@ -37,13 +44,7 @@ if ('skip' in found) {
     replyMapping: 'legacy',
   });
   const other = new Redis(found.url, { ...DEFAULT_REDIS_OPTIONS, replyMapping: 'legacy' });
-  /** Resolves once a connection is ready (commands fail before: no offline queue). */
-  const ready = async (connection: Redis) => {
-    if (connection.status !== 'ready') {
-      await new Promise((resolve) => connection.once('ready', resolve));
-    }
-  };
-  await ready(client);
+  await whenReady(client);
   // Every test's key prefix starts with this file's, the one the shared reads watch.
   const root = uniqueTestName();
   let tests = 0;
@@ -80,70 +81,25 @@ if ('skip' in found) {
       assert.equal((await sessions.findSessionByTokenHash(session.tokenHash))?.id, session.id);
     }
   };
-  /** The id of the connection named `suffix`, from CLIENT LIST. */
-  const connectionId = async (suffix: string, of = name) => {
-    const line = String(await other.client('LIST'))
-      .split('\n')
-      .find((entry: string) => entry.includes(` name=${of}${suffix} `));
-    const id = /^id=(\d+) /.exec(line ?? '')?.[1];
-    assert.ok(id !== undefined, `no connection named ${of}${suffix}`);
-    return id;
-  };
-  /** The id of the session a lookup found, null, or the code of the error it failed with. */
-  const outcomeOf = (lookup: Promise<SessionRecord | null>) =>
-    lookup.then(
-      (found) => found?.id ?? null,
-      (error: unknown) => (error as { code?: string }).code,
-    );
   const waitUntilLive = async () => {
     for (let attempt = 0; attempt < 100 && !reads.live; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.equal(reads.live, true, 'tracking is on again within 5 s');
   };
-  /** Every command naming a key under `prefix`, while `run` runs (MONITOR). */
-  const commandsDuring = async (prefix: string, run: () => Promise<void>) => {
-    const monitor = await client.monitor();
-    const seen: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.some((arg) => arg.startsWith(`${prefix}:`))) seen.push(args.join(' '));
-    });
-    try {
-      // MONITOR starts with the reply to its own command; a PING through it marks the start.
-      await other.ping();
-      await run();
-      await other.ping();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      monitor.disconnect();
-    }
-    return seen;
-  };
-
-  /** The libuv handle under a connection's socket, to stop reading from it. */
-  const socketHandle = (connection: Redis) =>
-    (connection.stream as unknown as { _handle: { readStop(): void; readStart(): void } })._handle;
   /** Stores on a connection of their own, whose second connection the test can reach. */
   const ownStores = async (options: { maxEntries?: number } = {}) => {
-    const connections: Redis[] = [];
-    class Watched extends Redis {
-      override duplicate(override?: Partial<RedisOptions>): Redis {
-        const connection = super.duplicate(override);
-        connections.push(connection);
-        return connection;
-      }
-    }
     const ownName = `lk-${uniqueTestName()}`;
-    const own = new Watched(found.url, {
+    const { client: own, duplicates } = watchedClient(found.url, {
       ...DEFAULT_REDIS_OPTIONS,
       connectionName: ownName,
       replyMapping: 'legacy',
     });
-    await ready(own);
+    await whenReady(own);
     const keyPrefix = uniqueTestName();
     const ownReads = new TrackedReads(own, { prefix: `${keyPrefix}:`, ...options });
     await ownReads.start();
-    const listener = connections[0];
+    const listener = duplicates[0];
     assert.ok(listener !== undefined);
     return {
       name: ownName,
@@ -174,7 +130,7 @@ if ('skip' in found) {
         await sessions.insertSession(session);
         await keep(sessions, session);
         await users.findUserById('user-1');
-        const seen = await commandsDuring(keyPrefix, async () => {
+        const seen = await commandsDuring(client, other, keyPrefix, async () => {
           for (let time = 0; time < 20; time += 1) {
             assert.equal(
               (await sessions.findSessionByTokenHash(session.tokenHash))?.id,
@@ -290,7 +246,7 @@ if ('skip' in found) {
         await sessions.insertSession(session);
         await keep(sessions, session);
         await users.findUserById('user-1');
-        const listener = await connectionId('-invalidations');
+        const listener = await connectionId(other, `${name}-invalidations`);
         const monitor = await client.monitor();
         const pings: string[] = [];
         const addresses = new Map<string, string>();
@@ -330,7 +286,7 @@ if ('skip' in found) {
           const first = liveSession(1);
           await b.sessions.insertSession(first);
           await keep(sessions, first);
-          await other.client('KILL', 'ID', await connectionId(suffix));
+          await other.client('KILL', 'ID', await connectionId(other, `${name}${suffix}`));
           // Revoked before the connection is back. Refused, or 503 while the stores'
           // connection is away: never the session.
           await b.sessions.deleteSession(first.id);
@@ -349,7 +305,7 @@ if ('skip' in found) {
         }));
     }
 
-    void it('does not keep a hash changed while its read was on the way (a stale fill)', async () => {
+    void it('never keeps a hash changed while its read was on the way (a stale fill)', async () => {
       // The reading connection is held back (its socket paused) so that the invalidation of a
       // change made after the read ran in Redis is taken before the read's answer.
       const own = await ownStores();
@@ -372,7 +328,7 @@ if ('skip' in found) {
       }
     });
 
-    void it("never serves a kept session once its invalidations' connection is gone (its close unseen)", async () => {
+    void it('never serves kept sessions once the listener is gone, its close unseen', async () => {
       // Redis drops that connection's tracking with it; until its close is seen here, the
       // fence's PING on it is what tells.
       const own = await ownStores();
@@ -383,7 +339,7 @@ if ('skip' in found) {
         await keep(own.sessions, session);
         // Nothing more is read from its socket, so its close is not seen for now.
         socketHandle(own.listener).readStop();
-        await other.client('KILL', 'ID', await connectionId('-invalidations', own.name));
+        await other.client('KILL', 'ID', await connectionId(other, `${own.name}-invalidations`));
         await other.unlink(`${own.keyPrefix}:{u:user-1}:s:session-1`);
         const outcome = await outcomeOf(own.sessions.findSessionByTokenHash(session.tokenHash));
         assert.ok(outcome === null || outcome === 'STORE_UNAVAILABLE', String(outcome));
@@ -393,7 +349,7 @@ if ('skip' in found) {
       }
     });
 
-    void it('refuses a revoked session whose user id is not well-formed Unicode (an invalidation naming another key)', () =>
+    void it('refuses a revoked session of a user id holding a lone surrogate', () =>
       withFresh(async ({ sessions, b }) => {
         const userId = 'user-\uD800';
         const session = liveSession(1, userId);

@@ -1,5 +1,6 @@
 import { AccountError } from '../../errors.js';
 import { copyBinding, encodeBinding } from '../binding.js';
+import { copySession, copyUser } from '../records.js';
 
 import type { UserRecord, UserStore } from '../../accounts/types.js';
 import type {
@@ -25,7 +26,7 @@ export class MemorySessionStore implements SessionStore {
     }
     const refused = refuseBinding(record.binding);
     if (refused !== null) return Promise.reject(refused);
-    this.#byId.set(record.id, copy(record));
+    this.#byId.set(record.id, copySession(record));
     this.#idByTokenHash.set(record.tokenHash, record.id);
     return Promise.resolve();
   }
@@ -37,7 +38,7 @@ export class MemorySessionStore implements SessionStore {
 
   findSessionById(id: string): Promise<SessionRecord | null> {
     const record = this.#byId.get(id);
-    return Promise.resolve(record === undefined ? null : copy(record));
+    return Promise.resolve(record === undefined ? null : copySession(record));
   }
 
   touchSession(id: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
@@ -89,7 +90,7 @@ export class MemorySessionStore implements SessionStore {
     const sessions = [...this.#byId.values()]
       .filter((record) => record.userId === userId)
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-      .map(copy);
+      .map(copySession);
     return Promise.resolve(sessions);
   }
 
@@ -218,30 +219,11 @@ export class MemoryUserStore implements UserStore {
   }
 }
 
-function copyUser(record: UserRecord): UserRecord {
-  return {
-    ...record,
-    createdAt: new Date(record.createdAt),
-    disabledAt: record.disabledAt === null ? null : new Date(record.disabledAt),
-  };
-}
-
 function copyThrottle(state: ThrottleState): ThrottleState {
   return {
     ...state,
     lastFailureAt: new Date(state.lastFailureAt),
     expiresAt: new Date(state.expiresAt),
-  };
-}
-
-function copy(record: SessionRecord): SessionRecord {
-  return {
-    ...record,
-    createdAt: new Date(record.createdAt),
-    lastSeenAt: new Date(record.lastSeenAt),
-    idleExpiresAt: new Date(record.idleExpiresAt),
-    absoluteExpiresAt: new Date(record.absoluteExpiresAt),
-    binding: copyBinding(record.binding),
   };
 }
 

@@ -48,35 +48,6 @@ export function decodeSession(reply: unknown): SessionRecord | null {
   };
 }
 
-/** A session record of its own (its dates and binding copied), for one decoded once and kept. */
-export function copySession(record: SessionRecord): SessionRecord {
-  const { binding } = record;
-  return {
-    ...record,
-    createdAt: new Date(record.createdAt.getTime()),
-    lastSeenAt: new Date(record.lastSeenAt.getTime()),
-    idleExpiresAt: new Date(record.idleExpiresAt.getTime()),
-    absoluteExpiresAt: new Date(record.absoluteExpiresAt.getTime()),
-    binding:
-      binding === null || binding === undefined
-        ? null
-        : {
-            ...binding,
-            publicKey: { ...binding.publicKey },
-            boundAt: new Date(binding.boundAt.getTime()),
-          },
-  };
-}
-
-/** A user record of its own (its dates copied), for one decoded once and kept. */
-export function copyUser(record: UserRecord): UserRecord {
-  return {
-    ...record,
-    createdAt: new Date(record.createdAt.getTime()),
-    disabledAt: record.disabledAt === null ? null : new Date(record.disabledAt.getTime()),
-  };
-}
-
 /** The hash fields of a user, in the order {@link decodeUser} reads them. */
 export const USER_FIELDS = ['id', 'email', 'ph', 'c', 'd'] as const;
 

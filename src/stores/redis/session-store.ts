@@ -1,13 +1,6 @@
 import { encodeBinding } from '../binding.js';
-import {
-  asArray,
-  asString,
-  copySession,
-  decodeSession,
-  integer,
-  millis,
-  sessionArgs,
-} from './codec.js';
+import { copySession } from '../records.js';
+import { asArray, asString, decodeSession, integer, millis, sessionArgs } from './codec.js';
 import { guard, refuseClientKeyPrefix, refuseSweepLimit } from './errors.js';
 import { RedisKeys, parseSessionPointer } from './keys.js';
 import { SessionLookups } from './lookups.js';

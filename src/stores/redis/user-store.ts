@@ -1,5 +1,6 @@
 import { AccountError } from '../../errors.js';
-import { USER_FIELDS, copyUser, decodeUser, integer, millis } from './codec.js';
+import { copyUser } from '../records.js';
+import { USER_FIELDS, decodeUser, integer, millis } from './codec.js';
 import { guard, refuseClientKeyPrefix } from './errors.js';
 import { RedisKeys } from './keys.js';
 import { scriptsFor } from './scripts.js';
