@@ -2,7 +2,7 @@ import { SAFE_METHODS } from '../csrf/index.js';
 import { authenticateRequest } from '../http/authenticate.js';
 import { createAuthRoutes } from '../http/auth-routes.js';
 import { checkCsrf } from '../http/csrf-check.js';
-import { publicUser } from '../http/present.js';
+import { isoTime, publicUser } from '../http/present.js';
 import { errorResponse, jsonResponse, methodNotAllowed, notFound } from '../http/respond.js';
 import { unauthenticated } from '../http/routes/sessions.js';
 import { demoAsset } from './demo/assets.js';
@@ -92,7 +92,7 @@ async function secureData(context: AuthContext, request: HttpRequest): Promise<H
     {
       message: 'This is protected data.',
       user: publicUser(auth.user),
-      session: { expiresAt: auth.session.expiresAt.toISOString() },
+      session: { expiresAt: isoTime(auth.session.expiresAt) },
     },
     headers,
   );
