@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 
 import { createJsonLogger } from '../../src/server/logger.js';
@@ -24,7 +25,7 @@ describe('createJsonLogger', () => {
     ]);
   });
 
-  it('writes the same line as stringifying the merged object, for any mix of fields', () => {
+  it('writes the fields as JSON.stringify writes them, after time, level and event', () => {
     const samples: LogFields[] = [
       {},
       { a: undefined },
@@ -32,14 +33,33 @@ describe('createJsonLogger', () => {
       { detail: 'quote " backslash \\ newline \n tab \t' },
       { nothing: null, yes: true, no: false, big: 1e21, tiny: -0.5 },
       { 'odd key "x"': 'v', '': 'empty key' },
+      { b: 'first', 2: 'two', a: 'then', 1: 'one' },
+      { accents: 'héllo', emoji: '🔑', lone: '\ud800', control: '\u0001\u007f', slash: '/' },
+      { notANumber: Number.NaN, infinite: -Infinity, zero: -0, small: 5e-7 },
     ];
     for (const fields of samples) {
       const { lines, log } = capture(() => 1_700_000_000_000);
       log('warn', 'some.event', fields);
       const time = new Date(1_700_000_000_000).toISOString();
-      const expected = `${JSON.stringify({ time, level: 'warn', event: 'some.event', ...fields })}\n`;
-      assert.equal(lines[0], expected);
+      const members = JSON.stringify(fields).slice(1, -1);
+      const head = JSON.stringify({ time, level: 'warn', event: 'some.event' }).slice(0, -1);
+      assert.equal(lines[0], `${head}${members === '' ? '' : `,${members}`}}\n`);
+      const merged = JSON.stringify({ time, level: 'warn', event: 'some.event', ...fields });
+      assert.deepEqual(JSON.parse(lines[0]), JSON.parse(merged));
     }
+  });
+
+  it('keeps each level and event apart when it remembers their text', () => {
+    const { lines, log } = capture(() => 0);
+    log('info', 'x y');
+    log('info x' as LogLevel, 'y');
+    log('warn', 'x y');
+    log('info', 'x y');
+    const heads = lines.map((line) => {
+      const { level, event } = JSON.parse(line) as { level: string; event: string };
+      return `${level}|${event}`;
+    });
+    assert.deepEqual(heads, ['info|x y', 'info x|y', 'warn|x y', 'info|x y']);
   });
 
   it("a field named time, level or event cannot pass itself off as the line's own", () => {
@@ -85,5 +105,51 @@ describe('createJsonLogger', () => {
       lines.map((line) => (JSON.parse(line) as { event: string }).event),
       ['c', 'd'],
     );
+  });
+});
+
+describe('batchedStdout', () => {
+  const LOGGER = new URL('../../src/server/logger.ts', import.meta.url).href;
+
+  // Runs `body` in a Node process of its own, with `write` from batchedStdout in scope.
+  function run(body: string): Promise<{ stdout: string; code: number | null }> {
+    const script = `const { batchedStdout } = await import(${JSON.stringify(LOGGER)});
+      const write = batchedStdout();
+      ${body}`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    return new Promise((resolve) => {
+      child.on('close', (code) => {
+        resolve({ stdout, code });
+      });
+    });
+  }
+
+  it('writes every line, in order, when the process exits at once', async () => {
+    const { stdout, code } = await run(`
+      for (let index = 0; index < 1000; index += 1) write(index + '\\n');
+      process.exit(3);`);
+    assert.equal(code, 3);
+    const expected = Array.from({ length: 1000 }, (_, index) => `${String(index)}\n`).join('');
+    assert.equal(stdout, expected);
+  });
+
+  it('writes a waiting line within moments, while the process goes on', async () => {
+    // The marker goes straight to standard output half a second later: the line must be there
+    // before it, not left for the exit.
+    const { stdout } = await run(`
+      write('first\\n');
+      setTimeout(() => {
+        process.stdout.write('marker\\n');
+        process.exit(0);
+      }, 500);`);
+    assert.equal(stdout, 'first\nmarker\n');
   });
 });
