@@ -3,6 +3,9 @@ import { ConfigError } from '../../errors.js';
 /** The prefix of every key when none is given: `latchkey`. */
 export const DEFAULT_KEY_PREFIX = 'latchkey';
 
+// Users whose key is kept made (see RedisKeys.user): as many as the tracked reads keep hashes.
+const USER_KEYS_KEPT = 10_000;
+
 /**
  * The Redis key layout, for a prefix `P` (default `latchkey`). It is built for Redis Cluster:
  * a hash tag (the part in braces) decides a key's slot, so every operation that must be atomic
@@ -45,6 +48,7 @@ export const DEFAULT_KEY_PREFIX = 'latchkey';
 export class RedisKeys {
   readonly #prefix: string;
   readonly #throttleTag: string;
+  readonly #userKeys = new Map<string, string>();
 
   /** Checks the prefix (see {@link checkKeyPrefix}). */
   constructor(prefix: string = DEFAULT_KEY_PREFIX) {
@@ -54,7 +58,16 @@ export class RedisKeys {
   }
 
   user(userId: string): string {
-    return `${this.#userTag(userId)}:user`;
+    // Made once per user and handed out again: each request looks its user's key up a few
+    // times (kept in memory, admitted, read), and a string made afresh is hashed afresh for
+    // each lookup, about 0.15 µs.
+    let key = this.#userKeys.get(userId);
+    if (key === undefined) {
+      key = `${this.#userTag(userId)}:user`;
+      if (this.#userKeys.size >= USER_KEYS_KEPT) this.#userKeys.clear();
+      this.#userKeys.set(userId, key);
+    }
+    return key;
   }
 
   /** The session hash of `sessionId`, which belongs to `userId`. */

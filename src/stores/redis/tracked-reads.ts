@@ -26,6 +26,9 @@ interface Entry {
   /** The values decoded once, by `decodedBy` (see {@link TrackedReads.peek}). */
   decoded?: unknown;
   decodedBy?: (values: readonly (string | null)[]) => unknown;
+  /** Calls let through without a fence ({@link TrackedReads.admit}), in run `admittedIn`. */
+  admissions?: number;
+  admittedIn?: number;
 }
 
 /** A read on the way: marked when its key changes before it is answered. */
@@ -74,10 +77,15 @@ export class TrackedReads {
   #triedLinks = -1;
   #syncing: Promise<void> = Promise.resolve();
   #fence: Promise<boolean> | null = null;
-  /** Keys a fence let through for one more call each, until the promise callbacks run out. */
-  readonly #admitted = new Map<string, number>();
-  readonly #endAdmissions = (): void => {
-    this.#admitted.clear();
+  /**
+   * Counts runs of promise callbacks that admitted a key ({@link admit}): an admission holds
+   * only in the run that made it, and the count moves on at the next tick.
+   */
+  #run = 0;
+  #runEnding = false;
+  readonly #endRun = (): void => {
+    this.#run += 1;
+    this.#runEnding = false;
   };
 
   /**
@@ -161,16 +169,29 @@ export class TrackedReads {
    * first, and a session lookup always waits for a fence of its own.
    */
   admit(key: string): void {
-    if (this.#admitted.size === 0) process.nextTick(this.#endAdmissions);
-    this.#admitted.set(key, (this.#admitted.get(key) ?? 0) + 1);
+    // Marked on the kept hash itself: no map to fill and empty on every request. A hash not
+    // kept needs no admission (it is read from Redis), and one kept afresh or dropped meanwhile
+    // loses it (a fence, or a read, instead).
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    if (!this.#runEnding) {
+      this.#runEnding = true;
+      process.nextTick(this.#endRun);
+    }
+    if (entry.admittedIn !== this.#run) {
+      entry.admittedIn = this.#run;
+      entry.admissions = 0;
+    }
+    entry.admissions = (entry.admissions ?? 0) + 1;
   }
 
   /** Takes one admission of `key` ({@link admit}); false when there is none. */
   admitted(key: string): boolean {
-    const count = this.#admitted.get(key);
-    if (count === undefined || !this.#live) return false;
-    if (count === 1) this.#admitted.delete(key);
-    else this.#admitted.set(key, count - 1);
+    const entry = this.#entries.get(key);
+    if (entry?.admittedIn !== this.#run || !this.#live) return false;
+    const left = entry.admissions ?? 0;
+    if (left === 0) return false;
+    entry.admissions = left - 1;
     return true;
   }
 
