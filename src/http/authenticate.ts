@@ -43,7 +43,7 @@ export async function authenticateRequest(
   }
 
   const live = [];
-  for (const value of new Set(values)) {
+  for (const value of values.length === 1 ? values : new Set(values)) {
     // Not renewed yet: a request that fails the checks below must not keep the session alive.
     const result = await context.sessions.validateSession(value, { renew: false });
     if (result !== null) live.push({ token: value, session: result.session });

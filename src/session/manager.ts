@@ -346,7 +346,7 @@ function isExpired(record: SessionRecord, now: number): boolean {
 
 function toSession(record: SessionRecord): Session {
   const expiresAt =
-    record.idleExpiresAt < record.absoluteExpiresAt
+    record.idleExpiresAt.getTime() < record.absoluteExpiresAt.getTime()
       ? record.idleExpiresAt
       : record.absoluteExpiresAt;
   return {
