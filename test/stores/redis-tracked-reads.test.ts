@@ -349,6 +349,42 @@ if ('skip' in found) {
       }
     });
 
+    void it('a user admitted by one lookup and never taken skips no later fence', async () => {
+      // A session lookup lets its user through once, for the same request's user lookup. One
+      // not taken (the request went no further) must not let a later lookup of that user skip
+      // its own fence: with the invalidation held back on the listener's socket, only that
+      // fence brings it in.
+      const own = await ownStores();
+      try {
+        const user = makeUser(1);
+        await own.users.insertUser(user);
+        const session = liveSession(1);
+        await own.sessions.insertSession(session);
+        for (let time = 0; time < 2; time += 1) {
+          await own.sessions.findSessionByTokenHash(session.tokenHash);
+          await own.users.findUserById(user.id);
+        }
+        assert.equal(own.reads.holds(`${own.keyPrefix}:{u:${user.id}}:user`), true);
+        // Admits the user; no user lookup follows in that run.
+        await own.sessions.findSessionByTokenHash(session.tokenHash);
+        socketHandle(own.listener).readStop();
+        const elsewhere = new RedisUserStore(other, { keyPrefix: own.keyPrefix });
+        assert.equal(await elsewhere.setUserDisabled(user.id, new Date()), true);
+        const lookup = own.users.findUserById(user.id);
+        setTimeout(() => {
+          socketHandle(own.listener).readStart();
+        }, 30);
+        assert.notEqual(
+          (await lookup)?.disabledAt ?? null,
+          null,
+          'the disabled user, not a kept one',
+        );
+      } finally {
+        socketHandle(own.listener).readStart();
+        await own.close();
+      }
+    });
+
     void it('refuses a revoked session of a user id holding a lone surrogate', () =>
       withFresh(async ({ sessions, b }) => {
         const userId = 'user-\uD800';
