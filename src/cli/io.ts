@@ -5,7 +5,7 @@ export interface CliIo {
   /** Reads a secret: from a terminal without echo, else all of standard input. */
   readSecret(prompt: string): Promise<string>;
   env: Readonly<Record<string, string | undefined>>;
-  /** Where the server's log lines go. Default: standard output, batched per event-loop turn. */
+  /** Where the server's log lines go. Default: standard output, in batches (`batchedStdout`). */
   logLine?: (line: string) => void;
 }
 

@@ -45,19 +45,20 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
 const HEADS = new Map<string, string>();
 const NAMES = new Map<string, string>();
 const TEXT_CACHE_LIMIT = 512;
-// JSON.stringify as it is: undefined for a value JSON leaves out (undefined, a function).
+// JSON.stringify as it is: undefined for what JSON leaves out (undefined, a function).
 const stringify = JSON.stringify as (value: unknown) => string | undefined;
 // A string JSON writes as it is, between quotes: printable ASCII but `"` and `\`.
 const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function headOf(level: LogLevel, event: string): string {
-  // Known levels have no space: the key names one pair. Others (from untyped callers) are
-  // written afresh.
-  const known = Object.hasOwn(LEVELS, level);
+  // Known levels have no space, so the key names one pair of strings. Anything else (from
+  // untyped callers: another level, an event that is not a string) is written afresh.
+  const known = Object.hasOwn(LEVELS, level) && typeof event === 'string';
   const key = `${level} ${event}`;
   let head = known ? HEADS.get(key) : undefined;
   if (head === undefined) {
-    head = `"level":${JSON.stringify(level)},"event":${JSON.stringify(event)}`;
+    // JSON has no undefined: an event left out (untyped callers) is written as null.
+    head = `"level":${stringify(level) ?? 'null'},"event":${stringify(event) ?? 'null'}`;
     if (known && HEADS.size < TEXT_CACHE_LIMIT) HEADS.set(key, head);
   }
   return head;
@@ -69,22 +70,26 @@ function headOf(level: LogLevel, event: string): string {
  */
 function fieldsText(fields: LogFields): string {
   if (typeof (fields as { toJSON?: unknown }).toJSON === 'function') {
-    const whole = JSON.stringify(fields);
-    return whole === '{}' ? '' : `,${whole.slice(1, -1)}`;
+    const whole = stringify(fields);
+    if (whole === undefined || whole === '{}') return '';
+    // Something other than an object (a Date passed as the fields) stays one valid field.
+    return whole.startsWith('{') ? `,${whole.slice(1, -1)}` : `,"fields":${whole}`;
   }
   let text = '';
   for (const name of Object.keys(fields)) {
     const value: unknown = fields[name];
-    let valueText: string | undefined;
+    let valueText: string;
     if (typeof value === 'string') {
       valueText = PLAIN_STRING.test(value) ? `"${value}"` : JSON.stringify(value);
     } else if (typeof value === 'number') {
       valueText = Number.isFinite(value) ? String(value) : 'null';
     } else {
-      // undefined (and anything JSON leaves out) gives undefined: the field is skipped.
-      valueText = stringify(value);
+      // As a member of an object, as JSON.stringify writes it (a toJSON method is given the
+      // field's name); nothing at all for a value JSON leaves out (undefined, a function).
+      const member = JSON.stringify({ [name]: value });
+      if (member !== '{}') text += `,${member.slice(1, -1)}`;
+      continue;
     }
-    if (valueText === undefined) continue;
     let nameText = NAMES.get(name);
     if (nameText === undefined) {
       nameText = `,${JSON.stringify(name)}:`;
@@ -97,12 +102,15 @@ function fieldsText(fields: LogFields): string {
 
 /**
  * Lines for standard output, gathered and written together: at most {@link LOG_FLUSH_DELAY_MS}
- * after the first of them, or at once when {@link LOG_BATCH_LINES} are waiting. When stdout is
- * a file or a pipe, Node writes it synchronously, and each write is a system call: one per
- * request line would cost a busy server more than the request itself, and one per turn of the
- * event loop (about 20 requests under load) still cost it about 0.4 µs of CPU a request
- * (docs/benchmarks.md). Everything is written before the process exits; a process killed
- * outright (SIGKILL) loses at most the last few milliseconds of lines.
+ * after the first of them, or at once when {@link LOG_BATCH_LINES} are waiting. Each write is a
+ * system call (to a file, Node writes standard output synchronously): one per request line would
+ * cost a busy server more than the request itself, and one per turn of the event loop (about 20
+ * requests under load) still cost it about 0.4 µs of CPU a request (docs/benchmarks.md). What
+ * waits is written when the process exits (the `exit` event: process.exit, the end of the event
+ * loop, an uncaught exception); a process ended by a signal it does not handle (SIGKILL, or
+ * SIGTERM where nothing listens for it, as `latchkey serve` does) or by an abort loses the last
+ * few milliseconds of lines. To a pipe, Node writes asynchronously, and what the reader had not
+ * taken when the process exits is lost, as it always was.
  */
 export function batchedStdout(): (line: string) => void {
   let pending: string[] = [];

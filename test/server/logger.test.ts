@@ -62,6 +62,31 @@ describe('createJsonLogger', () => {
     assert.deepEqual(heads, ['info|x y', 'info x|y', 'warn|x y', 'info|x y']);
   });
 
+  it('writes an untyped event as JSON writes it, never under a string twin', () => {
+    const { lines, log } = capture(() => 0);
+    const untyped = log as (level: string, event: unknown) => void;
+    untyped('error', undefined);
+    log('error', 'undefined');
+    untyped('info', 5);
+    log('info', '5');
+    untyped('info', null);
+    log('info', 'null');
+    const events = lines.map((line) => (JSON.parse(line) as { event?: unknown }).event);
+    assert.deepEqual(events, [null, 'undefined', 5, '5', null, 'null']);
+  });
+
+  it('gives a value its field name for toJSON, and keeps odd fields valid JSON', () => {
+    const { lines, log } = capture(() => 0);
+    const named = { toJSON: (key: string) => `key=${key}` };
+    log('info', 'a', { d: named } as unknown as LogFields);
+    log('info', 'b', new Date(0) as unknown as LogFields);
+    log('info', 'c', { nested: { deep: [1, 'two'] } } as unknown as LogFields);
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(parsed[0]?.d, 'key=d');
+    assert.equal(parsed[1]?.fields, '1970-01-01T00:00:00.000Z');
+    assert.deepEqual(parsed[2]?.nested, { deep: [1, 'two'] });
+  });
+
   it("a field named time, level or event cannot pass itself off as the line's own", () => {
     const { lines, log } = capture(() => 0);
     log('info', 'login.failed', { level: 'error', event: 'server.started', time: 'x', email: 'a' });
