@@ -3,8 +3,10 @@ import { ConfigError } from '../../errors.js';
 /** The prefix of every key when none is given: `latchkey`. */
 export const DEFAULT_KEY_PREFIX = 'latchkey';
 
-// Users whose key is kept made (see RedisKeys.user): as many as the tracked reads keep hashes.
+// Users whose key is remembered once made (see RedisKeys.user), as many as the tracked reads
+// keep hashes; and the longest id remembered (Latchkey's ids have 26 characters).
 const USER_KEYS_KEPT = 10_000;
+const USER_KEY_ID_MAX_LENGTH = 128;
 
 /**
  * The Redis key layout, for a prefix `P` (default `latchkey`). It is built for Redis Cluster:
@@ -64,8 +66,13 @@ export class RedisKeys {
     let key = this.#userKeys.get(userId);
     if (key === undefined) {
       key = `${this.#userTag(userId)}:user`;
-      if (this.#userKeys.size >= USER_KEYS_KEPT) this.#userKeys.clear();
-      this.#userKeys.set(userId, key);
+      if (userId.length <= USER_KEY_ID_MAX_LENGTH) {
+        if (this.#userKeys.size >= USER_KEYS_KEPT) this.#userKeys.clear();
+        // Remembered under the id's text as it stands in the key, not the caller's string: an
+        // id cut from a larger string would keep all of that string alive.
+        const start = this.#prefix.length + ':{u:'.length;
+        this.#userKeys.set(key.slice(start, start + userId.length), key);
+      }
     }
     return key;
   }
