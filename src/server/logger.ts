@@ -107,10 +107,10 @@ function fieldsText(fields: LogFields): string {
  * cost a busy server more than the request itself, and one per turn of the event loop (about 20
  * requests under load) still cost it about 0.4 µs of CPU a request (docs/benchmarks.md). What
  * waits is written when the process exits (the `exit` event: process.exit, the end of the event
- * loop, an uncaught exception); a process ended by a signal it does not handle (SIGKILL, or
- * SIGTERM where nothing listens for it, as `latchkey serve` does) or by an abort loses the last
- * few milliseconds of lines. To a pipe, Node writes asynchronously, and what the reader had not
- * taken when the process exits is lost, as it always was.
+ * loop, an uncaught exception). A process ended by SIGKILL, by an abort, or by a SIGTERM it does
+ * not handle (`latchkey serve` handles it) loses the last few milliseconds of lines. To a pipe,
+ * Node writes asynchronously, and what the reader had not taken when the process exits is lost,
+ * as it always was.
  */
 export function batchedStdout(): (line: string) => void {
   let pending: string[] = [];
