@@ -8,6 +8,7 @@ import { SESSION_FIELDS } from './lua-sessions.js';
 import { scriptsFor } from './scripts.js';
 import { sweepSessions } from './sweep.js';
 import { RedisThrottles } from './throttles.js';
+import { readHash } from './tracked-reads.js';
 
 import type {
   SessionBinding,
@@ -301,11 +302,7 @@ export class RedisSessionStore implements SessionStore {
     alias: string | null = null,
   ): Promise<SessionRecord | null> {
     const key = this.#keys.session(userId, id);
-    return decodeSession(
-      this.#reads === null
-        ? await this.#client.hmget(key, ...SESSION_FIELDS)
-        : await this.#reads.hmget(key, SESSION_FIELDS, alias),
-    );
+    return decodeSession(await readHash(this.#client, this.#reads, key, SESSION_FIELDS, alias));
   }
 
   #recordKeys(record: SessionRecord): string[] {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './scripts.js';
 
 /**
  * Most hashes kept in memory, sessions and users together; past it, the oldest goes. Unit:
@@ -372,4 +373,18 @@ export class TrackedReads {
     // A connection lost, or close() called, since this began has bumped the links.
     if (links === this.#links) this.#live = true;
   }
+}
+
+/**
+ * HMGET of `fields` of `key`: through `reads` when the stores have them (kept there, under
+ * `alias` too, when it may be), else straight from `client`.
+ */
+export function readHash(
+  client: RedisClient,
+  reads: TrackedReads | null,
+  key: string,
+  fields: readonly string[],
+  alias: string | null = null,
+): Promise<readonly (string | null)[]> {
+  return reads === null ? client.hmget(key, ...fields) : reads.hmget(key, fields, alias);
 }

@@ -5,6 +5,7 @@ import { guard, refuseClientKeyPrefix } from './errors.js';
 import { RedisKeys } from './keys.js';
 import { scriptsFor } from './scripts.js';
 import { RedisSessionStore } from './session-store.js';
+import { readHash } from './tracked-reads.js';
 
 import type { UserRecord, UserStore } from '../../accounts/types.js';
 import type { RedisClient, RedisScripts } from './scripts.js';
@@ -91,7 +92,7 @@ export class RedisUserStore implements UserStore {
         const record = reads.peek(key, USER_FIELDS, decodeUser);
         if (record !== undefined) return record === null ? null : copyUser(record);
       }
-      return this.#read(id);
+      return this.#read(id, key);
     });
   }
 
@@ -147,13 +148,8 @@ export class RedisUserStore implements UserStore {
     return integer(await this.#scripts.replaceIfEqual([key], [holder, id])) === 1;
   }
 
-  /** A user's hash, through the tracked reads when there are any. */
-  async #read(id: string): Promise<UserRecord | null> {
-    const key = this.#keys.user(id);
-    return decodeUser(
-      this.#reads === null
-        ? await this.#client.hmget(key, ...USER_FIELDS)
-        : await this.#reads.hmget(key, USER_FIELDS),
-    );
+  /** A user's hash (at `key`, when the caller has it), through the tracked reads if any. */
+  async #read(id: string, key = this.#keys.user(id)): Promise<UserRecord | null> {
+    return decodeUser(await readHash(this.#client, this.#reads, key, USER_FIELDS));
   }
 }
