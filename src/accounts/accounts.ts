@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 import { AccountError } from '../errors.js';
-import { hashPassword, needsRehash, verifyPassword } from '../password/hash.js';
+import { hashPassword, needsRehash, unmatchableHash, verifyPassword } from '../password/hash.js';
 import { resolveArgon2idParameters } from '../password/parameters.js';
 import { checkPasswordPolicy, resolvePasswordPolicy } from '../password/policy.js';
 import { generateId } from '../token/index.js';
@@ -56,12 +56,14 @@ export class Accounts {
   readonly #policy: PasswordPolicy;
   readonly #clock: Clock;
   readonly #generateId: () => string;
-  #dummyHash: Promise<string> | null = null;
+  /** What a login naming no account is checked against (see {@link authenticate}). */
+  readonly #unknownAccountHash: string;
 
   /** Throws `ConfigError` when an option is invalid, naming it. */
   constructor(store: UserStore, options: AccountsOptions = {}) {
     this.#store = store;
     this.#parameters = resolveArgon2idParameters(options.argon2id);
+    this.#unknownAccountHash = unmatchableHash(this.#parameters);
     this.#policy = resolvePasswordPolicy(options.passwordPolicy);
     this.#clock = options.clock ?? Date.now;
     this.#generateId = options.generateId ?? generateId;
@@ -99,9 +101,9 @@ export class Accounts {
    * accounts, nor which accounts are disabled.
    *
    * Timing tells nothing either: when there is no account to check, the password is verified
-   * against a dummy hash made with the same parameters, so both paths do one Argon2id
-   * verification. The dummy hash is computed by {@link prepare}, or on the first such login,
-   * and kept. A stored hash made with older, cheaper parameters is faster
+   * against a stand-in hash with the same parameters (`unmatchableHash`: random bytes, which no
+   * password matches), so both paths do one Argon2id verification, the first login after start
+   * included. A stored hash made with older, cheaper parameters is faster
    * to check until its owner's next login replaces it. A disabled account's password is
    * verified like any other before the login is refused, for the same reason.
    *
@@ -113,7 +115,7 @@ export class Accounts {
     const email = normalizeEmail(credentials.email);
     const record = email === null ? null : await this.#store.findUserByEmail(email);
     if (record === null) {
-      await verifyPassword(await this.#getDummyHash(), credentials.password);
+      await verifyPassword(this.#unknownAccountHash, credentials.password);
       return null;
     }
 
@@ -168,7 +170,7 @@ export class Accounts {
   ): Promise<boolean> {
     const record = await this.#store.findUserById(userId);
     if (record === null) {
-      await verifyPassword(await this.#getDummyHash(), change.currentPassword);
+      await verifyPassword(this.#unknownAccountHash, change.currentPassword);
       return false;
     }
     const valid = await verifyPassword(record.passwordHash, change.currentPassword);
@@ -180,15 +182,6 @@ export class Accounts {
     await options.beforeSave?.();
     await this.#store.updatePasswordHash(record.id, passwordHash);
     return true;
-  }
-
-  /**
-   * Computes the dummy hash that {@link authenticate} checks unknown emails against, so that
-   * even the first such login after start-up takes no longer than a wrong password. Servers
-   * call it before they accept requests; without it the first unknown-email login does it.
-   */
-  async prepare(): Promise<void> {
-    await this.#getDummyHash();
   }
 
   /** The user with this email (in any spelling that normalizes to it), or null. */
@@ -230,19 +223,6 @@ export class Accounts {
    */
   deleteUser(id: string): Promise<boolean> {
     return this.#store.deleteUser(id);
-  }
-
-  #getDummyHash(): Promise<string> {
-    if (this.#dummyHash === null) {
-      // A random password nobody knows, so that the dummy hash can never match anything.
-      const dummy = hashPassword(randomBytes(32).toString('base64url'), this.#parameters);
-      // Forget a failure so that the next login tries again instead of failing forever.
-      dummy.catch(() => {
-        this.#dummyHash = null;
-      });
-      this.#dummyHash = dummy;
-    }
-    return this.#dummyHash;
   }
 }
 

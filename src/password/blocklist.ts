@@ -1,6 +1,8 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 
 import { normalizePassword } from './normalize.js';
+
+import type * as LanguageCommon from '@zxcvbn-ts/language-common';
 
 /**
  * Whether a password is one of the most common ones: the ~49,000 passwords, most frequent
@@ -15,8 +17,15 @@ export function isCommonPassword(password: string): boolean {
 
 let cached: ReadonlySet<string> | undefined;
 
-// Built on first use: about 49,000 short strings, a couple of megabytes at most.
+// Loaded and built on first use (a registration or a password change), not when the module is
+// imported: the package unpacks its lists as it loads, which grew a server's resident memory by
+// about 15 MB, and a server that only checks sessions never needs them.
 function commonPasswords(): ReadonlySet<string> {
-  cached ??= new Set(dictionary['passwords-common'].map((entry) => entry.toLowerCase()));
+  if (cached === undefined) {
+    const { dictionary } = createRequire(import.meta.url)(
+      '@zxcvbn-ts/language-common',
+    ) as typeof LanguageCommon;
+    cached = new Set(dictionary['passwords-common'].map((entry) => entry.toLowerCase()));
+  }
   return cached;
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import { HashPool } from './hash-pool.js';
 import { normalizePassword } from './normalize.js';
 import { ARGON2ID_MAX_PARAMETERS, resolveArgon2idParameters } from './parameters.js';
@@ -49,6 +51,26 @@ export async function hashPassword(
     throw new Error('latchkey: @node-rs/argon2 produced a hash that is not Argon2id v19');
   }
   return encoded;
+}
+
+/**
+ * An Argon2id hash string with the cost of `options` (and the salt and output lengths
+ * {@link hashPassword} writes) that no password verifies against: its salt and output are random
+ * bytes, not the hash of anything, so a match would take finding an Argon2id preimage of 32 random
+ * bytes. {@link verifyPassword} against it costs exactly what it costs against a real hash of the
+ * same cost, and making it costs no hash at all: the stand-in for an account that does not exist.
+ *
+ * @param options As for {@link hashPassword}; throws `ConfigError` as it does.
+ */
+export function unmatchableHash(options?: Partial<Argon2idParameters>): string {
+  const { memoryCostKib, timeCost, parallelism } = resolveArgon2idParameters(options);
+  // PHC strings carry standard base64 without padding.
+  const base64 = (bytes: number): string =>
+    randomBytes(bytes).toString('base64').replace(/=+$/, '');
+  return (
+    `$argon2id$v=19$m=${memoryCostKib},t=${timeCost},p=${parallelism}` +
+    `$${base64(SALT_BYTES)}$${base64(OUTPUT_BYTES)}`
+  );
 }
 
 /**

@@ -125,7 +125,6 @@ export async function startServer(
       ...(options.throttle === undefined ? {} : { throttle: options.throttle }),
       ...optional('freshLoginSeconds', options.freshLoginSeconds ?? config.freshLoginSeconds),
     });
-    await context.accounts.prepare();
   } catch (error) {
     await stores.close();
     throw error instanceof ConfigError ? inServerTerms(error, secretsFrom) : error;

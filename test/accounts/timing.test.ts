@@ -60,8 +60,8 @@ describe('login timing', () => {
     const unknown = { email: 'nobody@example.com', password: 'a guess at a password' };
     const wrong = { email: 'alice@example.com', password: 'a guess at a password' };
 
-    // The first unknown-email login also computes the dummy hash; it is measured and reported
-    // apart from the steady state.
+    // The first logins also start the hashing threads; the first unknown-email one is measured
+    // and reported apart from the steady state.
     const firstUnknownMs = await timed(accounts, unknown);
     await timed(accounts, wrong);
     console.log(`login timing: first unknown-email login ${firstUnknownMs.toFixed(2)} ms`);

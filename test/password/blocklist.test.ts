@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 
 import { isCommonPassword } from '../../src/password/blocklist.js';
@@ -40,5 +41,28 @@ describe('the common-password blocklist', () => {
 
   it('can be turned off, leaving the length rules', () => {
     assert.deepEqual(checkPasswordPolicy('password1', { refuseCommon: false }), { ok: true });
+  });
+
+  it('is loaded on first use: a server that only checks sessions does not hold it', () => {
+    // The package unpacks its lists as it loads (about 15 MB of a server's resident memory).
+    const server = new URL('../../src/server/index.ts', import.meta.url).href;
+    const blocklist = new URL('../../src/password/blocklist.ts', import.meta.url).href;
+    const script = `
+      const { createRequire } = await import('node:module');
+      const loaded = () =>
+        Object.keys(createRequire(process.cwd() + '/').cache).some((path) =>
+          path.includes('@zxcvbn-ts/language-common'));
+      await import(${JSON.stringify(server)});
+      const atStart = loaded();
+      const { isCommonPassword } = await import(${JSON.stringify(blocklist)});
+      const known = isCommonPassword('password');
+      process.stdout.write(JSON.stringify({ atStart, known, afterUse: loaded() }));`;
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { encoding: 'utf8' },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), { atStart: false, known: true, afterUse: true });
   });
 });

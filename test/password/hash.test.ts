@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { verify as argon2Verify } from '@node-rs/argon2';
 import fc from 'fast-check';
 
 import { ConfigError } from '../../src/errors.js';
@@ -11,6 +12,8 @@ import {
   needsRehash,
   verifyPassword,
 } from '../../src/password/index.js';
+import { unmatchableHash } from '../../src/password/hash.js';
+import { parseArgon2idHash } from '../../src/password/phc.js';
 
 // Cheap parameters for tests about the string format rather than the cost.
 const CHEAP = { memoryCostKib: 256, timeCost: 1, parallelism: 1 };
@@ -228,5 +231,55 @@ describe('needsRehash', () => {
     for (const junk of ['', 'x', '$2b$10$abc', null, undefined]) {
       assert.equal(needsRehash(junk as string), true);
     }
+  });
+});
+
+describe('unmatchableHash (the stand-in for an account that does not exist)', () => {
+  it('reads as a hash of the given cost, with the salt and output lengths of a real one', async () => {
+    for (const parameters of [undefined, CHEAP]) {
+      const real = parseArgon2idHash(await hashPassword('secret', parameters));
+      const standIn = unmatchableHash(parameters);
+      assert.deepEqual(parseArgon2idHash(standIn), real, standIn);
+      assert.equal(needsRehash(standIn, parameters), false);
+    }
+  });
+
+  it('is fresh random bytes each time', () => {
+    const seen = new Set(Array.from({ length: 20 }, () => unmatchableHash(CHEAP)));
+    assert.equal(seen.size, 20);
+  });
+
+  it('user enumeration by timing: the Argon2 library runs a full verification against it', async () => {
+    // Had the library refused the string instead, verifyPassword would answer false at once,
+    // and a login naming no account would answer sooner than a wrong password.
+    const standIn = unmatchableHash(CHEAP);
+    assert.equal(await argon2Verify(standIn, 'any password'), false);
+    // Against the default cost it takes as long as a wrong password against a real hash.
+    const real = await hashPassword('the real password');
+    const defaultStandIn = unmatchableHash();
+    const times = { real: [] as number[], standIn: [] as number[] };
+    for (let run = 0; run < 5; run += 1) {
+      for (const [name, hash] of [
+        ['real', real],
+        ['standIn', defaultStandIn],
+      ] as const) {
+        const started = performance.now();
+        assert.equal(await verifyPassword(hash, 'a guess'), false);
+        times[name].push(performance.now() - started);
+      }
+    }
+    const median = (values: number[]): number => values.sort((a, b) => a - b)[2]!;
+    const ratio = median(times.standIn) / median(times.real);
+    assert.ok(ratio > 0.5 && ratio < 2, `stand-in / real verification time: ${ratio}`);
+  });
+
+  it('no password verifies against it (property, at a cheap cost)', async () => {
+    const standIn = unmatchableHash(CHEAP);
+    await fc.assert(
+      fc.asyncProperty(fc.string(), async (password) => {
+        assert.equal(await verifyPassword(standIn, password), false);
+      }),
+      { numRuns: 50 },
+    );
   });
 });

@@ -47,8 +47,8 @@ describe('user enumeration by timing', () => {
   };
 
   it('an unknown email and a wrong password take the same time: median ratio under 1.2', async () => {
-    // Warm-up: the first unknown email also computes the dummy hash; first requests open
-    // connections and compile code paths.
+    // Warm-up: the first requests start the hashing threads, open connections and compile code
+    // paths.
     for (let i = 0; i < 3; i += 1) {
       await timedLogin(uniqueEmail('warm'));
       await timedLogin((await registerUser(server.url)).email);
