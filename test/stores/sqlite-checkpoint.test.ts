@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 
 import { startWalCheckpointer } from '../../src/stores/sqlite/checkpointer.js';
 import { openSqliteStores } from '../../src/stores/sqlite/index.js';
@@ -96,6 +97,37 @@ describe('SQLite background checkpoints', () => {
     // About ten looks in a second at 100 ms, plus one quick look after the copy; SQLite reports
     // the copied frames until the next write, which must not read as work to come back for.
     assert.ok(statuses.length <= 15, `${String(statuses.length)} checkpoints in a second`);
+  });
+
+  it('sends the event loop no message for a look nobody asked to hear about', async () => {
+    const path = folder.path('quiet.db');
+    const stores = openSqliteStores(path, { backgroundCheckpoints: false });
+    stores.database.pragma('wal_autocheckpoint = 0');
+    stores.database.exec('CREATE TABLE junk (id INTEGER PRIMARY KEY, v BLOB)');
+    const insert = stores.database.prepare('INSERT INTO junk (v) VALUES (?)');
+    // Every message a worker thread sends reaches its Worker object as a 'message' event.
+    const { emit } = Worker.prototype as { emit: (...args: unknown[]) => boolean };
+    let messages = 0;
+    Worker.prototype.emit = function (this: Worker, event: string | symbol, ...args: unknown[]) {
+      if (event === 'message') messages += 1;
+      return emit.call(this, event, ...args);
+    };
+    const checkpointer = startWalCheckpointer(path, { intervalMs: 20 });
+    try {
+      // The WAL moves for half a second (quick looks), then rests (a look every 20 ms).
+      for (let index = 0; index < 50; index += 1) {
+        insert.run(Buffer.alloc(4_000));
+        await sleep(10);
+      }
+      await sleep(500);
+      await checkpointer.checkpoint();
+    } finally {
+      Worker.prototype.emit = emit;
+      await checkpointer.stop();
+      await stores.close();
+    }
+    // The one answer to the checkpoint() asked for; before, one status per look (dozens).
+    assert.equal(messages, 1);
   });
 
   it('is off for :memory:, and a second close is harmless', async () => {

@@ -74,7 +74,9 @@ function checkpoint() {
   try {
     const row = database.pragma('wal_checkpoint(PASSIVE)')[0];
     const status = { busy: row.busy !== 0, log: row.log, checkpointed: row.checkpointed };
-    parentPort.postMessage({ type: 'status', ...status });
+    // Only to an onStatus: otherwise each look, 200 a second while the WAL moves, would wake
+    // the event loop for a message nobody reads.
+    if (workerData.reportStatus) parentPort.postMessage({ type: 'status', ...status });
     return status;
   } catch (error) {
     // SQLITE_BUSY only means another connection is checkpointing: try again later.
@@ -171,6 +173,7 @@ export function startWalCheckpointer(
       from: import.meta.url,
       intervalMs: options.intervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS,
       journalSizeLimitBytes: options.journalSizeLimitBytes ?? -1,
+      reportStatus: options.onStatus !== undefined,
     },
   });
   worker.unref();
