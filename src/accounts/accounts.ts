@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { AccountError } from '../errors.js';
+import { loadCommonPasswords } from '../password/blocklist.js';
 import { hashPassword, needsRehash, unmatchableHash, verifyPassword } from '../password/hash.js';
 import { resolveArgon2idParameters } from '../password/parameters.js';
 import { checkPasswordPolicy, resolvePasswordPolicy } from '../password/policy.js';
@@ -80,6 +81,7 @@ export class Accounts {
     if (email === null) {
       throw new AccountError('EMAIL_INVALID', 'this is not a valid email address');
     }
+    if (this.#policy.refuseCommon) await loadCommonPasswords();
     const verdict = checkPasswordPolicy(credentials.password, this.#policy, { email });
     if (!verdict.ok) throw new AccountError(verdict.code, verdict.message);
 
@@ -176,12 +178,23 @@ export class Accounts {
     const valid = await verifyPassword(record.passwordHash, change.currentPassword);
     if (!valid || record.disabledAt !== null) return false;
 
+    if (this.#policy.refuseCommon) await loadCommonPasswords();
     const verdict = checkPasswordPolicy(change.newPassword, this.#policy, { email: record.email });
     if (!verdict.ok) throw new AccountError(verdict.code, verdict.message);
     const passwordHash = await hashPassword(change.newPassword, this.#parameters);
     await options.beforeSave?.();
     await this.#store.updatePasswordHash(record.id, passwordHash);
     return true;
+  }
+
+  /**
+   * Nothing is left to prepare: a login that names no account is checked against a stand-in
+   * hash that costs nothing to make (see {@link authenticate}). Resolves at once.
+   *
+   * @deprecated Kept so that code calling it still runs; it will be removed.
+   */
+  async prepare(): Promise<void> {
+    // Nothing to do.
   }
 
   /** The user with this email (in any spelling that normalizes to it), or null. */

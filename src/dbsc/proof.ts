@@ -77,7 +77,11 @@ let joseModule: Promise<typeof Jose> | undefined;
 // Loaded with the first proof, not with the module: only servers with DBSC on check proofs,
 // and the library's ~180 modules added about 4 MB to every server's resident memory.
 function loadJose(): Promise<typeof Jose> {
-  joseModule ??= import('jose');
+  // A failed load is not kept: the next proof tries again.
+  joseModule ??= import('jose').catch((error: unknown) => {
+    joseModule = undefined;
+    throw error;
+  });
   return joseModule;
 }
 

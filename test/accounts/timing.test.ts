@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Accounts } from '../../src/accounts/index.js';
+import { HashPool } from '../../src/password/hash-pool.js';
 import { MemoryUserStore } from '../../src/stores/memory/index.js';
 
 import type { Credentials } from '../../src/accounts/index.js';
@@ -53,8 +54,8 @@ async function medianRatio(
 
 describe('login timing', () => {
   it('user enumeration by timing: unknown email and wrong password take similar time', async () => {
-    // The real default cost (OWASP, 19 MiB): the point is that the dummy verification costs
-    // what a real one does.
+    // The real default cost (OWASP, 19 MiB): the point is that the verification against the
+    // stand-in hash costs what a real one does.
     const accounts = new Accounts(new MemoryUserStore());
     await accounts.register({ email: 'alice@example.com', password: 'the real password' });
     const unknown = { email: 'nobody@example.com', password: 'a guess at a password' };
@@ -69,6 +70,26 @@ describe('login timing', () => {
     const ratio = await medianRatio(accounts, unknown, wrong, 'unknown email');
 
     assert.ok(ratio >= 0.67 && ratio <= 1.5, `ratio ${ratio} is outside 0.67 to 1.5`);
+  });
+
+  it('user enumeration by timing: the first unknown-email login does what a wrong password does', async (t) => {
+    // One Argon2id verification and no hash, from the first login of a new Accounts on: a
+    // stand-in made by hashing on first use would make that login take twice as long.
+    const hash = t.mock.method(HashPool.prototype, 'hash');
+    const verify = t.mock.method(HashPool.prototype, 'verify');
+    const cheap = { memoryCostKib: 256, timeCost: 1, parallelism: 1 };
+    const store = new MemoryUserStore();
+    await new Accounts(store, { argon2id: cheap }).register({
+      email: 'alice@example.com',
+      password: 'the real password',
+    });
+    for (const email of ['nobody@example.com', 'alice@example.com']) {
+      hash.mock.resetCalls();
+      verify.mock.resetCalls();
+      const accounts = new Accounts(store, { argon2id: cheap });
+      assert.equal(await accounts.authenticate({ email, password: 'a guess' }), null);
+      assert.deepEqual([hash.mock.callCount(), verify.mock.callCount()], [0, 1], email);
+    }
   });
 
   it('disabled-account probing by timing: refusal costs a full verification', async () => {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+
+import { build } from 'esbuild';
 
 import { isCommonPassword } from '../../src/password/blocklist.js';
 import { checkPasswordPolicy } from '../../src/password/policy.js';
@@ -45,24 +50,96 @@ describe('the common-password blocklist', () => {
 
   it('is loaded on first use: a server that only checks sessions does not hold it', () => {
     // The package unpacks its lists as it loads (about 15 MB of a server's resident memory).
-    const server = new URL('../../src/server/index.ts', import.meta.url).href;
-    const blocklist = new URL('../../src/password/blocklist.ts', import.meta.url).href;
+    // The child reports every module it resolves from the package (import(), which bundlers
+    // follow) and what require() holds (the synchronous fallback).
+    const url = (path: string): string => new URL(path, import.meta.url).href;
     const script = `
-      const { createRequire } = await import('node:module');
-      const loaded = () =>
-        Object.keys(createRequire(process.cwd() + '/').cache).some((path) =>
-          path.includes('@zxcvbn-ts/language-common'));
-      await import(${JSON.stringify(server)});
-      const atStart = loaded();
-      const { isCommonPassword } = await import(${JSON.stringify(blocklist)});
-      const known = isCommonPassword('password');
-      process.stdout.write(JSON.stringify({ atStart, known, afterUse: loaded() }));`;
+      const { createRequire, register } = await import('node:module');
+      const { MessageChannel } = await import('node:worker_threads');
+      const { port1, port2 } = new MessageChannel();
+      const imported = [];
+      port1.on('message', (found) => imported.push(found));
+      port1.unref();
+      register('data:text/javascript,' + encodeURIComponent(\`
+        let port;
+        export function initialize(data) { port = data.port; }
+        export async function resolve(specifier, context, next) {
+          const result = await next(specifier, context);
+          if (result.url.includes('language-common')) port.postMessage(result.url);
+          return result;
+        }\`), { data: { port: port2 }, transferList: [port2] });
+      const loaded = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const required = Object.keys(createRequire(process.cwd() + '/').cache);
+        return imported.length > 0 || required.some((path) => path.includes('language-common'));
+      };
+      await import(${JSON.stringify(url('../../src/server/index.ts'))});
+      const atStart = await loaded();
+      const { Accounts } = await import(${JSON.stringify(url('../../src/accounts/index.ts'))});
+      const { MemoryUserStore } = await import(${JSON.stringify(url('../../src/stores/memory/index.ts'))});
+      const accounts = new Accounts(new MemoryUserStore());
+      const refused = await accounts
+        .register({ email: 'ada@example.com', password: 'password1' })
+        .then(() => 'registered', (error) => error.code);
+      process.stdout.write(JSON.stringify({ atStart, refused, afterUse: await loaded() }));`;
     const child = spawnSync(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '--eval', script],
       { encoding: 'utf8' },
     );
     assert.equal(child.status, 0, child.stderr);
-    assert.deepEqual(JSON.parse(child.stdout), { atStart: false, known: true, afterUse: true });
+    assert.deepEqual(JSON.parse(child.stdout), {
+      atStart: false,
+      refused: 'PASSWORD_TOO_COMMON',
+      afterUse: true,
+    });
+  });
+
+  it('a bundle of Latchkey still refuses common passwords at registration', async () => {
+    // A bundler inlines what import() names but not what createRequire loads: the list must
+    // reach Accounts through the first. The bundle runs from a folder whose node_modules holds
+    // only the native Argon2 module, which no bundler can inline.
+    const folder = mkdtempSync(join(tmpdir(), 'latchkey-bundle-'));
+    try {
+      const entry = join(folder, 'entry.ts');
+      const accounts = new URL('../../src/accounts/index.ts', import.meta.url).pathname;
+      const memory = new URL('../../src/stores/memory/index.ts', import.meta.url).pathname;
+      writeFileSync(
+        entry,
+        `import { Accounts } from ${JSON.stringify(accounts)};
+        import { MemoryUserStore } from ${JSON.stringify(memory)};
+        const accounts = new Accounts(new MemoryUserStore(), {
+          argon2id: { memoryCostKib: 256, timeCost: 1, parallelism: 1 },
+        });
+        const outcome = (promise: Promise<unknown>) =>
+          promise.then(() => 'registered', (error: { code?: string }) => error.code ?? 'error');
+        const common = await outcome(accounts.register({ email: 'a@example.com', password: 'password1' }));
+        const strong = await outcome(accounts.register({ email: 'b@example.com', password: 'vq7-Lmz!p2Rr' }));
+        process.stdout.write(JSON.stringify({ common, strong }));`,
+      );
+      await build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: join(folder, 'bundle.mjs'),
+        external: ['@node-rs/argon2'],
+        logLevel: 'silent',
+      });
+      const argon2 = new URL('../../node_modules/@node-rs', import.meta.url).pathname;
+      mkdirSync(join(folder, 'node_modules'));
+      symlinkSync(argon2, join(folder, 'node_modules', '@node-rs'));
+      const child = spawnSync(process.execPath, [join(folder, 'bundle.mjs')], {
+        cwd: folder,
+        encoding: 'utf8',
+      });
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), {
+        common: 'PASSWORD_TOO_COMMON',
+        strong: 'registered',
+      });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
