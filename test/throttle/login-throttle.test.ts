@@ -187,6 +187,36 @@ describe('LoginThrottle', () => {
     assert.deepEqual(await check(attempt('ada@example.com', '192.0.2.98')), { allowed: true });
   });
 
+  it('user enumeration by timing: an unknown email is checked with the same store calls', async () => {
+    // The email of no account comes with credential stamp ''; a real account's with its own.
+    const calls: string[] = [];
+    const store = new MemorySessionStore();
+    const counted = new Proxy(store, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push(String(name));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const counting = new LoginThrottle(counted, { policy, clock: clock.now });
+    const sequence = async (who: LoginAttempt): Promise<string[]> => {
+      calls.length = 0;
+      const verdict = await counting.check(who);
+      assert.ok(verdict.allowed);
+      verdict.attempt.release();
+      return [...calls];
+    };
+    const real = await sequence(attempt('ada@example.com'));
+    const unknown = await sequence(
+      attempt('nobody@example.com', undefined, { credentialStamp: '' }),
+    );
+    assert.deepEqual(unknown, real);
+    assert.deepEqual(real, ['findThrottle', 'findThrottle', 'findThrottle']);
+  });
+
   it('forgets failures after the reset period', async () => {
     await fail(10, attempt('ada@example.com'));
     clock.advanceSeconds(3_600);
