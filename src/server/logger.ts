@@ -113,28 +113,40 @@ function fieldsText(fields: LogFields): string {
  * as it always was.
  */
 export function batchedStdout(): (line: string) => void {
-  let pending: string[] = [];
-  let timer: NodeJS.Timeout | null = null;
-  const flush = (): void => {
-    if (pending.length === 0) return;
-    const text = pending.join('');
-    pending = [];
-    process.stdout.write(text);
-  };
-  const flushLater = (): void => {
-    timer = null;
-    flush();
-  };
-  process.on('exit', flush);
-  return (line) => {
-    pending.push(line);
-    if (pending.length >= LOG_BATCH_LINES) {
-      flush();
-    } else if (timer === null) {
-      // Never keeps the process alive: whatever waits at exit is written by the handler above.
-      timer = setTimeout(flushLater, LOG_FLUSH_DELAY_MS).unref();
-    }
-  };
+  // One batch for the whole process, however many loggers write to it: their lines keep the
+  // order they were logged in, and the process has one `exit` listener, not one per logger (the
+  // eleventh would have drawn Node's MaxListenersExceededWarning).
+  if (!flushesAtExit) {
+    flushesAtExit = true;
+    process.on('exit', flushStdout);
+  }
+  return writeStdout;
+}
+
+let pending: string[] = [];
+let timer: NodeJS.Timeout | null = null;
+let flushesAtExit = false;
+
+function flushStdout(): void {
+  if (pending.length === 0) return;
+  const text = pending.join('');
+  pending = [];
+  process.stdout.write(text);
+}
+
+function flushLater(): void {
+  timer = null;
+  flushStdout();
+}
+
+function writeStdout(line: string): void {
+  pending.push(line);
+  if (pending.length >= LOG_BATCH_LINES) {
+    flushStdout();
+  } else if (timer === null) {
+    // Never keeps the process alive: whatever waits at exit is written by the `exit` listener.
+    timer = setTimeout(flushLater, LOG_FLUSH_DELAY_MS).unref();
+  }
 }
 
 /** How long a log line may wait to be written with others. Unit: milliseconds. 10. */

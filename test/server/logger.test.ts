@@ -157,6 +157,24 @@ describe('batchedStdout', () => {
     });
   }
 
+  it('many loggers share one batch: one exit listener, and lines in the order they were logged', async () => {
+    const { stdout, code } = await run(`
+      const { createJsonLogger } = await import(${JSON.stringify(LOGGER)});
+      const before = process.listenerCount('exit');
+      const loggers = Array.from({ length: 20 }, () => createJsonLogger({ clock: () => 0 }));
+      process.on('warning', (warning) => write('warning ' + warning.name + '\\n'));
+      for (let index = 0; index < 40; index += 1) loggers[index % 20].log('info', 'n' + index);
+      write('exit listeners added: ' + (process.listenerCount('exit') - before) + '\\n');
+      process.exit(0);`);
+    assert.equal(code, 0);
+    const lines = stdout.trim().split('\n');
+    assert.deepEqual(
+      lines.slice(0, 40).map((line) => (JSON.parse(line) as { event: string }).event),
+      Array.from({ length: 40 }, (_, index) => `n${String(index)}`),
+    );
+    assert.deepEqual(lines.slice(40), ['exit listeners added: 0']);
+  });
+
   it('writes every line, in order, when the process exits at once', async () => {
     const { stdout, code } = await run(`
       for (let index = 0; index < 1000; index += 1) write(index + '\\n');
