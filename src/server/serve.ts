@@ -137,13 +137,18 @@ export async function startServer(
 
   // Under load, the answers of a turn of the event loop are written together (write-batch.ts).
   const writeSoon = createWriteBatch();
+  // Once close() has begun, every answer ends its connection: a keep-alive connection answered
+  // while the server shuts down would otherwise idle until its timeout (5 s), and close() with it.
+  let closing = false;
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const started = performance.now();
     const request = readRequest(incoming);
     void handle(request).then((response) => {
       writeSoon(() => {
         try {
-          writeNodeResponse(outgoing, response, { closeConnection: request.bodyAbandoned });
+          writeNodeResponse(outgoing, response, {
+            closeConnection: request.bodyAbandoned || closing,
+          });
         } catch (error) {
           // node:http refused the answer: the client sees its connection closed, not a hang.
           outgoing.destroy();
@@ -224,6 +229,7 @@ export async function startServer(
     store: stores.description,
     certificate: tls?.served ?? null,
     close: async () => {
+      closing = true;
       clearInterval(sweeper);
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
