@@ -72,6 +72,32 @@ if ('skip' in found) {
         ]);
       }));
 
+    void it('user enumeration by timing: a user is found by email in two round trips, account or none', () =>
+      withFresh(async ({ keyPrefix, users }) => {
+        await users.insertUser(makeUser(1));
+        const counted = new Redis(found.url, { lazyConnect: true });
+        await counted.connect();
+        const commands: string[] = [];
+        const send = counted.sendCommand.bind(counted);
+        counted.sendCommand = (command, stream) => {
+          commands.push(command.name);
+          return send(command, stream);
+        };
+        try {
+          const store = new RedisUserStore(counted, { keyPrefix });
+          const sequence = async (email: string): Promise<string[]> => {
+            commands.length = 0;
+            await store.findUserByEmail(email);
+            return [...commands];
+          };
+          assert.deepEqual(await sequence('user1@example.com'), ['get', 'hmget']);
+          assert.deepEqual(await sequence('nobody@example.com'), ['get', 'hmget']);
+          assert.equal(await store.findUserByEmail('nobody@example.com'), null);
+        } finally {
+          counted.disconnect();
+        }
+      }));
+
     void it('expires a session key at its earliest expiry, moved forward by a touch', () =>
       withFresh(async ({ keyPrefix, sessions, users }) => {
         await users.insertUser(makeUser(1));

@@ -12,6 +12,9 @@ import type { RedisClient, RedisScripts } from './scripts.js';
 import type { RedisStoreOptions } from './session-store.js';
 import type { TrackedReads } from './tracked-reads.js';
 
+/** The id read for an email that has no account: outside the alphabet of generated ids. */
+const NO_ACCOUNT_ID = '-';
+
 /**
  * User accounts in Redis (see keys.ts for the layout): one hash per user, an email lookup that
  * makes emails unique, and a sorted set for listing. A taken email rejects with `AccountError`
@@ -76,9 +79,11 @@ export class RedisUserStore implements UserStore {
   findUserByEmail(email: string): Promise<UserRecord | null> {
     return guard('findUserByEmail', async () => {
       const id = await this.#client.get(this.#keys.email(email));
-      if (id === null) return null;
-      const record = await this.#read(id);
-      return record?.email === email ? record : null;
+      // With no account, a user is read all the same (one nobody has): a login that names an
+      // existing account would otherwise answer a round trip later, telling by timing which
+      // emails have accounts.
+      const record = await this.#read(id ?? NO_ACCOUNT_ID);
+      return id !== null && record?.email === email ? record : null;
     });
   }
 
