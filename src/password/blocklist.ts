@@ -13,7 +13,7 @@ import type * as LanguageCommon from '@zxcvbn-ts/language-common';
  *
  * The list is loaded on first use (see {@link loadCommonPasswords}). Called before that, this
  * loads it synchronously with Node's `require`, which a bundler that inlines Latchkey does not
- * follow: there, call `loadCommonPasswords` first, as `Accounts` does.
+ * follow: there, `loadCommonPasswords` must come first, as it does in `Accounts`.
  */
 export function isCommonPassword(password: string): boolean {
   return commonPasswords().has(normalizePassword(password).toLowerCase());

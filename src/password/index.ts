@@ -1,3 +1,4 @@
+export { loadCommonPasswords } from './blocklist.js';
 export { hashPassword, needsRehash, verifyPassword } from './hash.js';
 export { normalizePassword } from './normalize.js';
 export {

@@ -50,6 +50,10 @@ const SMALLEST_ALLOWED_MAX_LENGTH = 64;
  *
  * Never throws for any password string. Throws {@link ConfigError} when `options` is invalid.
  *
+ * The common-password list is loaded on its first use, through Node's `require`. Where a
+ * bundler has inlined Latchkey (and left the list's package out), `await loadCommonPasswords()`
+ * first, as `Accounts` does: it loads the list through `import()`, which bundlers follow.
+ *
  * @param options Overrides of {@link DEFAULT_PASSWORD_POLICY}.
  */
 export function checkPasswordPolicy(
