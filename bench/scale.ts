@@ -15,8 +15,11 @@
 // BENCH_QUICK=1: 2) of BENCH_SECONDS (default 8; quick: 3) each, the order alternating; medians
 // reported. Memory: the server process's resident set after the last round and its peak since
 // start (VmRSS and VmHWM in /proc/<pid>/status). BENCH_SESSIONS is the large count (default 1,000,000; quick: 100,000).
+// BENCH_BASELINE_ROOT names another built tree (a `git worktree` of an earlier commit, with
+// `npm run build` run in it): its `latchkey serve` runs beside this tree's, on copies of the
+// same seeded files, loaded in the same rounds, for a before/after in one run.
 // Results: bench/results/scale.json.
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +30,7 @@ import { serverNodeArgs } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
 import { writeResults } from './lib/results.js';
 import { checkSeededSession, seedSessions, sessionRequests } from './lib/seed-sessions.js';
+import { describeSource } from './lib/source.js';
 import { median } from './lib/stats.js';
 import { formatOpsPerSecond } from './lib/table.js';
 
@@ -41,10 +45,13 @@ const SETTINGS = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
   small: 1_000,
   large: Number(process.env.BENCH_SESSIONS ?? (QUICK ? 100_000 : 1_000_000)),
+  baselineRoot: process.env.BENCH_BASELINE_ROOT ?? null,
 };
 const GOALS = { throughputRatio: 0.9, rssBytes: 150_000_000 };
 
 interface Server {
+  /** Which tree serves: '' for this one, ' (baseline)' for BENCH_BASELINE_ROOT's. */
+  tree: string;
   sessions: number;
   tokens: string[];
   seedSeconds: number;
@@ -62,6 +69,8 @@ interface Case {
 }
 
 const run = startRun(ROOT);
+const baselineSource =
+  SETTINGS.baselineRoot === null ? null : describeSource(SETTINGS.baselineRoot);
 const root = mkdtempSync(join(tmpdir(), 'latchkey-scale-'));
 const servers: Server[] = [];
 let cleaned = false;
@@ -91,43 +100,62 @@ try {
     process.stderr.write(
       `seeded ${formatOpsPerSecond(count)} sessions in ${seeded.seconds.toFixed(0)} s\n`,
     );
-    const target = await startTarget(
-      `Latchkey server, ${formatOpsPerSecond(count)} sessions`,
-      [
-        process.execPath,
-        ...serverNodeArgs(),
-        join(ROOT, 'dist', 'cli', 'bin.js'),
-        'serve',
-        '--port',
-        '0',
-      ],
-      { NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir },
-    );
-    await checkSeededSession(target.url, seeded.tokens[0]!);
-    servers.push({
-      sessions: count,
-      tokens: seeded.tokens,
-      seedSeconds: seeded.seconds,
-      databaseBytes: statSync(databasePath).size,
-      target,
-      memory: null,
-    });
+    const trees = [
+      { tree: '', root: ROOT, dataDir },
+      ...(SETTINGS.baselineRoot === null
+        ? []
+        : [{ tree: ' (baseline)', root: SETTINGS.baselineRoot, dataDir: `${dataDir}-baseline` }]),
+    ];
+    for (const { tree, root, dataDir: folder } of trees) {
+      if (folder !== dataDir) {
+        // A file of its own, as each server would have (the seed left no WAL beside it).
+        mkdirSync(folder, { mode: 0o700 });
+        copyFileSync(databasePath, join(folder, 'latchkey.db'));
+      }
+      const target = await startTarget(
+        `Latchkey server${tree}, ${formatOpsPerSecond(count)} sessions`,
+        [
+          process.execPath,
+          ...serverNodeArgs(),
+          join(root, 'dist', 'cli', 'bin.js'),
+          'serve',
+          '--port',
+          '0',
+        ],
+        { NODE_ENV: 'production', LATCHKEY_DATA_DIR: folder },
+      );
+      await checkSeededSession(target.url, seeded.tokens[0]!);
+      servers.push({
+        tree,
+        sessions: count,
+        tokens: seeded.tokens,
+        seedSeconds: seeded.seconds,
+        databaseBytes: statSync(databasePath).size,
+        target,
+        memory: null,
+      });
+    }
   }
 
   // Three loads: each server with requests spread over all its sessions, and the large one again
   // with requests spread over 1,000 of its sessions only: the same working set as the small one,
   // which tells the size of the table from the size of what is requested.
-  const [smallServer, largeServer] = servers as [Server, Server];
-  const cases: Case[] = [
-    { name: 'all requested', server: smallServer, tokens: smallServer.tokens, samples: [] },
-    { name: 'all requested', server: largeServer, tokens: largeServer.tokens, samples: [] },
-    {
-      name: `${formatOpsPerSecond(SETTINGS.small)} of them requested`,
-      server: largeServer,
-      tokens: largeServer.tokens.slice(0, SETTINGS.small),
-      samples: [],
-    },
-  ];
+  const cases: Case[] = [];
+  for (const tree of [...new Set(servers.map((server) => server.tree))]) {
+    const ofTree = servers.filter((server) => server.tree === tree);
+    const smallServer = ofTree.find((server) => server.sessions === SETTINGS.small)!;
+    const largeServer = ofTree.find((server) => server.sessions === SETTINGS.large)!;
+    cases.push(
+      { name: 'all requested', server: smallServer, tokens: smallServer.tokens, samples: [] },
+      { name: 'all requested', server: largeServer, tokens: largeServer.tokens, samples: [] },
+      {
+        name: `${formatOpsPerSecond(SETTINGS.small)} of them requested`,
+        server: largeServer,
+        tokens: largeServer.tokens.slice(0, SETTINGS.small),
+        samples: [],
+      },
+    );
+  }
   const measure = (item: Case, seconds: number): Promise<LoadResult> =>
     load(`${item.server.target.url}/api/secure-data`, {
       connections: SETTINGS.connections,
@@ -144,8 +172,8 @@ try {
       }
       item.samples.push(result);
       process.stderr.write(
-        `round ${round}: ${formatOpsPerSecond(item.server.sessions)} sessions, ${item.name}: ` +
-          `${result.requestsPerSecond.toFixed(0)} req/s\n`,
+        `round ${round}: ${formatOpsPerSecond(item.server.sessions)} sessions${item.server.tree}, ` +
+          `${item.name}: ${result.requestsPerSecond.toFixed(0)} req/s\n`,
       );
     }
   }
@@ -154,15 +182,22 @@ try {
     if (server.memory === null) throw new Error('no /proc/<pid>/status to read memory from');
   }
 
-  const baseline = median(cases[0]!.samples.map((s) => s.requestsPerSecond));
+  // Each tree's ratios are to its own server with 1,000 sessions.
+  const small = (tree: string): number =>
+    median(
+      cases
+        .find((item) => item.server.tree === tree && item.server.sessions === SETTINGS.small)!
+        .samples.map((s) => s.requestsPerSecond),
+    );
   const rows = cases.map((item) => {
     const rate = median(item.samples.map((s) => s.requestsPerSecond));
     return {
+      tree: item.server.tree,
       sessions: item.server.sessions,
       requested: item.name,
       databaseBytes: item.server.databaseBytes,
       requestsPerSecond: rate,
-      ratio: rate / baseline,
+      ratio: rate / small(item.server.tree),
       p99Ms: median(item.samples.map((s) => s.p99Ms)),
       rssBytes: item.server.memory!.rssBytes,
       peakRssBytes: item.server.memory!.peakRssBytes,
@@ -185,7 +220,7 @@ try {
         'peak RSS MB',
       ],
       ...rows.map((row) => [
-        formatOpsPerSecond(row.sessions),
+        `${formatOpsPerSecond(row.sessions)}${row.tree}`,
         row.requested,
         mb(row.databaseBytes),
         formatOpsPerSecond(row.requestsPerSecond),
@@ -203,9 +238,11 @@ try {
   const record = run.finish();
   const path = writeResults('scale', {
     run: record,
+    ...(baselineSource === null ? {} : { baselineSource }),
     settings: SETTINGS,
     seedSeconds: servers.map((s) => s.seedSeconds),
     samples: cases.map((c) => ({
+      tree: c.server.tree,
       sessions: c.server.sessions,
       requested: c.name,
       results: c.samples,
