@@ -38,11 +38,13 @@ export class DeviceCookie {
    * device cookie, so one stolen before it is worth nothing after.
    */
   read(cookieHeader: string | undefined, email: string, credentialStamp: string): string | null {
-    if (credentialStamp === '') return null;
     const value = cookieHeader === undefined ? undefined : getCookie(cookieHeader, this.#name());
     if (value === undefined || !VALUE_PATTERN.test(value)) return null;
     const [deviceId = '', mac = ''] = value.split('.');
-    return this.#keys.verify(message(email, credentialStamp, deviceId), mac) ? deviceId : null;
+    // Checked for an email with no account (stamp '') too, and then refused: skipping the check
+    // there would answer those sooner, telling by timing which emails have accounts.
+    const valid = this.#keys.verify(message(email, credentialStamp, deviceId), mac);
+    return valid && credentialStamp !== '' ? deviceId : null;
   }
 
   /**

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { AccountError } from '../../errors.js';
 import { copyUser } from '../records.js';
 import { USER_FIELDS, decodeUser, integer, millis } from './codec.js';
@@ -11,9 +13,6 @@ import type { UserRecord, UserStore } from '../../accounts/types.js';
 import type { RedisClient, RedisScripts } from './scripts.js';
 import type { RedisStoreOptions } from './session-store.js';
 import type { TrackedReads } from './tracked-reads.js';
-
-/** The id read for an email that has no account: outside the alphabet of generated ids. */
-const NO_ACCOUNT_ID = '-';
 
 /**
  * User accounts in Redis (see keys.ts for the layout): one hash per user, an email lookup that
@@ -79,10 +78,11 @@ export class RedisUserStore implements UserStore {
   findUserByEmail(email: string): Promise<UserRecord | null> {
     return guard('findUserByEmail', async () => {
       const id = await this.#client.get(this.#keys.email(email));
-      // With no account, a user is read all the same (one nobody has): a login that names an
-      // existing account would otherwise answer a round trip later, telling by timing which
-      // emails have accounts.
-      const record = await this.#read(id ?? NO_ACCOUNT_ID);
+      // With no account, a user is read all the same (a random id, so that on a cluster these
+      // reads spread over the slots as real users' do; one that existed would still answer null
+      // below): a login naming an existing account would otherwise answer a round trip later,
+      // telling by timing which emails have accounts.
+      const record = await this.#read(id ?? randomUUID());
       return id !== null && record?.email === email ? record : null;
     });
   }
