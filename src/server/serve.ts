@@ -137,18 +137,13 @@ export async function startServer(
 
   // Under load, the answers of a turn of the event loop are written together (write-batch.ts).
   const writeSoon = createWriteBatch();
-  // Once close() has begun, every answer ends its connection: a keep-alive connection answered
-  // while the server shuts down would otherwise idle until its timeout (5 s), and close() with it.
-  let closing = false;
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const started = performance.now();
     const request = readRequest(incoming);
     void handle(request).then((response) => {
       writeSoon(() => {
         try {
-          writeNodeResponse(outgoing, response, {
-            closeConnection: request.bodyAbandoned || closing,
-          });
+          writeNodeResponse(outgoing, response, { closeConnection: request.bodyAbandoned });
         } catch (error) {
           // node:http refused the answer: the client sees its connection closed, not a hang.
           outgoing.destroy();
@@ -229,13 +224,17 @@ export async function startServer(
     store: stores.description,
     certificate: tls?.served ?? null,
     close: async () => {
-      closing = true;
       clearInterval(sweeper);
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
           resolve();
         });
       });
+      // A keep-alive connection still answering is ended a moment after its last answer, not
+      // left to idle out (5 s, and close() waiting with it). node:http reads this timeout as each
+      // answer finishes, and sets none while a request pipelined behind it waits: that request
+      // is answered too (`Connection: close` on the first answer would drop it).
+      server.keepAliveTimeout = 1;
       server.closeIdleConnections();
       const force = setTimeout(() => {
         server.closeAllConnections();
