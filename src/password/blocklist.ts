@@ -45,10 +45,18 @@ export function loadCommonPasswords(): Promise<void> {
 }
 
 function commonPasswords(): ReadonlySet<string> {
-  cached ??= setOf(
-    (createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof LanguageCommon)
-      .dictionary,
-  );
+  if (cached !== undefined) return cached;
+  let module: typeof LanguageCommon;
+  try {
+    module = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof LanguageCommon;
+  } catch (error) {
+    throw new Error(
+      'latchkey: the common-password list could not be loaded; where a bundler has inlined ' +
+        'Latchkey, await loadCommonPasswords() (latchkey/password) before checking a password',
+      { cause: error },
+    );
+  }
+  cached = setOf(module.dictionary);
   return cached;
 }
 

@@ -48,11 +48,11 @@ const SMALLEST_ALLOWED_MAX_LENGTH = 64;
  * Checks a password someone is choosing (at registration or on a change) against the policy.
  * Not for login: a policy tightened later must not lock out people whose passwords predate it.
  *
- * Never throws for any password string. Throws {@link ConfigError} when `options` is invalid.
- *
- * The common-password list is loaded on its first use, through Node's `require`. Where a
- * bundler has inlined Latchkey (and left the list's package out), `await loadCommonPasswords()`
- * first, as `Accounts` does: it loads the list through `import()`, which bundlers follow.
+ * No password string makes it throw. It throws {@link ConfigError} when `options` is invalid,
+ * and, in one setup, an error that says what to do: the common-password list is loaded on first
+ * use through Node's `require`, which fails where a bundler has inlined Latchkey and left the
+ * list's package out, unless `await loadCommonPasswords()` came first (as it does in
+ * `Accounts`): that loads the list through `import()`, which bundlers follow.
  *
  * @param options Overrides of {@link DEFAULT_PASSWORD_POLICY}.
  */

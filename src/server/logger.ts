@@ -118,7 +118,11 @@ export function batchedStdout(): (line: string) => void {
   // eleventh would have drawn Node's MaxListenersExceededWarning).
   if (!flushesAtExit) {
     flushesAtExit = true;
-    process.on('exit', flushStdout);
+    process.on('exit', () => {
+      // Lines logged after this (from an exit handler registered later) go out at once.
+      exiting = true;
+      flushStdout();
+    });
   }
   return writeStdout;
 }
@@ -126,6 +130,7 @@ export function batchedStdout(): (line: string) => void {
 let pending: string[] = [];
 let timer: NodeJS.Timeout | null = null;
 let flushesAtExit = false;
+let exiting = false;
 
 function flushStdout(): void {
   if (pending.length === 0) return;
@@ -140,6 +145,10 @@ function flushLater(): void {
 }
 
 function writeStdout(line: string): void {
+  if (exiting) {
+    process.stdout.write(line);
+    return;
+  }
   pending.push(line);
   if (pending.length >= LOG_BATCH_LINES) {
     flushStdout();

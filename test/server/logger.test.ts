@@ -175,6 +175,18 @@ describe('batchedStdout', () => {
     assert.deepEqual(lines.slice(40), ['exit listeners added: 0']);
   });
 
+  it('writes a line logged from an exit handler registered after the first logger', async () => {
+    const { stdout, code } = await run(`
+      const { createJsonLogger } = await import(${JSON.stringify(LOGGER)});
+      write('before\\n');
+      process.on('exit', () => createJsonLogger({ clock: () => 0 }).log('info', 'at.exit'));
+      process.exit(0);`);
+    assert.equal(code, 0);
+    const lines = stdout.trim().split('\n');
+    assert.equal(lines[0], 'before');
+    assert.equal((JSON.parse(lines[1] ?? '{}') as { event?: string }).event, 'at.exit');
+  });
+
   it('writes every line, in order, when the process exits at once', async () => {
     const { stdout, code } = await run(`
       for (let index = 0; index < 1000; index += 1) write(index + '\\n');
