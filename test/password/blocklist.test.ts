@@ -48,53 +48,6 @@ describe('the common-password blocklist', () => {
     assert.deepEqual(checkPasswordPolicy('password1', { refuseCommon: false }), { ok: true });
   });
 
-  it('is loaded on first use: a server that only checks sessions does not hold it', () => {
-    // The package unpacks its lists as it loads (about 15 MB of a server's resident memory).
-    // The child reports every module it resolves from the package (import(), which bundlers
-    // follow) and what require() holds (the synchronous fallback).
-    const url = (path: string): string => new URL(path, import.meta.url).href;
-    const script = `
-      const { createRequire, register } = await import('node:module');
-      const { MessageChannel } = await import('node:worker_threads');
-      const { port1, port2 } = new MessageChannel();
-      const imported = [];
-      port1.on('message', (found) => imported.push(found));
-      port1.unref();
-      register('data:text/javascript,' + encodeURIComponent(\`
-        let port;
-        export function initialize(data) { port = data.port; }
-        export async function resolve(specifier, context, next) {
-          const result = await next(specifier, context);
-          if (result.url.includes('language-common')) port.postMessage(result.url);
-          return result;
-        }\`), { data: { port: port2 }, transferList: [port2] });
-      const loaded = async () => {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const required = Object.keys(createRequire(process.cwd() + '/').cache);
-        return imported.length > 0 || required.some((path) => path.includes('language-common'));
-      };
-      await import(${JSON.stringify(url('../../src/server/index.ts'))});
-      const atStart = await loaded();
-      const { Accounts } = await import(${JSON.stringify(url('../../src/accounts/index.ts'))});
-      const { MemoryUserStore } = await import(${JSON.stringify(url('../../src/stores/memory/index.ts'))});
-      const accounts = new Accounts(new MemoryUserStore());
-      const refused = await accounts
-        .register({ email: 'ada@example.com', password: 'password1' })
-        .then(() => 'registered', (error) => error.code);
-      process.stdout.write(JSON.stringify({ atStart, refused, afterUse: await loaded() }));`;
-    const child = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '--eval', script],
-      { encoding: 'utf8' },
-    );
-    assert.equal(child.status, 0, child.stderr);
-    assert.deepEqual(JSON.parse(child.stdout), {
-      atStart: false,
-      refused: 'PASSWORD_TOO_COMMON',
-      afterUse: true,
-    });
-  });
-
   it('a bundle of Latchkey still refuses common passwords at registration', async () => {
     // A bundler inlines what import() names but not what createRequire loads: the list must
     // reach Accounts through the first. The bundle runs from a folder whose node_modules holds
