@@ -26,9 +26,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { load, startTarget } from './lib/http-load.js';
+import { load } from './lib/http-load.js';
 import { loginRequests, measureRawRate, seedLoginAccounts, SEEDED_PASSWORD } from './lib/logins.js';
-import { serverNodeArgs } from './lib/probe.js';
+import { startLatchkeyServe } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
 import { writeResults } from './lib/results.js';
 import { median, quantile } from './lib/stats.js';
@@ -80,18 +80,7 @@ try {
     const dataDir = join(dataRoot, String(trees.length));
     mkdirSync(dataDir, { mode: 0o700 });
     const emails = await seedLoginAccounts(join(dataDir, 'latchkey.db'), SETTINGS.accounts);
-    const server = await startTarget(
-      `Latchkey server (${name})`,
-      [
-        process.execPath,
-        ...serverNodeArgs(),
-        join(root, 'dist', 'cli', 'bin.js'),
-        'serve',
-        '--port',
-        '0',
-      ],
-      { NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir },
-    );
+    const server = await startLatchkeyServe(`Latchkey server (${name})`, root, dataDir);
     trees.push({ name, root, server, emails, samples: { verify: [], hash: [], login: [] } });
     await checkLogin(`${server.url}/auth/login`, emails[0]!);
   }

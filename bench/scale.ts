@@ -24,9 +24,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { load, startTarget } from './lib/http-load.js';
+import { load } from './lib/http-load.js';
 import { processMemory } from './lib/process-memory.js';
-import { serverNodeArgs } from './lib/probe.js';
+import { startLatchkeyServe } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
 import { writeResults } from './lib/results.js';
 import { checkSeededSession, seedSessions, sessionRequests } from './lib/seed-sessions.js';
@@ -112,17 +112,10 @@ try {
         mkdirSync(folder, { mode: 0o700 });
         copyFileSync(databasePath, join(folder, 'latchkey.db'));
       }
-      const target = await startTarget(
+      const target = await startLatchkeyServe(
         `Latchkey server${tree}, ${formatOpsPerSecond(count)} sessions`,
-        [
-          process.execPath,
-          ...serverNodeArgs(),
-          join(root, 'dist', 'cli', 'bin.js'),
-          'serve',
-          '--port',
-          '0',
-        ],
-        { NODE_ENV: 'production', LATCHKEY_DATA_DIR: folder },
+        root,
+        folder,
       );
       await checkSeededSession(target.url, seeded.tokens[0]!);
       servers.push({

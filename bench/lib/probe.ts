@@ -61,6 +61,26 @@ export async function startProbedServer(
 }
 
 /**
+ * Starts `latchkey serve` from the built tree at `root` (its dist/), as users run it: in
+ * production mode, on a free port of 127.0.0.1, with its data in `dataDir`
+ * (BENCH_SERVER_NODE_ARGS apply, see {@link serverNodeArgs}).
+ */
+export function startLatchkeyServe(name: string, root: string, dataDir: string): Promise<Target> {
+  return startTarget(
+    name,
+    [
+      process.execPath,
+      ...serverNodeArgs(),
+      join(root, 'dist', 'cli', 'bin.js'),
+      'serve',
+      '--port',
+      '0',
+    ],
+    { NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir },
+  );
+}
+
+/**
  * Node options for the server under test only, from `BENCH_SERVER_NODE_ARGS` (split on spaces),
  * for a profile of the server alone: `--cpu-prof --cpu-prof-dir=/tmp/profiles`. Node 20 refuses
  * `--cpu-prof` in NODE_OPTIONS.
