@@ -178,9 +178,8 @@ export class LoginThrottle {
     now: Date,
   ): Promise<{ scope: ThrottleScope; knownUntil: Date | null }> {
     if (keys.device !== null) return { scope: 'device', knownUntil: null };
-    // Read for an email with no account (stamp '') too, though no login ever made its address
-    // known: skipping the read would answer those a store call sooner, telling by timing which
-    // emails have accounts.
+    // Read for an email with no account (stamp '') too, and its answer ignored: skipping the
+    // read would answer those a store call sooner, telling by timing which emails have accounts.
     const known = await this.#find(keys.knownAddress, now);
     return known === null || attempt.credentialStamp === ''
       ? { scope: 'account', knownUntil: null }

@@ -27,6 +27,12 @@ export class RedisUserStore implements UserStore {
   readonly #scripts: RedisScripts;
   readonly #sessions: RedisSessionStore;
   readonly #reads: TrackedReads | null;
+  /**
+   * The user read for an email with no account: random for each store, so that on a cluster
+   * the stores of several servers spread those reads over several slots, and made once, so that
+   * they do not churn the cache of users' keys.
+   */
+  readonly #noAccountId = randomUUID();
 
   /**
    * Throws `ConfigError` for a bad prefix or a client with ioredis's own `keyPrefix`. `reads`
@@ -78,11 +84,10 @@ export class RedisUserStore implements UserStore {
   findUserByEmail(email: string): Promise<UserRecord | null> {
     return guard('findUserByEmail', async () => {
       const id = await this.#client.get(this.#keys.email(email));
-      // With no account, a user is read all the same (a random id, so that on a cluster these
-      // reads spread over the slots as real users' do; one that existed would still answer null
-      // below): a login naming an existing account would otherwise answer a round trip later,
-      // telling by timing which emails have accounts.
-      const record = await this.#read(id ?? randomUUID());
+      // With no account, a user is read all the same (one nobody has; one that existed would
+      // still answer null below): a login naming an existing account would otherwise answer a
+      // round trip later, telling by timing which emails have accounts.
+      const record = await this.#read(id ?? this.#noAccountId);
       return id !== null && record?.email === email ? record : null;
     });
   }
