@@ -9,6 +9,7 @@ import { describeError, withErrorResponses } from '../http/guard.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
 import { createServerApp } from './app.js';
 import { loadOrCreateDevCertificate } from './dev-cert.js';
+import { ensureInstalled } from './installed.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { openStores } from './stores.js';
 import { loadTlsCredentials } from './tls.js';
@@ -86,6 +87,7 @@ export async function startServer(
       ? `the secrets file in ${config.dataDir}`
       : 'LATCHKEY_SECRETS (or --secrets-file)';
   const tls = prepareTls(config, options.clock);
+  ensureInstalled(['@zxcvbn-ts/language-common', ...(config.dbsc.enabled ? ['jose'] : [])]);
   let readRequest;
   try {
     readRequest = createNodeRequestReader({
