@@ -43,13 +43,18 @@ export function attemptKeys(attempt: LoginAttempt): AttemptKeys {
   const email = normalizeEmail(attempt.email) ?? attempt.email.trim().toLowerCase();
   const bucket = addressBucket(attempt.address);
   return {
-    address: attempt.address === '' ? null : `login:address:${bucket}`,
+    address: addressKey(attempt.address),
     account: `login:account:${sha256(email)}`,
     device:
       attempt.deviceId === null ? null : `login:device:${sha256(`${email}\0${attempt.deviceId}`)}`,
     accountAtAddress: `login:account-address:${sha256(`${email}\0${bucket}`)}`,
     knownAddress: `login:known:${sha256(`${email}\0${attempt.credentialStamp}\0${bucket}`)}`,
   };
+}
+
+/** The key of an address's failures, whatever the account; null for an unknown address (''). */
+export function addressKey(address: string): string | null {
+  return address === '' ? null : `login:address:${addressBucket(address)}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { LatchkeyError, StoreUnavailableError } from '../errors.js';
 import { KeyedGate } from './gate.js';
-import { attemptKeys } from './keys.js';
+import { addressKey, attemptKeys } from './keys.js';
 import { delayAfterFailures, resolveThrottlePolicy } from './policy.js';
 
 import type { Clock, SessionStore, ThrottleState } from '../session/types.js';
@@ -76,6 +76,27 @@ export class LoginThrottle {
    * Checks an attempt before any password is hashed, so refused attempts cost nothing. An
    * allowed attempt holds its counter until `release()`, called once its outcome is recorded.
    */
+  /**
+   * The refusal a login from `address` gets whatever its account, when that address has failed
+   * too often lately; null when it may go on to {@link check}. Made before the account is looked
+   * up (the route's order), so that a refused attempt, which costs its sender nothing, answers in
+   * the same time whether or not the email has an account. {@link check} reads the address
+   * again, and refuses it the same way.
+   */
+  async refuseAddress(
+    address: string,
+  ): Promise<Extract<ThrottleVerdict, { allowed: false }> | null> {
+    const key = addressKey(address);
+    if (key === null) return null;
+    const now = new Date(this.#clock());
+    const wait = this.#waitSeconds(
+      await this.#find(key, now),
+      this.policy.addressFreeFailures,
+      now,
+    );
+    return wait > 0 ? { allowed: false, retryAfterSeconds: wait, scope: 'address' } : null;
+  }
+
   async check(attempt: LoginAttempt): Promise<ThrottleVerdict> {
     const keys = attemptKeys(attempt);
     const now = new Date(this.#clock());

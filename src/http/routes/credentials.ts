@@ -58,6 +58,12 @@ export async function login(context: AuthContext, request: HttpRequest): Promise
   if (!input.ok) return input.response;
   const { email, password } = input;
 
+  // An address that has failed too often is refused before the account is looked up: that
+  // refusal costs its sender nothing, so it must take as long whether the email has an account
+  // or not. The check below reads the address again, for an attempt that gets that far.
+  const refused = await context.throttle.refuseAddress(request.clientAddress);
+  if (refused !== null) return throttledLogin(context, request, refused);
+
   const stamp = await context.accounts.credentialStamp(email);
   const attempt: LoginAttempt = {
     email,
@@ -66,13 +72,7 @@ export async function login(context: AuthContext, request: HttpRequest): Promise
     credentialStamp: stamp,
   };
   const verdict = await context.throttle.check(attempt);
-  if (!verdict.allowed) {
-    context.logger.log('warn', 'login.throttled', {
-      scope: verdict.scope,
-      client: request.clientAddress,
-    });
-    return throttled(verdict);
-  }
+  if (!verdict.allowed) return throttledLogin(context, request, verdict);
 
   let user;
   try {
@@ -186,6 +186,19 @@ export async function changePassword(
     ['Set-Cookie', cookie],
     ['Set-Cookie', context.deviceCookie.issue(auth.user.email, newStamp, deviceId)],
   ]);
+}
+
+/** A login refused by the throttle: logged, and answered 429. */
+function throttledLogin(
+  context: AuthContext,
+  request: HttpRequest,
+  verdict: Extract<ThrottleVerdict, { allowed: false }>,
+): HttpResponse {
+  context.logger.log('warn', 'login.throttled', {
+    scope: verdict.scope,
+    client: request.clientAddress,
+  });
+  return throttled(verdict);
 }
 
 function throttled(verdict: Extract<ThrottleVerdict, { allowed: false }>): HttpResponse {
