@@ -6,6 +6,7 @@ import { withErrorResponses } from '../../src/http/guard.js';
 import { silentLogger } from '../../src/log.js';
 import { createServerApp } from '../../src/server/app.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
+import { recordingCalls } from '../support/calls.js';
 
 import type { UserStore } from '../../src/accounts/index.js';
 import type { HttpRequest } from '../../src/http/types.js';
@@ -32,17 +33,7 @@ describe('user enumeration through throttled logins', () => {
     // A refusal costs its sender nothing (no hash, not counted): were the account looked up
     // first, an existing one would answer later than an email with none, as often as asked.
     const lookups: string[] = [];
-    const users = new MemoryUserStore();
-    const counted = new Proxy(users, {
-      get(target, name, receiver) {
-        const value: unknown = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          lookups.push(String(name));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    }) as UserStore;
+    const counted: UserStore = recordingCalls(new MemoryUserStore(), lookups);
     const context = createAuthContext({
       sessionStore: new MemorySessionStore(),
       userStore: counted,

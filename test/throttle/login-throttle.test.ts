@@ -3,6 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 
 import { MemorySessionStore } from '../../src/stores/memory/index.js';
 import { LoginThrottle, addressBucket, delayAfterFailures } from '../../src/throttle/index.js';
+import { recordingCalls } from '../support/calls.js';
 import { ManualClock } from '../support/clock.js';
 
 import type { LoginAttempt } from '../../src/throttle/index.js';
@@ -190,17 +191,7 @@ describe('LoginThrottle', () => {
   it('user enumeration by timing: an unknown email is checked with the same store calls', async () => {
     // The email of no account comes with credential stamp ''; a real account's with its own.
     const calls: string[] = [];
-    const store = new MemorySessionStore();
-    const counted = new Proxy(store, {
-      get(target, name, receiver) {
-        const value: unknown = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          calls.push(String(name));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
+    const counted = recordingCalls(new MemorySessionStore(), calls);
     const counting = new LoginThrottle(counted, { policy, clock: clock.now });
     const sequence = async (who: LoginAttempt): Promise<string[]> => {
       calls.length = 0;
