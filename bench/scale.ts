@@ -165,8 +165,8 @@ try {
       }
       item.samples.push(result);
       process.stderr.write(
-        `round ${round}: ${formatOpsPerSecond(item.server.sessions)} sessions${item.server.tree}, ` +
-          `${item.name}: ${result.requestsPerSecond.toFixed(0)} req/s\n`,
+        `round ${round}: ${formatOpsPerSecond(item.server.sessions)} sessions` +
+          `${item.server.tree}, ${item.name}: ${result.requestsPerSecond.toFixed(0)} req/s\n`,
       );
     }
   }

@@ -81,9 +81,7 @@ export class Accounts {
     if (email === null) {
       throw new AccountError('EMAIL_INVALID', 'this is not a valid email address');
     }
-    if (this.#policy.refuseCommon) await loadCommonPasswords();
-    const verdict = checkPasswordPolicy(credentials.password, this.#policy, { email });
-    if (!verdict.ok) throw new AccountError(verdict.code, verdict.message);
+    await this.#refuseUnfitPassword(credentials.password, email);
 
     const record: UserRecord = {
       id: this.#generateId(),
@@ -178,9 +176,7 @@ export class Accounts {
     const valid = await verifyPassword(record.passwordHash, change.currentPassword);
     if (!valid || record.disabledAt !== null) return false;
 
-    if (this.#policy.refuseCommon) await loadCommonPasswords();
-    const verdict = checkPasswordPolicy(change.newPassword, this.#policy, { email: record.email });
-    if (!verdict.ok) throw new AccountError(verdict.code, verdict.message);
+    await this.#refuseUnfitPassword(change.newPassword, record.email);
     const passwordHash = await hashPassword(change.newPassword, this.#parameters);
     await options.beforeSave?.();
     await this.#store.updatePasswordHash(record.id, passwordHash);
@@ -195,6 +191,16 @@ export class Accounts {
    */
   async prepare(): Promise<void> {
     // Nothing to do.
+  }
+
+  /**
+   * Throws `AccountError` when a new password fails the policy. The common-password list is
+   * loaded first, through import(), which bundlers follow (see `loadCommonPasswords`).
+   */
+  async #refuseUnfitPassword(password: string, email: string): Promise<void> {
+    if (this.#policy.refuseCommon) await loadCommonPasswords();
+    const verdict = checkPasswordPolicy(password, this.#policy, { email });
+    if (!verdict.ok) throw new AccountError(verdict.code, verdict.message);
   }
 
   /** The user with this email (in any spelling that normalizes to it), or null. */

@@ -72,7 +72,7 @@ describe('login timing', () => {
     assert.ok(ratio >= 0.67 && ratio <= 1.5, `ratio ${ratio} is outside 0.67 to 1.5`);
   });
 
-  it('user enumeration by timing: the first unknown-email login does what a wrong password does', async (t) => {
+  it('user enumeration by timing: a first unknown-email login, one verification', async (t) => {
     // One Argon2id verification and no hash, from the first login of a new Accounts on: a
     // stand-in made by hashing on first use would make that login take twice as long.
     const hash = t.mock.method(HashPool.prototype, 'hash');

@@ -19,12 +19,12 @@ describe('the device cookie', () => {
     assert.equal(devices.read(cookie, 'bob@example.com', 'stamp-1'), null);
   });
 
-  it('is never accepted for an email with no account (credential stamp ""), even when signed so', () => {
+  it('is never accepted for an email with no account (stamp ""), even when signed so', () => {
     const cookie = sentBack(devices.issue('nobody@example.com', '', null));
     assert.equal(devices.read(cookie, 'nobody@example.com', ''), null);
   });
 
-  it('user enumeration by timing: its MAC is checked whether or not the email has an account', (t) => {
+  it('user enumeration by timing: its MAC is checked, account or none', (t) => {
     const verify = t.mock.method(KeyRing.prototype, 'verify');
     const forged = `__Host-latchkey_device=${'A'.repeat(22)}.${'B'.repeat(43)}`;
     assert.equal(devices.read(forged, 'ada@example.com', 'stamp-1'), null);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 
 import { createLatchkey } from '../../src/http/latchkey.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
+import { inProcessRequest } from '../support/http-request.js';
 
 import type { HttpRequest } from '../../src/http/types.js';
 import type { SessionStore } from '../../src/session/types.js';
@@ -15,15 +16,7 @@ function request(
   headers: Record<string, string> = {},
   body = '',
 ): HttpRequest {
-  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return {
-    method,
-    path,
-    clientAddress: '192.0.2.1',
-    protocol: 'http',
-    header: (name) => lower[name],
-    readBody: () => Promise.resolve(new TextEncoder().encode(body)),
-  };
+  return inProcessRequest(method, path, { headers, body });
 }
 
 describe('createLatchkey', () => {

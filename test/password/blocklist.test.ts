@@ -66,8 +66,10 @@ describe('the common-password blocklist', () => {
         });
         const outcome = (promise: Promise<unknown>) =>
           promise.then(() => 'registered', (error: { code?: string }) => error.code ?? 'error');
-        const common = await outcome(accounts.register({ email: 'a@example.com', password: 'password1' }));
-        const strong = await outcome(accounts.register({ email: 'b@example.com', password: 'vq7-Lmz!p2Rr' }));
+        const register = (email: string, password: string) =>
+          outcome(accounts.register({ email, password }));
+        const common = await register('a@example.com', 'password1');
+        const strong = await register('b@example.com', 'vq7-Lmz!p2Rr');
         process.stdout.write(JSON.stringify({ common, strong }));`,
       );
       await build({

@@ -7,25 +7,17 @@ import { silentLogger } from '../../src/log.js';
 import { createServerApp } from '../../src/server/app.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 import { recordingCalls } from '../support/calls.js';
+import { inProcessRequest } from '../support/http-request.js';
 
 import type { UserStore } from '../../src/accounts/index.js';
 import type { HttpRequest } from '../../src/http/types.js';
 
 function login(email: string): HttpRequest {
-  const body = JSON.stringify({ email, password: 'a guess at the password' });
-  const headers: Record<string, string> = {
-    host: 'localhost',
-    'content-type': 'application/json',
-    origin: 'http://localhost',
-  };
-  return {
-    method: 'POST',
-    path: '/auth/login',
+  return inProcessRequest('POST', '/auth/login', {
+    headers: { host: 'localhost', 'content-type': 'application/json', origin: 'http://localhost' },
+    body: JSON.stringify({ email, password: 'a guess at the password' }),
     clientAddress: '192.0.2.7',
-    protocol: 'http',
-    header: (name) => headers[name],
-    readBody: () => Promise.resolve(new TextEncoder().encode(body)),
-  };
+  });
 }
 
 describe('user enumeration through throttled logins', () => {

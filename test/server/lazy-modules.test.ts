@@ -21,7 +21,8 @@ describe('modules loaded on first use', () => {
         export function initialize(data) { port = data.port; }
         export async function resolve(specifier, context, next) {
           const result = await next(specifier, context);
-          if (/language-common|node_modules\\\\/jose\\\\//.test(result.url)) port.postMessage(result.url);
+          const watched = /language-common|node_modules\\\\/jose\\\\//;
+          if (watched.test(result.url)) port.postMessage(result.url);
           return result;
         }\`), { data: { port: port2 }, transferList: [port2] });
       const loaded = async () => {
@@ -35,15 +36,18 @@ describe('modules loaded on first use', () => {
       await import(${JSON.stringify(url('../../src/server/index.ts'))});
       const atStart = await loaded();
       const { Accounts } = await import(${JSON.stringify(url('../../src/accounts/index.ts'))});
-      const { MemoryUserStore } = await import(${JSON.stringify(url('../../src/stores/memory/index.ts'))});
+      const { MemoryUserStore } =
+        await import(${JSON.stringify(url('../../src/stores/memory/index.ts'))});
       const refused = await new Accounts(new MemoryUserStore())
         .register({ email: 'ada@example.com', password: 'password1' })
         .then(() => 'registered', (error) => error.code);
       const afterRegistration = await loaded();
-      const { verifyRegistrationProof } = await import(${JSON.stringify(url('../../src/dbsc/proof.ts'))});
+      const { verifyRegistrationProof } =
+        await import(${JSON.stringify(url('../../src/dbsc/proof.ts'))});
       const proof = await verifyRegistrationProof('not a proof');
       const afterProof = await loaded();
-      process.stdout.write(JSON.stringify({ atStart, refused, afterRegistration, proof, afterProof }));`;
+      const seen = { atStart, refused, afterRegistration, proof, afterProof };
+      process.stdout.write(JSON.stringify(seen));`;
     const child = spawnSync(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '--eval', script],

@@ -157,7 +157,7 @@ describe('batchedStdout', () => {
     });
   }
 
-  it('many loggers share one batch: one exit listener, and lines in the order they were logged', async () => {
+  it('many loggers share one batch: one exit listener, lines in the order logged', async () => {
     const { stdout, code } = await run(`
       const { createJsonLogger } = await import(${JSON.stringify(LOGGER)});
       const before = process.listenerCount('exit');

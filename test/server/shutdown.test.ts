@@ -32,7 +32,8 @@ describe('shutting the server down', () => {
     });
     socket.write(
       `POST /auth/login HTTP/1.1\r\n${host}Connection: keep-alive\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${String(Buffer.byteLength(body))}\r\n\r\n` +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${String(Buffer.byteLength(body))}\r\n\r\n` +
         body.slice(0, 10),
     );
     // The server runs in this process: once this timer fires, it has read the request's head.

@@ -188,7 +188,7 @@ describe('LoginThrottle', () => {
     assert.deepEqual(await check(attempt('ada@example.com', '192.0.2.98')), { allowed: true });
   });
 
-  it('user enumeration by timing: an unknown email is checked with the same store calls', async () => {
+  it('user enumeration by timing: an unknown email gets the same store calls', async () => {
     // The email of no account comes with credential stamp ''; a real account's with its own.
     const calls: string[] = [];
     const counted = recordingCalls(new MemorySessionStore(), calls);
