@@ -109,7 +109,7 @@ function report(error: unknown, io: CliIo): number {
     return error.exitCode;
   }
   if (error instanceof LatchkeyError) {
-    io.err(`${error.message} [${error.code}]\n`);
+    io.err(`${error.message} [${error.code}]${causeOf(error)}\n`);
     return 1;
   }
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
@@ -123,6 +123,20 @@ function report(error: unknown, io: CliIo): number {
     `latchkey: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
   );
   return 1;
+}
+
+// A store that cannot be opened says why (the driver's message: a missing folder, a file that is
+// not a database, a refused connection), on its first line only and cut short: that is what
+// the operator needs to mend, and drivers put no passwords in these messages.
+const CAUSE_MAX_LENGTH = 300;
+
+function causeOf(error: Error): string {
+  if (!(error.cause instanceof Error)) return '';
+  const line = error.cause.message.split('\n', 1)[0]?.trim() ?? '';
+  if (line === '') return '';
+  const code = (error.cause as { code?: unknown }).code;
+  const named = typeof code === 'string' && !line.includes(code) ? ` (${code})` : '';
+  return `\n  cause: ${line.slice(0, CAUSE_MAX_LENGTH)}${named}`;
 }
 
 function readVersion(): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -196,6 +196,20 @@ describe('latchkey CLI', () => {
       assert.match(result.stderr, /No database at/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('names the reason a store cannot be opened, as its driver gives it', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'latchkey-cli-notdb-'));
+    try {
+      const file = join(folder, 'latchkey.db');
+      writeFileSync(file, 'not a database, but long enough to be read as a header.'.repeat(20));
+      const result = latchkey(['serve', '--port', '0', '--store', `sqlite:${file}`]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /\[STORE_UNAVAILABLE\]\n {2}cause: file is not a database/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 
