@@ -109,7 +109,7 @@ function report(error: unknown, io: CliIo): number {
     return error.exitCode;
   }
   if (error instanceof LatchkeyError) {
-    io.err(`${error.message} [${error.code}]${causeOf(error)}\n`);
+    io.err(`${error.message} [${error.code}]${describeCause(error)}\n`);
     return 1;
   }
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
@@ -127,16 +127,20 @@ function report(error: unknown, io: CliIo): number {
 
 // A store that cannot be opened says why (the driver's message: a missing folder, a file that is
 // not a database, a refused connection), on its first line only and cut short: that is what
-// the operator needs to mend, and drivers put no passwords in these messages.
+// the operator needs to mend. Drivers put no passwords in these messages; should one quote a
+// URL with credentials anyway, they are masked.
 const CAUSE_MAX_LENGTH = 300;
+const URL_CREDENTIALS = /\/\/[^\s/@]*@/g;
 
-function causeOf(error: Error): string {
+/** The line the CLI adds under an error for its cause, or '' when it has none to show. */
+export function describeCause(error: Error): string {
   if (!(error.cause instanceof Error)) return '';
   const line = error.cause.message.split('\n', 1)[0]?.trim() ?? '';
   if (line === '') return '';
   const code = (error.cause as { code?: unknown }).code;
   const named = typeof code === 'string' && !line.includes(code) ? ` (${code})` : '';
-  return `\n  cause: ${line.slice(0, CAUSE_MAX_LENGTH)}${named}`;
+  const shown = line.replace(URL_CREDENTIALS, '//***@').slice(0, CAUSE_MAX_LENGTH);
+  return `\n  cause: ${shown}${named}`;
 }
 
 function readVersion(): string {
