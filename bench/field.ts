@@ -40,6 +40,7 @@ import { RESULTS_DIR, writeResults } from './lib/results.js';
 import { describeSource } from './lib/source.js';
 import { median, quantile } from './lib/stats.js';
 import { formatMarkdownTable, formatOpsPerSecond, formatTable } from './lib/table.js';
+import { describeLoadGenerator } from './lib/wrk-load.js';
 
 import type { Family, Session } from './lib/field-targets.js';
 import type { Target } from './lib/http-load.js';
@@ -280,6 +281,7 @@ function report(rows: readonly Row[]): void {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     loadAverage: { before: loadBefore, after: loadavg() },
+    loadGenerator: describeLoadGenerator(),
     source,
     ...(baselineSource === null ? {} : { baselineSource }),
     versions: libraryVersions(ROOT),
@@ -288,7 +290,7 @@ function report(rows: readonly Row[]): void {
   writeFileSync(CHART_PATH, chart(rows, machine, finishedAt));
   const minutes = ((finishedAt.getTime() - startedAt.getTime()) / 60_000).toFixed(1);
   process.stdout.write(
-    `\n${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; ` +
+    `\n${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${describeLoadGenerator()}; ` +
       `load average ${loadBefore.map((v) => v.toFixed(1)).join(' ')} before, ` +
       `${loadavg()
         .map((v) => v.toFixed(1))
@@ -303,7 +305,7 @@ function chart(rows: readonly Row[], machine: ReturnType<typeof describeMachine>
     subtitle: [
       `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.os}; ` +
         at.toISOString().slice(0, 10),
-      `autocannon, ${SETTINGS.connections} connections, medians of ${plural(SETTINGS.rounds, 'round')} ` +
+      `${describeLoadGenerator()}, ${SETTINGS.connections} connections, medians of ${plural(SETTINGS.rounds, 'round')} ` +
         `of ${SETTINGS.durationSeconds} s; the load generator shares the machine`,
     ],
     bars: rows.map((row) => ({

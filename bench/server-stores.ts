@@ -16,6 +16,7 @@ import { describeMachine } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { formatTable } from './lib/table.js';
+import { describeLoadGenerator } from './lib/wrk-load.js';
 import { logIn, openSharedStores } from './lib/latchkey-targets.js';
 
 import type { LoadResult, Target } from './lib/http-load.js';
@@ -98,11 +99,14 @@ try {
   process.stdout.write(`${table}\n`);
   const machine = describeMachine();
   const path = writeResults('server-stores', {
+    loadGenerator: describeLoadGenerator(),
     machine,
     settings: { rounds: ROUNDS, durationSeconds: DURATION_SECONDS, connections: CONNECTIONS },
     rows,
   });
-  process.stdout.write(`\n${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; ${path}\n`);
+  process.stdout.write(
+    `\n${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${describeLoadGenerator()}; ${path}\n`,
+  );
 } finally {
   for (const { target } of targets) await target.stop();
   await shared.cleanUp();

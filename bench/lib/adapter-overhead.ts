@@ -8,6 +8,7 @@ import { describeMachine } from './machine.js';
 import { writeResults } from './results.js';
 import { median, quantile } from './stats.js';
 import { formatMarkdownTable, formatOpsPerSecond, formatTable } from './table.js';
+import { describeLoadGenerator } from './wrk-load.js';
 
 import type { LoadResult, Target } from './http-load.js';
 
@@ -185,6 +186,13 @@ function report(benchName: string, rows: readonly Row[], markdown: boolean): voi
   process.stdout.write(`${formatTable(table, numeric)}\n`);
   if (markdown) process.stdout.write(`\n${formatMarkdownTable(table, numeric)}\n`);
   const machine = describeMachine();
-  const path = writeResults(benchName, { machine, settings: OVERHEAD_SETTINGS, rows });
-  process.stdout.write(`\n${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; ${path}\n`);
+  const path = writeResults(benchName, {
+    machine,
+    loadGenerator: describeLoadGenerator(),
+    settings: OVERHEAD_SETTINGS,
+    rows,
+  });
+  process.stdout.write(
+    `\n${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${describeLoadGenerator()}; ${path}\n`,
+  );
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 
 import { quantile } from './stats.js';
+import { loadGenerator, loadWithWrk } from './wrk-load.js';
 
 import type { ChildProcess } from 'node:child_process';
 
@@ -72,10 +73,13 @@ export interface LoadOptions {
 }
 
 /**
- * Drives one URL on loopback with autocannon for a fixed time and reports requests per second
- * (2xx only) and latency.
+ * Drives one URL on loopback with autocannon (or wrk, see `loadGenerator`) for a fixed time and
+ * reports requests per second (2xx only) and latency.
  */
 export async function load(url: string, options: LoadOptions = {}): Promise<LoadResult> {
+  if (loadGenerator() === 'wrk' && options.overallRate === undefined) {
+    return loadWithWrk(url, options);
+  }
   const { nextRequest } = options;
   const path = new URL(url).pathname;
   const settings: autocannon.Options = {

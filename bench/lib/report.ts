@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { describeMachine } from './machine.js';
 import { describeSource } from './source.js';
 import { formatMarkdownTable, formatTable } from './table.js';
+import { describeLoadGenerator } from './wrk-load.js';
 
 import type { Machine } from './machine.js';
 import type { SourceState } from './source.js';
@@ -15,6 +16,8 @@ export interface RunRecord {
   finishedAt: string;
   /** The 1-, 5- and 15-minute load averages: the machine is shared with other work. */
   loadAverage: { before: number[]; after: number[] };
+  /** What drove the load: `autocannon 8.0.0`, or `wrk 4.1.0` (BENCH_LOAD_GENERATOR=wrk). */
+  loadGenerator: string;
 }
 
 /** Notes the start of a run (the source and the machine's load); `finish` completes it. */
@@ -29,6 +32,7 @@ export function startRun(root: string): { finish(): RunRecord } {
       startedAt,
       finishedAt: new Date().toISOString(),
       loadAverage: { before, after: loadavg() },
+      loadGenerator: describeLoadGenerator(),
     }),
   };
 }
@@ -53,7 +57,8 @@ export function describeRun(run: RunRecord): string {
       ? 'source unknown'
       : `commit ${run.source.commit.slice(0, 7)}${run.source.srcModified ? ' (src/ modified)' : ''}`;
   return (
-    `${run.machine.cpus} x ${run.machine.cpuModel}, Node ${run.machine.node}, ${source}; load average ` +
+    `${run.machine.cpus} x ${run.machine.cpuModel}, Node ${run.machine.node}, ${source}, ` +
+    `${run.loadGenerator}; load average ` +
     `${load(run.loadAverage.before)} before, ${load(run.loadAverage.after)} after; ` +
     `${minutes.toFixed(1)} min`
   );
