@@ -125,9 +125,12 @@ export class LoginThrottle {
 
     try {
       const later = new Date(this.#clock());
-      const [address, counter] = await Promise.all([
+      const [address, counter, deviceAddress] = await Promise.all([
         keys.address === null ? Promise.resolve(null) : this.#find(keys.address, later),
         this.#find(scopeKey, later),
+        // A device's address is not needed to judge it, only to know whether its success must
+        // write the address again: read beside the counters, a read instead of a write a login.
+        scope === 'device' ? this.#find(keys.knownAddress, later) : Promise.resolve(null),
       ]);
       const addressWait = this.#waitSeconds(address, this.policy.addressFreeFailures, later);
       const scopeWait = this.#waitSeconds(counter, this.policy.accountFreeFailures, later);
@@ -138,7 +141,12 @@ export class LoginThrottle {
           : { allowed: false, retryAfterSeconds: scopeWait, scope };
       }
       const scopeCounted = counter !== null;
-      return { allowed: true, attempt: { keys, scopeKey, scopeCounted, knownUntil, release } };
+      const knownAddressUntil =
+        scope === 'device' ? (deviceAddress?.expiresAt ?? null) : knownUntil;
+      return {
+        allowed: true,
+        attempt: { keys, scopeKey, scopeCounted, knownUntil: knownAddressUntil, release },
+      };
     } catch (error) {
       release();
       throw error;
@@ -165,8 +173,7 @@ export class LoginThrottle {
    * reset their guessing at others. Writes only what changes: no delete when the counter held
    * no failures when checked (so a failure another server counted since then stays counted; one
    * counted there while it held some is deleted with them, as before), and no refresh of an
-   * address found known since less than a day (looked up only for a login without a device
-   * cookie: a device's login writes it every time).
+   * address found known since less than a day.
    */
   async recordSuccess(allowed: AllowedAttempt): Promise<void> {
     const now = new Date(this.#clock());

@@ -175,6 +175,16 @@ describe('LoginThrottle', () => {
     }
     assert.equal(await once(attempt('ada@example.com', '198.51.100.1'), 'fail'), false);
     assert.equal(await once(ada, 'succeed'), true);
+
+    // A known device's login too: its address is read, and written once a day at most.
+    const adaDevice = attempt('ada@example.com', '192.0.2.70', { deviceId: 'device-1' });
+    writes.length = 0;
+    await succeed(adaDevice);
+    assert.equal(writes.length, 1, 'the first login from the device makes its address known');
+    assert.match(writes[0] ?? '', /^increment /);
+    clock.advanceSeconds(3_600);
+    await succeed(adaDevice);
+    assert.equal(writes.length, 1, 'a device known since less than a day: nothing written');
   });
 
   it('a success forgets its counter’s failures: the account counts from zero again', async () => {
