@@ -17,7 +17,9 @@
 // the logins between them, the two raw runs taking turns at going first, each for BENCH_SECONDS
 // (default 6; BENCH_QUICK=1: 3) after a warm-up; BENCH_ROUNDS rounds (default 8; quick: 2).
 // Reported: the medians, and the logins' ratio to the raw rate of the same round (median and
-// quartiles), so that drift in a shared machine falls on both. BENCH_BASELINE_ROOT names another
+// quartiles), so that drift in a shared machine falls on both; and, on Linux, where the CPU of
+// each round's logins went (bench/lib/login-cpu.ts): the server's hashing threads, its event
+// loop, its other threads and the load generator, per login. BENCH_BASELINE_ROOT names another
 // built tree (say `git archive` of the commit before a change, with `npm run build` and this
 // bench/ copied in) measured the same way in the same rounds, for a before/after in one run.
 // Results: bench/results/login.json.
@@ -27,6 +29,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { load } from './lib/http-load.js';
+import { loginCpu, readCpu } from './lib/login-cpu.js';
 import { loginRequests, measureRawRate, seedLoginAccounts, SEEDED_PASSWORD } from './lib/logins.js';
 import { startLatchkeyServe } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
@@ -34,6 +37,7 @@ import { writeResults } from './lib/results.js';
 import { median, quantile } from './lib/stats.js';
 
 import type { LoadResult, Target } from './lib/http-load.js';
+import type { LoginCpu } from './lib/login-cpu.js';
 import type { RawRate } from './lib/logins.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
@@ -52,7 +56,7 @@ interface Tree {
   root: string;
   server: Target;
   emails: string[];
-  samples: { verify: number[]; hash: number[]; login: LoadResult[] };
+  samples: { verify: number[]; hash: number[]; login: LoadResult[]; cpu: LoginCpu[] };
 }
 
 const run = startRun(ROOT);
@@ -81,7 +85,13 @@ try {
     mkdirSync(dataDir, { mode: 0o700 });
     const emails = await seedLoginAccounts(join(dataDir, 'latchkey.db'), SETTINGS.accounts);
     const server = await startLatchkeyServe(`Latchkey server (${name})`, root, dataDir);
-    trees.push({ name, root, server, emails, samples: { verify: [], hash: [], login: [] } });
+    trees.push({
+      name,
+      root,
+      server,
+      emails,
+      samples: { verify: [], hash: [], login: [], cpu: [] },
+    });
     await checkLogin(`${server.url}/auth/login`, emails[0]!);
   }
 
@@ -105,7 +115,15 @@ try {
     for (const tree of order) {
       // The logins always between the two raw runs, and the order of those swapped every round.
       const first = await raw(tree, round % 2 === 1 ? 'verify' : 'hash', SETTINGS.seconds);
+      const pid = tree.server.process.pid ?? 0;
+      const before = readCpu(pid);
       const login = await loginLoad(tree, SETTINGS.seconds);
+      const after = readCpu(pid);
+      if (before !== null && after !== null) {
+        tree.samples.cpu.push(
+          loginCpu(pid, before, after, login.requestsPerSecond * SETTINGS.seconds),
+        );
+      }
       const second = await raw(tree, round % 2 === 1 ? 'hash' : 'verify', SETTINGS.seconds);
       const [verify, hash] = round % 2 === 1 ? [first, second] : [second, first];
       if (login.failures > 0) {
@@ -189,6 +207,17 @@ try {
     process.stdout.write(
       `login / raw verify (${verdict.tree}): ${verdict.ratio.toFixed(3)} (goal at least ${GOAL}: ` +
         `${verdict.met ? 'met' : 'missed'})\n`,
+    );
+  }
+  for (const tree of trees) {
+    const { cpu } = tree.samples;
+    if (cpu.length === 0) continue;
+    const ms = (pick: (split: LoginCpu) => number) => median(cpu.map(pick)).toFixed(2);
+    process.stdout.write(
+      `CPU per login (${tree.name}, medians): hashing threads ${ms((split) => split.hashingMs)} ms, ` +
+        `event loop ${ms((split) => split.eventLoopMs)} ms, other server threads ` +
+        `${ms((split) => split.otherThreadsMs)} ms, load generator ` +
+        `${ms((split) => split.loadGeneratorMs)} ms\n`,
     );
   }
   process.stdout.write(

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 // /proc/<pid>/stat counts CPU time in clock ticks; 100 a second on nearly every Linux system.
 const TICKS_PER_SECOND = ticksPerSecond();
@@ -19,6 +19,49 @@ export function processCpuSeconds(pid: number): number | null {
     const systemTicks = Number(fields[12]);
     if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks)) return null;
     return (userTicks + systemTicks) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time each thread of a process has used so far (user plus system), in seconds, by thread
+ * id (the main thread's id is the process's), read from /proc/<pid>/task/<tid>/stat; null where
+ * there is no /proc. A thread that ended is no longer listed.
+ */
+export function threadCpuSeconds(pid: number): Map<number, number> | null {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${String(pid)}/task`);
+  } catch {
+    return null;
+  }
+  const seconds = new Map<number, number>();
+  for (const tid of threads) {
+    const used = statCpuTicks(`/proc/${String(pid)}/task/${tid}/stat`, false);
+    if (used !== null) seconds.set(Number(tid), used / TICKS_PER_SECOND);
+  }
+  return seconds;
+}
+
+/**
+ * CPU time this process has used so far, with that of its children that have exited and been
+ * waited for (a load generator run as a child, say), in seconds; null where there is no /proc.
+ */
+export function ownCpuSecondsWithChildren(): number | null {
+  const used = statCpuTicks('/proc/self/stat', true);
+  return used === null ? null : used / TICKS_PER_SECOND;
+}
+
+/** utime + stime of a /proc stat file, with cutime + cstime when asked; null if unreadable. */
+function statCpuTicks(path: string, withChildren: boolean): number | null {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 to 17 of the whole line (utime, stime, cutime, cstime): 11 to 14 from field 3.
+    const picked = withChildren ? fields.slice(11, 15) : fields.slice(11, 13);
+    const ticks = picked.reduce((sum, field) => sum + Number(field), 0);
+    return Number.isFinite(ticks) ? ticks : null;
   } catch {
     return null;
   }
