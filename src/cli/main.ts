@@ -125,22 +125,43 @@ function report(error: unknown, io: CliIo): number {
   return 1;
 }
 
-// A store that cannot be opened says why (the driver's message: a missing folder, a file that is
-// not a database, a refused connection), on its first line only and cut short: that is what
-// the operator needs to mend. Drivers put no passwords in these messages; should one quote a
-// URL with credentials anyway, they are masked.
+// A store that cannot be opened says why: the driver's message (a missing folder, a file that is
+// not a database, a refused connection), its first line only, cut short. That message may quote
+// what a server sent back, so it is shown as untrusted text: control and direction characters
+// become spaces, and what could be a credential is masked (a URL's user information and query
+// string, a `password=` pair, whatever follows AUTH in a Redis command an error repeats).
 const CAUSE_MAX_LENGTH = 300;
-const URL_CREDENTIALS = /\/\/[^\s/@]*@/g;
+const UNPRINTABLE = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+const CREDENTIALS: readonly [RegExp, string][] = [
+  [/\bAUTH\b.*/gi, 'AUTH ***'],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/)\S*@/gi, '$1***@'],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?]*)\?\S*/gi, '$1?***'],
+  [/\b(pass(?:word)?|pwd|secret|token)(\s*[=:]\s*)\S+/gi, '$1$2***'],
+];
 
 /** The line the CLI adds under an error for its cause, or '' when it has none to show. */
 export function describeCause(error: Error): string {
-  if (!(error.cause instanceof Error)) return '';
-  const line = error.cause.message.split('\n', 1)[0]?.trim() ?? '';
-  if (line === '') return '';
-  const code = (error.cause as { code?: unknown }).code;
-  const named = typeof code === 'string' && !line.includes(code) ? ` (${code})` : '';
-  const shown = line.replace(URL_CREDENTIALS, '//***@').slice(0, CAUSE_MAX_LENGTH);
-  return `\n  cause: ${shown}${named}`;
+  const { cause } = error;
+  if (!(cause instanceof Error)) return '';
+  let text = firstLine(cause.message);
+  // Node reports a connection refused on every address of a host (IPv6 and IPv4) as an
+  // AggregateError with an empty message: its first inner error says what happened.
+  if (text === '' && cause instanceof AggregateError) {
+    const inner: unknown = cause.errors.find((item) => item instanceof Error);
+    if (inner instanceof Error) text = firstLine(inner.message);
+  }
+  for (const [pattern, replacement] of CREDENTIALS) text = text.replace(pattern, replacement);
+  text = text.slice(0, CAUSE_MAX_LENGTH);
+  const code = (cause as { code?: unknown }).code;
+  const named =
+    typeof code === 'string' && !text.includes(code) ? code.replace(UNPRINTABLE, ' ') : '';
+  if (text === '' && named === '') return '';
+  if (text === '') return `\n  cause: ${named.slice(0, CAUSE_MAX_LENGTH)}`;
+  return `\n  cause: ${text}${named === '' ? '' : ` (${named.slice(0, CAUSE_MAX_LENGTH)})`}`;
+}
+
+function firstLine(message: string): string {
+  return (message.split(/\r?\n/, 1)[0] ?? '').replace(UNPRINTABLE, ' ').trim();
 }
 
 function readVersion(): string {
