@@ -113,7 +113,25 @@ export async function openPostgresStores(
       close,
     };
   } catch (error) {
-    await close().catch(() => undefined);
+    // pg never settles pool.end() after some failures to connect (a port in the connection
+    // string that is not a number): the caller hears of the failure a second later at most,
+    // instead of the process ending with nothing said.
+    await settledWithin(close(), POOL_END_WAIT_MS);
     throw error;
   }
+}
+
+/** How long a failed open waits for the pool to end before it reports the failure. Unit: ms. */
+const POOL_END_WAIT_MS = 1_000;
+
+/** Resolves once `promise` settles, or after `ms` milliseconds, whichever comes first. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
 }
