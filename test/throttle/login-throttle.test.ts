@@ -185,6 +185,9 @@ describe('LoginThrottle', () => {
     clock.advanceSeconds(3_600);
     await succeed(adaDevice);
     assert.equal(writes.length, 1, 'a device known since less than a day: nothing written');
+    clock.advanceSeconds(23 * 3_600);
+    await succeed(adaDevice);
+    assert.equal(writes.length, 2, 'a device known since a day: its address made known again');
   });
 
   it('a success forgets its counter’s failures: the account counts from zero again', async () => {
