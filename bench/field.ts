@@ -34,7 +34,7 @@ import { EXPRESS_SESSION_MEMORY, fieldTargets, libraryVersions } from './lib/fie
 import { load, startTarget } from './lib/http-load.js';
 import { openSharedStores } from './lib/latchkey-targets.js';
 import { describeMachine } from './lib/machine.js';
-import { processCpuSeconds } from './lib/process-cpu.js';
+import { ownCpuSecondsWithChildren, processCpuSeconds } from './lib/process-cpu.js';
 import { reserveRedisPrefix } from './lib/redis-prefix.js';
 import { RESULTS_DIR, writeResults } from './lib/results.js';
 import { describeSource } from './lib/source.js';
@@ -74,7 +74,7 @@ interface Sample {
   failures: number;
   /** CPU time the target's process used per successful request, in microseconds. */
   serverCpuMicrosPerRequest: number | null;
-  /** The benchmark's own CPU time (autocannon) over the run, as a fraction of one CPU. */
+  /** The load generator's CPU time over the run (autocannon's or wrk's), as a fraction of one CPU. */
   loadGeneratorCpuShare: number;
 }
 
@@ -181,13 +181,13 @@ function roundOrder<T>(items: readonly T[], round: number): T[] {
 async function measure(subject: Running, durationSeconds: number): Promise<Sample> {
   const pid = subject.target.process.pid ?? -1;
   const serverBefore = processCpuSeconds(pid);
-  const generatorBefore = process.cpuUsage();
+  const generatorBefore = loadGeneratorCpuSeconds();
   const result = await load(`${subject.target.url}/api/secure-data`, {
     connections: SETTINGS.connections,
     durationSeconds,
     ...(subject.session === null ? {} : { headers: { cookie: subject.session.cookie } }),
   });
-  const generator = process.cpuUsage(generatorBefore);
+  const generatorAfter = loadGeneratorCpuSeconds();
   const serverAfter = processCpuSeconds(pid);
   const requests = result.requestsPerSecond * durationSeconds;
   return {
@@ -196,8 +196,19 @@ async function measure(subject: Running, durationSeconds: number): Promise<Sampl
       serverBefore === null || serverAfter === null || requests === 0
         ? null
         : ((serverAfter - serverBefore) * 1e6) / requests,
-    loadGeneratorCpuShare: (generator.user + generator.system) / 1e6 / durationSeconds,
+    loadGeneratorCpuShare: (generatorAfter - generatorBefore) / durationSeconds,
   };
+}
+
+/**
+ * The CPU time the load generator has used so far, in seconds: this process's, with that of the
+ * children it waited for (wrk, when it drives the load), or without them where there is no /proc.
+ */
+function loadGeneratorCpuSeconds(): number {
+  const withChildren = ownCpuSecondsWithChildren();
+  if (withChildren !== null) return withChildren;
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 interface Row {

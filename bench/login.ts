@@ -5,8 +5,8 @@
 //
 //   npm run build && node --import tsx bench/login.ts [--markdown]
 //
-// Both sides run what the server runs by default: libuv's thread pool (4 threads) and
-// latchkey/password's own limit on hashes at once, with 8 calls in flight (8 connections for the
+// Both sides run what the server runs by default: latchkey/password's hash pool (a worker thread
+// per CPU, at the lowest priority on Linux), with 8 calls in flight (8 connections for the
 // logins; the throttle lets 8 logins from one address run at once). The server is `latchkey
 // serve` from dist/, NODE_ENV=production, with 1,000 seeded accounts that share one password:
 // each login names the next account in turn, so no two run on one account (the throttle would

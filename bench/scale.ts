@@ -33,6 +33,7 @@ import { checkSeededSession, seedSessions, sessionRequests } from './lib/seed-se
 import { describeSource } from './lib/source.js';
 import { median } from './lib/stats.js';
 import { formatOpsPerSecond } from './lib/table.js';
+import { loadGenerator } from './lib/wrk-load.js';
 
 import type { LoadResult, Target } from './lib/http-load.js';
 import type { ProcessMemory } from './lib/process-memory.js';
@@ -48,6 +49,12 @@ const SETTINGS = {
   baselineRoot: process.env.BENCH_BASELINE_ROOT ?? null,
 };
 const GOALS = { throughputRatio: 0.9, rssBytes: 150_000_000 };
+
+// Said before a million sessions are seeded, not after: wrk is given its requests as a list drawn
+// in advance, and a list cannot spread requests over a million sessions.
+if (loadGenerator() === 'wrk') {
+  throw new Error('bench/scale.ts runs with autocannon only: leave BENCH_LOAD_GENERATOR out');
+}
 
 interface Server {
   /** Which tree serves: '' for this one, ' (baseline)' for BENCH_BASELINE_ROOT's. */
