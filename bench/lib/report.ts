@@ -17,11 +17,17 @@ export interface RunRecord {
   /** The 1-, 5- and 15-minute load averages: the machine is shared with other work. */
   loadAverage: { before: number[]; after: number[] };
   /** What drove the load: `autocannon 8.0.0`, or `wrk 4.1.0` (BENCH_LOAD_GENERATOR=wrk). */
-  loadGenerator: string;
+  loadGenerator: string | null;
 }
 
-/** Notes the start of a run (the source and the machine's load); `finish` completes it. */
-export function startRun(root: string): { finish(): RunRecord } {
+/**
+ * Notes the start of a run (the source and the machine's load); `finish` completes it.
+ * `drivesLoad: false` for a benchmark that sends no HTTP load (no load generator to name).
+ */
+export function startRun(
+  root: string,
+  options: { drivesLoad?: boolean } = {},
+): { finish(): RunRecord } {
   const startedAt = new Date().toISOString();
   const before = loadavg();
   const source = describeSource(root);
@@ -32,7 +38,7 @@ export function startRun(root: string): { finish(): RunRecord } {
       startedAt,
       finishedAt: new Date().toISOString(),
       loadAverage: { before, after: loadavg() },
-      loadGenerator: describeLoadGenerator(),
+      loadGenerator: options.drivesLoad === false ? null : describeLoadGenerator(),
     }),
   };
 }
@@ -57,8 +63,8 @@ export function describeRun(run: RunRecord): string {
       ? 'source unknown'
       : `commit ${run.source.commit.slice(0, 7)}${run.source.srcModified ? ' (src/ modified)' : ''}`;
   return (
-    `${run.machine.cpus} x ${run.machine.cpuModel}, Node ${run.machine.node}, ${source}, ` +
-    `${run.loadGenerator}; load average ` +
+    `${run.machine.cpus} x ${run.machine.cpuModel}, Node ${run.machine.node}, ${source}` +
+    `${run.loadGenerator === null ? '' : `, ${run.loadGenerator}`}; load average ` +
     `${load(run.loadAverage.before)} before, ${load(run.loadAverage.after)} after; ` +
     `${minutes.toFixed(1)} min`
   );
