@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { hashToken } from 'latchkey/token';
 
+import { FIND_WITH_USER_SQL } from '../src/stores/sqlite/session-store.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
 import { writeResults } from './lib/results.js';
 import { seedSessions } from './lib/seed-sessions.js';
@@ -35,13 +36,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 5));
 // As the server sets it (src/stores/sqlite/open.ts).
 const PAGE_CACHE_KIB = 4096;
 
-// The session's columns, then its user's, as the SQLite store reads them on a miss.
-const SHIPPED_LOOKUP = `
-  SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at,
-         s.absolute_expires_at, s.user_agent, s.binding,
-         u.id, u.email, u.password_hash, u.created_at, u.disabled_at
-  FROM sessions AS s LEFT JOIN users AS u ON u.id = s.user_id
-  WHERE s.token_hash = ?`;
+// The statement the SQLite store runs on a miss, from its source.
+const SHIPPED_LOOKUP = FIND_WITH_USER_SQL;
 const KEYED_LOOKUP = `
   SELECT s.token_hash, s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at,
          s.absolute_expires_at, s.user_agent, s.binding,

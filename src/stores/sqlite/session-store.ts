@@ -278,9 +278,13 @@ export function refuseSweepLimit(operation: string, limit: number): RangeError |
   return new RangeError(`latchkey: ${operation} limit must be an integer, 0 or more`);
 }
 
-// A session's columns as SELECT_SQL lists them (less token_hash, the key looked up), then its
-// user's as the users store reads them; the user's are null if the row has gone.
-const FIND_WITH_USER_SQL = `
+/**
+ * The statement behind a session lookup that misses the read cache: a session's columns as
+ * SELECT_SQL lists them (less token_hash, the key looked up), then its user's as the users store
+ * reads them; the user's are null if the row has gone. Exported for bench/lookup-schema.ts, not
+ * from the package.
+ */
+export const FIND_WITH_USER_SQL = `
   SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at,
          s.absolute_expires_at, s.user_agent, s.binding,
          u.id, u.email, u.password_hash, u.created_at, u.disabled_at
