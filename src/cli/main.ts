@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { LatchkeyError } from '../errors.js';
+import { describeCause, storeUrlSecrets } from './cause.js';
 import { CliError } from './io.js';
 import { MIGRATE_HELP, migrateCommand } from './migrate.js';
 import { SERVE_HELP, serveCommand } from './serve.js';
@@ -94,7 +95,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     throw new CliError(`Unknown command "${command}".\n\n${HELP}`, 2);
   } catch (error) {
-    return report(error, io);
+    // The store URLs the command could have been given (`--store URL`, `--store=URL`, the
+    // environment), whose secrets a cause must not show.
+    const given = argv.map((arg) => (arg.startsWith('--') ? arg.slice(arg.indexOf('=') + 1) : arg));
+    const urls = [...given, process.env.LATCHKEY_STORE ?? ''];
+    return report(error, io, urls.flatMap(storeUrlSecrets));
   }
 }
 
@@ -103,13 +108,13 @@ function help(io: CliIo, text: string): number {
   return 0;
 }
 
-function report(error: unknown, io: CliIo): number {
+function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
   if (error instanceof CliError) {
     io.err(`latchkey: ${error.message.replace(/^latchkey: /, '')}\n`);
     return error.exitCode;
   }
   if (error instanceof LatchkeyError) {
-    io.err(`${error.message} [${error.code}]${describeCause(error)}\n`);
+    io.err(`${error.message} [${error.code}]${describeCause(error, secrets)}\n`);
     return 1;
   }
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
@@ -123,45 +128,6 @@ function report(error: unknown, io: CliIo): number {
     `latchkey: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
   );
   return 1;
-}
-
-// A store that cannot be opened says why: the driver's message (a missing folder, a file that is
-// not a database, a refused connection), its first line only, cut short. That message may quote
-// what a server sent back, so it is shown as untrusted text: control and direction characters
-// become spaces, and what could be a credential is masked (a URL's user information and query
-// string, a `password=` pair, whatever follows AUTH in a Redis command an error repeats).
-const CAUSE_MAX_LENGTH = 300;
-const UNPRINTABLE = /[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
-const CREDENTIALS: readonly [RegExp, string][] = [
-  [/\bAUTH\b.*/gi, 'AUTH ***'],
-  [/(\b[a-z][a-z0-9+.-]*:\/\/)\S*@/gi, '$1***@'],
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?]*)\?\S*/gi, '$1?***'],
-  [/\b(pass(?:word)?|pwd|secret|token)(\s*[=:]\s*)\S+/gi, '$1$2***'],
-];
-
-/** The line the CLI adds under an error for its cause, or '' when it has none to show. */
-export function describeCause(error: Error): string {
-  const { cause } = error;
-  if (!(cause instanceof Error)) return '';
-  let text = firstLine(cause.message);
-  // Node reports a connection refused on every address of a host (IPv6 and IPv4) as an
-  // AggregateError with an empty message: its first inner error says what happened.
-  if (text === '' && cause instanceof AggregateError) {
-    const inner: unknown = cause.errors.find((item) => item instanceof Error);
-    if (inner instanceof Error) text = firstLine(inner.message);
-  }
-  for (const [pattern, replacement] of CREDENTIALS) text = text.replace(pattern, replacement);
-  text = text.slice(0, CAUSE_MAX_LENGTH);
-  const code = (cause as { code?: unknown }).code;
-  const named =
-    typeof code === 'string' && !text.includes(code) ? code.replace(UNPRINTABLE, ' ') : '';
-  if (text === '' && named === '') return '';
-  if (text === '') return `\n  cause: ${named.slice(0, CAUSE_MAX_LENGTH)}`;
-  return `\n  cause: ${text}${named === '' ? '' : ` (${named.slice(0, CAUSE_MAX_LENGTH)})`}`;
-}
-
-function firstLine(message: string): string {
-  return (message.split(/\r?\n/, 1)[0] ?? '').replace(UNPRINTABLE, ' ').trim();
 }
 
 function readVersion(): string {

@@ -213,6 +213,22 @@ describe('latchkey CLI', () => {
     }
   });
 
+  it('says why a PostgreSQL store cannot be opened, for any command, and shows no password', () => {
+    // pg never ends its pool after this failure; waiting for it, the process used to end with
+    // nothing pending and nothing said (exit code 13).
+    const url = 'postgres://admin:hunter2@127.0.0.1:1/app?port=not-a-number';
+    for (const command of [
+      ['migrate'],
+      ['users', 'list'],
+      ['sessions', 'list', '--user', 'a@example.com'],
+    ]) {
+      const result = latchkey([...command, '--store', url]);
+      assert.equal(result.code, 1, `${command.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /\[STORE_UNAVAILABLE\]\n {2}cause: .*ERR_SOCKET_BAD_PORT/);
+      assert.doesNotMatch(result.stderr, /hunter2/);
+    }
+  });
+
   it('refuses to serve with a bad port, naming the option', () => {
     const result = latchkey(['serve', '--port', 'abc', '--data-dir', dataDir]);
     assert.equal(result.code, 1);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { describeCause } from '../../src/cli/main.js';
+import { describeCause, storeUrlSecrets } from '../../src/cli/cause.js';
 import { StoreUnavailableError } from '../../src/errors.js';
 
 describe('describeCause', () => {
@@ -40,10 +40,73 @@ describe('describeCause', () => {
     }
   });
 
+  it('a hostile store server that sends the password back does not get it printed', () => {
+    const secrets = storeUrlSecrets('postgres://admin:hunter%2042@db.internal:5432/app');
+    const cause = Object.assign(new Error('role rejected, you sent hunter 42'), {
+      code: 'Xhunter 42',
+    });
+    const shown = describeCause(new StoreUnavailableError('migratePostgres', cause), secrets);
+    assert.doesNotMatch(shown, /hunter/);
+    assert.match(shown, /role rejected, you sent \*\*\*/);
+  });
+
+  it('reads the secrets of a store URL: its password, plain and encoded, and password parameters', () => {
+    assert.deepEqual(
+      storeUrlSecrets('postgres://u:p%40ss%2Fw0rd@db/app?sslpassword=k3y%20k3y&password=s3cret'),
+      ['p%40ss%2Fw0rd', 'p@ss/w0rd', 's3cret', 'k3y k3y', 'k3y%20k3y'],
+    );
+    assert.deepEqual(storeUrlSecrets('sqlite:data/latchkey.db'), []);
+    assert.deepEqual(storeUrlSecrets('--store'), []);
+  });
+
+  it('keeps what a real Redis error says about AUTH, and masks what it repeats of a command', () => {
+    const say = (message: string) =>
+      describeCause(new StoreUnavailableError('open', new Error(message)));
+    assert.match(say('ERR Client sent AUTH, but no password is set'), /no password is set/);
+    assert.match(
+      say("ERR unknown command 'CONFIG', with args beginning with: 'SET' 'requirepass' 'S3cr'"),
+      /with args beginning with: \*\*\*$/,
+    );
+  });
+
+  it('masks credentials however they are spelled, and stays quick on a huge message', () => {
+    const cases = [
+      '{"password":"hunter2"}',
+      'PGPASSWORD=hunter2',
+      'db_password=hunter2',
+      'GET /callback?access_token=hunter2',
+      'Authorization: Bearer hunter2',
+      'x_redis://u:hunter2@h',
+      'password="hunter 2" refused',
+    ];
+    for (const message of cases) {
+      const shown = describeCause(new StoreUnavailableError('open', new Error(message)));
+      assert.doesNotMatch(shown, /hunter/, message);
+    }
+    const huge = `${'a-'.repeat(500_000)} redis://u:hunter2@h`;
+    const started = performance.now();
+    const shown = describeCause(new StoreUnavailableError('open', new Error(huge)));
+    assert.ok(performance.now() - started < 1_000, 'masked within a second');
+    assert.doesNotMatch(shown, /hunter/);
+  });
+
+  it('never throws, whatever the cause holds', () => {
+    const hostile = new Error('x');
+    Object.defineProperty(hostile, 'message', {
+      get() {
+        throw new Error('boom');
+      },
+    });
+    assert.equal(describeCause(new StoreUnavailableError('open', hostile)), '');
+    const odd = Object.assign(new AggregateError([]), { errors: undefined });
+    assert.equal(describeCause(new StoreUnavailableError('open', odd)), '');
+  });
+
   it('terminal escapes a server sends back are not passed to the terminal', () => {
-    const hostile = 'ERR proxy says \x1b[2J\x1b]0;owned\x07done\u202ereversed\rcarriage';
+    const hostile =
+      'ERR proxy says \x1b[2J\x1b]0;owned\x07done\u202ereversed\u061c\u200b\x9b\rcarriage';
     const shown = describeCause(new StoreUnavailableError('open', new Error(hostile)));
-    assert.doesNotMatch(shown.slice(1), /[\p{Cc}\u202e]/u);
+    assert.doesNotMatch(shown.slice(1), /[\p{Cc}\p{Cf}]/u);
     assert.match(shown, /^\n {2}cause: ERR proxy says/);
   });
 

@@ -64,7 +64,11 @@ export interface PostgresStores {
   users: PostgresUserStore;
   /** Applies pending migrations to the stores' schema (see `migratePostgres`). */
   migrate(): Promise<PostgresMigrationResult>;
-  /** Ends the pool; the stores then fail with `StoreUnavailableError`. Safe to call twice. */
+  /**
+   * Ends the pool; the stores then fail with `StoreUnavailableError`. Safe to call twice.
+   * Resolves once the pool has ended, or after a second at most: connections still busy then
+   * are closed when they are done.
+   */
   close(): Promise<void>;
 }
 
@@ -93,7 +97,10 @@ export async function openPostgresStores(
     guard('close', async () => {
       if (ended) return;
       ended = true;
-      await pool.end();
+      // pg never settles pool.end() after some failures to connect (a port in the connection
+      // string that is not a number): closing must not hang the caller, nor leave a CLI
+      // command's process with nothing pending, which Node ends (exit code 13) in silence.
+      await settledWithin(pool.end(), POOL_END_WAIT_MS);
     });
   const migrate = () =>
     migratePostgres(pool, {
@@ -113,15 +120,12 @@ export async function openPostgresStores(
       close,
     };
   } catch (error) {
-    // pg never settles pool.end() after some failures to connect (a port in the connection
-    // string that is not a number): the caller hears of the failure a second later at most,
-    // instead of the process ending with nothing said.
-    await settledWithin(close(), POOL_END_WAIT_MS);
+    await close().catch(() => undefined);
     throw error;
   }
 }
 
-/** How long a failed open waits for the pool to end before it reports the failure. Unit: ms. */
+/** How long `close()` waits for the pool to end, at most. Unit: ms. */
 const POOL_END_WAIT_MS = 1_000;
 
 /** Resolves once `promise` settles, or after `ms` milliseconds, whichever comes first. */
