@@ -28,15 +28,22 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
   const lines: string[] = [];
-  const config = resolveServerConfig({
-    flags: { port: '0', host: '127.0.0.1', 'data-dir': dataDir },
-    env: options.env ?? {},
-  });
-  const server = await startServer(config, {
-    logger: createJsonLogger({ write: (line) => lines.push(line) }),
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(options.session === undefined ? {} : { session: options.session }),
-  });
+  let server;
+  try {
+    const config = resolveServerConfig({
+      flags: { port: '0', host: '127.0.0.1', 'data-dir': dataDir },
+      env: options.env ?? {},
+    });
+    server = await startServer(config, {
+      logger: createJsonLogger({ write: (line) => lines.push(line) }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.session === undefined ? {} : { session: options.session }),
+    });
+  } catch (error) {
+    // A server that refused to start (the tests of bad options) leaves no data folder behind.
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: server.url,
     dataDir,
