@@ -73,10 +73,6 @@ export class LoginThrottle {
   }
 
   /**
-   * Checks an attempt before any password is hashed, so refused attempts cost nothing. An
-   * allowed attempt holds its counter until `release()`, called once its outcome is recorded.
-   */
-  /**
    * The refusal a login from `address` gets whatever its account, when that address has failed
    * too often lately; null when it may go on to {@link check}. Made before the account is looked
    * up (the route's order), so that a refused attempt, which costs its sender nothing, answers in
@@ -97,6 +93,10 @@ export class LoginThrottle {
     return wait > 0 ? { allowed: false, retryAfterSeconds: wait, scope: 'address' } : null;
   }
 
+  /**
+   * Checks an attempt before any password is hashed, so refused attempts cost nothing. An
+   * allowed attempt holds its counter until `release()`, called once its outcome is recorded.
+   */
   async check(attempt: LoginAttempt): Promise<ThrottleVerdict> {
     const keys = attemptKeys(attempt);
     const now = new Date(this.#clock());
