@@ -96,12 +96,11 @@ function messageOf(error: Error, depth: number): string {
 
 /** Untrusted text made fit to print: bounded, secrets and credentials masked, then cut. */
 function shown(raw: string, secrets: readonly string[], maxLength: number): string {
-  let text = raw.replace(UNPRINTABLE, ' ');
-  if (text.length > MASKED_MAX_LENGTH) {
-    // Whatever was cut through (a URL whose `@` lies beyond the cut) is dropped whole: a mask
-    // could not recognise it.
-    text = text.slice(0, MASKED_MAX_LENGTH).replace(/\S*$/, '');
-  }
+  // Whatever a cut goes through (a URL whose `@` lies beyond it) is dropped whole: a mask could
+  // not recognise it.
+  let text =
+    raw.length > MASKED_MAX_LENGTH ? raw.slice(0, MASKED_MAX_LENGTH).replace(/\S*$/, '') : raw;
+  text = text.replace(UNPRINTABLE, ' ');
   // The longest first: one secret may hold another (a password and its encoded form).
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     text = text.replaceAll(secret, MASK);

@@ -50,7 +50,7 @@ describe('describeCause', () => {
     assert.match(shown, /role rejected, you sent \*\*\*/);
   });
 
-  it('reads the secrets of a store URL: its password, plain and encoded, and password parameters', () => {
+  it('reads the secrets in a store URL: password plain and encoded, password parameters', () => {
     assert.deepEqual(
       storeUrlSecrets('postgres://u:p%40ss%2Fw0rd@db/app?sslpassword=k3y%20k3y&password=s3cret'),
       ['p%40ss%2Fw0rd', 'p@ss/w0rd', 's3cret', 'k3y k3y', 'k3y%20k3y'],
@@ -59,7 +59,7 @@ describe('describeCause', () => {
     assert.deepEqual(storeUrlSecrets('--store'), []);
   });
 
-  it('keeps what a real Redis error says about AUTH, and masks what it repeats of a command', () => {
+  it('keeps what Redis says about AUTH, and masks what it repeats of a command', () => {
     const say = (message: string) =>
       describeCause(new StoreUnavailableError('open', new Error(message)));
     assert.match(say('ERR Client sent AUTH, but no password is set'), /no password is set/);
