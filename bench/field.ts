@@ -40,6 +40,7 @@ import { RESULTS_DIR, writeResults } from './lib/results.js';
 import { describeSource } from './lib/source.js';
 import { median, quantile } from './lib/stats.js';
 import { formatMarkdownTable, formatOpsPerSecond, formatTable } from './lib/table.js';
+import { describeMachineAndLoad } from './lib/report.js';
 import { describeLoadGenerator } from './lib/wrk-load.js';
 
 import type { Family, Session } from './lib/field-targets.js';
@@ -74,7 +75,7 @@ interface Sample {
   failures: number;
   /** CPU time the target's process used per successful request, in microseconds. */
   serverCpuMicrosPerRequest: number | null;
-  /** The load generator's CPU time over the run (autocannon's or wrk's), as a fraction of one CPU. */
+  /** The load generator's CPU time over the run (autocannon's or wrk's), as a share of a CPU. */
   loadGeneratorCpuShare: number;
 }
 
@@ -301,7 +302,7 @@ function report(rows: readonly Row[]): void {
   writeFileSync(CHART_PATH, chart(rows, machine, finishedAt));
   const minutes = ((finishedAt.getTime() - startedAt.getTime()) / 60_000).toFixed(1);
   process.stdout.write(
-    `\n${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${describeLoadGenerator()}; ` +
+    `\n${describeMachineAndLoad(machine)}; ` +
       `load average ${loadBefore.map((v) => v.toFixed(1)).join(' ')} before, ` +
       `${loadavg()
         .map((v) => v.toFixed(1))
@@ -316,8 +317,9 @@ function chart(rows: readonly Row[], machine: ReturnType<typeof describeMachine>
     subtitle: [
       `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.os}; ` +
         at.toISOString().slice(0, 10),
-      `${describeLoadGenerator()}, ${SETTINGS.connections} connections, medians of ${plural(SETTINGS.rounds, 'round')} ` +
-        `of ${SETTINGS.durationSeconds} s; the load generator shares the machine`,
+      `${describeLoadGenerator()}, ${SETTINGS.connections} connections, ` +
+        `medians of ${plural(SETTINGS.rounds, 'round')} of ${SETTINGS.durationSeconds} s; ` +
+        'the load generator shares the machine',
     ],
     bars: rows.map((row) => ({
       label: row.name,

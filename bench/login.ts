@@ -213,11 +213,13 @@ try {
     const { cpu } = tree.samples;
     if (cpu.length === 0) continue;
     const ms = (pick: (split: LoginCpu) => number) => median(cpu.map(pick)).toFixed(2);
+    const hashing = ms((split) => split.hashingMs);
+    const eventLoop = ms((split) => split.eventLoopMs);
+    const others = ms((split) => split.otherThreadsMs);
+    const generator = ms((split) => split.loadGeneratorMs);
     process.stdout.write(
-      `CPU per login (${tree.name}, medians): hashing threads ${ms((split) => split.hashingMs)} ms, ` +
-        `event loop ${ms((split) => split.eventLoopMs)} ms, other server threads ` +
-        `${ms((split) => split.otherThreadsMs)} ms, load generator ` +
-        `${ms((split) => split.loadGeneratorMs)} ms\n`,
+      `CPU per login (${tree.name}, medians): hashing threads ${hashing} ms, event loop ` +
+        `${eventLoop} ms, other server threads ${others} ms, load generator ${generator} ms\n`,
     );
   }
   process.stdout.write(

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { load, startTarget } from './lib/http-load.js';
 import { describeMachine } from './lib/machine.js';
+import { describeMachineAndLoad } from './lib/report.js';
 import { writeResults } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { formatTable } from './lib/table.js';
@@ -104,9 +105,7 @@ try {
     settings: { rounds: ROUNDS, durationSeconds: DURATION_SECONDS, connections: CONNECTIONS },
     rows,
   });
-  process.stdout.write(
-    `\n${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${describeLoadGenerator()}; ${path}\n`,
-  );
+  process.stdout.write(`\n${describeMachineAndLoad(machine)}; ${path}\n`);
 } finally {
   for (const { target } of targets) await target.stop();
   await shared.cleanUp();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { load, startTarget } from './http-load.js';
 import { logIn } from './latchkey-targets.js';
 import { describeMachine } from './machine.js';
+import { describeMachineAndLoad } from './report.js';
 import { writeResults } from './results.js';
 import { median, quantile } from './stats.js';
 import { formatMarkdownTable, formatOpsPerSecond, formatTable } from './table.js';
@@ -192,7 +193,5 @@ function report(benchName: string, rows: readonly Row[], markdown: boolean): voi
     settings: OVERHEAD_SETTINGS,
     rows,
   });
-  process.stdout.write(
-    `\n${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${describeLoadGenerator()}; ${path}\n`,
-  );
+  process.stdout.write(`\n${describeMachineAndLoad(machine)}; ${path}\n`);
 }

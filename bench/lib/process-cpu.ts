@@ -10,18 +10,8 @@ const TICKS_PER_SECOND = ticksPerSecond();
  * Resolution: one clock tick (10 ms at 100 ticks a second).
  */
 export function processCpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces; the fields after it start past its ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 counted from field 3.
-    const userTicks = Number(fields[11]);
-    const systemTicks = Number(fields[12]);
-    if (!Number.isFinite(userTicks) || !Number.isFinite(systemTicks)) return null;
-    return (userTicks + systemTicks) / TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
+  const used = statCpuTicks(`/proc/${String(pid)}/stat`, false);
+  return used === null ? null : used / TICKS_PER_SECOND;
 }
 
 /**
@@ -57,6 +47,7 @@ export function ownCpuSecondsWithChildren(): number | null {
 function statCpuTicks(path: string, withChildren: boolean): number | null {
   try {
     const stat = readFileSync(path, 'utf8');
+    // The command name (field 2) may hold spaces; the fields after it start past its ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // Fields 14 to 17 of the whole line (utime, stime, cutime, cstime): 11 to 14 from field 3.
     const picked = withChildren ? fields.slice(11, 15) : fields.slice(11, 13);

@@ -69,3 +69,8 @@ export function describeRun(run: RunRecord): string {
     `${minutes.toFixed(1)} min`
   );
 }
+
+/** The machine and the load generator, for the line under a table. */
+export function describeMachineAndLoad(machine: Machine): string {
+  return `${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${describeLoadGenerator()}`;
+}
