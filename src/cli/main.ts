@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { LatchkeyError } from '../errors.js';
-import { describeCause, storeUrlSecrets } from './cause.js';
+import { storeUrlSecrets } from '../untrusted-text.js';
+import { describeCause } from './cause.js';
 import { CliError } from './io.js';
 import { MIGRATE_HELP, migrateCommand } from './migrate.js';
 import { SERVE_HELP, serveCommand } from './serve.js';

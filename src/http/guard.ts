@@ -1,4 +1,5 @@
 import { LatchkeyError, StoreUnavailableError } from '../errors.js';
+import { untrustedText } from '../untrusted-text.js';
 import { errorResponse, storeUnavailable } from './respond.js';
 
 import type { Logger } from '../log.js';
@@ -28,9 +29,18 @@ export function withErrorResponses(handler: RequestHandler, logger: Logger): Req
   };
 }
 
-/** An error for the log: its code or name and its message, never a stack or request data. */
+/**
+ * An error for the log: its code or name and its message, never a stack or request data. A
+ * message that is not Latchkey's own (a store driver's, which may quote what a store server sent
+ * back) is untrusted text: what looks like a credential is masked, unprintable characters become
+ * spaces, and it is cut to 300 characters (`src/untrusted-text.ts`).
+ */
 export function describeError(error: unknown): string {
   if (error instanceof LatchkeyError) return `${error.code}: ${error.message}`;
-  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300);
+  if (error instanceof Error) {
+    return untrustedText(`${error.name}: ${error.message}`, [], DETAIL_MAX_LENGTH);
+  }
   return 'unknown error';
 }
+
+const DETAIL_MAX_LENGTH = 300;

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { createAuthContext } from '../http/context.js';
 import { describeError, withErrorResponses } from '../http/guard.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
+import { secretsMaskedLogger, storeUrlSecrets } from '../untrusted-text.js';
 import { createServerApp } from './app.js';
 import { loadOrCreateDevCertificate } from './dev-cert.js';
 import { ensureInstalled } from './installed.js';
@@ -76,7 +77,11 @@ export async function startServer(
   config: ServerConfig,
   options: StartServerOptions,
 ): Promise<RunningServer> {
-  const { logger } = options;
+  // A store server's error text can hold the password it was sent; no log line may.
+  const logger = secretsMaskedLogger(
+    options.logger,
+    config.store.kind === 'sqlite' ? [] : storeUrlSecrets(config.store.url),
+  );
 
   // The data folder holds password hashes, session hashes and the signing secret: readable by
   // its owner only.
@@ -191,7 +196,7 @@ export async function startServer(
 
   const sweep = (): void => {
     sessions.deleteExpiredSessions().catch((error: unknown) => {
-      logger.log('error', 'session.sweep_failed', { detail: String(error) });
+      logger.log('error', 'session.sweep_failed', { detail: describeError(error) });
     });
   };
   sweep();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { describeCause, storeUrlSecrets } from '../../src/cli/cause.js';
+import { describeCause } from '../../src/cli/cause.js';
+import { storeUrlSecrets } from '../../src/untrusted-text.js';
 import { StoreUnavailableError } from '../../src/errors.js';
 
 describe('describeCause', () => {
