@@ -3,16 +3,18 @@
  * sent back) made fit for a terminal or a log line. A hostile or broken store server can send
  * anything back, the password it was given included, so such text is treated as untrusted:
  *
- * - every secret Latchkey was given for the store (see {@link storeUrlSecrets}) is replaced
- *   wherever it appears;
+ * - every password a store was opened with in this process (see {@link registerStoreSecrets}),
+ *   and any secret the caller names, is replaced wherever it appears, before anything else is
+ *   done to the text, so that no cut and no other replacement can split it;
  * - what looks like a credential is masked as well (a URL's user information and query string,
  *   `password=` and similar pairs, the arguments Redis repeats of a command it refused);
  * - control, format and direction characters become spaces, and the text is cut short.
  */
-import type { LogFields, Logger } from './log.js';
 
-// Only this much of a text is masked: the masks cost time that grows with the length, and a
-// server chooses the length.
+// Only this much of a text is searched for secrets (a literal search, linear in the length), and
+// only this much of that masked by patterns (whose cost grows faster): a server chooses the
+// length. A secret the first cut splits lies beyond the second, and goes with it.
+const SEARCHED_MAX_LENGTH = 65_536;
 const MASKED_MAX_LENGTH = 2_000;
 // The shortest configured secret replaced: shorter ones would hit ordinary words.
 const SECRET_MIN_LENGTH = 4;
@@ -43,7 +45,8 @@ export function storeUrlSecrets(value: string): string[] {
   } catch {
     return [];
   }
-  const found = [url.password, safeDecode(url.password)];
+  // pg decodes a password with an invalid escape in it escape by escape (`%41%zz` is `A%zz`).
+  const found = [url.password, safeDecode(url.password), decodeEachEscape(url.password)];
   for (const name of ['password', 'sslpassword']) {
     for (const parameter of url.searchParams.getAll(name)) {
       found.push(parameter, encodeURIComponent(parameter));
@@ -52,17 +55,34 @@ export function storeUrlSecrets(value: string): string[] {
   return [...new Set(found)].filter((secret) => secret.length >= SECRET_MIN_LENGTH);
 }
 
+const registered = new Set<string>();
+
 /**
- * Untrusted text on one line: bounded, `secrets` replaced, credentials masked, then cut to
- * `maxLength` UTF-16 code units (never between the halves of a surrogate pair).
+ * Secrets that no text made by {@link untrustedText} may show, from now on in this process: the
+ * store openers register the password they connect with (`openPostgresStores`,
+ * `openRedisStores`), so that a driver's error quoting it is masked wherever it is described,
+ * in an application's log as in the server's. Secrets shorter than 4 characters are not
+ * replaced: they would hit ordinary words.
+ */
+export function registerStoreSecrets(secrets: Iterable<string>): void {
+  for (const secret of secrets) {
+    if (typeof secret === 'string' && secret.length >= SECRET_MIN_LENGTH) registered.add(secret);
+  }
+}
+
+/**
+ * Untrusted text on one line: `secrets` and the registered store secrets replaced, credentials
+ * masked, unprintable characters made spaces, then cut to `maxLength` UTF-16 code units (never
+ * between the halves of a surrogate pair).
  */
 export function untrustedText(raw: string, secrets: readonly string[], maxLength: number): string {
-  // Whatever a cut goes through (a URL whose `@` lies beyond it) is dropped whole: a mask could
-  // not recognise it.
-  let text =
-    raw.length > MASKED_MAX_LENGTH ? raw.slice(0, MASKED_MAX_LENGTH).replace(/\S*$/, '') : raw;
+  let text = raw.length > SEARCHED_MAX_LENGTH ? raw.slice(0, SEARCHED_MAX_LENGTH) : raw;
+  // First, on the text as it came: a password may hold what the steps below change.
+  text = withoutSecrets(text, [...secrets, ...registered]);
+  // Whatever this cut goes through (a URL whose `@` lies beyond it) is dropped whole: a mask
+  // could not recognise it.
+  if (text.length > MASKED_MAX_LENGTH) text = text.slice(0, MASKED_MAX_LENGTH).replace(/\S*$/, '');
   text = text.replace(UNPRINTABLE, ' ');
-  text = withoutSecrets(text, secrets);
   for (const [pattern, replacement] of CREDENTIALS) text = text.replace(pattern, replacement);
   text = text.trim();
   if (text.length <= maxLength) return text;
@@ -70,37 +90,17 @@ export function untrustedText(raw: string, secrets: readonly string[], maxLength
   return text.slice(0, end);
 }
 
-/**
- * A logger that replaces `secrets` in every text field it passes on, for a server given a store
- * URL with a password: the fields that can quote a store server (an error's `detail`) are masked
- * where they are made, but only this layer knows the password itself. `logger` itself when there
- * is nothing to replace.
- */
-export function secretsMaskedLogger(logger: Logger, secrets: readonly string[]): Logger {
-  const replaced = secrets.filter((secret) => secret.length >= SECRET_MIN_LENGTH);
-  if (replaced.length === 0) return logger;
-  return {
-    log(level, event, fields) {
-      if (fields === undefined) {
-        logger.log(level, event);
-        return;
-      }
-      const masked: Record<string, LogFields[string]> = {};
-      for (const [name, value] of Object.entries(fields)) {
-        masked[name] = typeof value === 'string' ? withoutSecrets(value, replaced) : value;
-      }
-      logger.log(level, event, masked);
-    },
-  };
-}
-
 function withoutSecrets(text: string, secrets: readonly string[]): string {
   let result = text;
   // The longest first: one secret may hold another (a password and its encoded form).
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    result = result.replaceAll(secret, MASK);
+    if (secret.length >= SECRET_MIN_LENGTH) result = result.replaceAll(secret, MASK);
   }
   return result;
+}
+
+function decodeEachEscape(text: string): string {
+  return text.replace(/(?:%[0-9a-f]{2})+/gi, safeDecode);
 }
 
 function safeDecode(text: string): string {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { LatchkeyError } from '../errors.js';
-import { storeUrlSecrets } from '../untrusted-text.js';
+import { storeUrlSecrets, untrustedText } from '../untrusted-text.js';
 import { describeCause } from './cause.js';
 import { CliError } from './io.js';
 import { MIGRATE_HELP, migrateCommand } from './migrate.js';
@@ -99,7 +99,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     // The store URLs the command could have been given (`--store URL`, `--store=URL`, the
     // environment), whose secrets a cause must not show.
     const given = argv.map((arg) => (arg.startsWith('--') ? arg.slice(arg.indexOf('=') + 1) : arg));
-    const urls = [...given, process.env.LATCHKEY_STORE ?? ''];
+    const urls = [...given, io.env.LATCHKEY_STORE ?? ''];
     return report(error, io, urls.flatMap(storeUrlSecrets));
   }
 }
@@ -108,6 +108,9 @@ function help(io: CliIo, text: string): number {
   io.out(text);
   return 0;
 }
+
+// A message from Node or a driver, not Latchkey's own: it may quote a store URL or a server.
+const MESSAGE_MAX_LENGTH = 500;
 
 function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
   if (error instanceof CliError) {
@@ -122,12 +125,15 @@ function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
     // parseArgs and node:net errors: say what went wrong without a stack trace.
     const hint =
       error.code === 'EADDRINUSE' ? ' (choose another with --port or LATCHKEY_PORT)' : '';
-    io.err(`latchkey: ${error.message}${hint}\n`);
+    io.err(`latchkey: ${untrustedText(error.message, secrets, MESSAGE_MAX_LENGTH)}${hint}\n`);
     return error.code.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }
-  io.err(
-    `latchkey: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
+  const message = untrustedText(
+    error instanceof Error ? error.message : String(error),
+    secrets,
+    MESSAGE_MAX_LENGTH,
   );
+  io.err(`latchkey: unexpected failure: ${message}\n`);
   return 1;
 }
 

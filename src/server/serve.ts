@@ -3,11 +3,10 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { performance } from 'node:perf_hooks';
 
-import { ConfigError } from '../errors.js';
+import { ConfigError, StoreUnavailableError } from '../errors.js';
 import { createAuthContext } from '../http/context.js';
 import { describeError, withErrorResponses } from '../http/guard.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
-import { secretsMaskedLogger, storeUrlSecrets } from '../untrusted-text.js';
 import { createServerApp } from './app.js';
 import { loadOrCreateDevCertificate } from './dev-cert.js';
 import { ensureInstalled } from './installed.js';
@@ -77,11 +76,7 @@ export async function startServer(
   config: ServerConfig,
   options: StartServerOptions,
 ): Promise<RunningServer> {
-  // A store server's error text can hold the password it was sent; no log line may.
-  const logger = secretsMaskedLogger(
-    options.logger,
-    config.store.kind === 'sqlite' ? [] : storeUrlSecrets(config.store.url),
-  );
+  const { logger } = options;
 
   // The data folder holds password hashes, session hashes and the signing secret: readable by
   // its owner only.
@@ -196,7 +191,9 @@ export async function startServer(
 
   const sweep = (): void => {
     sessions.deleteExpiredSessions().catch((error: unknown) => {
-      logger.log('error', 'session.sweep_failed', { detail: describeError(error) });
+      // What the store said, as for a request (store.unavailable), not only that it failed.
+      const reason = error instanceof StoreUnavailableError ? error.cause : error;
+      logger.log('error', 'session.sweep_failed', { detail: describeError(reason) });
     });
   };
   sweep();

@@ -1,51 +1,114 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 
-import pg from 'pg';
-
+import { describeCause } from '../../src/cli/cause.js';
+import { StoreUnavailableError } from '../../src/errors.js';
 import { describeError } from '../../src/http/guard.js';
-import { secretsMaskedLogger, storeUrlSecrets } from '../../src/untrusted-text.js';
-import { findPostgres, uniqueTestName } from '../support/shared-stores.js';
-import { send, startTestServer } from '../support/server.js';
+import { openPostgresStores } from '../../src/stores/postgres/index.js';
+import { registerStoreSecrets, storeUrlSecrets, untrustedText } from '../../src/untrusted-text.js';
 
-import type { Logger } from '../../src/log.js';
+import type { AddressInfo, Server } from 'node:net';
 
 // A store server (or whatever answers at its address) can put anything in its error replies,
-// the password the server sent it included; the drivers quote those replies in their errors,
-// and the server logs them. None of this may reach a log line.
+// the password it was sent included; the drivers quote those replies in their errors, and
+// Latchkey logs them (store.client_error, store.unavailable) and prints them (the CLI's cause).
 
-type LogCall = Parameters<Logger['log']>;
+/**
+ * A PostgreSQL server on loopback that asks for the password in clear, then refuses the login
+ * with a message that repeats it after `padding` characters of filler.
+ */
+async function startEchoingPostgres(padding: number): Promise<{ port: number; server: Server }> {
+  const server = createServer((socket) => {
+    let received = Buffer.alloc(0);
+    let asked = false;
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      if (!asked && received.length >= 8 && received.length >= received.readInt32BE(0)) {
+        asked = true;
+        received = received.subarray(received.readInt32BE(0));
+        // AuthenticationCleartextPassword.
+        socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]));
+      }
+      if (asked && received.length >= 5 && received.length >= 1 + received.readInt32BE(1)) {
+        const password = received.subarray(5, received.readInt32BE(1)).toString('utf8');
+        const message = `${'x'.repeat(padding)}${password.replace(/\0$/, '')}`;
+        const fields = Buffer.from(`SFATAL\0C28P01\0M${message}\0\0`, 'utf8');
+        const head = Buffer.alloc(5);
+        head.write('E', 0);
+        head.writeInt32BE(4 + fields.length, 1);
+        socket.end(Buffer.concat([head, fields]));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, server };
+}
 
-function recordingLogger(): { logger: Logger; lines: LogCall[] } {
-  const lines: LogCall[] = [];
-  return { lines, logger: { log: (...line) => lines.push(line) } };
+async function refusal(url: string): Promise<StoreUnavailableError> {
+  const error: unknown = await openPostgresStores(url).then(
+    (stores) => stores.close().then(() => null),
+    (thrown: unknown) => thrown,
+  );
+  assert.ok(error instanceof StoreUnavailableError, String(error));
+  return error;
 }
 
 describe('a store server that sends back the password it was sent', () => {
-  it('does not get it into a log field: plain, percent-encoded or as a password parameter', () => {
-    const secrets = storeUrlSecrets('redis://:hunter%2042x@cache.internal:6379?password=k3y-k3y');
-    const { logger, lines } = recordingLogger();
-    const masked = secretsMaskedLogger(logger, secrets);
-    masked.log('warn', 'store.client_error', {
-      detail: 'ReplyError: WRONGPASS you sent hunter 42x, hunter%2042x and k3y-k3y',
-      status: 503,
-      client: null,
-    });
-    masked.log('info', 'server.stopped');
-    assert.deepEqual(lines, [
-      [
-        'warn',
-        'store.client_error',
-        { detail: 'ReplyError: WRONGPASS you sent ***, *** and ***', status: 503, client: null },
-      ],
-      ['info', 'server.stopped'],
-    ]);
+  const servers: Server[] = [];
+  after(() => {
+    for (const server of servers) server.close();
   });
 
-  it('costs nothing where there is no password: the logger is passed on as it is', () => {
-    const { logger } = recordingLogger();
-    assert.equal(secretsMaskedLogger(logger, storeUrlSecrets('redis://127.0.0.1:6379')), logger);
-    assert.equal(secretsMaskedLogger(logger, []), logger);
+  it('gets none of it into a log line or the CLI, wherever its padding puts the cut', async () => {
+    const password = 'hunter2-Secret';
+    // Around the 300-character cut of a log line's detail, and the CLI's.
+    for (const padding of [0, 250, 270, 280, 286, 290, 295, 299, 310]) {
+      const { port, server } = await startEchoingPostgres(padding);
+      servers.push(server);
+      const error = await refusal(`postgres://app:${password}@127.0.0.1:${String(port)}/test`);
+      const cause = error.cause as Error;
+      assert.match(cause.message, /hunter2-Secret$/, 'the driver quotes what the server sent');
+      const detail = describeError(cause);
+      const printed = describeCause(error);
+      assert.doesNotMatch(detail, /hu/, `log detail, ${String(padding)} characters first`);
+      assert.doesNotMatch(printed, /hu/, `CLI cause, ${String(padding)} characters first`);
+      if (padding < 280) assert.match(detail, /\*\*\*$/);
+    }
+  });
+
+  it('gets none of a password that pg took from PGPASSWORD', async () => {
+    const before = process.env.PGPASSWORD;
+    process.env.PGPASSWORD = 'from-the-Environment';
+    try {
+      const { port, server } = await startEchoingPostgres(10);
+      servers.push(server);
+      const error = await refusal(`postgres://app@127.0.0.1:${String(port)}/test`);
+      assert.match((error.cause as Error).message, /from-the-Environment/);
+      assert.doesNotMatch(describeError(error.cause), /Environment/);
+      assert.doesNotMatch(describeCause(error), /Environment/);
+    } finally {
+      if (before === undefined) delete process.env.PGPASSWORD;
+      else process.env.PGPASSWORD = before;
+    }
+  });
+
+  it('gets none of a password holding characters that are made spaces', () => {
+    const password = 'pass\u00adword\u202e1';
+    registerStoreSecrets([password]);
+    const shown = untrustedText(`ERR you sent '${password}'`, [], 300);
+    assert.equal(shown, "ERR you sent '***'");
+  });
+
+  it('gets none of a password with spaces by pushing it past the 2,000-character cut', () => {
+    const secrets = storeUrlSecrets('redis://:correct%20horse@cache.internal');
+    const shown = untrustedText(`${' '.repeat(1_990)}correct horse battery`, secrets, 300);
+    assert.doesNotMatch(shown, /correct|horse/);
+  });
+
+  it('gets none of a password written with an escape that pg decodes on its own', () => {
+    assert.ok(storeUrlSecrets('postgres://u:Zq%41%zz9k@db.internal/app').includes('ZqA%zz9k'));
   });
 
   it('gets no credential-looking text or line break into an error detail', () => {
@@ -57,45 +120,6 @@ describe('a store server that sends back the password it was sent', () => {
     );
     assert.doesNotMatch(detail, /hunter2|'x'|\n|\u202e/);
     assert.match(detail, /^Error: cannot reach redis:\/\/\*\*\*@cache\.internal:6379 /);
-    assert.ok(describeError(new Error('x'.repeat(10_000))).length <= 300);
-  });
-});
-
-describe('a server on PostgreSQL whose store URL holds a password', async () => {
-  const found = await findPostgres();
-  if ('skip' in found) {
-    it('writes no log line holding the password', { skip: found.skip }, () => undefined);
-    return;
-  }
-  const schema = uniqueTestName();
-  const store = new URL(found.url);
-  // The shared server trusts loopback connections, so any password is accepted; one already in
-  // the URL (LATCHKEY_TEST_POSTGRES_URL) is the one to look for.
-  if (store.password === '') store.password = 'Store-Pa55word-for-logs';
-  const password = decodeURIComponent(store.password);
-  store.searchParams.set('schema', schema);
-  after(async () => {
-    const client = new pg.Client({ connectionString: found.url });
-    await client.connect();
-    try {
-      // uniqueTestName() is a plain identifier: lower case, digits and "_".
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    } finally {
-      await client.end();
-    }
-  });
-
-  it('writes no log line holding the password, whatever field carries it', async () => {
-    const server = await startTestServer({ env: { LATCHKEY_STORE: store.toString() } });
-    try {
-      const response = await send(server.url, 'GET', `/${store.password}`);
-      assert.equal(response.status, 404);
-    } finally {
-      await server.close();
-    }
-    const requests = server.logs.filter((line) => line.event === 'http.request');
-    assert.equal(requests.length, 1);
-    assert.equal(requests[0]?.path, '/***');
-    assert.equal(server.rawLog().includes(password), false);
+    assert.ok(describeError(new Error('x'.repeat(100_000))).length <= 300);
   });
 });

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 
+import { registerStoreSecrets, storeUrlSecrets } from '../../untrusted-text.js';
 import { guard } from './errors.js';
 import { migratePostgres } from './migrate.js';
 import { DEFAULT_SCHEMA, quoteSchema } from './schema.js';
@@ -88,6 +89,13 @@ export async function openPostgresStores(
   const schema = options.schema ?? DEFAULT_SCHEMA;
   quoteSchema(schema);
   const config = typeof connection === 'string' ? { connectionString: connection } : connection;
+  // A server's error may quote the password it was sent: it is masked wherever Latchkey describes
+  // an error from now on (pg falls back on PGPASSWORD when the connection names none).
+  registerStoreSecrets([
+    ...storeUrlSecrets(config.connectionString ?? ''),
+    ...(typeof config.password === 'string' ? [config.password] : []),
+    process.env.PGPASSWORD ?? '',
+  ]);
   const pool = new Pool({ ...DEFAULT_POSTGRES_POOL_CONFIG, ...config });
   // Without a listener, an idle connection's error would crash the process.
   pool.on('error', options.onPoolError ?? (() => undefined));

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 
 import { StoreUnavailableError } from '../../errors.js';
+import { registerStoreSecrets, storeUrlSecrets } from '../../untrusted-text.js';
 import { guard } from './errors.js';
 import { RedisKeys } from './keys.js';
 import { RedisSessionStore } from './session-store.js';
@@ -118,6 +119,11 @@ export async function openRedisStores(
   connection: string | RedisOptions,
   options: RedisOpenOptions = {},
 ): Promise<RedisStores> {
+  // A server's error may quote the password it was sent: it is masked wherever Latchkey
+  // describes an error from now on.
+  registerStoreSecrets(
+    typeof connection === 'string' ? storeUrlSecrets(connection) : [connection.password ?? ''],
+  );
   // The stores read replies in ioredis's legacy shapes (arrays, not objects), whatever was asked.
   const fixed = { lazyConnect: true, replyMapping: 'legacy' } as const;
   const client =
