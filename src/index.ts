@@ -10,6 +10,7 @@ export type { User, UserRecord, UserStore } from './accounts/types.js';
 export { AccountError, ConfigError, LatchkeyError, StoreUnavailableError } from './errors.js';
 export type { AccountErrorCode } from './errors.js';
 export { silentLogger } from './log.js';
+export { registerStoreSecrets } from './untrusted-text.js';
 export type { LogFields, LogLevel, Logger } from './log.js';
 export { SessionManager, DEFAULT_SESSION_POLICY } from './session/index.js';
 export type {

@@ -4,23 +4,28 @@
  * anything back, the password it was given included, so such text is treated as untrusted:
  *
  * - every password a store was opened with in this process (see {@link registerStoreSecrets}),
- *   and any secret the caller names, is replaced wherever it appears, before anything else is
- *   done to the text, so that no cut and no other replacement can split it;
+ *   and any secret the caller names, is replaced wherever it appears, on the whole text before
+ *   it is cut or changed in any way, and again once unprintable characters are spaces;
  * - what looks like a credential is masked as well (a URL's user information and query string,
  *   `password=` and similar pairs, the arguments Redis repeats of a command it refused);
  * - control, format and direction characters become spaces, and the text is cut short.
  */
 
-// Only this much of a text is searched for secrets (a literal search, linear in the length), and
-// only this much of that masked by patterns (whose cost grows faster): a server chooses the
-// length. A secret the first cut splits lies beyond the second, and goes with it.
-const SEARCHED_MAX_LENGTH = 65_536;
+// A longer text is not shown at all: searching it for secrets would cost too much, and cutting
+// it first could split a secret in two (each whole copy before the cut then shrinks to the mask,
+// which would bring the split one into view).
+const SEARCHED_MAX_LENGTH = 262_144;
+// Only this much is masked by patterns, whose cost grows faster than the length.
 const MASKED_MAX_LENGTH = 2_000;
-// The shortest configured secret replaced: shorter ones would hit ordinary words.
+// The shortest secret replaced: shorter ones would hit ordinary words.
 const SECRET_MIN_LENGTH = 4;
+// Registered secrets kept: the most recent ones (a store reopened with a rotated password
+// registers the new one; an old one is of no more use to a server that echoes).
+const REGISTERED_MAX = 32;
 const MASK = '***';
 
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+const LINE_BREAK = /[\r\n\u2028\u2029]/;
 const CREDENTIALS: readonly [RegExp, string][] = [
   // Redis repeats the arguments of a command it refused: "with args beginning with: 'AUTH' ...".
   [/(with args beginning with:).*/gi, `$1 ${MASK}`],
@@ -45,8 +50,7 @@ export function storeUrlSecrets(value: string): string[] {
   } catch {
     return [];
   }
-  // pg decodes a password with an invalid escape in it escape by escape (`%41%zz` is `A%zz`).
-  const found = [url.password, safeDecode(url.password), decodeEachEscape(url.password)];
+  const found = [url.password, safeDecode(url.password)];
   for (const name of ['password', 'sslpassword']) {
     for (const parameter of url.searchParams.getAll(name)) {
       found.push(parameter, encodeURIComponent(parameter));
@@ -56,33 +60,61 @@ export function storeUrlSecrets(value: string): string[] {
 }
 
 const registered = new Set<string>();
+let registeredLongestFirst: readonly string[] = [];
 
 /**
- * Secrets that no text made by {@link untrustedText} may show, from now on in this process: the
- * store openers register the password they connect with (`openPostgresStores`,
- * `openRedisStores`), so that a driver's error quoting it is masked wherever it is described,
- * in an application's log as in the server's. Secrets shorter than 4 characters are not
- * replaced: they would hit ordinary words.
+ * Names secrets that no error Latchkey describes (its log lines' `detail`, the CLI's messages)
+ * may show, from now on in this process. `openPostgresStores` and `openRedisStores` register
+ * the password they connect with; an application that builds its own `pg` pool or ioredis
+ * cluster for the stores registers its password here. Secrets shorter than 4 characters are
+ * not replaced (they would hit ordinary words); the 32 most recent are kept.
  */
-export function registerStoreSecrets(secrets: Iterable<string>): void {
+export function registerStoreSecrets(secrets: Iterable<unknown>): void {
   for (const secret of secrets) {
-    if (typeof secret === 'string' && secret.length >= SECRET_MIN_LENGTH) registered.add(secret);
+    if (typeof secret !== 'string' || secret.length < SECRET_MIN_LENGTH) continue;
+    registered.delete(secret);
+    registered.add(secret);
+    if (registered.size > REGISTERED_MAX) {
+      for (const oldest of registered) {
+        registered.delete(oldest);
+        break;
+      }
+    }
   }
+  registeredLongestFirst = longestFirst([...registered]);
+}
+
+/** `text` with every registered secret and every one of `secrets` replaced by `***`. */
+export function replaceSecrets(text: string, secrets: readonly string[] = []): string {
+  return replaceEach(
+    text,
+    secrets.length === 0 ? registeredLongestFirst : longestFirst([...secrets, ...registered]),
+  );
 }
 
 /**
- * Untrusted text on one line: `secrets` and the registered store secrets replaced, credentials
+ * Untrusted text on one line (its first line, with `firstLine`): secrets replaced, credentials
  * masked, unprintable characters made spaces, then cut to `maxLength` UTF-16 code units (never
  * between the halves of a surrogate pair).
  */
-export function untrustedText(raw: string, secrets: readonly string[], maxLength: number): string {
-  let text = raw.length > SEARCHED_MAX_LENGTH ? raw.slice(0, SEARCHED_MAX_LENGTH) : raw;
-  // First, on the text as it came: a password may hold what the steps below change.
-  text = withoutSecrets(text, [...secrets, ...registered]);
+export function untrustedText(
+  raw: string,
+  secrets: readonly string[],
+  maxLength: number,
+  options: { firstLine?: boolean } = {},
+): string {
+  if (raw.length > SEARCHED_MAX_LENGTH) {
+    return `(a message of ${String(raw.length)} characters, not shown)`.slice(0, maxLength);
+  }
+  // First on the text as it came: a secret may hold what the steps below change.
+  let text = replaceSecrets(raw, secrets);
+  if (options.firstLine === true) text = text.split(LINE_BREAK, 1)[0] ?? '';
+  text = text.replace(UNPRINTABLE, ' ');
+  // Again: a server may send a secret's spaces as other unprintable characters.
+  text = replaceSecrets(text, secrets);
   // Whatever this cut goes through (a URL whose `@` lies beyond it) is dropped whole: a mask
   // could not recognise it.
   if (text.length > MASKED_MAX_LENGTH) text = text.slice(0, MASKED_MAX_LENGTH).replace(/\S*$/, '');
-  text = text.replace(UNPRINTABLE, ' ');
   for (const [pattern, replacement] of CREDENTIALS) text = text.replace(pattern, replacement);
   text = text.trim();
   if (text.length <= maxLength) return text;
@@ -90,17 +122,19 @@ export function untrustedText(raw: string, secrets: readonly string[], maxLength
   return text.slice(0, end);
 }
 
-function withoutSecrets(text: string, secrets: readonly string[]): string {
-  let result = text;
+function longestFirst(secrets: readonly string[]): string[] {
   // The longest first: one secret may hold another (a password and its encoded form).
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret.length >= SECRET_MIN_LENGTH) result = result.replaceAll(secret, MASK);
-  }
-  return result;
+  return secrets
+    .filter((secret) => secret.length >= SECRET_MIN_LENGTH)
+    .sort((a, b) => b.length - a.length);
 }
 
-function decodeEachEscape(text: string): string {
-  return text.replace(/(?:%[0-9a-f]{2})+/gi, safeDecode);
+function replaceEach(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (result.includes(secret)) result = result.replaceAll(secret, MASK);
+  }
+  return result;
 }
 
 function safeDecode(text: string): string {

@@ -20,7 +20,9 @@ export function describeCause(error: Error, secrets: readonly string[] = []): st
   try {
     const { cause } = error;
     if (!(cause instanceof Error)) return '';
-    const text = untrustedText(messageOf(cause, 0), secrets, CAUSE_MAX_LENGTH);
+    const text = untrustedText(messageOf(cause, 0), secrets, CAUSE_MAX_LENGTH, {
+      firstLine: true,
+    });
     const rawCode = (cause as { code?: unknown }).code;
     const code =
       typeof rawCode === 'string' && !text.includes(rawCode)
@@ -34,18 +36,19 @@ export function describeCause(error: Error, secrets: readonly string[] = []): st
 }
 
 /**
- * An error's first line; for an AggregateError with none (Node's for a connection refused on
- * every address of a host), that of the first inner error that has one, two levels down at most.
+ * An error's message; for an AggregateError whose first line is empty (Node's for a connection
+ * refused on every address of a host), that of the first inner error with a first line, two
+ * levels down at most. Whole: its secrets are replaced before its first line is taken.
  */
 function messageOf(error: Error, depth: number): string {
   const message = typeof error.message === 'string' ? error.message : '';
   const line = message.split(/\r?\n/, 1)[0] ?? '';
-  if (line.trim() !== '' || !(error instanceof AggregateError) || depth >= 2) return line;
+  if (line.trim() !== '' || !(error instanceof AggregateError) || depth >= 2) return message;
   const inner: unknown = Array.isArray(error.errors) ? error.errors : [];
   for (const item of inner as unknown[]) {
     if (item instanceof Error) {
       const found = messageOf(item, depth + 1);
-      if (found.trim() !== '') return found;
+      if ((found.split(/\r?\n/, 1)[0] ?? '').trim() !== '') return found;
     }
   }
   return '';

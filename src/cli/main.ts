@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { LatchkeyError } from '../errors.js';
-import { storeUrlSecrets, untrustedText } from '../untrusted-text.js';
+import { replaceSecrets, storeUrlSecrets, untrustedText } from '../untrusted-text.js';
 import { describeCause } from './cause.js';
 import { CliError } from './io.js';
 import { MIGRATE_HELP, migrateCommand } from './migrate.js';
@@ -113,12 +113,15 @@ function help(io: CliIo, text: string): number {
 const MESSAGE_MAX_LENGTH = 500;
 
 function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
+  // Usage and configuration errors quote what they were given, a store URL included.
   if (error instanceof CliError) {
-    io.err(`latchkey: ${error.message.replace(/^latchkey: /, '')}\n`);
+    io.err(`latchkey: ${replaceSecrets(error.message.replace(/^latchkey: /, ''), secrets)}\n`);
     return error.exitCode;
   }
   if (error instanceof LatchkeyError) {
-    io.err(`${error.message} [${error.code}]${describeCause(error, secrets)}\n`);
+    io.err(
+      `${replaceSecrets(error.message, secrets)} [${error.code}]${describeCause(error, secrets)}\n`,
+    );
     return 1;
   }
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {

@@ -3,12 +3,15 @@ import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 
 import { describeCause } from '../../src/cli/cause.js';
+import { main } from '../../src/cli/main.js';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { describeError } from '../../src/http/guard.js';
 import { openPostgresStores } from '../../src/stores/postgres/index.js';
+import { openRedisStores } from '../../src/stores/redis/index.js';
 import { registerStoreSecrets, storeUrlSecrets, untrustedText } from '../../src/untrusted-text.js';
 
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { CliIo } from '../../src/cli/io.js';
 
 // A store server (or whatever answers at its address) can put anything in its error replies,
 // the password it was sent included; the drivers quote those replies in their errors, and
@@ -55,6 +58,37 @@ async function refusal(url: string): Promise<StoreUnavailableError> {
   return error;
 }
 
+/** A Redis server on loopback that says OK to everything but INFO, which it refuses with `info`. */
+async function startRefusingInfoRedis(info: string): Promise<{ port: number; server: Server }> {
+  const server = createServer((socket: Socket) => {
+    let pending = '';
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('latin1');
+      // Each command is an array of bulk strings: answer each complete one in turn.
+      for (;;) {
+        const parsed = /^\*(\d+)\r\n/.exec(pending);
+        if (parsed === null) return;
+        let at = parsed[0].length;
+        const words: string[] = [];
+        for (let index = 0; index < Number(parsed[1]); index += 1) {
+          const head = /^\$(\d+)\r\n/.exec(pending.slice(at));
+          if (head === null) return;
+          const start = at + head[0].length;
+          if (pending.length < start + Number(head[1]) + 2) return;
+          words.push(pending.slice(start, start + Number(head[1])));
+          at = start + Number(head[1]) + 2;
+        }
+        pending = pending.slice(at);
+        const command = (words[0] ?? '').toUpperCase();
+        socket.write(command === 'INFO' ? `-${info}\r\n` : '+OK\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
 describe('a store server that sends back the password it was sent', () => {
   const servers: Server[] = [];
   after(() => {
@@ -75,6 +109,63 @@ describe('a store server that sends back the password it was sent', () => {
       assert.doesNotMatch(detail, /hu/, `log detail, ${String(padding)} characters first`);
       assert.doesNotMatch(printed, /hu/, `CLI cause, ${String(padding)} characters first`);
       if (padding < 280) assert.match(detail, /\*\*\*$/);
+    }
+  });
+
+  it('gets none of a password written as pg decodes it, or in a URL only pg reads', async () => {
+    for (const [url, echoed] of [
+      ['postgres://app:%41%2F%zzSecret@127.0.0.1:PORT/test', /zzSecret/],
+      ['postgres://app:Sock3tPassw0rd@/test?host=127.0.0.1&port=PORT', /Sock3t/],
+    ] as const) {
+      const { port, server } = await startEchoingPostgres(10);
+      servers.push(server);
+      const error = await refusal(url.replace('PORT', String(port)));
+      assert.match((error.cause as Error).message, echoed, 'the server echoed the password');
+      assert.doesNotMatch(describeError(error.cause), echoed);
+      assert.doesNotMatch(describeCause(error), echoed);
+    }
+  });
+
+  it('gets nothing printed on the console by the Redis driver', async () => {
+    const password = 'Redis-Pa55word-echoed';
+    const { port, server } = await startRefusingInfoRedis(`NOPERM you sent ${password}`);
+    servers.push(server);
+    const printed: string[] = [];
+    const warn = console.warn;
+    const error = console.error;
+    console.warn = (...args: unknown[]) => printed.push(args.map(String).join(' '));
+    console.error = console.warn;
+    try {
+      const opened = await openRedisStores(`redis://:${password}@127.0.0.1:${String(port)}`, {
+        clientCache: false,
+      }).catch(() => null);
+      await opened?.close();
+    } finally {
+      console.warn = warn;
+      console.error = error;
+    }
+    assert.deepEqual(
+      printed.filter((line) => line.includes('Pa55word')),
+      [],
+    );
+  });
+
+  it('gets none of a store URL given in the wrong place into the CLI', async () => {
+    const output: string[] = [];
+    const io: CliIo = {
+      out: (text) => output.push(text),
+      err: (text) => output.push(text),
+      readSecret: () => Promise.resolve(''),
+      env: {},
+    };
+    for (const argv of [
+      ['postgres://app:Hunter2-Secret@db.internal/app', 'users', 'list'],
+      ['serve', '--port', 'postgres://app:Hunter2-Secret@db.internal/app'],
+    ]) {
+      output.length = 0;
+      assert.notEqual(await main(argv, io), 0);
+      assert.match(output.join(''), /\*\*\*/);
+      assert.doesNotMatch(output.join(''), /Hunter2/, argv.join(' '));
     }
   });
 
@@ -107,8 +198,25 @@ describe('a store server that sends back the password it was sent', () => {
     assert.doesNotMatch(shown, /correct|horse/);
   });
 
-  it('gets none of a password written with an escape that pg decodes on its own', () => {
-    assert.ok(storeUrlSecrets('postgres://u:Zq%41%zz9k@db.internal/app').includes('ZqA%zz9k'));
+  it('gets none of a long password by repeating it until a cut falls inside a copy', () => {
+    const password = 'a1b2c3d4'.repeat(16);
+    registerStoreSecrets([password]);
+    for (const length of [65_536, 262_144, 262_145, 1_000_000]) {
+      const copies = `${password} `.repeat(Math.ceil(length / (password.length + 1)));
+      const shown = untrustedText(`ERR ${copies}`.slice(0, length), [], 2_000);
+      assert.doesNotMatch(shown, /a1b2/, `${String(length)} characters`);
+    }
+  });
+
+  it('gets none of a passphrase whose spaces it sends as tabs, or split over lines', () => {
+    const phrase = 'correct horse battery staple';
+    for (const sent of ['correct\thorse\u200bbattery staple', phrase]) {
+      assert.equal(untrustedText(`WRONGPASS ${sent}`, [phrase], 300), 'WRONGPASS ***');
+    }
+    const inLines = 'First-Half\nSecond-Half';
+    const cause = new Error(`refused: ${inLines}, try again`);
+    const shown = describeCause(new StoreUnavailableError('open', cause), [inLines]);
+    assert.equal(shown, '\n  cause: refused: ***, try again');
   });
 
   it('gets no credential-looking text or line break into an error detail', () => {

@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 
 import { registerStoreSecrets, storeUrlSecrets } from '../../untrusted-text.js';
 import { guard } from './errors.js';
@@ -90,11 +90,13 @@ export async function openPostgresStores(
   quoteSchema(schema);
   const config = typeof connection === 'string' ? { connectionString: connection } : connection;
   // A server's error may quote the password it was sent: it is masked wherever Latchkey describes
-  // an error from now on (pg falls back on PGPASSWORD when the connection names none).
+  // an error from now on. The password pg will send is read from a client it builds (and never
+  // connects), so that it is found wherever pg finds it: the URL, as pg decodes it, the options,
+  // PGPASSWORD, pg.defaults. One a function returns, or one from ~/.pgpass, is not known here.
   registerStoreSecrets([
     ...storeUrlSecrets(config.connectionString ?? ''),
-    ...(typeof config.password === 'string' ? [config.password] : []),
-    process.env.PGPASSWORD ?? '',
+    config.password,
+    new Client(config).password,
   ]);
   const pool = new Pool({ ...DEFAULT_POSTGRES_POOL_CONFIG, ...config });
   // Without a listener, an idle connection's error would crash the process.

@@ -54,6 +54,12 @@ export const DEFAULT_REDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze({
   retryStrategy: reconnectDelayMs,
   /** Shown in `CLIENT LIST`. */
   connectionName: 'latchkey',
+  /**
+   * No INFO before the connection counts as ready (ioredis: sent, and the server's refusal
+   * printed on the console as it came, which a hostile server can fill with the password it
+   * was sent). A server still loading its data answers commands with an error meanwhile, a 503.
+   */
+  enableReadyCheck: false,
 });
 
 /**
@@ -75,6 +81,7 @@ export const DEFAULT_REDIS_CLUSTER_OPTIONS: Readonly<
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectionName: 'latchkey',
+    enableReadyCheck: false,
   },
 });
 
@@ -122,7 +129,9 @@ export async function openRedisStores(
   // A server's error may quote the password it was sent: it is masked wherever Latchkey
   // describes an error from now on.
   registerStoreSecrets(
-    typeof connection === 'string' ? storeUrlSecrets(connection) : [connection.password ?? ''],
+    typeof connection === 'string'
+      ? storeUrlSecrets(connection)
+      : [connection.password, connection.sentinelPassword],
   );
   // The stores read replies in ioredis's legacy shapes (arrays, not objects), whatever was asked.
   const fixed = { lazyConnect: true, replyMapping: 'legacy' } as const;
