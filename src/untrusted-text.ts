@@ -11,10 +11,10 @@
  * - control, format and direction characters become spaces, and the text is cut short.
  */
 
-// A longer text is not shown at all: searching it for secrets would cost too much, and cutting
-// it first could split a secret in two (each whole copy before the cut then shrinks to the mask,
-// which would bring the split one into view).
-const SEARCHED_MAX_LENGTH = 262_144;
+// A longer text is not shown at all: searching it for secrets would hold the event loop too
+// long, and cutting it first could split a secret in two (each whole copy before the cut then
+// shrinks to the mask, which would bring the split one into view).
+const SEARCHED_MAX_LENGTH = 65_536;
 // Only this much is masked by patterns, whose cost grows faster than the length.
 const MASKED_MAX_LENGTH = 2_000;
 // The shortest secret replaced: shorter ones would hit ordinary words.
@@ -24,7 +24,8 @@ const SECRET_MIN_LENGTH = 4;
 const REGISTERED_MAX = 32;
 const MASK = '***';
 
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+// Control, format and direction characters, and every kind of space, each run made one space.
+const UNPRINTABLE_OR_SPACE = /[\p{Cc}\p{Cf}\p{Z}\s]+/gu;
 const LINE_BREAK = /[\r\n\u2028\u2029]/;
 const CREDENTIALS: readonly [RegExp, string][] = [
   // Redis repeats the arguments of a command it refused: "with args beginning with: 'AUTH' ...".
@@ -44,16 +45,23 @@ const CREDENTIALS: readonly [RegExp, string][] = [
  * URL.
  */
 export function storeUrlSecrets(value: string): string[] {
-  let url: URL;
+  // As typed, for a URL that does not parse and for a message that quotes it as given: the text
+  // between the scheme's `//` and the last `@` before the path, from its first `:` on.
+  const typed = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(value)?.[1] ?? '';
+  const typedPassword = typed.includes(':') ? typed.slice(typed.indexOf(':') + 1) : '';
+  const found = [typedPassword, safeDecode(typedPassword)];
+  let url: URL | null = null;
   try {
     url = new URL(value);
   } catch {
-    return [];
+    // Only the typed forms.
   }
-  const found = [url.password, safeDecode(url.password)];
-  for (const name of ['password', 'sslpassword']) {
-    for (const parameter of url.searchParams.getAll(name)) {
-      found.push(parameter, encodeURIComponent(parameter));
+  if (url !== null) {
+    found.push(url.password, safeDecode(url.password));
+    for (const name of ['password', 'sslpassword']) {
+      for (const parameter of url.searchParams.getAll(name)) {
+        found.push(parameter, encodeURIComponent(parameter));
+      }
     }
   }
   return [...new Set(found)].filter((secret) => secret.length >= SECRET_MIN_LENGTH);
@@ -81,14 +89,16 @@ export function registerStoreSecrets(secrets: Iterable<unknown>): void {
       }
     }
   }
-  registeredLongestFirst = longestFirst([...registered]);
+  registeredLongestFirst = longestFirst(withSpacedForms([...registered]));
 }
 
 /** `text` with every registered secret and every one of `secrets` replaced by `***`. */
 export function replaceSecrets(text: string, secrets: readonly string[] = []): string {
   return replaceEach(
     text,
-    secrets.length === 0 ? registeredLongestFirst : longestFirst([...secrets, ...registered]),
+    secrets.length === 0
+      ? registeredLongestFirst
+      : longestFirst(withSpacedForms([...secrets, ...registered])),
   );
 }
 
@@ -109,8 +119,9 @@ export function untrustedText(
   // First on the text as it came: a secret may hold what the steps below change.
   let text = replaceSecrets(raw, secrets);
   if (options.firstLine === true) text = text.split(LINE_BREAK, 1)[0] ?? '';
-  text = text.replace(UNPRINTABLE, ' ');
-  // Again: a server may send a secret's spaces as other unprintable characters.
+  text = text.replace(UNPRINTABLE_OR_SPACE, ' ');
+  // Again, with each secret's own runs of spaces and unprintables made one space too: a server
+  // may send a secret's spaces as other spaces or unprintable characters.
   text = replaceSecrets(text, secrets);
   // Whatever this cut goes through (a URL whose `@` lies beyond it) is dropped whole: a mask
   // could not recognise it.
@@ -120,6 +131,13 @@ export function untrustedText(
   if (text.length <= maxLength) return text;
   const end = /[\uD800-\uDBFF]/.test(text.charAt(maxLength - 1)) ? maxLength - 1 : maxLength;
   return text.slice(0, end);
+}
+
+/** Each secret, and the same with its runs of spaces and unprintable characters made one space. */
+function withSpacedForms(secrets: readonly string[]): string[] {
+  return [
+    ...new Set(secrets.flatMap((secret) => [secret, secret.replace(UNPRINTABLE_OR_SPACE, ' ')])),
+  ];
 }
 
 function longestFirst(secrets: readonly string[]): string[] {

@@ -23,6 +23,7 @@ import type { CliIo } from '../../src/cli/io.js';
  */
 async function startEchoingPostgres(padding: number): Promise<{ port: number; server: Server }> {
   const server = createServer((socket) => {
+    sockets.add(socket);
     let received = Buffer.alloc(0);
     let asked = false;
     socket.on('error', () => undefined);
@@ -61,6 +62,7 @@ async function refusal(url: string): Promise<StoreUnavailableError> {
 /** A Redis server on loopback that says OK to everything but INFO, which it refuses with `info`. */
 async function startRefusingInfoRedis(info: string): Promise<{ port: number; server: Server }> {
   const server = createServer((socket: Socket) => {
+    sockets.add(socket);
     let pending = '';
     socket.on('error', () => undefined);
     socket.on('data', (chunk) => {
@@ -81,6 +83,10 @@ async function startRefusingInfoRedis(info: string): Promise<{ port: number; ser
         }
         pending = pending.slice(at);
         const command = (words[0] ?? '').toUpperCase();
+        if (command === 'QUIT') {
+          socket.end('+OK\r\n');
+          return;
+        }
         socket.write(command === 'INFO' ? `-${info}\r\n` : '+OK\r\n');
       }
     });
@@ -89,10 +95,15 @@ async function startRefusingInfoRedis(info: string): Promise<{ port: number; ser
   return { port: (server.address() as AddressInfo).port, server };
 }
 
+// Every connection the fake servers accepted.
+const sockets = new Set<Socket>();
+
 describe('a store server that sends back the password it was sent', () => {
   const servers: Server[] = [];
   after(() => {
     for (const server of servers) server.close();
+    // A connection a client left open must not keep the test waiting.
+    for (const socket of sockets) socket.destroy();
   });
 
   it('gets none of it into a log line or the CLI, wherever its padding puts the cut', async () => {
@@ -116,6 +127,7 @@ describe('a store server that sends back the password it was sent', () => {
     for (const [url, echoed] of [
       ['postgres://app:%41%2F%zzSecret@127.0.0.1:PORT/test', /zzSecret/],
       ['postgres://app:Sock3tPassw0rd@/test?host=127.0.0.1&port=PORT', /Sock3t/],
+      ['postgres://app:Hunter2 Se%zzcret@127.0.0.1:PORT/test', /Se%zzcret/],
     ] as const) {
       const { port, server } = await startEchoingPostgres(10);
       servers.push(server);
@@ -161,12 +173,20 @@ describe('a store server that sends back the password it was sent', () => {
     for (const argv of [
       ['postgres://app:Hunter2-Secret@db.internal/app', 'users', 'list'],
       ['serve', '--port', 'postgres://app:Hunter2-Secret@db.internal/app'],
+      // URLs that do not parse, quoted as typed.
+      ['postgres://app:Hunter2-Secret@db.internal:abc/app', 'users', 'list'],
+      ['serve', '--port', 'postgres://app:Hunter2 Se%zzcret@db.internal:5432x/app'],
     ]) {
       output.length = 0;
       assert.notEqual(await main(argv, io), 0);
       assert.match(output.join(''), /\*\*\*/);
       assert.doesNotMatch(output.join(''), /Hunter2/, argv.join(' '));
     }
+  });
+
+  it('still fails to open with STORE_UNAVAILABLE where pg cannot read the URL', async () => {
+    await refusal('postgres://app:ab%C3%28cdef@127.0.0.1:1/test');
+    await refusal('postgres://app:secret-pw@127.0.0.1:abc/test');
   });
 
   it('gets none of a password that pg took from PGPASSWORD', async () => {
@@ -201,18 +221,26 @@ describe('a store server that sends back the password it was sent', () => {
   it('gets none of a long password by repeating it until a cut falls inside a copy', () => {
     const password = 'a1b2c3d4'.repeat(16);
     registerStoreSecrets([password]);
-    for (const length of [65_536, 262_144, 262_145, 1_000_000]) {
+    // A message ends where the server ends it: each of these holds whole copies only where a cut
+    // of Latchkey's own falls (the 2,000 characters masked, the 65,536 searched).
+    for (const length of [65_536, 65_537, 262_144, 1_000_000]) {
       const copies = `${password} `.repeat(Math.ceil(length / (password.length + 1)));
       const shown = untrustedText(`ERR ${copies}`.slice(0, length), [], 2_000);
       assert.doesNotMatch(shown, /a1b2/, `${String(length)} characters`);
     }
   });
 
-  it('gets none of a passphrase whose spaces it sends as tabs, or split over lines', () => {
+  it('gets none of a passphrase whose spaces it sends as other spaces, or split over lines', () => {
     const phrase = 'correct horse battery staple';
-    for (const sent of ['correct\thorse\u200bbattery staple', phrase]) {
+    for (const sent of [
+      'correct\thorse\u200bbattery staple',
+      'correct\u00a0horse\u3000battery  staple',
+      phrase,
+    ]) {
       assert.equal(untrustedText(`WRONGPASS ${sent}`, [phrase], 300), 'WRONGPASS ***');
     }
+    registerStoreSecrets(['tab\there-Pass']);
+    assert.equal(untrustedText('WRONGPASS tab\u200bhere-Pass', [], 300), 'WRONGPASS ***');
     const inLines = 'First-Half\nSecond-Half';
     const cause = new Error(`refused: ${inLines}, try again`);
     const shown = describeCause(new StoreUnavailableError('open', cause), [inLines]);

@@ -96,7 +96,7 @@ export async function openPostgresStores(
   registerStoreSecrets([
     ...storeUrlSecrets(config.connectionString ?? ''),
     config.password,
-    new Client(config).password,
+    passwordPgSends(config),
   ]);
   const pool = new Pool({ ...DEFAULT_POSTGRES_POOL_CONFIG, ...config });
   // Without a listener, an idle connection's error would crash the process.
@@ -148,4 +148,19 @@ function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
     };
     promise.then(done, done);
   });
+}
+
+/**
+ * The password pg would send for `config`, from a client built and never connected; undefined
+ * when pg cannot build one (the pool then reports why, as a StoreUnavailableError). Built
+ * without `stream`: a factory there may open a connection.
+ */
+function passwordPgSends(config: PoolConfig): unknown {
+  const withoutStream = { ...config };
+  delete withoutStream.stream;
+  try {
+    return new Client(withoutStream).password;
+  } catch {
+    return undefined;
+  }
 }
