@@ -8,7 +8,8 @@
  *   it is cut or changed in any way, and again once unprintable characters are spaces;
  * - what looks like a credential is masked as well (a URL's user information and query string,
  *   `password=` and similar pairs, the arguments Redis repeats of a command it refused);
- * - control, format and direction characters become spaces, and the text is cut short.
+ * - control, format and direction characters and runs of spaces become one space each, and the
+ *   text is cut short.
  */
 
 // A longer text is not shown at all: searching it for secrets would hold the event loop too

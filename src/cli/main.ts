@@ -97,7 +97,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     throw new CliError(`Unknown command "${command}".\n\n${HELP}`, 2);
   } catch (error) {
     // The store URLs the command could have been given (`--store URL`, `--store=URL`, the
-    // environment), whose secrets a cause must not show.
+    // environment, or one in the wrong place), whose secrets no message may show.
     const given = argv.map((arg) => (arg.startsWith('--') ? arg.slice(arg.indexOf('=') + 1) : arg));
     const urls = [...given, io.env.LATCHKEY_STORE ?? ''];
     return report(error, io, urls.flatMap(storeUrlSecrets));

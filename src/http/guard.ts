@@ -32,8 +32,9 @@ export function withErrorResponses(handler: RequestHandler, logger: Logger): Req
 /**
  * An error for the log: its code or name and its message, never a stack or request data. A
  * message that is not Latchkey's own (a store driver's, which may quote what a store server sent
- * back) is untrusted text: what looks like a credential is masked, unprintable characters become
- * spaces, and it is cut to 300 characters (`src/untrusted-text.ts`).
+ * back) is untrusted text (`src/untrusted-text.ts`): the store passwords registered in this
+ * process are replaced, what looks like a credential is masked, unprintable characters become
+ * spaces, and it is cut to 300 characters.
  */
 export function describeError(error: unknown): string {
   if (error instanceof LatchkeyError) return `${error.code}: ${error.message}`;
