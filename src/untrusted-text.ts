@@ -5,11 +5,11 @@
  *
  * - every password a store was opened with in this process (see {@link registerStoreSecrets}),
  *   and any secret the caller names, is replaced wherever it appears, on the whole text before
- *   it is cut or changed in any way, and again once unprintable characters are spaces;
+ *   it is cut or changed in any way, and also where the server added, dropped or swapped
+ *   spaces, control characters or characters that display as nothing within it;
  * - what looks like a credential is masked as well (a URL's user information and query string,
  *   `password=` and similar pairs, the arguments Redis repeats of a command it refused);
- * - control, format and direction characters and runs of spaces become one space each, and the
- *   text is cut short.
+ * - control, format and direction characters become spaces, and the text is cut short.
  */
 
 // A longer text is not shown at all: searching it for secrets would hold the event loop too
@@ -20,13 +20,17 @@ const SEARCHED_MAX_LENGTH = 65_536;
 const MASKED_MAX_LENGTH = 2_000;
 // The shortest secret replaced: shorter ones would hit ordinary words.
 const SECRET_MIN_LENGTH = 4;
-// Registered secrets kept: the most recent ones (a store reopened with a rotated password
-// registers the new one; an old one is of no more use to a server that echoes).
-const REGISTERED_MAX = 32;
+// Registered secrets kept: the most recent ones (a store registers two to seven forms of its
+// password; one reopened with a rotated password registers the new one, and an old one is of no
+// more use to a server that echoes).
+const REGISTERED_MAX = 64;
 const MASK = '***';
 
-// Control, format and direction characters, and every kind of space, each run made one space.
-const UNPRINTABLE_OR_SPACE = /[\p{Cc}\p{Cf}\p{Z}\s]+/gu;
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+// What a server can add to, drop from or swap within an echoed secret without changing how it
+// reads: spaces of every kind, control and format characters, and what displays as nothing.
+const FILLER = '[\\p{Default_Ignorable_Code_Point}\\p{Cc}\\p{Cf}\\p{Z}\\s]';
+const FILLER_CHARACTER = new RegExp(`^${FILLER}$`, 'u');
 const LINE_BREAK = /[\r\n\u2028\u2029]/;
 const CREDENTIALS: readonly [RegExp, string][] = [
   // Redis repeats the arguments of a command it refused: "with args beginning with: 'AUTH' ...".
@@ -47,10 +51,14 @@ const CREDENTIALS: readonly [RegExp, string][] = [
  */
 export function storeUrlSecrets(value: string): string[] {
   // As typed, for a URL that does not parse and for a message that quotes it as given: the text
-  // between the scheme's `//` and the last `@` before the path, from its first `:` on.
-  const typed = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(value)?.[1] ?? '';
-  const typedPassword = typed.includes(':') ? typed.slice(typed.indexOf(':') + 1) : '';
-  const found = [typedPassword, safeDecode(typedPassword)];
+  // after the scheme's `//` up to the last `@` before the path, and up to the last `@` of all (a
+  // password typed with a raw `/`, `?` or `#`), each from its first `:` on.
+  const found: string[] = [];
+  for (const pattern of [/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i, /^[a-z][a-z0-9+.-]*:\/\/(.*)@/is]) {
+    const typed = pattern.exec(value)?.[1] ?? '';
+    const password = typed.includes(':') ? typed.slice(typed.indexOf(':') + 1) : '';
+    found.push(password, safeDecode(password));
+  }
   let url: URL | null = null;
   try {
     url = new URL(value);
@@ -68,39 +76,61 @@ export function storeUrlSecrets(value: string): string[] {
   return [...new Set(found)].filter((secret) => secret.length >= SECRET_MIN_LENGTH);
 }
 
-const registered = new Set<string>();
-let registeredLongestFirst: readonly string[] = [];
+/** A secret to replace, and the pattern that finds it with filler added, dropped or swapped. */
+interface Secret {
+  text: string;
+  /** Null for a secret with fewer than 4 characters besides filler: replaced as it is only. */
+  pattern: RegExp | null;
+  /** Characters besides filler: the longest are replaced first. */
+  weight: number;
+}
+
+const registered = new Map<string, Secret>();
+let registeredInOrder: readonly Secret[] = [];
 
 /**
  * Names secrets that no error Latchkey describes (its log lines' `detail`, the CLI's messages)
  * may show, from now on in this process. `openPostgresStores` and `openRedisStores` register
  * the password they connect with; an application that builds its own `pg` pool or ioredis
  * cluster for the stores registers its password here. Secrets shorter than 4 characters are
- * not replaced (they would hit ordinary words); the 32 most recent are kept.
+ * not replaced (they would hit ordinary words); the 64 most recent are kept.
  */
 export function registerStoreSecrets(secrets: Iterable<unknown>): void {
   for (const secret of secrets) {
     if (typeof secret !== 'string' || secret.length < SECRET_MIN_LENGTH) continue;
     registered.delete(secret);
-    registered.add(secret);
+    registered.set(secret, compile(secret));
     if (registered.size > REGISTERED_MAX) {
-      for (const oldest of registered) {
+      for (const oldest of registered.keys()) {
         registered.delete(oldest);
         break;
       }
     }
   }
-  registeredLongestFirst = longestFirst(withSpacedForms([...registered]));
+  registeredInOrder = inOrder([...registered.values()]);
 }
 
-/** `text` with every registered secret and every one of `secrets` replaced by `***`. */
+/**
+ * `text` with every registered secret and every one of `secrets` replaced by `***`, also where
+ * spaces, control characters or characters that display as nothing were added, dropped or
+ * swapped within it.
+ */
 export function replaceSecrets(text: string, secrets: readonly string[] = []): string {
-  return replaceEach(
-    text,
+  const all =
     secrets.length === 0
-      ? registeredLongestFirst
-      : longestFirst(withSpacedForms([...secrets, ...registered])),
-  );
+      ? registeredInOrder
+      : inOrder([
+          ...secrets.filter((secret) => secret.length >= SECRET_MIN_LENGTH).map(compile),
+          ...registered.values(),
+        ]);
+  let result = text;
+  for (const secret of all) {
+    result =
+      secret.pattern === null
+        ? result.replaceAll(secret.text, MASK)
+        : result.replace(secret.pattern, MASK);
+  }
+  return result;
 }
 
 /**
@@ -120,10 +150,7 @@ export function untrustedText(
   // First on the text as it came: a secret may hold what the steps below change.
   let text = replaceSecrets(raw, secrets);
   if (options.firstLine === true) text = text.split(LINE_BREAK, 1)[0] ?? '';
-  text = text.replace(UNPRINTABLE_OR_SPACE, ' ');
-  // Again, with each secret's own runs of spaces and unprintables made one space too: a server
-  // may send a secret's spaces as other spaces or unprintable characters.
-  text = replaceSecrets(text, secrets);
+  text = text.replace(UNPRINTABLE, ' ');
   // Whatever this cut goes through (a URL whose `@` lies beyond it) is dropped whole: a mask
   // could not recognise it.
   if (text.length > MASKED_MAX_LENGTH) text = text.slice(0, MASKED_MAX_LENGTH).replace(/\S*$/, '');
@@ -134,26 +161,23 @@ export function untrustedText(
   return text.slice(0, end);
 }
 
-/** Each secret, and the same with its runs of spaces and unprintable characters made one space. */
-function withSpacedForms(secrets: readonly string[]): string[] {
-  return [
-    ...new Set(secrets.flatMap((secret) => [secret, secret.replace(UNPRINTABLE_OR_SPACE, ' ')])),
-  ];
+function compile(secret: string): Secret {
+  // By code point, as the pattern (with the `u` flag) matches.
+  const kept = Array.from(secret.matchAll(/[^]/gu), ([character]) => character).filter(
+    (character) => !FILLER_CHARACTER.test(character),
+  );
+  if (kept.length < SECRET_MIN_LENGTH) return { text: secret, pattern: null, weight: kept.length };
+  const source = kept.map((character) => character.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'));
+  return {
+    text: secret,
+    pattern: new RegExp(source.join(`${FILLER}*`), 'gu'),
+    weight: kept.length,
+  };
 }
 
-function longestFirst(secrets: readonly string[]): string[] {
+function inOrder(secrets: readonly Secret[]): Secret[] {
   // The longest first: one secret may hold another (a password and its encoded form).
-  return secrets
-    .filter((secret) => secret.length >= SECRET_MIN_LENGTH)
-    .sort((a, b) => b.length - a.length);
-}
-
-function replaceEach(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (result.includes(secret)) result = result.replaceAll(secret, MASK);
-  }
-  return result;
+  return [...secrets].sort((a, b) => b.weight - a.weight);
 }
 
 function safeDecode(text: string): string {

@@ -113,14 +113,16 @@ export async function openStores(
 }
 
 /**
- * A URL fit for logs: its password, if any, replaced by `***`, and its query string dropped
- * (drivers take secrets there too: `?password=`, `?sslpassword=`, `?sslkey=`).
+ * A URL fit for logs: its password, if any, replaced by `***`, and its query string and fragment
+ * dropped (drivers take secrets there too: `?password=`, `?sslpassword=`, `?sslkey=`; a password
+ * typed with a raw `#` ends up in the fragment).
  */
 export function masked(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';
     parsed.search = '';
+    parsed.hash = '';
     return parsed.toString();
   } catch {
     return '(unparseable store URL)';

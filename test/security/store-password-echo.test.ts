@@ -176,6 +176,8 @@ describe('a store server that sends back the password it was sent', () => {
       // URLs that do not parse, quoted as typed.
       ['postgres://app:Hunter2-Secret@db.internal:abc/app', 'users', 'list'],
       ['serve', '--port', 'postgres://app:Hunter2 Se%zzcret@db.internal:5432x/app'],
+      ['postgres://app:Hunter2#Secret@127.0.0.1:1/test'],
+      ['postgres://app:Hunter2/Se?cret@127.0.0.1:1/test', 'users', 'list'],
     ]) {
       output.length = 0;
       assert.notEqual(await main(argv, io), 0);
@@ -241,6 +243,14 @@ describe('a store server that sends back the password it was sent', () => {
     }
     registerStoreSecrets(['tab\there-Pass']);
     assert.equal(untrustedText('WRONGPASS tab\u200bhere-Pass', [], 300), 'WRONGPASS ***');
+  });
+
+  it('gets none of a password with characters that display as nothing put into it', () => {
+    registerStoreSecrets(['hunter2-Secret']);
+    for (const sent of ['\u200b', '\u034f', '\ufe0f', '\u3164', '\u00ad', ' ', '\u2028']) {
+      const shown = describeError(new Error(`WRONGPASS hunter2${sent}-Secret!`));
+      assert.equal(shown, 'Error: WRONGPASS ***!', JSON.stringify(sent));
+    }
     const inLines = 'First-Half\nSecond-Half';
     const cause = new Error(`refused: ${inLines}, try again`);
     const shown = describeCause(new StoreUnavailableError('open', cause), [inLines]);

@@ -93,11 +93,7 @@ export async function openPostgresStores(
   // an error from now on. The password pg will send is read from a client it builds (and never
   // connects), so that it is found wherever pg finds it: the URL, as pg decodes it, the options,
   // PGPASSWORD, pg.defaults. One a function returns, or one from ~/.pgpass, is not known here.
-  registerStoreSecrets([
-    ...storeUrlSecrets(config.connectionString ?? ''),
-    config.password,
-    passwordPgSends(config),
-  ]);
+  registerStoreSecrets(postgresSecrets(config));
   const pool = new Pool({ ...DEFAULT_POSTGRES_POOL_CONFIG, ...config });
   // Without a listener, an idle connection's error would crash the process.
   pool.on('error', options.onPoolError ?? (() => undefined));
@@ -151,16 +147,19 @@ function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
- * The password pg would send for `config`, from a client built and never connected; undefined
- * when pg cannot build one (the pool then reports why, as a StoreUnavailableError). Built
- * without `stream`: a factory there may open a connection.
+ * The forms of the password pg will send for `config`: the URL's, the option's, and pg's own
+ * idea of it, from a client built and never connected (built without `stream`: a factory there
+ * may open a connection). Nothing it cannot read: how opening fails stays the pool's to say.
  */
-function passwordPgSends(config: PoolConfig): unknown {
-  const withoutStream = { ...config };
-  delete withoutStream.stream;
+function postgresSecrets(config: PoolConfig): unknown[] {
+  const found: unknown[] = [];
   try {
-    return new Client(withoutStream).password;
+    found.push(...storeUrlSecrets(config.connectionString ?? ''), config.password);
+    const withoutStream = { ...config };
+    delete withoutStream.stream;
+    found.push(new Client(withoutStream).password);
   } catch {
-    return undefined;
+    // What was found so far.
   }
+  return found;
 }

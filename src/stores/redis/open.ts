@@ -128,11 +128,15 @@ export async function openRedisStores(
 ): Promise<RedisStores> {
   // A server's error may quote the password it was sent: it is masked wherever Latchkey
   // describes an error from now on.
-  registerStoreSecrets(
-    typeof connection === 'string'
-      ? storeUrlSecrets(connection)
-      : [connection.password, connection.sentinelPassword],
-  );
+  try {
+    registerStoreSecrets(
+      typeof connection === 'string'
+        ? storeUrlSecrets(connection)
+        : [connection.password, connection.sentinelPassword],
+    );
+  } catch {
+    // Options it cannot read: how opening fails stays the driver's to say.
+  }
   // The stores read replies in ioredis's legacy shapes (arrays, not objects), whatever was asked.
   const fixed = { lazyConnect: true, replyMapping: 'legacy' } as const;
   const client =
