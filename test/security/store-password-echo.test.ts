@@ -261,7 +261,8 @@ describe('a store server that sends back the password it was sent', () => {
     const detail = describeError(
       new Error(
         'cannot reach redis://admin:hunter2@cache.internal:6379\n' +
-          "\u202e{\"level\":\"info\"} ERR unknown command 'HELLO', with args beginning with: 'AUTH' 'x'",
+          '\u202e{"level":"info"} ' +
+          "ERR unknown command 'HELLO', with args beginning with: 'AUTH' 'x'",
       ),
     );
     assert.doesNotMatch(detail, /hunter2|'x'|\n|\u202e/);
