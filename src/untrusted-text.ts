@@ -5,8 +5,9 @@
  *
  * - every password a store was opened with in this process (see {@link registerStoreSecrets}),
  *   and any secret the caller names, is replaced wherever it appears, on the whole text before
- *   it is cut or changed in any way, and also where the server added, dropped or swapped
- *   spaces, control characters or characters that display as nothing within it;
+ *   it is cut or changed in any way, and also where the server swapped its spaces for other
+ *   spaces, or put into it characters that display as nothing (control, format and ignorable
+ *   characters);
  * - what looks like a credential is masked as well (a URL's user information and query string,
  *   `password=` and similar pairs, the arguments Redis repeats of a command it refused);
  * - control, format and direction characters become spaces, and the text is cut short.
@@ -27,10 +28,11 @@ const REGISTERED_MAX = 64;
 const MASK = '***';
 
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
-// What a server can add to, drop from or swap within an echoed secret without changing how it
-// reads: spaces of every kind, control and format characters, and what displays as nothing.
-const FILLER = '[\\p{Default_Ignorable_Code_Point}\\p{Cc}\\p{Cf}\\p{Z}\\s]';
-const FILLER_CHARACTER = new RegExp(`^${FILLER}$`, 'u');
+// How a text and a secret are compared: characters that display as nothing (control
+// characters other than spaces, format characters, default-ignorable ones) are left out, and
+// each run of spaces of any kind is one space.
+const SPACE = /^[\s\p{Z}\u2800]$/u;
+const INVISIBLE = /^[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]$/u;
 const LINE_BREAK = /[\r\n\u2028\u2029]/;
 const CREDENTIALS: readonly [RegExp, string][] = [
   // Redis repeats the arguments of a command it refused: "with args beginning with: 'AUTH' ...".
@@ -76,17 +78,7 @@ export function storeUrlSecrets(value: string): string[] {
   return [...new Set(found)].filter((secret) => secret.length >= SECRET_MIN_LENGTH);
 }
 
-/** A secret to replace, and the pattern that finds it with filler added, dropped or swapped. */
-interface Secret {
-  text: string;
-  /** Null for a secret with fewer than 4 characters besides filler: replaced as it is only. */
-  pattern: RegExp | null;
-  /** Characters besides filler: the longest are replaced first. */
-  weight: number;
-}
-
-const registered = new Map<string, Secret>();
-let registeredInOrder: readonly Secret[] = [];
+const registered = new Set<string>();
 
 /**
  * Names secrets that no error Latchkey describes (its log lines' `detail`, the CLI's messages)
@@ -99,38 +91,91 @@ export function registerStoreSecrets(secrets: Iterable<unknown>): void {
   for (const secret of secrets) {
     if (typeof secret !== 'string' || secret.length < SECRET_MIN_LENGTH) continue;
     registered.delete(secret);
-    registered.set(secret, compile(secret));
+    registered.add(secret);
     if (registered.size > REGISTERED_MAX) {
-      for (const oldest of registered.keys()) {
+      for (const oldest of registered) {
         registered.delete(oldest);
         break;
       }
     }
   }
-  registeredInOrder = inOrder([...registered.values()]);
 }
 
 /**
  * `text` with every registered secret and every one of `secrets` replaced by `***`, also where
- * spaces, control characters or characters that display as nothing were added, dropped or
- * swapped within it.
+ * its spaces were swapped for other spaces, or characters that display as nothing were put into
+ * it. Never throws.
  */
 export function replaceSecrets(text: string, secrets: readonly string[] = []): string {
-  const all =
-    secrets.length === 0
-      ? registeredInOrder
-      : inOrder([
-          ...secrets.filter((secret) => secret.length >= SECRET_MIN_LENGTH).map(compile),
-          ...registered.values(),
-        ]);
-  let result = text;
-  for (const secret of all) {
-    result =
-      secret.pattern === null
-        ? result.replaceAll(secret.text, MASK)
-        : result.replace(secret.pattern, MASK);
+  const all = [...secrets, ...registered].filter((secret) => secret.length >= SECRET_MIN_LENGTH);
+  if (all.length === 0) return text;
+  const compared = comparable(text);
+  // Ranges of `text` to mask, found in its comparable form and mapped back.
+  const ranges: [number, number][] = [];
+  for (const secret of new Set(all)) {
+    const wanted = comparable(secret).text;
+    if (wanted.length < SECRET_MIN_LENGTH) {
+      // Mostly spaces or invisible characters: only as it is.
+      for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) {
+        ranges.push([at, at + secret.length]);
+      }
+      continue;
+    }
+    for (
+      let at = compared.text.indexOf(wanted);
+      at !== -1;
+      at = compared.text.indexOf(wanted, at + 1)
+    ) {
+      ranges.push([compared.from[at] ?? 0, compared.to[at + wanted.length - 1] ?? text.length]);
+    }
   }
-  return result;
+  if (ranges.length === 0) return text;
+  ranges.sort((a, b) => a[0] - b[0]);
+  let result = '';
+  let kept = 0;
+  for (const [start, end] of ranges) {
+    if (end <= kept) continue;
+    if (start >= kept) result += `${text.slice(kept, start)}${MASK}`;
+    kept = end;
+  }
+  return result + text.slice(kept);
+}
+
+/**
+ * `text` as secrets are compared in it, with where each of its code units came from: `from[i]`
+ * and `to[i]` are the range of `text` that unit `i` of the comparable text stands for.
+ */
+function comparable(text: string): { text: string; from: Int32Array; to: Int32Array } {
+  const from = new Int32Array(text.length);
+  const to = new Int32Array(text.length);
+  let out = '';
+  let index = 0;
+  for (const character of text) {
+    const code = character.charCodeAt(0);
+    const end = index + character.length;
+    // Printable ASCII, the usual case, without a regular expression.
+    const plain = code > 0x20 && code < 0x7f;
+    if (!plain && SPACE.test(character)) {
+      if (out.endsWith(' ')) {
+        to[out.length - 1] = end;
+      } else {
+        from[out.length] = index;
+        to[out.length] = end;
+        out += ' ';
+      }
+    } else if (plain || !INVISIBLE.test(character)) {
+      for (let unit = 0; unit < character.length; unit += 1) {
+        from[out.length] = index;
+        to[out.length] = end;
+        out += character.charAt(unit);
+      }
+    } else if (out.length > 0) {
+      // Left out: the unit before it stands for it too.
+      to[out.length - 1] = end;
+    }
+    index = end;
+  }
+  return { text: out, from, to };
 }
 
 /**
@@ -159,25 +204,6 @@ export function untrustedText(
   if (text.length <= maxLength) return text;
   const end = /[\uD800-\uDBFF]/.test(text.charAt(maxLength - 1)) ? maxLength - 1 : maxLength;
   return text.slice(0, end);
-}
-
-function compile(secret: string): Secret {
-  // By code point, as the pattern (with the `u` flag) matches.
-  const kept = Array.from(secret.matchAll(/[^]/gu), ([character]) => character).filter(
-    (character) => !FILLER_CHARACTER.test(character),
-  );
-  if (kept.length < SECRET_MIN_LENGTH) return { text: secret, pattern: null, weight: kept.length };
-  const source = kept.map((character) => character.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'));
-  return {
-    text: secret,
-    pattern: new RegExp(source.join(`${FILLER}*`), 'gu'),
-    weight: kept.length,
-  };
-}
-
-function inOrder(secrets: readonly Secret[]): Secret[] {
-  // The longest first: one secret may hold another (a password and its encoded form).
-  return [...secrets].sort((a, b) => b.weight - a.weight);
 }
 
 function safeDecode(text: string): string {

@@ -39,7 +39,12 @@ export function withErrorResponses(handler: RequestHandler, logger: Logger): Req
 export function describeError(error: unknown): string {
   if (error instanceof LatchkeyError) return `${error.code}: ${error.message}`;
   if (error instanceof Error) {
-    return untrustedText(`${error.name}: ${error.message}`, [], DETAIL_MAX_LENGTH);
+    try {
+      return untrustedText(`${error.name}: ${error.message}`, [], DETAIL_MAX_LENGTH);
+    } catch {
+      // A log line must not turn an error into a crash.
+      return 'an error whose message cannot be shown';
+    }
   }
   return 'unknown error';
 }

@@ -235,26 +235,46 @@ describe('a store server that sends back the password it was sent', () => {
   it('gets none of a passphrase whose spaces it sends as other spaces, or split over lines', () => {
     const phrase = 'correct horse battery staple';
     for (const sent of [
-      'correct\thorse\u200bbattery staple',
+      'correct\thorse\u2003battery\r\nstaple',
       'correct\u00a0horse\u3000battery  staple',
       phrase,
     ]) {
       assert.equal(untrustedText(`WRONGPASS ${sent}`, [phrase], 300), 'WRONGPASS ***');
     }
     registerStoreSecrets(['tab\there-Pass']);
-    assert.equal(untrustedText('WRONGPASS tab\u200bhere-Pass', [], 300), 'WRONGPASS ***');
+    assert.equal(untrustedText('WRONGPASS tab\u00a0here-Pass', [], 300), 'WRONGPASS ***');
   });
 
   it('gets none of a password with characters that display as nothing put into it', () => {
     registerStoreSecrets(['hunter2-Secret']);
-    for (const sent of ['\u200b', '\u034f', '\ufe0f', '\u3164', '\u00ad', ' ', '\u2028']) {
+    for (const sent of [
+      '\u200b',
+      '\u034f',
+      '\ufe0f',
+      '\u3164',
+      '\u00ad',
+      '\u0007',
+      '\u200b'.repeat(9),
+    ]) {
       const shown = describeError(new Error(`WRONGPASS hunter2${sent}-Secret!`));
       assert.equal(shown, 'Error: WRONGPASS ***!', JSON.stringify(sent));
     }
+    // Only what displays as nothing: words that merely hold a password's letters stay.
+    registerStoreSecrets(['letmein']);
+    assert.equal(describeError(new Error('let me in')), 'Error: let me in');
     const inLines = 'First-Half\nSecond-Half';
     const cause = new Error(`refused: ${inLines}, try again`);
     const shown = describeCause(new StoreUnavailableError('open', cause), [inLines]);
     assert.equal(shown, '\n  cause: refused: ***, try again');
+  });
+
+  it('gets none of a very long password, and the log line is still written', () => {
+    const token = `Tok${'x1y2z3'.repeat(1_500)}`;
+    registerStoreSecrets([token]);
+    const echoed = `${token.slice(0, 4_000)}\u200b${token.slice(4_000)}`;
+    assert.equal(describeError(new Error(`refused ${echoed}.`)), 'Error: refused ***.');
+    // Not the password but most of it: the cut drops the word it goes through.
+    assert.equal(describeError(new Error(`refused ${token.slice(0, -1)}.`)), 'Error: refused');
   });
 
   it('gets no credential-looking text or line break into an error detail', () => {
