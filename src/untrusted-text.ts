@@ -29,8 +29,8 @@ const MASK = '***';
 
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 // How a text and a secret are compared: characters that display as nothing (control
-// characters other than spaces, format characters, default-ignorable ones) are left out, and
-// each run of spaces of any kind is one space.
+// characters other than tabs and line breaks, format characters, default-ignorable ones) are
+// left out, and each run of spaces of any kind (tabs and line breaks too) is one space.
 const SPACE = /^[\s\p{Z}\u2800]$/u;
 const INVISIBLE = /^[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]$/u;
 const LINE_BREAK = /[\r\n\u2028\u2029]/;
@@ -78,7 +78,8 @@ export function storeUrlSecrets(value: string): string[] {
   return [...new Set(found)].filter((secret) => secret.length >= SECRET_MIN_LENGTH);
 }
 
-const registered = new Set<string>();
+/** Each registered secret, with the form it is looked for in (see {@link comparable}). */
+const registered = new Map<string, string>();
 
 /**
  * Names secrets that no error Latchkey describes (its log lines' `detail`, the CLI's messages)
@@ -91,9 +92,9 @@ export function registerStoreSecrets(secrets: Iterable<unknown>): void {
   for (const secret of secrets) {
     if (typeof secret !== 'string' || secret.length < SECRET_MIN_LENGTH) continue;
     registered.delete(secret);
-    registered.add(secret);
+    registered.set(secret, lookedFor(secret));
     if (registered.size > REGISTERED_MAX) {
-      for (const oldest of registered) {
+      for (const oldest of registered.keys()) {
         registered.delete(oldest);
         break;
       }
@@ -103,42 +104,62 @@ export function registerStoreSecrets(secrets: Iterable<unknown>): void {
 
 /**
  * `text` with every registered secret and every one of `secrets` replaced by `***`, also where
- * its spaces were swapped for other spaces, or characters that display as nothing were put into
- * it. Never throws.
+ * its spaces were swapped for other spaces or dropped from its ends, or characters that display
+ * as nothing were put into it. Never throws.
  */
 export function replaceSecrets(text: string, secrets: readonly string[] = []): string {
-  const all = [...secrets, ...registered].filter((secret) => secret.length >= SECRET_MIN_LENGTH);
-  if (all.length === 0) return text;
+  const wanted = new Map(registered);
+  for (const secret of secrets) {
+    if (secret.length >= SECRET_MIN_LENGTH) wanted.set(secret, lookedFor(secret));
+  }
+  if (wanted.size === 0) return text;
   const compared = comparable(text);
   // Ranges of `text` to mask, found in its comparable form and mapped back.
   const ranges: [number, number][] = [];
-  for (const secret of new Set(all)) {
-    const wanted = comparable(secret).text;
-    if (wanted.length < SECRET_MIN_LENGTH) {
+  const searched = new Set<string>();
+  for (const [secret, form] of wanted) {
+    if (form.length < SECRET_MIN_LENGTH) {
       // Mostly spaces or invisible characters: only as it is.
-      for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) {
+      for (
+        let at = text.indexOf(secret);
+        at !== -1;
+        at = text.indexOf(secret, at + secret.length)
+      ) {
         ranges.push([at, at + secret.length]);
       }
       continue;
     }
+    if (searched.has(form)) continue;
+    searched.add(form);
+    // From the end of each match on: a secret that overlaps itself (`aaaa`) would otherwise give
+    // a range at every character of a long run of it.
     for (
-      let at = compared.text.indexOf(wanted);
+      let at = compared.text.indexOf(form);
       at !== -1;
-      at = compared.text.indexOf(wanted, at + 1)
+      at = compared.text.indexOf(form, at + form.length)
     ) {
-      ranges.push([compared.from[at] ?? 0, compared.to[at + wanted.length - 1] ?? text.length]);
+      ranges.push([compared.from[at] ?? 0, compared.to[at + form.length - 1] ?? text.length]);
     }
   }
   if (ranges.length === 0) return text;
   ranges.sort((a, b) => a[0] - b[0]);
   let result = '';
-  let kept = 0;
+  // Where the text after the last mask starts; overlapping or touching ranges share one mask.
+  let kept = -1;
   for (const [start, end] of ranges) {
-    if (end <= kept) continue;
-    if (start >= kept) result += `${text.slice(kept, start)}${MASK}`;
+    if (start <= kept) {
+      kept = Math.max(kept, end);
+      continue;
+    }
+    result += `${text.slice(Math.max(kept, 0), start)}${MASK}`;
     kept = end;
   }
   return result + text.slice(kept);
+}
+
+/** What a secret is looked for as: its comparable form, without spaces at its ends. */
+function lookedFor(secret: string): string {
+  return comparable(secret).text.trim();
 }
 
 /**
@@ -155,7 +176,8 @@ function comparable(text: string): { text: string; from: Int32Array; to: Int32Ar
     const end = index + character.length;
     // Printable ASCII, the usual case, without a regular expression.
     const plain = code > 0x20 && code < 0x7f;
-    if (!plain && SPACE.test(character)) {
+    // U+FEFF is both: it displays as nothing.
+    if (!plain && code !== 0xfeff && SPACE.test(character)) {
       if (out.endsWith(' ')) {
         to[out.length - 1] = end;
       } else {

@@ -37,16 +37,16 @@ export function withErrorResponses(handler: RequestHandler, logger: Logger): Req
  * spaces, and it is cut to 300 characters.
  */
 export function describeError(error: unknown): string {
-  if (error instanceof LatchkeyError) return `${error.code}: ${error.message}`;
-  if (error instanceof Error) {
-    try {
+  try {
+    if (error instanceof LatchkeyError) return `${error.code}: ${error.message}`;
+    if (error instanceof Error) {
       return untrustedText(`${error.name}: ${error.message}`, [], DETAIL_MAX_LENGTH);
-    } catch {
-      // A log line must not turn an error into a crash.
-      return 'an error whose message cannot be shown';
     }
+    return 'unknown error';
+  } catch {
+    // A log line must not turn an error into a crash.
+    return 'an error whose message cannot be shown';
   }
-  return 'unknown error';
 }
 
 const DETAIL_MAX_LENGTH = 300;

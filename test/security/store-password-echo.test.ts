@@ -243,6 +243,10 @@ describe('a store server that sends back the password it was sent', () => {
     }
     registerStoreSecrets(['tab\there-Pass']);
     assert.equal(untrustedText('WRONGPASS tab\u00a0here-Pass', [], 300), 'WRONGPASS ***');
+    const inLines = 'First-Half\nSecond-Half';
+    const cause = new Error(`refused: ${inLines}, try again`);
+    const shown = describeCause(new StoreUnavailableError('open', cause), [inLines]);
+    assert.equal(shown, '\n  cause: refused: ***, try again');
   });
 
   it('gets none of a password with characters that display as nothing put into it', () => {
@@ -254,6 +258,7 @@ describe('a store server that sends back the password it was sent', () => {
       '\u3164',
       '\u00ad',
       '\u0007',
+      '\ufeff',
       '\u200b'.repeat(9),
     ]) {
       const shown = describeError(new Error(`WRONGPASS hunter2${sent}-Secret!`));
@@ -262,10 +267,17 @@ describe('a store server that sends back the password it was sent', () => {
     // Only what displays as nothing: words that merely hold a password's letters stay.
     registerStoreSecrets(['letmein']);
     assert.equal(describeError(new Error('let me in')), 'Error: let me in');
-    const inLines = 'First-Half\nSecond-Half';
-    const cause = new Error(`refused: ${inLines}, try again`);
-    const shown = describeCause(new StoreUnavailableError('open', cause), [inLines]);
-    assert.equal(shown, '\n  cause: refused: ***, try again');
+  });
+
+  it('gets none of a password whose spaces at its ends it left out', () => {
+    registerStoreSecrets([' tr4iling-pass\t']);
+    assert.equal(describeError(new Error('WRONGPASS "tr4iling-pass"')), 'Error: WRONGPASS "***"');
+  });
+
+  it('gets none of a password that repeats itself, sent over and over', () => {
+    registerStoreSecrets(['zzzz', 'zzzzz', 'zzzzzz']);
+    const shown = describeError(new Error(`ERR ${'z'.repeat(60_000)}`));
+    assert.match(shown, /^Error: ERR \*\*\*z{0,3}$/);
   });
 
   it('gets none of a very long password, and the log line is still written', () => {
