@@ -6,8 +6,8 @@
  * - every password a store was opened with in this process (see {@link registerStoreSecrets}),
  *   and any secret the caller names, is replaced wherever it appears, on the whole text before
  *   it is cut or changed in any way, and also where the server swapped its spaces for other
- *   spaces, or put into it characters that display as nothing (control, format and ignorable
- *   characters);
+ *   spaces or left out those at its ends, or put into it characters that display as nothing
+ *   (format and default-ignorable ones, control characters other than tabs and line breaks);
  * - what looks like a credential is masked as well (a URL's user information and query string,
  *   `password=` and similar pairs, the arguments Redis repeats of a command it refused);
  * - control, format and direction characters become spaces, and the text is cut short.
@@ -47,9 +47,9 @@ const CREDENTIALS: readonly [RegExp, string][] = [
 ];
 
 /**
- * The secrets in a store URL that no message shown or logged may hold: its password (as written
- * and decoded) and its `password` and `sslpassword` query parameters. Nothing for what is not a
- * URL.
+ * The secrets in a store URL that no message shown or logged may hold: its password (as typed,
+ * as parsed and decoded) and its `password` and `sslpassword` query parameters. For what does
+ * not parse as a URL, the typed forms only; nothing for what has no `scheme://user:...@`.
  */
 export function storeUrlSecrets(value: string): string[] {
   // As typed, for a URL that does not parse and for a message that quotes it as given: the text
