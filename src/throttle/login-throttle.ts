@@ -96,8 +96,13 @@ export class LoginThrottle {
   /**
    * Checks an attempt before any password is hashed, so refused attempts cost nothing. An
    * allowed attempt holds its counter until `release()`, called once its outcome is recorded.
+   * `recordsSuccess: false` says that a success will not be recorded (a password change): a
+   * known device's address, which only a recorded success may write again, is then not read.
    */
-  async check(attempt: LoginAttempt): Promise<ThrottleVerdict> {
+  async check(
+    attempt: LoginAttempt,
+    options: { recordsSuccess?: boolean } = {},
+  ): Promise<ThrottleVerdict> {
     const keys = attemptKeys(attempt);
     const now = new Date(this.#clock());
     const { scope, knownUntil } = await this.#scopeOf(keys, attempt, now);
@@ -130,7 +135,9 @@ export class LoginThrottle {
         this.#find(scopeKey, later),
         // A device's address is not needed to judge it, only to know whether its success must
         // write the address again: read beside the counters, a read instead of a write a login.
-        scope === 'device' ? this.#find(keys.knownAddress, later) : Promise.resolve(null),
+        scope === 'device' && options.recordsSuccess !== false
+          ? this.#find(keys.knownAddress, later)
+          : Promise.resolve(null),
       ]);
       const addressWait = this.#waitSeconds(address, this.policy.addressFreeFailures, later);
       const scopeWait = this.#waitSeconds(counter, this.policy.accountFreeFailures, later);

@@ -190,6 +190,26 @@ describe('LoginThrottle', () => {
     assert.equal(writes.length, 2, 'a device known since a day: its address made known again');
   });
 
+  it('a check for a password change reads no known address for a device', async () => {
+    const calls: string[] = [];
+    const counted = new LoginThrottle(recordingCalls(new MemorySessionStore(), calls), {
+      policy,
+      clock: clock.now,
+    });
+    const device = attempt('ada@example.com', '192.0.2.80', { deviceId: 'device-1' });
+    for (const options of [{}, { recordsSuccess: false }]) {
+      calls.length = 0;
+      const verdict = await counted.check(device, options);
+      assert.ok(verdict.allowed);
+      verdict.attempt.release();
+      // The address and the device's counter; a login's check also the device's address.
+      assert.equal(
+        calls.filter((name) => name === 'findThrottle').length,
+        'recordsSuccess' in options ? 2 : 3,
+      );
+    }
+  });
+
   it('a success forgets its counter’s failures: the account counts from zero again', async () => {
     await fail(4, attempt('ada@example.com', '203.0.113.5'));
     clock.advanceSeconds(10);

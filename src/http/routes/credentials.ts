@@ -127,12 +127,16 @@ export async function changePassword(
   }
   const stamp = await context.accounts.credentialStamp(auth.user.email);
   const deviceId = context.deviceCookie.read(request.header('cookie'), auth.user.email, stamp);
-  const verdict = await context.throttle.check({
-    email: auth.user.email,
-    address: request.clientAddress,
-    deviceId,
-    credentialStamp: stamp,
-  });
+  const verdict = await context.throttle.check(
+    {
+      email: auth.user.email,
+      address: request.clientAddress,
+      deviceId,
+      credentialStamp: stamp,
+    },
+    // A changed password is not a login: no address is made known by it.
+    { recordsSuccess: false },
+  );
   if (!verdict.allowed) return throttled(verdict);
 
   let changed: boolean;
