@@ -36,11 +36,11 @@ import { openSharedStores } from './lib/latchkey-targets.js';
 import { describeMachine } from './lib/machine.js';
 import { ownCpuSecondsWithChildren, processCpuSeconds } from './lib/process-cpu.js';
 import { reserveRedisPrefix } from './lib/redis-prefix.js';
+import { describeMachineAndLoad } from './lib/report.js';
 import { RESULTS_DIR, writeResults } from './lib/results.js';
 import { describeSource } from './lib/source.js';
 import { median, quantile } from './lib/stats.js';
 import { formatMarkdownTable, formatOpsPerSecond, formatTable } from './lib/table.js';
-import { describeMachineAndLoad } from './lib/report.js';
 import { describeLoadGenerator } from './lib/wrk-load.js';
 
 import type { Family, Session } from './lib/field-targets.js';

@@ -63,7 +63,7 @@ export function describeRun(run: RunRecord): string {
       ? 'source unknown'
       : `commit ${run.source.commit.slice(0, 7)}${run.source.srcModified ? ' (src/ modified)' : ''}`;
   return (
-    `${run.machine.cpus} x ${run.machine.cpuModel}, Node ${run.machine.node}, ${source}` +
+    `${describeMachineLine(run.machine)}, ${source}` +
     `${run.loadGenerator === null ? '' : `, ${run.loadGenerator}`}; load average ` +
     `${load(run.loadAverage.before)} before, ${load(run.loadAverage.after)} after; ` +
     `${minutes.toFixed(1)} min`
@@ -72,5 +72,9 @@ export function describeRun(run: RunRecord): string {
 
 /** The machine and the load generator, for the line under a table. */
 export function describeMachineAndLoad(machine: Machine): string {
-  return `${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, ${describeLoadGenerator()}`;
+  return `${describeMachineLine(machine)}, ${describeLoadGenerator()}`;
+}
+
+function describeMachineLine(machine: Machine): string {
+  return `${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}`;
 }

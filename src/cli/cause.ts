@@ -42,14 +42,17 @@ export function describeCause(error: Error, secrets: readonly string[] = []): st
  */
 function messageOf(error: Error, depth: number): string {
   const message = typeof error.message === 'string' ? error.message : '';
-  const line = message.split(/\r?\n/, 1)[0] ?? '';
-  if (line.trim() !== '' || !(error instanceof AggregateError) || depth >= 2) return message;
+  if (hasFirstLine(message) || !(error instanceof AggregateError) || depth >= 2) return message;
   const inner: unknown = Array.isArray(error.errors) ? error.errors : [];
   for (const item of inner as unknown[]) {
     if (item instanceof Error) {
       const found = messageOf(item, depth + 1);
-      if ((found.split(/\r?\n/, 1)[0] ?? '').trim() !== '') return found;
+      if (hasFirstLine(found)) return found;
     }
   }
   return '';
+}
+
+function hasFirstLine(message: string): boolean {
+  return (message.split(/\r?\n/, 1)[0] ?? '').trim() !== '';
 }
