@@ -50,7 +50,8 @@ const USER_KEY_ID_MAX_LENGTH = 128;
 export class RedisKeys {
   readonly #prefix: string;
   readonly #throttleTag: string;
-  readonly #userKeys = new Map<string, string>();
+  // Replaced by an empty map when full, never cleared: see ISO_TIMES in src/http/present.ts.
+  #userKeys = new Map<string, string>();
 
   /** Checks the prefix (see {@link checkKeyPrefix}). */
   constructor(prefix: string = DEFAULT_KEY_PREFIX) {
@@ -67,7 +68,7 @@ export class RedisKeys {
     if (key === undefined) {
       key = `${this.#userTag(userId)}:user`;
       if (userId.length <= USER_KEY_ID_MAX_LENGTH) {
-        if (this.#userKeys.size >= USER_KEYS_KEPT) this.#userKeys.clear();
+        if (this.#userKeys.size >= USER_KEYS_KEPT) this.#userKeys = new Map();
         // Remembered under the id's text as it stands in the key, not the caller's string: an
         // id cut from a larger string would keep all of that string alive.
         const start = this.#prefix.length + ':{u:'.length;
