@@ -189,12 +189,26 @@ export async function startServer(
     throw error;
   });
 
+  // One sweep at a time (a table that takes longer to sweep than the interval is not swept twice
+  // over), and none left running at close: the store is closed only once the sweep under way has
+  // finished its batch and stopped.
+  const stopSweeping = new AbortController();
+  let sweeping: Promise<void> | null = null;
   const sweep = (): void => {
-    sessions.deleteExpiredSessions().catch((error: unknown) => {
-      // What the store said, as for a request (store.unavailable), not only that it failed.
-      const reason = error instanceof StoreUnavailableError ? error.cause : error;
-      logger.log('error', 'session.sweep_failed', { detail: describeError(reason) });
-    });
+    if (sweeping !== null) return;
+    sweeping = sessions
+      .deleteExpiredSessions({ signal: stopSweeping.signal })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // What the store said, as for a request (store.unavailable), not only that it failed.
+          const reason = error instanceof StoreUnavailableError ? error.cause : error;
+          logger.log('error', 'session.sweep_failed', { detail: describeError(reason) });
+        },
+      )
+      .finally(() => {
+        sweeping = null;
+      });
   };
   sweep();
   const sweeper = setInterval(sweep, options.sweepIntervalMs ?? 600_000);
@@ -229,6 +243,7 @@ export async function startServer(
     certificate: tls?.served ?? null,
     close: async () => {
       clearInterval(sweeper);
+      stopSweeping.abort();
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
           resolve();
@@ -245,6 +260,7 @@ export async function startServer(
       }, 5_000);
       await closed;
       clearTimeout(force);
+      await sweeping;
       await stores.close();
       logger.log('info', 'server.stopped', {});
     },

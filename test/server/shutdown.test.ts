@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { DATABASE_FILE } from '../../src/server/serve.js';
+import { openSqliteStores } from '../../src/stores/sqlite/index.js';
+import { hashToken } from '../../src/token/index.js';
 import { send, startTestServer } from '../support/server.js';
 
 describe('shutting the server down', () => {
@@ -50,4 +54,56 @@ describe('shutting the server down', () => {
     // Before, the answered connection idled out its keep-alive (5 s) and close() waited for it.
     assert.ok(closeMs < 3_000, `close() took ${closeMs.toFixed(0)} ms`);
   });
+
+  it('closing during a sweep stops it between batches and closes the store after it', async () => {
+    const server = await startTestServer({ beforeStart: seedExpiredSessions });
+    // The server swept as it started, on its checkpoint thread: a batch of 100 is under way.
+    await server.close();
+    // Before, the sweep went on after close() and failed on the closed store, logging an error
+    // after `server.stopped`.
+    await sleep(200);
+    const events = server.logs.map((line) => line.event);
+    assert.ok(!events.includes('session.sweep_failed'), events.join(', '));
+    assert.equal(events.at(-1), 'server.stopped');
+  });
+
+  it('does not start a second sweep while one is still sweeping', async () => {
+    const server = await startTestServer({ beforeStart: seedExpiredSessions, sweepIntervalMs: 5 });
+    const swept = (): number[] =>
+      server.logs
+        .filter((line) => line.event === 'session.swept')
+        .map((line) => Number(line.count));
+    const deadline = Date.now() + 30_000;
+    while (swept().length === 0 && Date.now() < deadline) await sleep(20);
+    await server.close();
+    // One sweep took them all, in 200 batches; overlapping sweeps would each have logged a share.
+    assert.deepEqual(swept(), [EXPIRED_SEEDED]);
+  });
 });
+
+const EXPIRED_SEEDED = 20_000;
+
+/** Puts EXPIRED_SEEDED sessions that ended an hour ago into a new data folder's database. */
+async function seedExpiredSessions(dataDir: string): Promise<void> {
+  const stores = openSqliteStores(join(dataDir, DATABASE_FILE), { backgroundCheckpoints: false });
+  const now = Date.now();
+  const insert = stores.database.prepare(
+    `INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
+                           absolute_expires_at, user_agent, binding)
+     VALUES (?, ?, 'sweep-user', ?, ?, ?, ?, NULL, NULL)`,
+  );
+  stores.database.transaction(() => {
+    stores.database
+      .prepare(
+        `INSERT INTO users (id, email, password_hash, created_at, disabled_at)
+         VALUES ('sweep-user', 'sweep@example.com', 'not a hash', ?, NULL)`,
+      )
+      .run(now - 7_200_000);
+    for (let index = 0; index < EXPIRED_SEEDED; index += 1) {
+      const ended = now - 3_600_000 - index;
+      const id = `s${String(index)}`;
+      insert.run(id, hashToken(id), ended - 1_000, ended - 1_000, ended, ended + 86_400_000);
+    }
+  })();
+  await stores.close();
+}

@@ -224,6 +224,25 @@ describe('SessionManager', () => {
     assert.notEqual(await sessions.validateSession(live.token), null);
   });
 
+  it('stops sweeping between batches once its signal is aborted, and says how many went', async () => {
+    for (let i = 0; i < 25; i += 1) await sessions.createSession(`user-${i}`);
+    clock.advanceSeconds(3_600);
+    const stop = new AbortController();
+    let calls = 0;
+    const sweep = store.deleteExpiredSessions.bind(store);
+    store.deleteExpiredSessions = async (now, limit) => {
+      calls += 1;
+      const deleted = await sweep(now, limit);
+      // Aborted while the first batch runs: that batch finishes, no other starts.
+      stop.abort();
+      return deleted;
+    };
+    assert.equal(await sessions.deleteExpiredSessions({ batchSize: 10, signal: stop.signal }), 10);
+    assert.equal(calls, 1);
+    assert.equal(await sessions.deleteExpiredSessions({ signal: stop.signal }), 0);
+    assert.equal(calls, 1);
+  });
+
   it('trims the user agent to a short description without control characters', async () => {
     const { session } = await sessions.createSession('u', {
       userAgent: `A\r\nB${'x'.repeat(500)}`,

@@ -24,12 +24,17 @@ export async function startTestServer(
     env?: Record<string, string>;
     clock?: () => number;
     session?: Partial<SessionPolicy>;
+    /** How often expired sessions are swept; the server also sweeps once as it starts. */
+    sweepIntervalMs?: number;
+    /** Runs on the empty data folder before the server starts (to seed its database). */
+    beforeStart?: (dataDir: string) => Promise<void>;
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
   const lines: string[] = [];
   let server;
   try {
+    await options.beforeStart?.(dataDir);
     const config = resolveServerConfig({
       flags: { port: '0', host: '127.0.0.1', 'data-dir': dataDir },
       env: options.env ?? {},
@@ -38,6 +43,9 @@ export async function startTestServer(
       logger: createJsonLogger({ write: (line) => lines.push(line) }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.session === undefined ? {} : { session: options.session }),
+      ...(options.sweepIntervalMs === undefined
+        ? {}
+        : { sweepIntervalMs: options.sweepIntervalMs }),
     });
   } catch (error) {
     // A server that refused to start (the tests of bad options) leaves no data folder behind.
