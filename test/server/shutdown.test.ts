@@ -65,6 +65,11 @@ describe('shutting the server down', () => {
     const events = server.logs.map((line) => line.event);
     assert.ok(!events.includes('session.sweep_failed'), events.join(', '));
     assert.equal(events.at(-1), 'server.stopped');
+    // And close() did not wait for the whole sweep: it stopped after the batch under way.
+    const swept = server.logs
+      .filter((line) => line.event === 'session.swept')
+      .reduce((sum, line) => sum + Number(line.count), 0);
+    assert.ok(swept < EXPIRED_SEEDED, `swept ${String(swept)} of ${String(EXPIRED_SEEDED)}`);
   });
 
   it('does not start a second sweep while one is still sweeping', async () => {
