@@ -201,6 +201,8 @@ export async function startServer(
       .then(
         () => undefined,
         (error: unknown) => {
+          // A sweep cut short by close() may fail on the store being closed: not worth an error.
+          if (stopSweeping.signal.aborted) return;
           // What the store said, as for a request (store.unavailable), not only that it failed.
           const reason = error instanceof StoreUnavailableError ? error.cause : error;
           logger.log('error', 'session.sweep_failed', { detail: describeError(reason) });
@@ -260,11 +262,32 @@ export async function startServer(
       }, 5_000);
       await closed;
       clearTimeout(force);
-      await sweeping;
+      await settledWithin(sweeping, SWEEP_STOP_WAIT_MS);
       await stores.close();
       logger.log('info', 'server.stopped', {});
     },
   };
+}
+
+/**
+ * How long close() waits for the sweep under way to finish its batch before it closes the store
+ * anyway (a store call that hangs must not hold a shutdown). Unit: milliseconds. 5,000.
+ */
+const SWEEP_STOP_WAIT_MS = 5_000;
+
+/** Resolves when `work` settles (however it settles) or after `ms`, whichever comes first. */
+async function settledWithin(work: Promise<unknown> | null, ms: number): Promise<void> {
+  if (work === null) return;
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([work.then(noop, noop), waited]);
+  clearTimeout(timer);
+}
+
+function noop(): void {
+  // Nothing to do: only that it settled matters.
 }
 
 /**
