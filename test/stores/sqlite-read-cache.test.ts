@@ -135,6 +135,26 @@ void describe('SQLite read caches across connections and stores', () => {
     }
   });
 
+  void it('a session revoked through one session store is refused at once by another on the same database handle', async () => {
+    const database = openDatabase('two-stores.db');
+    const users = new SqliteUserStore(database);
+    const server = new SqliteSessionStore(database);
+    const admin = new SqliteSessionStore(database);
+    await users.insertUser(makeUser(3, { id: 'u3' }));
+    const session = makeSession(3, 'u3', { id: 's3' });
+    await server.insertSession(session);
+    // Asked for again and again: the row is in the read cache.
+    for (let read = 0; read < 3; read += 1) {
+      assert.notEqual(await server.findSessionByTokenHash(session.tokenHash), null);
+    }
+    // Revoked through the other store, in the same turn and in the next.
+    await admin.deleteSession('s3');
+    assert.equal(await server.findSessionByTokenHash(session.tokenHash), null);
+    await nextTurn();
+    assert.equal(await server.findSessionByTokenHash(session.tokenHash), null);
+    database.close();
+  });
+
   void it('deleting a user through one store empties the other store’s cache on the same file', async () => {
     const stores = openSqliteStores(temp.path('cascade.db'));
     try {

@@ -89,7 +89,7 @@ export class SqliteSessionStore implements SessionStore {
       };
       this.#replace = database.transaction(replace);
       this.#throttles = new ThrottleTable(database);
-      this.#cache = new ReadCache(database);
+      this.#cache = sessionCacheOf(database);
       this.#users = userCacheOf(database);
     } catch (error) {
       throw toStoreError('SqliteSessionStore', error);
@@ -208,6 +208,21 @@ export class SqliteSessionStore implements SessionStore {
       return this.#throttles.deleteExpired(now.getTime(), limit);
     });
   }
+}
+
+// One sessions cache per database handle, as for users: two stores built on one handle see each
+// other's writes at once. A write through this connection leaves `data_version` as it was, so
+// with a cache each, a session ended through one store stayed in the other's cache, and was
+// served from there, until that row was pushed out or another connection wrote.
+const sessionCaches = new WeakMap<Database.Database, ReadCache<SessionRow>>();
+
+function sessionCacheOf(database: Database.Database): ReadCache<SessionRow> {
+  let cache = sessionCaches.get(database);
+  if (cache === undefined) {
+    cache = new ReadCache(database);
+    sessionCaches.set(database, cache);
+  }
+  return cache;
 }
 
 interface SessionRow {
