@@ -64,10 +64,17 @@ class ChangeWatcher {
  *
  * A row offered once is not kept: only a key seen again while still in the doorkeeper table
  * is (see {@link offer}). A row read along with another, in one statement, can be handed over
- * for the rest of the turn instead ({@link holdForTurn}).
+ * for the rest of the turn instead ({@link holdForTurn}). Rows can also be found by a second
+ * key of their own, their alias (a session's id, where the key is its token hash), to drop one
+ * after a write that names it by that ({@link deleteByAlias}).
+ *
+ * Emptied by replacing its maps, never with `clear()` (see {@link holdForTurn}).
  */
 export class ReadCache<V> {
-  readonly #entries = new Map<string, V>();
+  #entries = new Map<string, V>();
+  // Alias to key, for the rows in #entries only.
+  #aliases = new Map<string, string>();
+  readonly #aliasOf: ((value: V) => string) | null;
   readonly #watcher: ChangeWatcher;
   // What the cache's rows were read under: the file's data_version and the local epoch.
   #dataVersion: number;
@@ -77,7 +84,8 @@ export class ReadCache<V> {
   #held = new Map<string, V>();
   #heldTurn = -1;
 
-  constructor(database: Database.Database) {
+  constructor(database: Database.Database, options: { aliasOf?: (value: V) => string } = {}) {
+    this.#aliasOf = options.aliasOf ?? null;
     let watcher = watchers.get(database);
     if (watcher === undefined) {
       watcher = new ChangeWatcher(database);
@@ -93,8 +101,7 @@ export class ReadCache<V> {
     const dataVersion = this.#watcher.dataVersion();
     const { localEpoch } = this.#watcher;
     if (dataVersion !== this.#dataVersion || localEpoch !== this.#localEpoch) {
-      this.#entries.clear();
-      this.#held.clear();
+      this.clear();
       this.#dataVersion = dataVersion;
       this.#localEpoch = localEpoch;
       return undefined;
@@ -118,11 +125,13 @@ export class ReadCache<V> {
 
   /** Keeps a row, whatever the doorkeeper says; past the bound, the oldest goes. */
   set(key: string, value: V): void {
+    this.#forget(key);
     if (this.#entries.size >= READ_CACHE_ENTRIES) {
       const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
+      if (oldest.done !== true) this.#forget(oldest.value);
     }
     this.#entries.set(key, value);
+    if (this.#aliasOf !== null) this.#aliases.set(this.#aliasOf(value), key);
   }
 
   /**
@@ -145,19 +154,40 @@ export class ReadCache<V> {
   }
 
   delete(key: string): void {
-    this.#entries.delete(key);
+    this.#forget(key);
     this.#held.delete(key);
   }
 
+  /**
+   * Drops the row whose alias this is, if kept. Rows held for the turn have no alias: any held
+   * row goes too.
+   */
+  deleteByAlias(alias: string): void {
+    const key = this.#aliases.get(alias);
+    if (key !== undefined) this.#forget(key);
+    if (this.#held.size > 0) this.#held = new Map();
+  }
+
   clear(): void {
-    this.#entries.clear();
-    this.#held.clear();
+    this.#entries = new Map();
+    this.#aliases = new Map();
+    this.#held = new Map();
   }
 
   /** Empties every cache on this database handle, for a write whose effects reach them all. */
   clearAll(): void {
     this.#watcher.localEpoch += 1;
     this.clear();
+  }
+
+  /** Drops a kept row and its alias. */
+  #forget(key: string): void {
+    const value = this.#entries.get(key);
+    if (value === undefined) return;
+    this.#entries.delete(key);
+    if (this.#aliasOf === null) return;
+    const alias = this.#aliasOf(value);
+    if (this.#aliases.get(alias) === key) this.#aliases.delete(alias);
   }
 }
 

@@ -123,8 +123,10 @@ export class SqliteSessionStore implements SessionStore {
 
   touchSession(id: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
     return settle('touchSession', () => {
-      // The row's new expiry is what the UPDATE decides; simplest to read it afresh next time.
-      this.#cache.clear();
+      // The row's new expiry is what the UPDATE decides: read afresh next time. Only this row:
+      // a renewal that emptied the whole cache (every session's, once a minute) left a server
+      // with thousands of active sessions almost nothing cached.
+      this.#cache.deleteByAlias(id);
       this.#touch.run({
         id,
         lastSeenAt: lastSeenAt.getTime(),
@@ -137,8 +139,7 @@ export class SqliteSessionStore implements SessionStore {
   bindSession(id: string, binding: SessionBinding): Promise<boolean> {
     return settle('bindSession', () => {
       const stored = encodeBinding(binding);
-      // Cached rows are keyed by token hash, not id: simplest to read them afresh next time.
-      this.#cache.clear();
+      this.#cache.deleteByAlias(id);
       return this.#bind.run(stored, id).changes > 0;
     });
   }
@@ -151,14 +152,14 @@ export class SqliteSessionStore implements SessionStore {
     // IMMEDIATE takes the write lock before the delete, so a rotation in another process waits
     // for this one (up to busy_timeout) and then finds the old session gone.
     return settle('replaceSession', () => {
-      this.#cache.clear();
+      this.#cache.deleteByAlias(oldId);
       return this.#replace.immediate(oldId, next);
     });
   }
 
   deleteSession(id: string): Promise<void> {
     return settle('deleteSession', () => {
-      this.#cache.clear();
+      this.#cache.deleteByAlias(id);
       this.#delete.run(id);
     });
   }
@@ -219,7 +220,8 @@ const sessionCaches = new WeakMap<Database.Database, ReadCache<SessionRow>>();
 function sessionCacheOf(database: Database.Database): ReadCache<SessionRow> {
   let cache = sessionCaches.get(database);
   if (cache === undefined) {
-    cache = new ReadCache(database);
+    // Writes name a session by its id; lookups, by its token hash.
+    cache = new ReadCache<SessionRow>(database, { aliasOf: (row) => row.id });
     sessionCaches.set(database, cache);
   }
   return cache;
