@@ -62,6 +62,7 @@ const STEPS: Step[] = [
   { name: 'login', command: tsx('login.ts'), quickEnv: {} },
   { name: 'login-storm', command: tsx('login-storm.ts'), quickEnv: {} },
   { name: 'scale', command: tsx('scale.ts'), quickEnv: {} },
+  { name: 'renewals', command: tsx('renewals.ts'), quickEnv: {} },
   { name: 'sweep', command: tsx('sweep.ts'), quickEnv: {} },
 ];
 
