@@ -174,6 +174,11 @@ export class SessionManager {
     if (!renewalDue) return { session, renewed: false };
     const lastSeenAt = new Date(now);
     const idleExpiresAt = new Date(now + this.policy.idleTimeoutSeconds * 1000);
+    // Nothing to slide: the session already ends no earlier (it was given a longer idle timeout
+    // than this manager's, or renewed by a server whose clock runs ahead). Stores never move an
+    // idle expiry back, so the write would change nothing and the session would stay due, to be
+    // written again on every request, each answer carrying the cookie again.
+    if (session.expiresAt.getTime() >= idleExpiresAt.getTime()) return { session, renewed: false };
     await this.#call('touchSession', () =>
       this.#store.touchSession(session.id, lastSeenAt, idleExpiresAt),
     );

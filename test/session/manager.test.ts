@@ -86,6 +86,31 @@ describe('SessionManager', () => {
     assert.equal(touches, 5);
   });
 
+  it('does not write a renewal the store would refuse: an idle expiry later than the new one', async () => {
+    // Created under a longer idle timeout (before it was lowered, or by another server).
+    const longer = new SessionManager(store, {
+      policy: { ...policy, idleTimeoutSeconds: 7_200, absoluteLifetimeSeconds: 86_400 },
+      clock: clock.now,
+    });
+    const { token } = await longer.createSession('user-1');
+    let touches = 0;
+    const touch = store.touchSession.bind(store);
+    store.touchSession = (id, lastSeenAt, idleExpiresAt) => {
+      touches += 1;
+      return touch(id, lastSeenAt, idleExpiresAt);
+    };
+    for (let request = 0; request < 3; request += 1) {
+      clock.advanceSeconds(61);
+      const result = await sessions.validateSession(token);
+      assert.equal(result?.renewed, false);
+    }
+    assert.equal(touches, 0);
+    // Once the new idle timeout reaches past the old expiry, renewals write again.
+    clock.advanceSeconds(3_600);
+    assert.equal((await sessions.validateSession(token))?.renewed, true);
+    assert.equal(touches, 1);
+  });
+
   it('the cookie Max-Age follows the renewed expiry', async () => {
     const { token, session } = await sessions.createSession('user-1');
     assert.equal(sessions.cookieMaxAgeSeconds(session), 3_600);
