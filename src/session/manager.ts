@@ -174,17 +174,18 @@ export class SessionManager {
     if (!renewalDue) return { session, renewed: false };
     const lastSeenAt = new Date(now);
     const idleExpiresAt = new Date(now + this.policy.idleTimeoutSeconds * 1000);
-    // Nothing to slide: the session already ends no earlier (it was given a longer idle timeout
-    // than this manager's, or renewed by a server whose clock runs ahead). Stores never move an
-    // idle expiry back, so the write would change nothing and the session would stay due, to be
-    // written again on every request, each answer carrying the cookie again.
-    if (session.expiresAt.getTime() >= idleExpiresAt.getTime()) return { session, renewed: false };
+    // Nothing to slide: the renewal would not make the session end any later (it was given a
+    // longer idle timeout than this manager's, and its idle expiry already reaches past the new
+    // one, or past its absolute expiry). Stores never move an idle expiry back, so the write
+    // would change nothing and the session would stay due, to be written again on every request,
+    // each answer carrying the cookie again.
+    const renewedEnd =
+      idleExpiresAt < session.absoluteExpiresAt ? idleExpiresAt : session.absoluteExpiresAt;
+    if (renewedEnd.getTime() <= session.expiresAt.getTime()) return { session, renewed: false };
     await this.#call('touchSession', () =>
       this.#store.touchSession(session.id, lastSeenAt, idleExpiresAt),
     );
-    const expiresAt =
-      idleExpiresAt < session.absoluteExpiresAt ? idleExpiresAt : session.absoluteExpiresAt;
-    return { session: { ...session, lastSeenAt, expiresAt }, renewed: true };
+    return { session: { ...session, lastSeenAt, expiresAt: renewedEnd }, renewed: true };
   }
 
   /**

@@ -79,7 +79,7 @@ describe('shutting the server down', () => {
       'deleteExpiredSessions',
     );
     assert.ok(sweep !== undefined);
-    // A batch stuck in the store (say a checkpoint waiting on a disk that stopped answering).
+    // A sweep call that never settles (a store that stopped answering).
     CheckpointedSessionStore.prototype.deleteExpiredSessions = () => new Promise(() => undefined);
     try {
       const server = await startTestServer();

@@ -111,6 +111,39 @@ describe('SessionManager', () => {
     assert.equal(touches, 1);
   });
 
+  it('does not write a renewal the store would refuse near the absolute expiry either', async () => {
+    const week = 7 * 86_400;
+    const longer = new SessionManager(store, {
+      policy: { ...policy, idleTimeoutSeconds: week, absoluteLifetimeSeconds: 2 * week },
+      clock: clock.now,
+    });
+    const { token } = await longer.createSession('user-1');
+    // Renewed under the longer idle timeout on days 6 and 12.5: its idle expiry now lies past its
+    // absolute one (day 19.5 against day 14).
+    clock.advanceSeconds(6 * 86_400);
+    assert.equal((await longer.validateSession(token))?.renewed, true);
+    clock.advanceSeconds(6.5 * 86_400);
+    assert.equal((await longer.validateSession(token))?.renewed, true);
+    let touches = 0;
+    const touch = store.touchSession.bind(store);
+    store.touchSession = (id, lastSeenAt, idleExpiresAt) => {
+      touches += 1;
+      return touch(id, lastSeenAt, idleExpiresAt);
+    };
+    // Within the last hour before the absolute end, with a one-hour idle timeout: a renewal
+    // could move nothing (it would end the session at its absolute end, as now).
+    const shorter = new SessionManager(store, {
+      policy: { ...policy, absoluteLifetimeSeconds: 2 * week },
+      clock: clock.now,
+    });
+    clock.advanceSeconds(1.5 * 86_400 - 1_800);
+    for (let request = 0; request < 3; request += 1) {
+      clock.advanceSeconds(61);
+      assert.equal((await shorter.validateSession(token))?.renewed, false);
+    }
+    assert.equal(touches, 0);
+  });
+
   it('the cookie Max-Age follows the renewed expiry', async () => {
     const { token, session } = await sessions.createSession('user-1');
     assert.equal(sessions.cookieMaxAgeSeconds(session), 3_600);
