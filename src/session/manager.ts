@@ -174,14 +174,19 @@ export class SessionManager {
     if (!renewalDue) return { session, renewed: false };
     const lastSeenAt = new Date(now);
     const idleExpiresAt = new Date(now + this.policy.idleTimeoutSeconds * 1000);
-    // Nothing to slide: the renewal would not make the session end any later (it was given a
-    // longer idle timeout than this manager's, and its idle expiry already reaches past the new
-    // one, or past its absolute expiry). Stores never move an idle expiry back, so the write
-    // would change nothing and the session would stay due, to be written again on every request,
-    // each answer carrying the cookie again.
+    // Nothing to slide: the renewal would end the session earlier than its idle expiry does (it
+    // was given a longer idle timeout than this manager's), or the session already ends at its
+    // absolute expiry, which no renewal moves. Stores never move an idle expiry back, so the
+    // write would change nothing and the session would stay due, to be written again on every
+    // request, each answer carrying the cookie again.
     const renewedEnd =
       idleExpiresAt < session.absoluteExpiresAt ? idleExpiresAt : session.absoluteExpiresAt;
-    if (renewedEnd.getTime() <= session.expiresAt.getTime()) return { session, renewed: false };
+    const end = renewedEnd.getTime();
+    const current = session.expiresAt.getTime();
+    const absolute = session.absoluteExpiresAt.getTime();
+    if (end < current || (end === absolute && current === absolute)) {
+      return { session, renewed: false };
+    }
     await this.#call('touchSession', () =>
       this.#store.touchSession(session.id, lastSeenAt, idleExpiresAt),
     );
