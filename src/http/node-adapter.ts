@@ -150,8 +150,13 @@ function sharingBody(request: NodeHttpRequest, maxBodyBytes: number): NodeHttpRe
   return {
     method: request.method,
     path: request.path,
-    clientAddress: request.clientAddress,
-    protocol: request.protocol,
+    // Resolved when asked, as the request itself does: most requests never ask.
+    get clientAddress() {
+      return request.clientAddress;
+    },
+    get protocol() {
+      return request.protocol;
+    },
     header: (name) => request.header(name),
     get bodyAbandoned() {
       return request.bodyAbandoned;
