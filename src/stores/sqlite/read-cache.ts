@@ -191,6 +191,33 @@ export class ReadCache<V> {
   }
 }
 
+// The read caches of each database handle, one per table: every store built on a handle shares
+// them, so a write through one store is seen at once by the others (a write through this
+// connection leaves `data_version` as it was, so separate caches would keep serving the old row).
+const tableCaches = new WeakMap<Database.Database, Map<string, ReadCache<unknown>>>();
+
+/**
+ * The read cache of `table`'s rows on a database handle, made on first use (with `options`;
+ * later calls for the same table get that one).
+ */
+export function readCacheOf<V>(
+  database: Database.Database,
+  table: string,
+  options: { aliasOf?: (value: V) => string } = {},
+): ReadCache<V> {
+  let caches = tableCaches.get(database);
+  if (caches === undefined) {
+    caches = new Map();
+    tableCaches.set(database, caches);
+  }
+  let cache = caches.get(table) as ReadCache<V> | undefined;
+  if (cache === undefined) {
+    cache = new ReadCache<V>(database, options);
+    caches.set(table, cache as ReadCache<unknown>);
+  }
+  return cache;
+}
+
 /** FNV-1a over a key's UTF-16 code units: never 0, so that 0 marks an empty slot. */
 function fingerprintOf(key: string): number {
   let hash = 0x811c9dc5;

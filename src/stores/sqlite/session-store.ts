@@ -1,10 +1,11 @@
 import { decodeBinding, encodeBinding } from '../binding.js';
-import { ReadCache } from './read-cache.js';
+import { readCacheOf } from './read-cache.js';
 import { settle, toStoreError } from './settle.js';
 import { ThrottleTable } from './throttles.js';
 import { userCacheOf } from './user-store.js';
 
 import type Database from 'better-sqlite3';
+import type { ReadCache } from './read-cache.js';
 import type { UserRow } from './user-store.js';
 import type {
   SessionBinding,
@@ -89,7 +90,8 @@ export class SqliteSessionStore implements SessionStore {
       };
       this.#replace = database.transaction(replace);
       this.#throttles = new ThrottleTable(database);
-      this.#cache = sessionCacheOf(database);
+      // Writes name a session by its id; lookups, by its token hash.
+      this.#cache = readCacheOf<SessionRow>(database, 'sessions', { aliasOf: (row) => row.id });
       this.#users = userCacheOf(database);
     } catch (error) {
       throw toStoreError('SqliteSessionStore', error);
@@ -209,22 +211,6 @@ export class SqliteSessionStore implements SessionStore {
       return this.#throttles.deleteExpired(now.getTime(), limit);
     });
   }
-}
-
-// One sessions cache per database handle, as for users: two stores built on one handle see each
-// other's writes at once. A write through this connection leaves `data_version` as it was, so
-// with a cache each, a session ended through one store stayed in the other's cache, and was
-// served from there, until that row was pushed out or another connection wrote.
-const sessionCaches = new WeakMap<Database.Database, ReadCache<SessionRow>>();
-
-function sessionCacheOf(database: Database.Database): ReadCache<SessionRow> {
-  let cache = sessionCaches.get(database);
-  if (cache === undefined) {
-    // Writes name a session by its id; lookups, by its token hash.
-    cache = new ReadCache<SessionRow>(database, { aliasOf: (row) => row.id });
-    sessionCaches.set(database, cache);
-  }
-  return cache;
 }
 
 interface SessionRow {

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 
 import { AccountError } from '../../errors.js';
-import { ReadCache } from './read-cache.js';
+import { readCacheOf } from './read-cache.js';
 import { settle, toStoreError } from './settle.js';
 
 import type { UserRecord, UserStore } from '../../accounts/types.js';
+import type { ReadCache } from './read-cache.js';
 
 /**
  * User accounts in the SQLite `users` table (schema version 2 or later). Statements are
@@ -131,18 +132,13 @@ interface UserParams {
 
 const SELECT_SQL = 'SELECT id, email, password_hash, created_at, disabled_at FROM users';
 
-// One users cache per database handle: the session store reads a session's user in the same
-// statement as the session and hands the row over through it.
-const userCaches = new WeakMap<Database.Database, ReadCache<UserRow>>();
-
-/** The read cache of `users` rows for a database handle, created on first use. */
+/**
+ * The read cache of `users` rows for a database handle, shared by every store on it: the session
+ * store reads a session's user in the same statement as the session and hands the row over
+ * through it.
+ */
 export function userCacheOf(database: Database.Database): ReadCache<UserRow> {
-  let cache = userCaches.get(database);
-  if (cache === undefined) {
-    cache = new ReadCache(database);
-    userCaches.set(database, cache);
-  }
-  return cache;
+  return readCacheOf<UserRow>(database, 'users');
 }
 
 function toRecord(row: UserRow | undefined): UserRecord | null {
