@@ -15,8 +15,8 @@
 // the clock). 50 connections as fast as they are answered, each request carrying one of the
 // sessions at random. BENCH_ROUNDS rounds (default 3; BENCH_QUICK=1: 1) of BENCH_SECONDS (default
 // 10; quick: 3), the order alternating; medians reported, and the renewals the load made
-// (sessions last seen during it, read from the file afterwards). BENCH_BASELINE_ROOT names another built tree, measured the same way
-// in the same rounds. Results: bench/results/renewals.json.
+// (sessions last seen during it, read from the file afterwards). BENCH_BASELINE_ROOT names another
+// built tree, measured the same way in the same rounds. Results: bench/results/renewals.json.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

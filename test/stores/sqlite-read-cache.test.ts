@@ -19,6 +19,21 @@ function openDatabase(name: string): ReturnType<typeof openSqliteDatabase> {
   return openSqliteDatabase(temp.path(name));
 }
 
+/**
+ * A new database with its stores, user `u<n>` and that user's session `s<n>` (fixtures number
+ * `n`).
+ */
+async function storesWithSession(name: string, n = 1) {
+  const database = openDatabase(name);
+  const sessions = new SqliteSessionStore(database);
+  const users = new SqliteUserStore(database);
+  const user = makeUser(n, { id: `u${String(n)}` });
+  await users.insertUser(user);
+  const session = makeSession(n, user.id, { id: `s${String(n)}` });
+  await sessions.insertSession(session);
+  return { database, sessions, users, user, session };
+}
+
 void describe('ReadCache', () => {
   void it('keeps a row only when its key is offered a second time', () => {
     const database = openDatabase('offer.db');
@@ -68,19 +83,8 @@ void describe('ReadCache', () => {
 });
 
 void describe('SQLite session lookup with its user', () => {
-  const setUp = async (name: string) => {
-    const database = openDatabase(name);
-    const sessions = new SqliteSessionStore(database);
-    const users = new SqliteUserStore(database);
-    const user = makeUser(1, { id: 'u1' });
-    await users.insertUser(user);
-    const session = makeSession(1, 'u1', { id: 's1' });
-    await sessions.insertSession(session);
-    return { database, sessions, users, user, session };
-  };
-
   void it('hands the user it read over to the user store for the rest of the turn', async () => {
-    const { database, sessions, users, user, session } = await setUp('handover.db');
+    const { database, sessions, users, user, session } = await storesWithSession('handover.db');
     assert.deepEqual(await sessions.findSessionByTokenHash(session.tokenHash), session);
     // A change through the same connection does not empty the caches (the stores forget what
     // their own writes touch), so seeing the old email proves the row came from the handover.
@@ -92,7 +96,7 @@ void describe('SQLite session lookup with its user', () => {
   });
 
   void it('a user disabled or deleted in the same turn is never served from the handed-over row', async () => {
-    const { database, sessions, users, session } = await setUp('disabled.db');
+    const { database, sessions, users, session } = await storesWithSession('disabled.db');
     await sessions.findSessionByTokenHash(session.tokenHash);
     assert.equal(await users.setUserDisabled('u1', new Date(5)), true);
     assert.deepEqual((await users.findUserById('u1'))?.disabledAt, new Date(5));
@@ -116,12 +120,7 @@ void describe('SQLite session cache and writes through the store', () => {
   };
 
   void it('every write through the store is read back at once, even for a cached session', async () => {
-    const database = openDatabase('writes.db');
-    const users = new SqliteUserStore(database);
-    const sessions = new SqliteSessionStore(database);
-    await users.insertUser(makeUser(4, { id: 'u4' }));
-    const session = makeSession(4, 'u4', { id: 's4' });
-    await sessions.insertSession(session);
+    const { database, sessions, session } = await storesWithSession('writes.db', 4);
 
     await cached(sessions, session.tokenHash);
     await sessions.touchSession('s4', at(60_000), at(40 * 60_000));
@@ -148,13 +147,8 @@ void describe('SQLite session cache and writes through the store', () => {
   });
 
   void it('a renewal reads that session afresh and leaves the others cached', async () => {
-    const database = openDatabase('renewal.db');
-    const users = new SqliteUserStore(database);
-    const sessions = new SqliteSessionStore(database);
-    await users.insertUser(makeUser(6, { id: 'u6' }));
-    const renewed = makeSession(6, 'u6', { id: 's6' });
+    const { database, sessions, session: renewed } = await storesWithSession('renewal.db', 6);
     const other = makeSession(7, 'u6', { id: 's7' });
-    await sessions.insertSession(renewed);
     await sessions.insertSession(other);
     await cached(sessions, renewed.tokenHash);
     await cached(sessions, other.tokenHash);
@@ -206,13 +200,8 @@ void describe('SQLite read caches across connections and stores', () => {
   });
 
   void it('a session revoked through one session store is refused at once by another on the same database handle', async () => {
-    const database = openDatabase('two-stores.db');
-    const users = new SqliteUserStore(database);
-    const server = new SqliteSessionStore(database);
+    const { database, sessions: server, session } = await storesWithSession('two-stores.db', 3);
     const admin = new SqliteSessionStore(database);
-    await users.insertUser(makeUser(3, { id: 'u3' }));
-    const session = makeSession(3, 'u3', { id: 's3' });
-    await server.insertSession(session);
     // Asked for again and again: the row is in the read cache.
     for (let read = 0; read < 3; read += 1) {
       assert.notEqual(await server.findSessionByTokenHash(session.tokenHash), null);
