@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 
 import { checkAnswers } from './lib/answer-check.js';
 import { drawBarChart } from './lib/bar-chart.js';
+import { cleanUpOnce } from './lib/clean-up.js';
 import { EXPRESS_SESSION_MEMORY, fieldTargets, libraryVersions } from './lib/field-targets.js';
 import { load, startTarget } from './lib/http-load.js';
 import { openSharedStores } from './lib/latchkey-targets.js';
@@ -96,21 +97,15 @@ const redis = await reserveRedisPrefix('field_connect_redis');
 if (redis === null) process.stderr.write('Redis not reachable: connect-redis left out\n');
 const running: Running[] = [];
 
-let cleaned = false;
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  for (const { target } of running) await target.stop();
-  await shared.cleanUp();
-  await redis?.cleanUp();
-  rmSync(dataDir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`${signal}: stopping the targets and cleaning up\n`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+const cleanUp = cleanUpOnce(
+  async () => {
+    for (const { target } of running) await target.stop();
+    await shared.cleanUp();
+    await redis?.cleanUp();
+    rmSync(dataDir, { recursive: true, force: true });
+  },
+  { announce: 'stopping the targets and cleaning up' },
+);
 
 try {
   const targets = fieldTargets({

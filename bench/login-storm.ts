@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { cleanUpOnce } from './lib/clean-up.js';
 import { load } from './lib/http-load.js';
 import { loginRequests, seedLoginAccounts } from './lib/logins.js';
 import { startProbedServer } from './lib/probe.js';
@@ -70,18 +71,10 @@ interface Server {
 const run = startRun(ROOT);
 const root = mkdtempSync(join(tmpdir(), 'latchkey-storm-'));
 const servers: Server[] = [];
-let cleaned = false;
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
+const cleanUp = cleanUpOnce(async () => {
   for (const server of servers) await server.probed.target.stop();
   rmSync(root, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+});
 
 try {
   const variants = [

@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { cleanUpOnce } from './lib/clean-up.js';
 import { load } from './lib/http-load.js';
 import { loginCpu, readCpu } from './lib/login-cpu.js';
 import { loginRequests, measureRawRate, seedLoginAccounts, SEEDED_PASSWORD } from './lib/logins.js';
@@ -62,18 +63,10 @@ interface Tree {
 const run = startRun(ROOT);
 const dataRoot = mkdtempSync(join(tmpdir(), 'latchkey-login-'));
 const trees: Tree[] = [];
-let cleaned = false;
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
+const cleanUp = cleanUpOnce(async () => {
   for (const tree of trees) await tree.server.stop();
   rmSync(dataRoot, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+});
 
 try {
   const roots = [

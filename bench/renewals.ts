@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 
 import { openSqliteDatabase } from 'latchkey/stores/sqlite';
 
+import { cleanUpOnce } from './lib/clean-up.js';
 import { load } from './lib/http-load.js';
 import { startLatchkeyServe } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
@@ -68,18 +69,10 @@ const baselineSource =
   SETTINGS.baselineRoot === null ? null : describeSource(SETTINGS.baselineRoot);
 const folder = mkdtempSync(join(tmpdir(), 'latchkey-renewals-'));
 let stopCurrent: (() => Promise<void>) | null = null;
-let cleaned = false;
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
+const cleanUp = cleanUpOnce(async () => {
   if (stopCurrent !== null) await stopCurrent();
   rmSync(folder, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+});
 
 /** Starts a server on a fresh copy of the seeded file, loads it once, and stops it. */
 async function measure(

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { cleanUpOnce } from './lib/clean-up.js';
 import { load } from './lib/http-load.js';
 import { processMemory } from './lib/process-memory.js';
 import { startLatchkeyServe } from './lib/probe.js';
@@ -80,18 +81,10 @@ const baselineSource =
   SETTINGS.baselineRoot === null ? null : describeSource(SETTINGS.baselineRoot);
 const root = mkdtempSync(join(tmpdir(), 'latchkey-scale-'));
 const servers: Server[] = [];
-let cleaned = false;
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
+const cleanUp = cleanUpOnce(async () => {
   for (const server of servers) await server.target.stop();
   rmSync(root, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+});
 
 try {
   for (const count of [SETTINGS.small, SETTINGS.large]) {

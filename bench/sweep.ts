@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
+import { cleanUpOnce } from './lib/clean-up.js';
 import { load } from './lib/http-load.js';
 import { startProbedServer } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
@@ -59,18 +60,10 @@ const NO_SWEEP_INTERVAL_MS = String(2 ** 31 - 1);
 const run = startRun(ROOT);
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-sweep-'));
 let server: ProbedServer | null = null;
-let cleaned = false;
-async function cleanUp(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
+const cleanUp = cleanUpOnce(async () => {
   await server?.target.stop();
   rmSync(dataDir, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+});
 
 try {
   const databasePath = join(dataDir, 'latchkey.db');
