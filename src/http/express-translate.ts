@@ -1,4 +1,5 @@
 import { bytesFromParsedBody } from './parsed-body.js';
+import { framesBody } from './respond.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CurrentSession } from './express.js';
@@ -56,7 +57,8 @@ export function readExpressRequest(
 /**
  * Writes a Latchkey response with node:http's own calls (no `res.send`, so no ETag and no
  * charset rewriting): the same bytes the standalone server sends. `Set-Cookie` lines are added
- * to the application's; every other header replaces one of the same name.
+ * to the application's; every other header replaces one of the same name, but for the body's
+ * framing (`Content-Length` is the body's own, and a `Transfer-Encoding` is not sent).
  */
 export function respondFromNode(
   res: ServerResponse,
@@ -66,7 +68,7 @@ export function respondFromNode(
   res.statusCode = response.status;
   for (const [name, value] of response.headers) {
     if (name.toLowerCase() === 'set-cookie') appendSetCookie(res, value);
-    else res.setHeader(name, value);
+    else if (!framesBody(name)) res.setHeader(name, value);
   }
   if (options.closeConnection === true) res.setHeader('Connection', 'close');
   res.setHeader('Content-Length', String(Buffer.byteLength(response.body)));

@@ -1,3 +1,5 @@
+import { framesBody } from './respond.js';
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Latchkey } from './latchkey.js';
 import type { createNodeRequestReader } from './node.js';
@@ -45,7 +47,8 @@ export function registerAuthRoutes(
 
 /**
  * Sends a Latchkey response through Fastify. `Set-Cookie` lines are added to those already on
- * the reply (Fastify appends that header); every other header replaces one of the same name.
+ * the reply (Fastify appends that header); every other header replaces one of the same name. A
+ * `Content-Length` or `Transfer-Encoding` in the response is not sent.
  */
 export function sendFromFastify(
   reply: FastifyReply,
@@ -53,7 +56,10 @@ export function sendFromFastify(
   options: { closeConnection?: boolean } = {},
 ): FastifyReply {
   reply.code(response.status);
-  for (const [name, value] of response.headers) reply.header(name, value);
+  for (const [name, value] of response.headers) {
+    // Fastify frames the body itself.
+    if (!framesBody(name)) reply.header(name, value);
+  }
   // The body was refused part-way: the connection cannot carry another request.
   if (options.closeConnection === true) reply.header('connection', 'close');
   return reply.send(response.body);

@@ -1,4 +1,5 @@
 import { createClientResolver } from './proxy.js';
+import { framesBody } from './respond.js';
 
 import type { ForwardingHeader, ForwardingInput, ResolvedClient, TrustProxy } from './proxy.js';
 import type { HttpRequest, HttpResponse } from './types.js';
@@ -65,11 +66,16 @@ export function fromFetchRequest(request: Request, options: FetchRequestOptions 
 
 /**
  * A Web `Response` for a Latchkey response. Each `Set-Cookie` stays its own header line
- * (`Headers.append`; RFC 6265bis section 3 forbids folding them into one).
+ * (`Headers.append`; RFC 6265bis section 3 forbids folding them into one); any other name given
+ * twice keeps its last value, and a `Content-Length` or `Transfer-Encoding` in the response is
+ * dropped: the runtime frames the body it is given.
  */
 export function toFetchResponse(response: HttpResponse): Response {
   const headers = new Headers();
-  for (const [name, value] of response.headers) headers.append(name, value);
+  for (const [name, value] of response.headers) {
+    if (name.toLowerCase() === 'set-cookie') headers.append(name, value);
+    else if (!framesBody(name)) headers.set(name, value);
+  }
   return new Response(response.body === '' ? null : response.body, {
     status: response.status,
     headers,

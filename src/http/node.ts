@@ -1,6 +1,7 @@
 import { silentLogger } from '../log.js';
 import { withErrorResponses } from './guard.js';
 import { createClientResolver } from './proxy.js';
+import { framesBody } from './respond.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -109,28 +110,38 @@ class NodeRequestView implements NodeHttpRequest {
   }
 }
 
-/** Writes a response; `Set-Cookie` pairs stay separate header lines. */
+/**
+ * Writes a response. Header names are matched without regard to case: every `Set-Cookie` stays
+ * a line of its own, any other name given twice keeps its last value, and the body's own length
+ * is always the one sent (a `Content-Length` or `Transfer-Encoding` in the response is dropped).
+ */
 export function writeNodeResponse(
   outgoing: ServerResponse,
   response: HttpResponse,
   options: { closeConnection?: boolean } = {},
 ): void {
-  // A flat list of names and values, a repeated name (Set-Cookie) holding a list of values:
-  // node:http writes one line per value and checks each name and value. Headers the application
-  // set earlier (res.setHeader) are replaced by same-name ones here, as node:http's writeHead
-  // does with an object.
+  // A flat list of names and values, Set-Cookie holding a list of values: node:http writes one
+  // line per value and checks each name and value. Headers the application set earlier
+  // (res.setHeader) are replaced by same-name ones here, as node:http's writeHead does with an
+  // object.
   const flat: (string | string[])[] = [];
   for (const [name, value] of response.headers) {
+    if (framesBody(name)) continue;
     const at = nameIndex(flat, name);
     if (at === -1) {
-      flat.push(name, value);
+      flat.push(name, isSetCookie(name) ? [value] : value);
     } else {
-      const existing = flat[at + 1] ?? [];
-      flat[at + 1] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+      const existing = flat[at + 1];
+      if (Array.isArray(existing)) existing.push(value);
+      else flat[at + 1] = value;
     }
   }
   flat.push('Content-Length', String(Buffer.byteLength(response.body)));
-  if (options.closeConnection === true) flat.push('Connection', 'close');
+  if (options.closeConnection === true) {
+    const at = nameIndex(flat, 'Connection');
+    if (at === -1) flat.push('Connection', 'close');
+    else flat[at + 1] = 'close';
+  }
   outgoing.writeHead(response.status, flat);
   outgoing.end(response.body);
 }
@@ -157,12 +168,22 @@ export function createNodeListener(
   };
 }
 
-/** Where a header name sits in a flat list of names and values, or -1. */
+/** Where a header name sits in a flat list of names and values, in any case, or -1. */
 function nameIndex(flat: readonly (string | string[])[], name: string): number {
   for (let index = 0; index < flat.length; index += 2) {
-    if (flat[index] === name) return index;
+    const other = flat[index] as string;
+    // The length first: on the server's path every name is spelled alike, and most differ in it.
+    if (other.length === name.length && (other === name || sameName(other, name))) return index;
   }
   return -1;
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function isSetCookie(name: string): boolean {
+  return name.length === 10 && (name === 'Set-Cookie' || sameName(name, 'set-cookie'));
 }
 
 function pathOf(target: string): string {

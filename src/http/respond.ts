@@ -30,6 +30,19 @@ export type HttpErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'VALIDATION_FAILED';
 
+/**
+ * Whether a header frames the body (`Content-Length`, `Transfer-Encoding`), in any case. The
+ * adapters frame a response's body themselves, from its length, and send no such header of the
+ * response's own: two framings of one answer would let a proxy and a client read the connection's
+ * bytes apart.
+ */
+export function framesBody(name: string): boolean {
+  return (
+    (name.length === 14 && name.toLowerCase() === 'content-length') ||
+    (name.length === 17 && name.toLowerCase() === 'transfer-encoding')
+  );
+}
+
 // Anything that answers about a session must not be kept by a browser or a shared cache
 // (OWASP ASVS V14.3 / RFC 9111 section 5.2.2.5).
 const NO_STORE: [string, string] = ['Cache-Control', 'no-store'];

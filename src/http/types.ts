@@ -26,7 +26,11 @@ export interface HttpRequest {
 /** A complete response, ready for an adapter to write. */
 export interface HttpResponse {
   status: number;
-  /** Header pairs in order; `Set-Cookie` may repeat. */
+  /**
+   * Header pairs in order. Names are matched without regard to case: `Set-Cookie` may repeat,
+   * each value a line of its own; any other name given twice keeps its last value. The adapters
+   * frame the body themselves: a `Content-Length` or `Transfer-Encoding` here is not sent.
+   */
   headers: [string, string][];
   /** The body as text (JSON, HTML, CSS or JavaScript), or empty. */
   body: string;

@@ -118,6 +118,26 @@ describe('fromFetchRequest and toFetchResponse', () => {
     ]);
     assert.equal(await response.text(), 'ok');
   });
+
+  it('response desync: a handler’s own Content-Length or Transfer-Encoding is not passed on', () => {
+    const response = toFetchResponse({
+      status: 200,
+      headers: [
+        ['content-type', 'text/plain'],
+        ['Content-Length', '99'],
+        ['Transfer-Encoding', 'chunked'],
+        ['Content-Type', 'application/json'],
+        ['set-cookie', 'a=1'],
+        ['Set-Cookie', 'b=2'],
+      ],
+      body: '{}',
+    });
+    assert.equal(response.headers.get('content-length'), null);
+    assert.equal(response.headers.get('transfer-encoding'), null);
+    // The later of two names that differ only in case wins, as it does in the node adapters.
+    assert.equal(response.headers.get('content-type'), 'application/json');
+    assert.deepEqual(response.headers.getSetCookie(), ['a=1', 'b=2']);
+  });
 });
 
 describe('latchkey/fetch', () => {
