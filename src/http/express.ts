@@ -8,6 +8,7 @@ import {
 import { responseForError } from './guard.js';
 import { createNodeRequestReader } from './node.js';
 import { unauthenticated } from './routes/sessions.js';
+import { keepFromSharedCaches } from './shared-caches.js';
 
 import type { ServerResponse } from 'node:http';
 import type { User } from '../accounts/types.js';
@@ -119,7 +120,7 @@ export function latchkey(
         if (auth.setCookie !== null) {
           state.renewal = auth.setCookie;
           appendSetCookie(res, auth.setCookie);
-          if (!res.hasHeader('cache-control')) res.setHeader('Cache-Control', 'no-store');
+          keepFromSharedCaches(res);
         }
       }
       next();

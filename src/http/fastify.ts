@@ -4,6 +4,7 @@ import { responseForError } from './guard.js';
 import { createNodeRequestReader } from './node.js';
 import { bytesFromParsedBody } from './parsed-body.js';
 import { unauthenticated } from './routes/sessions.js';
+import { cacheControlWithCookie } from './shared-caches.js';
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../accounts/types.js';
@@ -73,6 +74,9 @@ interface Adapter {
 
 const ADAPTER = Symbol('latchkey/fastify');
 
+// Replies that carry a renewed session cookie, until they are sent.
+const renewing = new WeakSet<FastifyReply>();
+
 type Tagged = FastifyRequest & { [ADAPTER]: Adapter | null };
 
 async function plugin(fastify: FastifyInstance, options: FastifyLatchkeyOptions): Promise<void> {
@@ -106,7 +110,17 @@ async function plugin(fastify: FastifyInstance, options: FastifyLatchkeyOptions)
     if (auth.setCookie !== null) {
       reply.header('set-cookie', auth.setCookie);
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      renewing.add(reply);
     }
+  });
+  // Whatever the route said, no shared cache may keep a reply with the session cookie.
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (renewing.delete(reply)) {
+      const set = reply.getHeader('cache-control');
+      const cacheControl = cacheControlWithCookie(set === undefined ? null : String(set));
+      if (cacheControl !== null) reply.header('cache-control', cacheControl);
+    }
+    return payload;
   });
   if (options.csrf ?? true) fastify.addHook('preHandler', csrf);
   await fastify.register(registerAuthRoutes, { prefix, latchkey: instance, read: adapter.read });

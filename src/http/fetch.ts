@@ -17,6 +17,7 @@
  * @module
  */
 import { createFetchRequestReader, toFetchResponse } from './fetch-request.js';
+import { cacheControlWithCookie } from './shared-caches.js';
 
 import type { User } from '../accounts/types.js';
 import type { Session } from '../session/index.js';
@@ -101,7 +102,8 @@ export async function checkCsrf(
 
 /**
  * For a response built from a session: adds the renewed session cookie, if one is due, and
- * `Cache-Control: no-store` unless the response has its own (it is about one user). Returns
+ * `Cache-Control: no-store` unless the response has its own (it is about one user); with the
+ * cookie, `no-store` replaces any `Cache-Control` a shared cache may keep (`public`). Returns
  * the response to send: a copy when its headers are immutable, as those of `fetch` are.
  */
 export function withRenewal(response: Response, auth: FetchAuth | null): Response {
@@ -128,7 +130,13 @@ function translate(request: Request, options: FetchRequestOptions): HttpRequest 
 }
 
 function addRenewal(response: Response, auth: FetchAuth): Response {
-  if (auth.setCookie !== null) response.headers.append('Set-Cookie', auth.setCookie);
+  if (auth.setCookie !== null) {
+    response.headers.append('Set-Cookie', auth.setCookie);
+    // Whatever the application said, no shared cache may keep the session cookie.
+    const cacheControl = cacheControlWithCookie(response.headers.get('cache-control'));
+    if (cacheControl !== null) response.headers.set('Cache-Control', cacheControl);
+    return response;
+  }
   // RFC 9111 section 5.2.2.5: no shared cache may keep a response about one user.
   if (!response.headers.has('cache-control')) response.headers.set('Cache-Control', 'no-store');
   return response;

@@ -16,6 +16,7 @@ import { StoreUnavailableError } from '../errors.js';
 import { createFetchRequestReader, toFetchResponse } from './fetch-request.js';
 import { responseForError } from './guard.js';
 import { unauthenticated } from './routes/sessions.js';
+import { cacheControlWithCookie } from './shared-caches.js';
 
 import type { Context, MiddlewareHandler } from 'hono';
 import type { User } from '../accounts/types.js';
@@ -90,7 +91,9 @@ export function latchkey(
     const renewal = auth.authenticated ? auth.setCookie : null;
     if (renewal !== null && !setsCookie(c.res, cookieName)) {
       c.header('Set-Cookie', renewal, { append: true });
-      noStoreUnlessSet(c);
+      // Whatever the route said, no shared cache may keep a response with the session cookie.
+      const cacheControl = cacheControlWithCookie(c.res.headers.get('cache-control'));
+      if (cacheControl !== null) c.header('Cache-Control', cacheControl);
     }
   };
 }
@@ -160,12 +163,6 @@ function stateOf(c: Context, what: string): RequestState {
 function nodeServerAddress(c: Context): string | undefined {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress;
-}
-
-// A response about one user, or one that sets a session cookie, must not be kept by a shared
-// cache (RFC 9111 section 5.2.2.5), unless the application decided otherwise.
-function noStoreUnlessSet(c: Context): void {
-  if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
 }
 
 function setsCookie(response: Response, name: string): boolean {

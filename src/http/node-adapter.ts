@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { createNodeRequestReader, writeNodeResponse } from './node.js';
+import { keepFromSharedCaches } from './shared-caches.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { User } from '../accounts/types.js';
@@ -132,7 +133,7 @@ export function latchkeyNode(latchkey: Latchkey, options: LatchkeyNodeOptions = 
 
 function renew(res: ServerResponse, setCookie: string): void {
   res.appendHeader('Set-Cookie', setCookie);
-  noStoreUnlessSet(res);
+  keepFromSharedCaches(res);
 }
 
 // A response about one user, or one that sets a session cookie, must not be kept by a shared

@@ -71,6 +71,10 @@ export function expressHarness(createExpress: typeof express) {
       res.cookie('theme', 'dark');
       res.json({ message: 'This is protected data.', user: publicUser(req.latchkey!.user) });
     });
+    app.get('/public-page', (_req, res) => {
+      res.set('Cache-Control', 'public, max-age=300');
+      res.send('<h1>Welcome</h1>');
+    });
     app.post('/api/notes', requireUser(), (req, res) => {
       appWrites.push(JSON.stringify(req.body));
       res.status(201).json({ saved: req.body });

@@ -68,6 +68,20 @@ export function expressAdapterSuite(label: string, createExpress: typeof express
       assert.equal((await send(url, 'GET', '/api/secure-data', { cookie })).status, 200);
     });
 
+    it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {
+      const { url } = await startApp({ latchkey: { session: { renewalIntervalSeconds: 0 } } });
+      const cookie = await register(url);
+      const page = await send(url, 'GET', '/public-page', { cookie });
+      assert.equal(page.status, 200);
+      assert.equal(cookiePair(page.setCookies[0]), cookie, 'renewed');
+      assert.equal(page.headers.get('cache-control'), 'no-store');
+      // Without a renewal, the page is the application's to cache.
+      const { url: calm } = await startApp();
+      const cached = await send(calm, 'GET', '/public-page', { cookie: await register(calm) });
+      assert.deepEqual(cached.setCookies, []);
+      assert.equal(cached.headers.get('cache-control'), 'public, max-age=300');
+    });
+
     it("the renewed session cookie is appended beside the application's own cookies", async () => {
       const { url } = await startApp({
         latchkey: { session: { renewalIntervalSeconds: 0 } },

@@ -106,6 +106,10 @@ export function fastifyHarness() {
       reply.header('set-cookie', 'theme=dark');
       return { message: 'This is protected data.', user: publicUser(request.latchkey!.user) };
     });
+    app.get('/public-page', (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return { welcome: true };
+    });
     app.post('/api/notes', { preHandler: requireUser }, (request, reply) => {
       appWrites.push(request.body);
       return reply.code(201).send({ saved: request.body });

@@ -66,6 +66,20 @@ describe('latchkey/fastify', () => {
     assert.equal((await inject(app, 'GET', '/api/secure-data', { cookie })).status, 200);
   });
 
+  it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {
+    const { app } = await startApp({ latchkey: { session: { renewalIntervalSeconds: 0 } } });
+    const cookie = await register(app);
+    const page = await inject(app, 'GET', '/public-page', { cookie });
+    assert.equal(page.status, 200);
+    assert.equal(cookiePair(page.setCookies[0]), cookie, 'renewed');
+    assert.equal(page.headers['cache-control'], 'no-store');
+    // Without a renewal, the page is the application's to cache.
+    const { app: calm } = await startApp();
+    const cached = await inject(calm, 'GET', '/public-page', { cookie: await register(calm) });
+    assert.deepEqual(cached.setCookies, []);
+    assert.equal(cached.headers['cache-control'], 'public, max-age=300');
+  });
+
   it("the renewed session cookie is appended beside the application's own cookies", async () => {
     const { app } = await startApp({
       latchkey: { session: { renewalIntervalSeconds: 0 } },

@@ -233,6 +233,20 @@ describe('latchkey/fetch', () => {
     assert.equal(await checkCsrf(latchkey, webRequest('GET', '/api/notes', { cookie })), null);
   });
 
+  it('shared-cache session leak: withRenewal puts no-store on a response marked public', async () => {
+    const { latchkey } = testLatchkey({ session: { renewalIntervalSeconds: 0 } });
+    const cookie = await register(latchkey);
+    const auth = await getAuth(latchkey, webRequest('GET', '/x', { cookie }));
+    assert.ok(auth?.setCookie != null);
+    for (const cacheControl of ['public, max-age=300', 's-maxage=60', 'no-cache']) {
+      const page = new Response('<h1>Welcome</h1>', { headers: { 'cache-control': cacheControl } });
+      assert.equal(withRenewal(page, auth).headers.get('cache-control'), 'no-store', cacheControl);
+    }
+    const page = new Response('ok', { headers: { 'cache-control': 'public, max-age=300' } });
+    const kept = withRenewal(page, { ...auth, setCookie: null });
+    assert.equal(kept.headers.get('cache-control'), 'public, max-age=300', 'no cookie: as it was');
+  });
+
   it("withRenewal adds the renewed cookie beside the application's own and no-store, even to a fetched response", async () => {
     const { latchkey } = testLatchkey({ session: { renewalIntervalSeconds: 0 } });
     const cookie = await register(latchkey);

@@ -38,6 +38,10 @@ function buildApp(
     c.header('Set-Cookie', 'theme=dark', { append: true });
     return c.json({ message: 'This is protected data.', user: publicUser(c.var.latchkey.user) });
   });
+  app.get('/public-page', (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.html('<h1>Welcome</h1>');
+  });
   app.post('/api/notes', requireUser(), async (c) => {
     appWrites.push(await c.req.json());
     return c.json({ saved: true }, 201);
@@ -159,6 +163,20 @@ describe('latchkey/hono', () => {
       withoutConnection(await runAuthScript(server.url)),
       withoutConnection(await runAuthScript(reference.url)),
     );
+  });
+
+  it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {
+    const renewing = buildApp({ latchkey: { session: { renewalIntervalSeconds: 0 } } });
+    const cookie = await register(renewing.request);
+    const page = await renewing.request(webRequest('GET', '/public-page', { cookie }));
+    assert.equal(page.setCookies[0]?.split(';', 1)[0], cookie, 'renewed');
+    assert.equal(page.headers.get('cache-control'), 'no-store');
+    // Without a renewal, the page is the application's to cache.
+    const calm = buildApp();
+    const calmCookie = await register(calm.request);
+    const cached = await calm.request(webRequest('GET', '/public-page', { cookie: calmCookie }));
+    assert.deepEqual(cached.setCookies, []);
+    assert.equal(cached.headers.get('cache-control'), 'public, max-age=300');
   });
 
   it("adds the renewed session cookie beside the application's own, but not to a logout", async () => {

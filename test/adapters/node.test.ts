@@ -43,6 +43,19 @@ describe('latchkey/node (latchkeyNode)', () => {
         if (current === null) return;
         res.appendHeader('Set-Cookie', 'theme=dark');
         json(res, 200, { message: 'This is protected data.', user: publicUser(current.user) });
+      } else if (req.url === '/public-page') {
+        // A page the application lets shared caches keep, written in each of node:http's ways.
+        await auth.getAuth(req, res);
+        res.setHeader('Cache-Control', 'public, max-age=300');
+        if (req.headers['x-write-head'] === 'object') {
+          res.writeHead(200, { 'cache-control': 'public, max-age=300' }).end('<h1>Welcome</h1>');
+        } else if (req.headers['x-write-head'] === 'list') {
+          res.writeHead(200, ['Cache-Control', 's-maxage=60']).end('<h1>Welcome</h1>');
+        } else if (req.headers['x-write-head'] === 'private') {
+          res.writeHead(200, { 'Cache-Control': 'private, max-age=60' }).end('<h1>Welcome</h1>');
+        } else {
+          res.end('<h1>Welcome</h1>');
+        }
       } else if (req.url === '/api/notes' && req.method === 'POST') {
         if ((await auth.requireUser(req, res)) === null) return;
         const body = await auth.readBody(req);
@@ -169,6 +182,32 @@ describe('latchkey/node (latchkeyNode)', () => {
     assert.deepEqual(names, ['early', '__Host-auth_token', 'theme']);
     assert.equal(cookiePair(data.setCookies[1]), cookie, 'the same session, renewed');
     assert.equal(data.headers.get('cache-control'), 'no-store');
+  });
+
+  it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {
+    const { url } = await startApp({ latchkey: { session: { renewalIntervalSeconds: 0 } } });
+    const cookie = await register(url);
+    for (const writeHead of ['none', 'object', 'list']) {
+      const page = await send(url, 'GET', '/public-page', {
+        cookie,
+        headers: { 'x-write-head': writeHead },
+      });
+      assert.equal(page.status, 200);
+      assert.equal(cookiePair(page.setCookies[0]), cookie, `renewed (${writeHead})`);
+      assert.equal(page.headers.get('cache-control'), 'no-store', writeHead);
+    }
+    // A private cache is the user's own: the application's choice stays.
+    const page = await send(url, 'GET', '/public-page', {
+      cookie,
+      headers: { 'x-write-head': 'private' },
+    });
+    assert.equal(page.headers.get('cache-control'), 'private, max-age=60');
+    // Without a renewal, the page is the application's to cache.
+    const { url: calm } = await startApp();
+    const calmCookie = await register(calm);
+    const cached = await send(calm, 'GET', '/public-page', { cookie: calmCookie });
+    assert.deepEqual(cached.setCookies, []);
+    assert.equal(cached.headers.get('cache-control'), 'public, max-age=300');
   });
 
   it('the client address is the socket peer, unless a trusted proxy says otherwise', async () => {
