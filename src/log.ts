@@ -1,3 +1,6 @@
+import { LatchkeyError } from './errors.js';
+import { untrustedText } from './untrusted-text.js';
+
 /** Severity of a log event. Expected rejections (a wrong password, a refused CSRF) are info or warn. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -18,3 +21,25 @@ export const silentLogger: Logger = Object.freeze({
     // The library says nothing unless the application asks it to.
   },
 });
+
+/**
+ * An error for the log: its code or name and its message, never a stack or request data. A
+ * message that is not Latchkey's own (a store driver's, which may quote what a store server sent
+ * back) is untrusted text (`src/untrusted-text.ts`): the store passwords registered in this
+ * process are replaced, what looks like a credential is masked, unprintable characters become
+ * spaces, and it is cut to 300 characters.
+ */
+export function describeError(error: unknown): string {
+  try {
+    if (error instanceof LatchkeyError) return `${error.code}: ${error.message}`;
+    if (error instanceof Error) {
+      return untrustedText(`${error.name}: ${error.message}`, [], DETAIL_MAX_LENGTH);
+    }
+    return 'unknown error';
+  } catch {
+    // A log line must not turn an error into a crash.
+    return 'an error whose message cannot be shown';
+  }
+}
+
+const DETAIL_MAX_LENGTH = 300;

@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 
 import { ConfigError, StoreUnavailableError } from '../errors.js';
 import { createAuthContext } from '../http/context.js';
-import { describeError, withErrorResponses } from '../http/guard.js';
+import { withErrorResponses } from '../http/guard.js';
+import { describeError } from '../log.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
 import { createServerApp } from './app.js';
 import { loadOrCreateDevCertificate } from './dev-cert.js';

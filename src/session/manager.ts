@@ -1,5 +1,5 @@
 import { ConfigError, LatchkeyError, StoreUnavailableError } from '../errors.js';
-import { silentLogger } from '../log.js';
+import { describeError, silentLogger } from '../log.js';
 import {
   constantTimeEqual,
   generateId,
@@ -165,7 +165,9 @@ export class SessionManager {
    * Slides a session's idle expiry forward when the renewal interval has passed since it was
    * last seen (at most one write per interval). `validateSession` does this itself unless
    * told not to; call this after checks of your own (a bound session's bound cookie, say), so
-   * that a request that fails them does not keep the session alive.
+   * that a request that fails them does not keep the session alive. A renewal the store fails
+   * to write is skipped (`renewed: false`, logged as `session.renewal_failed`): the session was
+   * live, and stays so until its stored expiry.
    */
   async renewSession(session: Session): Promise<ValidatedSession> {
     const now = this.#clock();
@@ -187,9 +189,21 @@ export class SessionManager {
     if (end < current || (end === absolute && current === absolute)) {
       return { session, renewed: false };
     }
-    await this.#call('touchSession', () =>
-      this.#store.touchSession(session.id, lastSeenAt, idleExpiresAt),
-    );
+    try {
+      await this.#call('touchSession', () =>
+        this.#store.touchSession(session.id, lastSeenAt, idleExpiresAt),
+      );
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // The session was found live and stays so until its stored expiry: a renewal the store
+      // cannot write now (a SQLite file another process holds locked, say) costs the request
+      // nothing, and the next one past the interval tries again. The cookie keeps its Max-Age.
+      this.#logger.log('warn', 'session.renewal_failed', {
+        userId: session.userId,
+        detail: describeError(error.cause),
+      });
+      return { session, renewed: false };
+    }
     return { session: { ...session, lastSeenAt, expiresAt: renewedEnd }, renewed: true };
   }
 

@@ -5,7 +5,7 @@ import { after, describe, it } from 'node:test';
 import { describeCause } from '../../src/cli/cause.js';
 import { main } from '../../src/cli/main.js';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { describeError } from '../../src/http/guard.js';
+import { describeError } from '../../src/log.js';
 import { openPostgresStores } from '../../src/stores/postgres/index.js';
 import { openRedisStores } from '../../src/stores/redis/index.js';
 import { registerStoreSecrets, storeUrlSecrets, untrustedText } from '../../src/untrusted-text.js';

@@ -81,6 +81,41 @@ describe('SessionManager', () => {
     assert.equal(touches.count, 5);
   });
 
+  it('a renewal the store cannot write is skipped, logged, and tried again next time', async () => {
+    const events: { level: string; event: string; fields: unknown }[] = [];
+    const logger = {
+      log: (level: string, event: string, fields?: unknown) =>
+        events.push({ level, event, fields }),
+    };
+    const logged = new SessionManager(store, { policy, clock: clock.now, logger });
+    const { token, session } = await logged.createSession('user-1');
+    const touch = store.touchSession.bind(store);
+    store.touchSession = () => Promise.reject(new Error('SQLITE_BUSY: database is locked'));
+    clock.advanceSeconds(120);
+    const served = await logged.validateSession(token);
+    assert.equal(served?.session.id, session.id, 'served while the write fails');
+    assert.equal(served.renewed, false, 'no new cookie for a renewal not written');
+    assert.equal(served.session.expiresAt.getTime(), session.expiresAt.getTime());
+    const failed = events.filter((entry) => entry.event === 'session.renewal_failed');
+    const [entry] = failed;
+    assert.equal(failed.length, 1);
+    assert.ok(entry);
+    assert.equal(entry.level, 'warn');
+    assert.match(JSON.stringify(entry.fields), /database is locked/);
+    assert.doesNotMatch(JSON.stringify(events), new RegExp(token));
+
+    store.touchSession = touch;
+    const renewed = await logged.validateSession(token);
+    assert.equal(renewed?.renewed, true, 'the next request renews');
+  });
+
+  it('a renewal that throws anything but a store failure still throws', async () => {
+    const { token } = await sessions.createSession('user-1');
+    store.touchSession = () => Promise.reject(new ConfigError('store', 'not a store outage'));
+    clock.advanceSeconds(120);
+    await assert.rejects(sessions.validateSession(token), ConfigError);
+  });
+
   it('does not write a renewal the store would refuse: an idle expiry later than the new one', async () => {
     // Created under a longer idle timeout (before it was lowered, or by another server).
     const longer = new SessionManager(store, {
