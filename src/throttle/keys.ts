@@ -57,6 +57,11 @@ export function addressKey(address: string): string | null {
   return address === '' ? null : `login:address:${addressBucket(address)}`;
 }
 
+/** The key of an address's registrations; null for an unknown address (''). */
+export function registrationKey(address: string): string | null {
+  return address === '' ? null : `register:address:${addressBucket(address)}`;
+}
+
 /**
  * IPv6 clients usually hold a whole /64, so counting single addresses would let one client
  * rotate through 2^64 of them; the /64 is counted instead.

@@ -1,6 +1,6 @@
 import { LatchkeyError, StoreUnavailableError } from '../errors.js';
 import { KeyedGate } from './gate.js';
-import { addressKey, attemptKeys } from './keys.js';
+import { addressKey, attemptKeys, registrationKey } from './keys.js';
 import { delayAfterFailures, resolveThrottlePolicy } from './policy.js';
 
 import type { Clock, SessionStore, ThrottleState } from '../session/types.js';
@@ -47,6 +47,24 @@ const KNOWN_ADDRESS_REFRESH_SECONDS = 86_400;
 // servers sharing a store can each check one guess at a time.
 const GATE = { limit: 1, maxWaiting: 16, timeoutMs: 2_000 };
 const ADDRESS_GATE = { limit: 8, maxWaiting: 64, timeoutMs: 2_000 };
+// Registrations from one address, one at a time (each is counted once it is done).
+const REGISTRATION_GATE = { limit: 1, maxWaiting: 16, timeoutMs: 2_000 };
+
+/** A registration the throttle let through: record its outcome, then release it. */
+export interface AllowedRegistration {
+  /**
+   * Counts the registration against its address, and, when the email was taken (`taken`), a
+   * failure of the address as well, as a failed login is.
+   */
+  record(taken: boolean): Promise<void>;
+  /** Frees the address for its next registration. Safe to call twice. */
+  release(): void;
+}
+
+/** Whether a registration may go ahead. */
+export type RegistrationVerdict =
+  | { allowed: true; registration: AllowedRegistration }
+  | Extract<ThrottleVerdict, { allowed: false }>;
 
 /**
  * Throttles password logins per account and per client address, with exponential backoff,
@@ -196,6 +214,54 @@ export class LoginThrottle {
     });
   }
 
+  /**
+   * Checks a registration from `address` before its password is hashed: refused while the
+   * address waits after its failures (so that an address refused logins cannot test emails
+   * here instead) or after its registrations ({@link ThrottlePolicy.registrationFreeAttempts}).
+   * An allowed one holds the address until `release()`; an unknown address ('') is not counted.
+   */
+  async checkRegistration(address: string): Promise<RegistrationVerdict> {
+    const key = registrationKey(address);
+    const failuresKey = addressKey(address);
+    if (key === null || failuresKey === null) {
+      return { allowed: true, registration: { record: () => Promise.resolve(), release: noop } };
+    }
+    const release = await this.#gate.acquire(key, REGISTRATION_GATE);
+    if (release === null) return busy();
+    try {
+      const now = new Date(this.#clock());
+      const [failures, registrations] = await Promise.all([
+        this.#find(failuresKey, now),
+        this.#find(key, now),
+      ]);
+      const failureWait = this.#waitSeconds(failures, this.policy.addressFreeFailures, now);
+      const registrationWait = this.#waitSeconds(
+        registrations,
+        this.policy.registrationFreeAttempts,
+        now,
+      );
+      const wait = Math.max(failureWait, registrationWait);
+      if (wait > 0) {
+        release();
+        return { allowed: false, retryAfterSeconds: wait, scope: 'address' };
+      }
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const record = async (taken: boolean): Promise<void> => {
+      const now = new Date(this.#clock());
+      const expiresAt = new Date(now.getTime() + this.policy.resetAfterSeconds * 1000);
+      await this.#call('incrementThrottle', () =>
+        Promise.all([
+          this.#store.incrementThrottle(key, now, expiresAt),
+          taken ? this.#store.incrementThrottle(failuresKey, now, expiresAt) : null,
+        ]),
+      );
+    };
+    return { allowed: true, registration: { record, release } };
+  }
+
   /** Remembers the client's address as known to the account, as a login does (at registration). */
   async rememberAddress(attempt: LoginAttempt): Promise<void> {
     const now = new Date(this.#clock());
@@ -246,6 +312,6 @@ function noop(): void {
   // Nothing was held.
 }
 
-function busy(): ThrottleVerdict {
+function busy(): Extract<ThrottleVerdict, { allowed: false }> {
   return { allowed: false, retryAfterSeconds: 1, scope: 'busy' };
 }

@@ -14,6 +14,14 @@ export interface ThrottlePolicy {
    * address (NAT, offices). Default: 20.
    */
   addressFreeFailures: number;
+  /**
+   * Registrations from one client address (IPv6: its /64) before each further one imposes a
+   * wait, as failures do. Every registration that gets as far as the email's check counts, made
+   * or refused as taken: each costs the server a password hash, and a refusal tells whether an
+   * email has an account (which also counts as a failure of the address, like a failed login).
+   * Default: 20.
+   */
+  registrationFreeAttempts: number;
   /** The first wait once the free failures are spent; it doubles with each failure. Unit: seconds. Default: 1. */
   baseDelaySeconds: number;
   /**
@@ -31,6 +39,7 @@ export interface ThrottlePolicy {
 export const DEFAULT_THROTTLE_POLICY: Readonly<ThrottlePolicy> = Object.freeze({
   accountFreeFailures: 5,
   addressFreeFailures: 20,
+  registrationFreeAttempts: 20,
   baseDelaySeconds: 1,
   maxDelaySeconds: 900,
   resetAfterSeconds: 86_400,

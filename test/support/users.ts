@@ -24,10 +24,17 @@ export function uniqueEmail(label = 'user'): string {
 
 /**
  * Registers an account the way curl would (no Origin, no cookie) and returns its first session.
+ * `headers` go with the request (an `X-Forwarded-For` for a server that trusts it: each address
+ * may register 20 accounts a day before the throttle makes it wait).
  */
-export async function registerUser(baseUrl: string, email = uniqueEmail()): Promise<HeldSession> {
+export async function registerUser(
+  baseUrl: string,
+  email = uniqueEmail(),
+  options: { headers?: Record<string, string> } = {},
+): Promise<HeldSession> {
   const response = await send(baseUrl, 'POST', '/auth/register', {
     json: { email, password: PASSWORD },
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
   });
   assert.equal(response.status, 201, response.text);
   return held(email, response);

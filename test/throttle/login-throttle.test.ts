@@ -11,6 +11,7 @@ import type { LoginAttempt } from '../../src/throttle/index.js';
 const policy = {
   accountFreeFailures: 3,
   addressFreeFailures: 6,
+  registrationFreeAttempts: 4,
   baseDelaySeconds: 1,
   maxDelaySeconds: 60,
   resetAfterSeconds: 3_600,

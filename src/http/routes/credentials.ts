@@ -27,12 +27,26 @@ export async function register(context: AuthContext, request: HttpRequest): Prom
   if (!input.ok) return input.response;
   const { email, password } = input;
 
+  // Each registration costs a password hash, and one refused as taken tells that the email has
+  // an account: both are counted against the client's address.
+  const verdict = await context.throttle.checkRegistration(request.clientAddress);
+  if (!verdict.allowed) {
+    context.logger.log('warn', 'register.throttled', {
+      scope: verdict.scope,
+      client: request.clientAddress,
+    });
+    return throttled(verdict, 'registration');
+  }
   let user: User;
   try {
     user = await context.accounts.register({ email, password });
+    await verdict.registration.record(false);
   } catch (error) {
-    if (error instanceof AccountError) return accountErrorResponse(error, 'password');
-    throw error;
+    if (!(error instanceof AccountError)) throw error;
+    if (error.code === 'EMAIL_TAKEN') await verdict.registration.record(true);
+    return accountErrorResponse(error, 'password');
+  } finally {
+    verdict.registration.release();
   }
   context.logger.log('info', 'user.registered', { userId: user.id });
   const stamp = await context.accounts.credentialStamp(user.email);
@@ -205,13 +219,20 @@ function throttledLogin(
   return throttled(verdict);
 }
 
-function throttled(verdict: Extract<ThrottleVerdict, { allowed: false }>): HttpResponse {
+function throttled(
+  verdict: Extract<ThrottleVerdict, { allowed: false }>,
+  what: 'login' | 'registration' = 'login',
+): HttpResponse {
   const seconds = verdict.retryAfterSeconds;
   const wait = `${seconds} second${seconds === 1 ? '' : 's'}`;
   const message =
-    verdict.scope === 'busy'
-      ? `Another login to this account is in progress. Try again in ${wait}.`
-      : `Too many failed attempts. Try again in ${wait}.`;
+    what === 'registration'
+      ? verdict.scope === 'busy'
+        ? `Another registration from this address is in progress. Try again in ${wait}.`
+        : `Too many attempts from this address. Try again in ${wait}.`
+      : verdict.scope === 'busy'
+        ? `Another login to this account is in progress. Try again in ${wait}.`
+        : `Too many failed attempts. Try again in ${wait}.`;
   return errorResponse(429, 'TOO_MANY_ATTEMPTS', message, {
     headers: [['Retry-After', String(seconds)]],
   });
