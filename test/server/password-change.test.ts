@@ -99,6 +99,13 @@ describe('POST /auth/password', () => {
       (await send(server.url, 'GET', '/api/secure-data', { cookie: rotated })).status,
       200,
     );
+    // The answer carries the rotated session's CSRF token: a client sends it next, as it is.
+    const { csrfToken } = response.body as { csrfToken: string };
+    const logout = await send(server.url, 'POST', '/auth/logout', {
+      cookie: rotated,
+      headers: { 'x-csrf-token': csrfToken },
+    });
+    assert.equal(logout.status, 200, logout.text);
 
     const oldLogin = await send(server.url, 'POST', '/auth/login', {
       json: { email, password: PASSWORD },

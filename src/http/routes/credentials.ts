@@ -1,3 +1,4 @@
+import { issueCsrfToken } from '../../csrf/index.js';
 import { AccountError } from '../../errors.js';
 import { authenticateRequest } from '../authenticate.js';
 import { readFields, stringField } from '../body.js';
@@ -200,7 +201,9 @@ export async function changePassword(
     rotated.token,
     context.sessions.cookieMaxAgeSeconds(rotated.session),
   );
-  return jsonResponse(200, { message: 'Password changed.', endedSessions: ended }, [
+  // The rotated session has a new id, so the CSRF token of the old one no longer holds.
+  const csrfToken = issueCsrfToken(context.keys, rotated.session.id);
+  return jsonResponse(200, { message: 'Password changed.', endedSessions: ended, csrfToken }, [
     ['Set-Cookie', cookie],
     ['Set-Cookie', context.deviceCookie.issue(auth.user.email, newStamp, deviceId)],
   ]);
