@@ -13,17 +13,19 @@
  * @module
  */
 import { StoreUnavailableError } from '../errors.js';
-import { createFetchRequestReader, toFetchResponse } from './fetch-request.js';
+import { createFetchRequestReader } from './fetch-request.js';
 import { responseForError } from './guard.js';
+import { framesBody } from './respond.js';
 import { unauthenticated } from './routes/sessions.js';
 import { cacheControlWithCookie } from './shared-caches.js';
 
 import type { Context, MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import type { User } from '../accounts/types.js';
 import type { Session } from '../session/index.js';
 import type { FetchProxyOptions } from './fetch-request.js';
 import type { Latchkey } from './latchkey.js';
-import type { HttpRequest } from './types.js';
+import type { HttpRequest, HttpResponse } from './types.js';
 
 /** The live session and user behind a request. */
 export interface LatchkeyAuth {
@@ -82,7 +84,7 @@ export function latchkey(
       auth = await instance.authenticate(request);
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      return toFetchResponse(responseForError(error, instance.context.logger));
+      return respond(c, responseForError(error, instance.context.logger));
     }
     c.set('latchkey', auth.authenticated ? { session: auth.session, user: auth.user } : null);
     await next();
@@ -107,7 +109,7 @@ export function requireUser(): MiddlewareHandler<{ Variables: { latchkey: Latchk
   return async (c, next) => {
     stateOf(c, 'requireUser()');
     if ((c.var as Partial<LatchkeyVariables>).latchkey == null) {
-      return toFetchResponse(unauthenticated());
+      return respond(c, unauthenticated());
     }
     // Set before the route runs, so that the route's own Cache-Control replaces it, and so
     // that the response is not copied afterwards to add it.
@@ -125,7 +127,7 @@ export function csrf(): MiddlewareHandler {
   return async (c, next) => {
     const { instance, request } = stateOf(c, 'csrf()');
     const refused = await instance.checkCsrf(request);
-    if (refused !== null) return toFetchResponse(refused);
+    if (refused !== null) return respond(c, refused);
     await next();
   };
 }
@@ -144,7 +146,7 @@ export function authRoutes(): MiddlewareHandler {
       await next();
       return;
     }
-    return toFetchResponse(response);
+    return respond(c, response);
   };
 }
 
@@ -163,6 +165,17 @@ function stateOf(c: Context, what: string): RequestState {
 function nodeServerAddress(c: Context): string | undefined {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress;
+}
+
+/**
+ * A Latchkey response made through the context, so that what the application set on it before
+ * (`c.header`, a cookie helper) goes out too, as on a response of its own: its cookies beside
+ * Latchkey's, its other headers unless Latchkey's has one of the same name.
+ */
+function respond(c: Context, response: HttpResponse): Response {
+  const headers = response.headers.filter(([name]) => !framesBody(name));
+  if (response.body === '') return c.body(null, { status: response.status as StatusCode, headers });
+  return c.body(response.body, { status: response.status as ContentfulStatusCode, headers });
 }
 
 function setsCookie(response: Response, name: string): boolean {

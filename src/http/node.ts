@@ -123,13 +123,13 @@ export function writeNodeResponse(
   // A flat list of names and values, Set-Cookie holding a list of values: node:http writes one
   // line per value and checks each name and value. Headers the application set earlier
   // (res.setHeader) are replaced by same-name ones here, as node:http's writeHead does with an
-  // object.
+  // object, but for its cookies, which stay before the response's own.
   const flat: (string | string[])[] = [];
   for (const [name, value] of response.headers) {
     if (framesBody(name)) continue;
     const at = nameIndex(flat, name);
     if (at === -1) {
-      flat.push(name, isSetCookie(name) ? [value] : value);
+      flat.push(name, isSetCookie(name) ? [...cookiesSetBefore(outgoing), value] : value);
     } else {
       const existing = flat[at + 1];
       if (Array.isArray(existing)) existing.push(value);
@@ -176,6 +176,13 @@ function nameIndex(flat: readonly (string | string[])[], name: string): number {
     if (other.length === name.length && (other === name || sameName(other, name))) return index;
   }
   return -1;
+}
+
+/** The `Set-Cookie` lines the application put on the response before, if any. */
+function cookiesSetBefore(outgoing: ServerResponse): string[] {
+  const set = outgoing.getHeader('set-cookie');
+  if (set === undefined) return [];
+  return Array.isArray(set) ? set : [String(set)];
 }
 
 function sameName(a: string, b: string): boolean {

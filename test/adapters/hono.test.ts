@@ -25,11 +25,23 @@ import type { Listening } from './auth-route-parity.js';
 
 /** The usual wiring: latchkey(), csrf(), the auth routes, then the application's routes. */
 function buildApp(
-  options: { latchkey?: Partial<LatchkeyOptions>; adapter?: LatchkeyHonoOptions } = {},
+  options: {
+    latchkey?: Partial<LatchkeyOptions>;
+    adapter?: LatchkeyHonoOptions;
+    /** Middleware of the application's, before Latchkey's, that sets a cookie and a header. */
+    early?: boolean;
+  } = {},
 ) {
   const { latchkey: instance, events } = testLatchkey(options.latchkey);
   const appWrites: unknown[] = [];
   const app = new Hono<LatchkeyEnv>();
+  if (options.early === true) {
+    app.use(async (c, next) => {
+      c.header('Set-Cookie', 'early=1', { append: true });
+      c.header('X-App', 'kept');
+      await next();
+    });
+  }
   app.use(latchkey(instance, options.adapter));
   app.use(csrf());
   app.all('/auth/*', authRoutes());
@@ -163,6 +175,26 @@ describe('latchkey/hono', () => {
       withoutConnection(await runAuthScript(server.url)),
       withoutConnection(await runAuthScript(reference.url)),
     );
+  });
+
+  it("keeps the application's own cookies and headers on the responses Latchkey makes", async () => {
+    const { request } = buildApp({ early: true });
+    const registered = await request(
+      webRequest('POST', '/auth/register', {
+        json: { email: 'early@example.com', password: 'correct horse battery staple' },
+        headers: { origin: ORIGIN },
+      }),
+    );
+    assert.equal(registered.status, 201);
+    const names = registered.setCookies.map((line) => line.split('=', 1)[0]);
+    assert.deepEqual(names, ['early', '__Host-auth_token', '__Host-latchkey_device']);
+    assert.equal(registered.headers.get('x-app'), 'kept');
+    assert.equal(registered.headers.get('cache-control'), 'no-store');
+
+    const refused = await request(webRequest('GET', '/api/secure-data'));
+    assert.equal(refused.status, 401);
+    assert.deepEqual(refused.setCookies, ['early=1']);
+    assert.equal(refused.headers.get('x-app'), 'kept');
   });
 
   it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {

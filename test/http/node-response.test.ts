@@ -151,6 +151,19 @@ describe('writeNodeResponse', () => {
     assert.deepEqual(linesNamed(lines, 'connection'), ['connection: close']);
   });
 
+  it('keeps the cookies the application set before, ahead of the response’s own', async () => {
+    const response = await fetchWritten((outgoing) => {
+      outgoing.appendHeader('Set-Cookie', 'early=1');
+      outgoing.appendHeader('Set-Cookie', 'theme=dark');
+    });
+    assert.deepEqual(response.headers.getSetCookie(), [
+      'early=1',
+      'theme=dark',
+      'a=1; Path=/',
+      'b=2; Path=/',
+    ]);
+  });
+
   it('asks to close the connection when told to', async () => {
     const response = await fetchWritten(() => undefined, { closeConnection: true });
     assert.equal(response.headers.get('connection'), 'close');
