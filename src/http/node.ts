@@ -59,13 +59,17 @@ class NodeRequestView implements NodeHttpRequest {
   // the socket may no longer know its peer.
   readonly #remoteAddress: string;
   readonly #encrypted: boolean;
+  // The authority of an absolute-form target, which stands for its Host header; else undefined.
+  readonly #targetHost: string | undefined;
   #client: ResolvedClient | undefined;
   #body: Promise<Uint8Array | null> | undefined;
   #bodyAbandoned = false;
 
   constructor(incoming: IncomingMessage, resolveClient: ResolveClient) {
     this.method = (incoming.method ?? 'GET').toUpperCase();
-    this.path = pathOf(incoming.url ?? '/');
+    const target = incoming.url ?? '/';
+    this.path = pathOf(target);
+    this.#targetHost = target.startsWith('/') ? undefined : authorityOf(target);
     this.#incoming = incoming;
     this.#resolveClient = resolveClient;
     this.#remoteAddress = incoming.socket.remoteAddress ?? '';
@@ -86,6 +90,7 @@ class NodeRequestView implements NodeHttpRequest {
 
   // node:http already joins repeated Cookie headers with "; " and others with ", ".
   header(name: string): string | undefined {
+    if (this.#targetHost !== undefined && name === 'host') return this.#targetHost;
     const value = this.#incoming.headers[name];
     return Array.isArray(value) ? value.join(', ') : value;
   }
@@ -191,6 +196,19 @@ function sameName(a: string, b: string): boolean {
 
 function isSetCookie(name: string): boolean {
   return name.length === 10 && (name === 'Set-Cookie' || sameName(name, 'set-cookie'));
+}
+
+/**
+ * The host of an absolute-form target (`GET http://example.com/path`), without user info, or
+ * undefined for any other form. RFC 9112 section 3.2.2: the server then goes by the target's
+ * authority, not by the Host header, so the host checks (the allowed hosts, CSRF's own origin)
+ * see what a proxy in front would route by.
+ */
+function authorityOf(target: string): string | undefined {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(target);
+  if (match === null) return undefined;
+  const authority = match[1] ?? '';
+  return authority.slice(authority.lastIndexOf('@') + 1);
 }
 
 function pathOf(target: string): string {

@@ -11,6 +11,7 @@ export type HttpErrorCode =
   | 'DBSC_PROOF_REQUIRED'
   | 'EMAIL_INVALID'
   | 'EMAIL_TAKEN'
+  | 'HOST_INVALID'
   | 'INTERNAL_ERROR'
   | 'INVALID_CREDENTIALS'
   | 'INVALID_JSON'

@@ -6,9 +6,11 @@ import { performance } from 'node:perf_hooks';
 import { ConfigError, StoreUnavailableError } from '../errors.js';
 import { createAuthContext } from '../http/context.js';
 import { withErrorResponses } from '../http/guard.js';
+import { errorResponse } from '../http/respond.js';
 import { describeError } from '../log.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
 import { createServerApp } from './app.js';
+import { answerClientError, namesOneHost } from './client-errors.js';
 import { loadOrCreateDevCertificate } from './dev-cert.js';
 import { ensureInstalled } from './installed.js';
 import { loadOrCreateSecrets } from './secrets.js';
@@ -17,11 +19,14 @@ import { loadTlsCredentials } from './tls.js';
 import { createWriteBatch } from './write-batch.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import type { SessionPolicy } from '../session/index.js';
 import type { ThrottlePolicy } from '../throttle/index.js';
 import type { ServerConfig } from './config.js';
+
+// A request with two Host lines (RFC 9112 section 3.2), answered without running any route.
+const TWO_HOSTS = errorResponse(400, 'HOST_INVALID', 'A request names its host once.');
 
 /** A running server. */
 export interface RunningServer {
@@ -143,7 +148,8 @@ export async function startServer(
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const started = performance.now();
     const request = readRequest(incoming);
-    void handle(request).then((response) => {
+    const answer = namesOneHost(incoming.rawHeaders) ? handle(request) : Promise.resolve(TWO_HOSTS);
+    void answer.then((response) => {
       writeSoon(() => {
         try {
           writeNodeResponse(outgoing, response, { closeConnection: request.bodyAbandoned });
@@ -175,6 +181,9 @@ export async function startServer(
     tls === null
       ? createHttpServer(listener)
       : createHttpsServer({ cert: tls.pem.cert, key: tls.pem.key }, listener);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    answerClientError(error, socket, logger);
+  });
   // Bound how long a client may take, so slow senders cannot hold connections open forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

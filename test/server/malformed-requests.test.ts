@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+
+import { startTestServer } from '../support/server.js';
+
+import type { TestServer } from '../support/server.js';
+
+/** Sends raw bytes to the server and reads what it answers until it closes or 2 s pass. */
+function exchange(url: string, raw: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(raw));
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    socket.setTimeout(2_000, () => socket.destroy());
+    socket.on('close', () => {
+      resolve(received);
+    });
+    socket.on('error', reject);
+  });
+}
+
+const statusOf = (answer: string): string => answer.split('\r\n', 1)[0] ?? '';
+
+describe('requests node:http cannot read, and requests naming two hosts', () => {
+  let server: TestServer;
+  let port = '';
+  before(async () => {
+    server = await startTestServer();
+    port = new URL(server.url).port;
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('request smuggling probe: a body framed twice is answered 400 and logged, never routed', async () => {
+    const answer = await exchange(
+      server.url,
+      `POST /auth/logout HTTP/1.1\r\nHost: localhost:${port}\r\nContent-Length: 5\r\n` +
+        'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
+    assert.equal(statusOf(answer), 'HTTP/1.1 400 Bad Request');
+    const logged = server.logs.filter((line) => line.event === 'http.client_error');
+    assert.equal(logged.length, 1);
+    assert.match(String(logged[0]?.code), /^HPE_/);
+    assert.equal(logged[0]?.client, '127.0.0.1');
+    assert.ok(!server.logs.some((line) => line.event === 'http.request'), 'no route ran');
+  });
+
+  it('header flood: headers over the limit get 431, logged with the parser’s code', async () => {
+    const answer = await exchange(
+      server.url,
+      `GET / HTTP/1.1\r\nHost: localhost:${port}\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    assert.equal(statusOf(answer), 'HTTP/1.1 431 Request Header Fields Too Large');
+    assert.ok(
+      server.logs.some(
+        (line) => line.event === 'http.client_error' && line.code === 'HPE_HEADER_OVERFLOW',
+      ),
+    );
+    assert.doesNotMatch(server.rawLog(), /aaaa/, 'nothing of the request is logged');
+  });
+
+  it('host confusion: two Host lines are answered 400 HOST_INVALID, whichever comes first', async () => {
+    for (const hosts of [
+      [`localhost:${port}`, 'evil.example'],
+      ['evil.example', `localhost:${port}`],
+    ]) {
+      const answer = await exchange(
+        server.url,
+        `GET /auth/session HTTP/1.1\r\nHost: ${hosts[0] ?? ''}\r\nhost: ${hosts[1] ?? ''}\r\n` +
+          'Connection: close\r\n\r\n',
+      );
+      assert.equal(statusOf(answer), 'HTTP/1.1 400 Bad Request');
+      assert.match(answer, /"code":"HOST_INVALID"/);
+    }
+  });
+
+  it('DNS rebinding through an absolute-form target: its host is checked, not the Host line', async () => {
+    const refused = await exchange(
+      server.url,
+      `GET http://evil.example/auth/session HTTP/1.1\r\nHost: localhost:${port}\r\n` +
+        'Connection: close\r\n\r\n',
+    );
+    assert.equal(statusOf(refused), 'HTTP/1.1 421 Misdirected Request');
+    const served = await exchange(
+      server.url,
+      `GET http://user@localhost:${port}/auth/session HTTP/1.1\r\nHost: evil.example\r\n` +
+        'Connection: close\r\n\r\n',
+    );
+    assert.equal(statusOf(served), 'HTTP/1.1 401 Unauthorized');
+  });
+});
