@@ -1,7 +1,7 @@
 import { silentLogger } from '../log.js';
 import { withErrorResponses } from './guard.js';
 import { createClientResolver } from './proxy.js';
-import { framesBody } from './respond.js';
+import { framesBody, sameHeaderName } from './respond.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -177,8 +177,7 @@ export function createNodeListener(
 function nameIndex(flat: readonly (string | string[])[], name: string): number {
   for (let index = 0; index < flat.length; index += 2) {
     const other = flat[index] as string;
-    // The length first: on the server's path every name is spelled alike, and most differ in it.
-    if (other.length === name.length && (other === name || sameName(other, name))) return index;
+    if (other === name || sameHeaderName(other, name)) return index;
   }
   return -1;
 }
@@ -190,12 +189,8 @@ function cookiesSetBefore(outgoing: ServerResponse): string[] {
   return Array.isArray(set) ? set : [String(set)];
 }
 
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
 function isSetCookie(name: string): boolean {
-  return name.length === 10 && (name === 'Set-Cookie' || sameName(name, 'set-cookie'));
+  return name === 'Set-Cookie' || sameHeaderName(name, 'set-cookie');
 }
 
 /**

@@ -39,9 +39,26 @@ export type HttpErrorCode =
  */
 export function framesBody(name: string): boolean {
   return (
-    (name.length === 14 && name.toLowerCase() === 'content-length') ||
-    (name.length === 17 && name.toLowerCase() === 'transfer-encoding')
+    (name.length === 14 && sameHeaderName(name, 'content-length')) ||
+    (name.length === 17 && sameHeaderName(name, 'transfer-encoding'))
   );
+}
+
+/**
+ * Whether two header names are the same in any case (ASCII letters only, as header names are
+ * tokens). Makes no strings: it runs on every answer, for names that mostly differ early.
+ */
+export function sameHeaderName(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index += 1) {
+    const x = a.charCodeAt(index);
+    const y = b.charCodeAt(index);
+    if (x !== y) {
+      const lower = x | 0x20;
+      if (lower !== (y | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+    }
+  }
+  return true;
 }
 
 // Anything that answers about a session must not be kept by a browser or a shared cache

@@ -1,3 +1,5 @@
+import { sameHeaderName } from '../http/respond.js';
+
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 
@@ -41,7 +43,7 @@ export function namesOneHost(rawHeaders: readonly string[]): boolean {
   let seen = false;
   for (let index = 0; index < rawHeaders.length; index += 2) {
     const name = rawHeaders[index] as string;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
+    if (name === 'Host' || sameHeaderName(name, 'host')) {
       if (seen) return false;
       seen = true;
     }
