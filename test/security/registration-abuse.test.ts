@@ -6,7 +6,8 @@ import { startSecurityServer } from '../support/security-server.js';
 import { errorCode, send } from '../support/server.js';
 import { PASSWORD, registerUser, uniqueEmail } from '../support/users.js';
 
-import type { TestResponse } from '../support/server.js';
+import type { ThrottlePolicy } from '../../src/throttle/index.js';
+import type { TestResponse, TestServer } from '../support/server.js';
 
 const WRONG = 'not the right pass phrase';
 // With LATCHKEY_TRUST_PROXY=1 the loopback test client plays a proxy, and X-Forwarded-For
@@ -21,15 +22,23 @@ async function register(url: string, email: string, address: string): Promise<Te
   });
 }
 
+/** A server that trusts one proxy hop, on a clock of the test's, for `run`; closed after. */
+async function withServer(
+  throttle: Partial<ThrottlePolicy>,
+  run: (server: TestServer, clock: ManualClock) => Promise<void>,
+): Promise<void> {
+  const clock = new ManualClock(Date.now());
+  const server = await startSecurityServer({ env: TRUST_ONE_HOP, clock: clock.now, throttle });
+  try {
+    await run(server, clock);
+  } finally {
+    await server.close();
+  }
+}
+
 describe('registration abuse', () => {
   it('email enumeration through registration: an address refused logins is refused here too', async () => {
-    const clock = new ManualClock(Date.now());
-    const server = await startSecurityServer({
-      env: TRUST_ONE_HOP,
-      clock: clock.now,
-      throttle: { addressFreeFailures: 2 },
-    });
-    try {
+    await withServer({ addressFreeFailures: 2 }, async (server) => {
       const known = await registerUser(server.url, uniqueEmail('known'), {
         headers: from('198.51.100.1'),
       });
@@ -48,19 +57,11 @@ describe('registration abuse', () => {
       assert.ok(server.logs.some((line) => line.event === 'register.throttled'));
       // Another address is not held up.
       assert.equal((await register(server.url, known.email, '203.0.113.8')).status, 409);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('email enumeration through registration: each "taken" answer is a failure of the address', async () => {
-    const clock = new ManualClock(Date.now());
-    const server = await startSecurityServer({
-      env: TRUST_ONE_HOP,
-      clock: clock.now,
-      throttle: { addressFreeFailures: 2 },
-    });
-    try {
+    await withServer({ addressFreeFailures: 2 }, async (server) => {
       const emails: string[] = [];
       for (let i = 0; i < 4; i += 1) {
         const held = await registerUser(server.url, uniqueEmail('taken'), {
@@ -78,56 +79,47 @@ describe('registration abuse', () => {
         headers: from('203.0.113.9'),
       });
       assert.equal(login.status, 429, login.text);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('account flooding: one address registers the free number of accounts, then waits', async () => {
-    const clock = new ManualClock(Date.now());
-    const server = await startSecurityServer({
-      env: TRUST_ONE_HOP,
-      clock: clock.now,
-      throttle: { registrationFreeAttempts: 3, maxDelaySeconds: 60 },
-    });
-    try {
-      const answers: number[] = [];
-      for (let i = 0; i < 5; i += 1) {
-        answers.push((await register(server.url, uniqueEmail('flood'), '203.0.113.10')).status);
-      }
-      assert.deepEqual(
-        answers,
-        [201, 201, 201, 201, 429],
-        'three free, the fourth waits 1 s first',
-      );
-      clock.advanceSeconds(1);
-      assert.equal((await register(server.url, uniqueEmail('flood'), '203.0.113.10')).status, 201);
-      const waited = await register(server.url, uniqueEmail('flood'), '203.0.113.10');
-      assert.equal(waited.status, 429);
-      assert.equal(waited.headers.get('retry-after'), '2', 'the wait doubles');
-      // Another address registers at once.
-      assert.equal((await register(server.url, uniqueEmail('other'), '203.0.113.11')).status, 201);
-    } finally {
-      await server.close();
-    }
+    await withServer(
+      { registrationFreeAttempts: 3, maxDelaySeconds: 60 },
+      async (server, clock) => {
+        const answers: number[] = [];
+        for (let i = 0; i < 5; i += 1) {
+          answers.push((await register(server.url, uniqueEmail('flood'), '203.0.113.10')).status);
+        }
+        assert.deepEqual(
+          answers,
+          [201, 201, 201, 201, 429],
+          'three free, the fourth waits 1 s first',
+        );
+        clock.advanceSeconds(1);
+        assert.equal(
+          (await register(server.url, uniqueEmail('flood'), '203.0.113.10')).status,
+          201,
+        );
+        const waited = await register(server.url, uniqueEmail('flood'), '203.0.113.10');
+        assert.equal(waited.status, 429);
+        assert.equal(waited.headers.get('retry-after'), '2', 'the wait doubles');
+        // Another address registers at once.
+        assert.equal(
+          (await register(server.url, uniqueEmail('other'), '203.0.113.11')).status,
+          201,
+        );
+      },
+    );
   });
 
   it('account flooding in parallel: a burst from one address is counted one at a time', async () => {
-    const clock = new ManualClock(Date.now());
-    const server = await startSecurityServer({
-      env: TRUST_ONE_HOP,
-      clock: clock.now,
-      throttle: { registrationFreeAttempts: 2 },
-    });
-    try {
+    await withServer({ registrationFreeAttempts: 2 }, async (server) => {
       const burst = await Promise.all(
         Array.from({ length: 8 }, () => register(server.url, uniqueEmail('burst'), '203.0.113.12')),
       );
       const created = burst.filter((response) => response.status === 201).length;
       assert.equal(created, 3, 'two free and the one that sets the first wait');
       assert.ok(burst.every((response) => [201, 429].includes(response.status)));
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
