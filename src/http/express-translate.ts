@@ -71,6 +71,8 @@ export function respondFromNode(
     else if (!framesBody(name)) res.setHeader(name, value);
   }
   if (options.closeConnection === true) res.setHeader('Connection', 'close');
+  // The body's length frames it, never a Transfer-Encoding the application set before as well.
+  res.removeHeader('Transfer-Encoding');
   res.setHeader('Content-Length', String(Buffer.byteLength(response.body)));
   res.end(response.body);
 }

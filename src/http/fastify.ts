@@ -4,7 +4,7 @@ import { responseForError } from './guard.js';
 import { createNodeRequestReader } from './node.js';
 import { bytesFromParsedBody } from './parsed-body.js';
 import { unauthenticated } from './routes/sessions.js';
-import { cacheControlWithCookie } from './shared-caches.js';
+import { cacheHeadersWithCookie } from './shared-caches.js';
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../accounts/types.js';
@@ -116,9 +116,11 @@ async function plugin(fastify: FastifyInstance, options: FastifyLatchkeyOptions)
   // Whatever the route said, no shared cache may keep a reply with the session cookie.
   fastify.addHook('onSend', async (_request, reply, payload) => {
     if (renewing.delete(reply)) {
-      const set = reply.getHeader('cache-control');
-      const cacheControl = cacheControlWithCookie(set === undefined ? null : String(set));
-      if (cacheControl !== null) reply.header('cache-control', cacheControl);
+      const changes = cacheHeadersWithCookie((name) => {
+        const set = reply.getHeader(name);
+        return set === undefined ? null : String(set);
+      });
+      for (const [name, value] of changes) reply.header(name, value);
     }
     return payload;
   });

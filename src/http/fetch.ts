@@ -17,7 +17,7 @@
  * @module
  */
 import { createFetchRequestReader, toFetchResponse } from './fetch-request.js';
-import { cacheControlWithCookie } from './shared-caches.js';
+import { cacheHeadersWithCookie } from './shared-caches.js';
 
 import type { User } from '../accounts/types.js';
 import type { Session } from '../session/index.js';
@@ -133,8 +133,8 @@ function addRenewal(response: Response, auth: FetchAuth): Response {
   if (auth.setCookie !== null) {
     response.headers.append('Set-Cookie', auth.setCookie);
     // Whatever the application said, no shared cache may keep the session cookie.
-    const cacheControl = cacheControlWithCookie(response.headers.get('cache-control'));
-    if (cacheControl !== null) response.headers.set('Cache-Control', cacheControl);
+    const changes = cacheHeadersWithCookie((name) => response.headers.get(name));
+    for (const [name, value] of changes) response.headers.set(name, value);
     return response;
   }
   // RFC 9111 section 5.2.2.5: no shared cache may keep a response about one user.

@@ -17,7 +17,7 @@ import { createFetchRequestReader } from './fetch-request.js';
 import { responseForError } from './guard.js';
 import { framesBody } from './respond.js';
 import { unauthenticated } from './routes/sessions.js';
-import { cacheControlWithCookie } from './shared-caches.js';
+import { cacheHeadersWithCookie } from './shared-caches.js';
 
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
@@ -94,8 +94,8 @@ export function latchkey(
     if (renewal !== null && !setsCookie(c.res, cookieName)) {
       c.header('Set-Cookie', renewal, { append: true });
       // Whatever the route said, no shared cache may keep a response with the session cookie.
-      const cacheControl = cacheControlWithCookie(c.res.headers.get('cache-control'));
-      if (cacheControl !== null) c.header('Cache-Control', cacheControl);
+      const changes = cacheHeadersWithCookie((name) => c.res.headers.get(name));
+      for (const [name, value] of changes) c.header(name, value);
     }
   };
 }
@@ -174,8 +174,14 @@ function nodeServerAddress(c: Context): string | undefined {
  */
 function respond(c: Context, response: HttpResponse): Response {
   const headers = response.headers.filter(([name]) => !framesBody(name));
-  if (response.body === '') return c.body(null, { status: response.status as StatusCode, headers });
-  return c.body(response.body, { status: response.status as ContentfulStatusCode, headers });
+  const made =
+    response.body === ''
+      ? c.body(null, { status: response.status as StatusCode, headers })
+      : c.body(response.body, { status: response.status as ContentfulStatusCode, headers });
+  // The runtime frames the body: none of the application's framing headers may come along.
+  made.headers.delete('content-length');
+  made.headers.delete('transfer-encoding');
+  return made;
 }
 
 function setsCookie(response: Response, name: string): boolean {

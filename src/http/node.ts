@@ -142,6 +142,9 @@ export function writeNodeResponse(
     }
   }
   flat.push('Content-Length', String(Buffer.byteLength(response.body)));
+  // The body's length frames it: a Transfer-Encoding the application set before would be a
+  // second framing.
+  if (outgoing.hasHeader('transfer-encoding')) outgoing.removeHeader('transfer-encoding');
   if (options.closeConnection === true) {
     const at = nameIndex(flat, 'Connection');
     if (at === -1) flat.push('Connection', 'close');

@@ -71,14 +71,16 @@ export function createServerApp(
     return notFound();
   };
 
-  return async (request) => {
-    const response = await route(request);
-    response.headers.push(...SECURITY_HEADERS);
-    if (request.protocol === 'https' && !isLoopbackHost(request.header('host'))) {
-      response.headers.push(HSTS);
-    }
-    return response;
-  };
+  return async (request) => withSecurityHeaders(await route(request), request);
+}
+
+/** Adds the headers every answer of the server carries (and HSTS over HTTPS), and returns it. */
+export function withSecurityHeaders(response: HttpResponse, request: HttpRequest): HttpResponse {
+  response.headers.push(...SECURITY_HEADERS);
+  if (request.protocol === 'https' && !isLoopbackHost(request.header('host'))) {
+    response.headers.push(HSTS);
+  }
+  return response;
 }
 
 /** The protected example resource: 200 for a live session, 401 otherwise. */

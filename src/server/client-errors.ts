@@ -15,8 +15,9 @@ const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
  * node:http's `clientError`: a request it could not parse (a malformed line or header, headers
  * over the limit, a body framed twice) or that took too long. Answered as node:http would by
  * itself (400, 408, 413 or 431, then the connection closed), and logged as `http.client_error`
- * with the parser's code, so that probing leaves a trace; never a byte of the request. A
- * connection the client reset or dropped is closed without a line.
+ * with the parser's code and the connection's peer address (a proxy's, behind one), so that
+ * probing leaves a trace; never a byte of the request. A connection the client reset or dropped
+ * is closed without a line.
  */
 export function answerClientError(
   error: NodeJS.ErrnoException,
@@ -30,7 +31,11 @@ export function answerClientError(
       client: socket.remoteAddress ?? '',
     });
   }
-  if (socket.writable && socket.bytesWritten === 0) socket.write(ANSWERS[code] ?? BAD_REQUEST);
+  // As node:http does: an answer only where no response on this connection has begun, so that
+  // the client never reads it as part of another.
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })
+    ._httpMessage;
+  if (socket.writable && current?.headersSent !== true) socket.write(ANSWERS[code] ?? BAD_REQUEST);
   socket.destroy();
 }
 

@@ -9,7 +9,7 @@ import { withErrorResponses } from '../http/guard.js';
 import { errorResponse } from '../http/respond.js';
 import { describeError } from '../log.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
-import { createServerApp } from './app.js';
+import { createServerApp, withSecurityHeaders } from './app.js';
 import { answerClientError, namesOneHost } from './client-errors.js';
 import { loadOrCreateDevCertificate } from './dev-cert.js';
 import { ensureInstalled } from './installed.js';
@@ -25,8 +25,8 @@ import type { SessionPolicy } from '../session/index.js';
 import type { ThrottlePolicy } from '../throttle/index.js';
 import type { ServerConfig } from './config.js';
 
-// A request with two Host lines (RFC 9112 section 3.2), answered without running any route.
-const TWO_HOSTS = errorResponse(400, 'HOST_INVALID', 'A request names its host once.');
+// The answer to a request with two Host lines (RFC 9112 section 3.2), which runs no route.
+const twoHosts = () => errorResponse(400, 'HOST_INVALID', 'A request names its host once.');
 
 /** A running server. */
 export interface RunningServer {
@@ -148,7 +148,9 @@ export async function startServer(
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const started = performance.now();
     const request = readRequest(incoming);
-    const answer = namesOneHost(incoming.rawHeaders) ? handle(request) : Promise.resolve(TWO_HOSTS);
+    const answer = namesOneHost(incoming.rawHeaders)
+      ? handle(request)
+      : Promise.resolve(withSecurityHeaders(twoHosts(), request));
     void answer.then((response) => {
       writeSoon(() => {
         try {

@@ -39,6 +39,8 @@ function buildApp(
     app.use(async (c, next) => {
       c.header('Set-Cookie', 'early=1', { append: true });
       c.header('X-App', 'kept');
+      // Framing of the application's own, which must not reach an answer Latchkey makes.
+      c.header('Content-Length', '10');
       await next();
     });
   }
@@ -195,6 +197,7 @@ describe('latchkey/hono', () => {
     assert.equal(refused.status, 401);
     assert.deepEqual(refused.setCookies, ['early=1']);
     assert.equal(refused.headers.get('x-app'), 'kept');
+    assert.equal(refused.headers.get('content-length'), null, 'response desync');
   });
 
   it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {

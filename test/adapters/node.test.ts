@@ -51,6 +51,14 @@ describe('latchkey/node (latchkeyNode)', () => {
           res.writeHead(200, { 'cache-control': 'public, max-age=300' }).end('<h1>Welcome</h1>');
         } else if (req.headers['x-write-head'] === 'list') {
           res.writeHead(200, ['Cache-Control', 's-maxage=60']).end('<h1>Welcome</h1>');
+        } else if (req.headers['x-write-head'] === 'twice') {
+          // node:http keeps the last of two names that differ in case.
+          res
+            .writeHead(200, { 'Cache-Control': 'private', 'cache-control': 'public, max-age=600' })
+            .end('<h1>Welcome</h1>');
+        } else if (req.headers['x-write-head'] === 'cdn') {
+          res.setHeader('CDN-Cache-Control', 'max-age=600');
+          res.end('<h1>Welcome</h1>');
         } else if (req.headers['x-write-head'] === 'private') {
           res.writeHead(200, { 'Cache-Control': 'private, max-age=60' }).end('<h1>Welcome</h1>');
         } else {
@@ -187,7 +195,7 @@ describe('latchkey/node (latchkeyNode)', () => {
   it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {
     const { url } = await startApp({ latchkey: { session: { renewalIntervalSeconds: 0 } } });
     const cookie = await register(url);
-    for (const writeHead of ['none', 'object', 'list']) {
+    for (const writeHead of ['none', 'object', 'list', 'twice']) {
       const page = await send(url, 'GET', '/public-page', {
         cookie,
         headers: { 'x-write-head': writeHead },
@@ -202,6 +210,11 @@ describe('latchkey/node (latchkeyNode)', () => {
       headers: { 'x-write-head': 'private' },
     });
     assert.equal(page.headers.get('cache-control'), 'private, max-age=60');
+    const cdn = await send(url, 'GET', '/public-page', {
+      cookie,
+      headers: { 'x-write-head': 'cdn' },
+    });
+    assert.equal(cdn.headers.get('cdn-cache-control'), 'no-store');
     // Without a renewal, the page is the application's to cache.
     const { url: calm } = await startApp();
     const calmCookie = await register(calm);

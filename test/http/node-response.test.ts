@@ -151,6 +151,14 @@ describe('writeNodeResponse', () => {
     assert.deepEqual(linesNamed(lines, 'connection'), ['connection: close']);
   });
 
+  it('response desync: a Transfer-Encoding the application set before is not sent', async () => {
+    const response = await fetchWritten((outgoing) => {
+      outgoing.setHeader('Transfer-Encoding', 'chunked');
+    });
+    assert.equal(response.headers.get('transfer-encoding'), null);
+    assert.equal(response.headers.get('content-length'), '11');
+  });
+
   it('keeps the cookies the application set before, ahead of the response’s own', async () => {
     const response = await fetchWritten((outgoing) => {
       outgoing.appendHeader('Set-Cookie', 'early=1');

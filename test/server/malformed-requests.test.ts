@@ -51,6 +51,34 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.ok(!server.logs.some((line) => line.event === 'http.request'), 'no route ran');
   });
 
+  it('a malformed request after a kept-alive one is answered 400 after the first answer', async () => {
+    const { hostname } = new URL(server.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`GET /auth/session HTTP/1.1\r\nHost: localhost:${port}\r\n\r\n`);
+      });
+      let received = '';
+      let sentSecond = false;
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => {
+        received += chunk;
+        // Once the first answer is in, the next request on the same connection is malformed.
+        if (!sentSecond && received.includes('}')) {
+          sentSecond = true;
+          socket.write(`GET / HTTP/1.1\r\nHost: localhost:${port}\r\nBad Header\r\n\r\n`);
+        }
+      });
+      socket.setTimeout(2_000, () => socket.destroy());
+      socket.on('close', () => {
+        resolve(received);
+      });
+      socket.on('error', reject);
+    });
+    // The second status line follows the first answer's body directly.
+    const statuses = answer.match(/HTTP\/1\.1 \d{3} [^\r]*/g);
+    assert.deepEqual(statuses, ['HTTP/1.1 401 Unauthorized', 'HTTP/1.1 400 Bad Request']);
+  });
+
   it('header flood: headers over the limit get 431, logged with the parser’s code', async () => {
     const answer = await exchange(
       server.url,

@@ -82,3 +82,40 @@ describe('a session store that cannot be reached', () => {
     assert.equal((await app(request('GET', '/api/secure-data', cookie))).status, 200);
   });
 });
+
+describe('a session store that fails to count a registration', () => {
+  it('still answers 201 for the account it made, and logs the missed count', async () => {
+    const working = new MemorySessionStore();
+    const flaky: SessionStore = new Proxy(working, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        const call = (...args: unknown[]) =>
+          (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (property !== 'incrementThrottle') return call;
+        return (key: string, ...rest: unknown[]) =>
+          key.startsWith('register:')
+            ? Promise.reject(new Error('ECONNRESET'))
+            : call(key, ...rest);
+      },
+    });
+    const events: string[] = [];
+    const logger = { log: (_level: string, event: string) => events.push(event) };
+    const context = createAuthContext({
+      sessionStore: flaky,
+      userStore: new MemoryUserStore(),
+      secrets: ['a secret of at least thirty-two bytes, for tests'],
+      logger,
+    });
+    const app = withErrorResponses(createServerApp(context), logger);
+    const credentials = JSON.stringify({
+      email: 'b@example.com',
+      password: 'correct horse battery',
+    });
+    const json = { 'content-type': 'application/json', origin: 'http://localhost' };
+    const registered = await app(request('POST', '/auth/register', json, credentials));
+    assert.equal(registered.status, 201, registered.body);
+    assert.ok(events.includes('register.count_failed'));
+    assert.ok(events.includes('user.registered'));
+  });
+});

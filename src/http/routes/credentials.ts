@@ -1,5 +1,6 @@
 import { issueCsrfToken } from '../../csrf/index.js';
-import { AccountError } from '../../errors.js';
+import { AccountError, StoreUnavailableError } from '../../errors.js';
+import { describeError } from '../../log.js';
 import { authenticateRequest } from '../authenticate.js';
 import { readFields, stringField } from '../body.js';
 import { errorResponse, jsonResponse } from '../respond.js';
@@ -40,12 +41,21 @@ export async function register(context: AuthContext, request: HttpRequest): Prom
   }
   let user: User;
   try {
-    user = await context.accounts.register({ email, password });
-    await verdict.registration.record(false);
-  } catch (error) {
-    if (!(error instanceof AccountError)) throw error;
-    if (error.code === 'EMAIL_TAKEN') await verdict.registration.record(true);
-    return accountErrorResponse(error, 'password');
+    try {
+      user = await context.accounts.register({ email, password });
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      if (error.code === 'EMAIL_TAKEN') await verdict.registration.record(true);
+      return accountErrorResponse(error, 'password');
+    }
+    // Counted before the address is released, so that the next registration sees it.
+    try {
+      await verdict.registration.record(false);
+    } catch (error) {
+      // The account exists: answering 503 now would send its owner to a 409 on the retry.
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      context.logger.log('warn', 'register.count_failed', { detail: describeError(error.cause) });
+    }
   } finally {
     verdict.registration.release();
   }
