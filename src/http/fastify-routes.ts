@@ -56,6 +56,8 @@ export function sendFromFastify(
   options: { closeConnection?: boolean } = {},
 ): FastifyReply {
   reply.code(response.status);
+  // Fastify frames the body by its length: a Transfer-Encoding set earlier would be a second one.
+  reply.removeHeader('transfer-encoding');
   for (const [name, value] of response.headers) {
     // Fastify frames the body itself.
     if (!framesBody(name)) reply.header(name, value);

@@ -15,7 +15,7 @@
 import { StoreUnavailableError } from '../errors.js';
 import { createFetchRequestReader } from './fetch-request.js';
 import { responseForError } from './guard.js';
-import { framesBody } from './respond.js';
+import { framesBody, sameHeaderName } from './respond.js';
 import { unauthenticated } from './routes/sessions.js';
 import { cacheHeadersWithCookie } from './shared-caches.js';
 
@@ -170,18 +170,23 @@ function nodeServerAddress(c: Context): string | undefined {
 /**
  * A Latchkey response made through the context, so that what the application set on it before
  * (`c.header`, a cookie helper) goes out too, as on a response of its own: its cookies beside
- * Latchkey's, its other headers unless Latchkey's has one of the same name.
+ * Latchkey's, its other headers unless Latchkey's has one of the same name. The headers go in
+ * with `c.header`: once a middleware has read `c.res` (as `cors()` does), Hono copies that
+ * response's headers over whatever response comes back, Set-Cookie lines included, so headers
+ * given only with the body would be lost (the session cookie of a login among them).
  */
 function respond(c: Context, response: HttpResponse): Response {
-  const headers = response.headers.filter(([name]) => !framesBody(name));
-  const made =
-    response.body === ''
-      ? c.body(null, { status: response.status as StatusCode, headers })
-      : c.body(response.body, { status: response.status as ContentfulStatusCode, headers });
   // The runtime frames the body: none of the application's framing headers may come along.
-  made.headers.delete('content-length');
-  made.headers.delete('transfer-encoding');
-  return made;
+  c.header('Content-Length', undefined);
+  c.header('Transfer-Encoding', undefined);
+  for (const [name, value] of response.headers) {
+    if (framesBody(name)) continue;
+    if (sameHeaderName(name, 'set-cookie')) c.header(name, value, { append: true });
+    else c.header(name, value);
+  }
+  return response.body === ''
+    ? c.body(null, response.status as StatusCode)
+    : c.body(response.body, response.status as ContentfulStatusCode);
 }
 
 function setsCookie(response: Response, name: string): boolean {

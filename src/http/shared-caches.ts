@@ -12,9 +12,13 @@ const CDN_CACHE_HEADERS = ['CDN-Cache-Control', 'Surrogate-Control'] as const;
  * not stop a cache from keeping a response, so one that carries a session cookie must say so
  * itself, or the cache hands the cookie to the next visitor.
  */
-export function sharedCacheMayStore(cacheControl: string): boolean {
+export function sharedCacheMayStore(
+  cacheControl: string,
+  options: { privateCounts?: boolean } = {},
+): boolean {
+  const privateCounts = options.privateCounts ?? true;
   for (const { name, hasArgument } of directivesOf(cacheControl)) {
-    if (name === 'no-store' || (name === 'private' && !hasArgument)) return false;
+    if (name === 'no-store' || (privateCounts && name === 'private' && !hasArgument)) return false;
   }
   return true;
 }
@@ -33,7 +37,11 @@ export function cacheHeadersWithCookie(read: (name: string) => string | null): [
   }
   for (const name of CDN_CACHE_HEADERS) {
     const value = read(name.toLowerCase());
-    if (value !== null && sharedCacheMayStore(value)) changes.push([name, 'no-store']);
+    // Surrogate-Control has no `private`: only its `no-store` keeps a surrogate from storing.
+    const privateCounts = name !== 'Surrogate-Control';
+    if (value !== null && sharedCacheMayStore(value, { privateCounts })) {
+      changes.push([name, 'no-store']);
+    }
   }
   return changes;
 }
@@ -126,7 +134,10 @@ function directivesOf(value: string): { name: string; hasArgument: boolean }[] {
     }
     const member = value.slice(start, end);
     const equals = member.indexOf('=');
-    const name = (equals === -1 ? member : member.slice(0, equals)).trim().toLowerCase();
+    // HTTP's whitespace only (RFC 9110 section 5.6.3): a no-break space is part of the token.
+    const name = (equals === -1 ? member : member.slice(0, equals))
+      .replace(/^[ \t]+|[ \t]+$/g, '')
+      .toLowerCase();
     if (name !== '') directives.push({ name, hasArgument: equals !== -1 });
     start = end + 1;
   }

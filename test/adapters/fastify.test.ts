@@ -80,6 +80,22 @@ describe('latchkey/fastify', () => {
     assert.equal(cached.headers['cache-control'], 'public, max-age=300');
   });
 
+  it('response desync: a Transfer-Encoding set before the plugin never rides on its answers', async () => {
+    const { app } = await startApp({
+      before: (instance) => {
+        instance.addHook('onRequest', async (_request, reply) => {
+          reply.header('transfer-encoding', 'chunked');
+          return Promise.resolve();
+        });
+      },
+    });
+    for (const path of ['/api/secure-data', '/auth/session']) {
+      const refused = await inject(app, 'GET', path);
+      assert.equal(refused.status, 401, path);
+      assert.equal(refused.headers['transfer-encoding'], undefined, path);
+    }
+  });
+
   it("the renewed session cookie is appended beside the application's own cookies", async () => {
     const { app } = await startApp({
       latchkey: { session: { renewalIntervalSeconds: 0 } },

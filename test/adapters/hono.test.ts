@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 
 import { authRoutes, csrf, latchkey, requireUser } from '../../src/http/hono.js';
 import { publicUser } from '../../src/http/present.js';
@@ -198,6 +199,42 @@ describe('latchkey/hono', () => {
     assert.deepEqual(refused.setCookies, ['early=1']);
     assert.equal(refused.headers.get('x-app'), 'kept');
     assert.equal(refused.headers.get('content-length'), null, 'response desync');
+  });
+
+  it('behind cors(), which reads c.res first, a login keeps its session cookie', async () => {
+    const { latchkey: instance } = testLatchkey();
+    const app = new Hono<LatchkeyEnv>();
+    app.use(cors({ origin: ORIGIN, credentials: true }));
+    app.use(async (c, next) => {
+      // Framing of the application's own, which must not reach an answer Latchkey makes.
+      c.header('Content-Length', '200');
+      await next();
+    });
+    app.use(latchkey(instance));
+    app.all('/auth/*', authRoutes());
+    app.get('/api/secure-data', requireUser(), (c) => c.json({ ok: true }));
+    const request = async (input: Request) => readResponse(await app.request(input));
+
+    const registered = await request(
+      webRequest('POST', '/auth/register', {
+        json: { email: 'cors@example.com', password: PASSWORD },
+        headers: { origin: ORIGIN },
+      }),
+    );
+    assert.equal(registered.status, 201);
+    assert.equal(registered.headers.get('access-control-allow-origin'), ORIGIN);
+    const cookie = sessionCookie(registered);
+    assert.equal(registered.headers.get('content-length'), null, 'response desync');
+
+    const refused = await request(
+      webRequest('GET', '/api/secure-data', { headers: { origin: ORIGIN } }),
+    );
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('content-length'), null, 'response desync');
+    const allowed = await request(
+      webRequest('GET', '/api/secure-data', { cookie, headers: { origin: ORIGIN } }),
+    );
+    assert.equal(allowed.status, 200);
   });
 
   it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {

@@ -17,6 +17,8 @@ describe('shared caches and the session cookie', () => {
       // Directive names inside a quoted argument are not directives.
       'public, s-maxage=600, no-cache="a, private, b"',
       'public, no-cache="no-store"',
+      // A no-break space is not HTTP whitespace: `\u00a0private` is no directive of RFC 9111.
+      '\u00a0private, s-maxage=600',
       '',
     ]) {
       assert.equal(sharedCacheMayStore(value), true, value);
@@ -39,6 +41,15 @@ describe('shared caches and the session cookie', () => {
     assert.deepEqual(
       cacheHeadersWithCookie(() => null),
       [['Cache-Control', 'no-store']],
+    );
+    // Surrogate-Control has no `private`: only its own no-store keeps a surrogate from storing.
+    const surrogate = new Map([
+      ['cache-control', 'no-store'],
+      ['surrogate-control', 'private, max-age=600'],
+    ]);
+    assert.deepEqual(
+      cacheHeadersWithCookie((name) => surrogate.get(name) ?? null),
+      [['Surrogate-Control', 'no-store']],
     );
     const kept = new Map([
       ['cache-control', 'no-store'],

@@ -49,29 +49,39 @@ export async function register(context: AuthContext, request: HttpRequest): Prom
       return accountErrorResponse(error, 'password');
     }
     // Counted before the address is released, so that the next registration sees it.
-    try {
-      await verdict.registration.record(false);
-    } catch (error) {
-      // The account exists: answering 503 now would send its owner to a 409 on the retry.
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      context.logger.log('warn', 'register.count_failed', { detail: describeError(error.cause) });
-    }
+    await afterRegistration(context, () => verdict.registration.record(false));
   } finally {
     verdict.registration.release();
   }
   context.logger.log('info', 'user.registered', { userId: user.id });
   const stamp = await context.accounts.credentialStamp(user.email);
-  await context.throttle.rememberAddress({
-    email: user.email,
-    address: request.clientAddress,
-    deviceId: null,
-    credentialStamp: stamp,
-  });
+  await afterRegistration(context, () =>
+    context.throttle.rememberAddress({
+      email: user.email,
+      address: request.clientAddress,
+      deviceId: null,
+      credentialStamp: stamp,
+    }),
+  );
   return startSession(context, request, user, {
     status: 201,
     message: 'Registration successful!',
     extraCookies: [context.deviceCookie.issue(user.email, stamp, null)],
   });
+}
+
+/**
+ * A throttle write after an account was made (its count, its known address): the account
+ * exists, so a store failure here is logged (`register.count_failed`) and the registration
+ * answered as made. A 503 would send its owner to a 409 on the retry.
+ */
+async function afterRegistration(context: AuthContext, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    context.logger.log('warn', 'register.count_failed', { detail: describeError(error.cause) });
+  }
 }
 
 /**
