@@ -78,7 +78,15 @@ export function checkPasswordPolicy(
       message: `the password must be at most ${policy.maxLength} characters long`,
     };
   }
-  if (policy.refuseCommon && (isCommonPassword(password) || sameAsEmail(password, context.email))) {
+  if (policy.refuseCommon && sameAsEmail(password, context.email)) {
+    // The same code (anyone who knows the email would try it first), its own message.
+    return {
+      ok: false,
+      code: 'PASSWORD_TOO_COMMON',
+      message: 'the password must not be the email address; choose another one',
+    };
+  }
+  if (policy.refuseCommon && isCommonPassword(password)) {
     return {
       ok: false,
       code: 'PASSWORD_TOO_COMMON',

@@ -41,6 +41,8 @@ describe('the common-password blocklist', () => {
     for (const password of ['ada.lovelace@example.com', 'Ada.Lovelace']) {
       const verdict = checkPasswordPolicy(password, {}, { email: 'ada.lovelace@example.com' });
       assert.equal(verdict.ok ? 'ok' : verdict.code, 'PASSWORD_TOO_COMMON', password);
+      // Said as it is, not as a password from the list.
+      assert.match(verdict.ok ? '' : verdict.message, /must not be the email address/);
     }
   });
 
