@@ -1,5 +1,5 @@
 import { bytesFromParsedBody } from './parsed-body.js';
-import { framesBody } from './respond.js';
+import { framesBody, sameHeaderName } from './respond.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CurrentSession } from './express.js';
@@ -67,7 +67,7 @@ export function respondFromNode(
 ): void {
   res.statusCode = response.status;
   for (const [name, value] of response.headers) {
-    if (name.toLowerCase() === 'set-cookie') appendSetCookie(res, value);
+    if (sameHeaderName(name, 'set-cookie')) appendSetCookie(res, value);
     else if (!framesBody(name)) res.setHeader(name, value);
   }
   if (options.closeConnection === true) res.setHeader('Connection', 'close');

@@ -1,5 +1,5 @@
 import { createClientResolver } from './proxy.js';
-import { framesBody } from './respond.js';
+import { framesBody, sameHeaderName } from './respond.js';
 
 import type { ForwardingHeader, ForwardingInput, ResolvedClient, TrustProxy } from './proxy.js';
 import type { HttpRequest, HttpResponse } from './types.js';
@@ -73,7 +73,7 @@ export function fromFetchRequest(request: Request, options: FetchRequestOptions 
 export function toFetchResponse(response: HttpResponse): Response {
   const headers = new Headers();
   for (const [name, value] of response.headers) {
-    if (name.toLowerCase() === 'set-cookie') headers.append(name, value);
+    if (sameHeaderName(name, 'set-cookie')) headers.append(name, value);
     else if (!framesBody(name)) headers.set(name, value);
   }
   return new Response(response.body === '' ? null : response.body, {

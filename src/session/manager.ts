@@ -166,8 +166,7 @@ export class SessionManager {
    * last seen (at most one write per interval). `validateSession` does this itself unless
    * told not to; call this after checks of your own (a bound session's bound cookie, say), so
    * that a request that fails them does not keep the session alive. A renewal the store fails
-   * to write is skipped (`renewed: false`, logged as `session.renewal_failed`): the session was
-   * live, and stays so until its stored expiry.
+   * to write is skipped (`renewed: false`, logged `session.renewal_failed`): the session lives on.
    */
   async renewSession(session: Session): Promise<ValidatedSession> {
     const now = this.#clock();
@@ -195,9 +194,8 @@ export class SessionManager {
       );
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      // The session was found live and stays so until its stored expiry: a renewal the store
-      // cannot write now (a SQLite file another process holds locked, say) costs the request
-      // nothing, and the next one past the interval tries again. The cookie keeps its Max-Age.
+      // A SQLite file another process holds locked, say: the next request past the interval
+      // tries again, and the cookie keeps its Max-Age.
       this.#logger.log('warn', 'session.renewal_failed', {
         userId: session.userId,
         detail: describeError(error.cause),

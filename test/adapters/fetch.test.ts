@@ -119,7 +119,7 @@ describe('fromFetchRequest and toFetchResponse', () => {
     assert.equal(await response.text(), 'ok');
   });
 
-  it('response desync: a handler’s own Content-Length or Transfer-Encoding is not passed on', () => {
+  it('response desync: a handler’s own Content-Length or Transfer-Encoding is dropped', () => {
     const response = toFetchResponse({
       status: 200,
       headers: [
@@ -233,7 +233,7 @@ describe('latchkey/fetch', () => {
     assert.equal(await checkCsrf(latchkey, webRequest('GET', '/api/notes', { cookie })), null);
   });
 
-  it('shared-cache session leak: withRenewal puts no-store on a response marked public', async () => {
+  it('shared-cache session leak: withRenewal makes a public response no-store', async () => {
     const { latchkey } = testLatchkey({ session: { renewalIntervalSeconds: 0 } });
     const cookie = await register(latchkey);
     const auth = await getAuth(latchkey, webRequest('GET', '/x', { cookie }));

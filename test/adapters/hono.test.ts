@@ -180,7 +180,7 @@ describe('latchkey/hono', () => {
     );
   });
 
-  it("keeps the application's own cookies and headers on the responses Latchkey makes", async () => {
+  it("keeps the application's own cookies and headers on Latchkey's answers", async () => {
     const { request } = buildApp({ early: true });
     const registered = await request(
       webRequest('POST', '/auth/register', {
@@ -237,7 +237,7 @@ describe('latchkey/hono', () => {
     assert.equal(allowed.status, 200);
   });
 
-  it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {
+  it('shared-cache session leak: no renewed cookie on a page marked public', async () => {
     const renewing = buildApp({ latchkey: { session: { renewalIntervalSeconds: 0 } } });
     const cookie = await register(renewing.request);
     const page = await renewing.request(webRequest('GET', '/public-page', { cookie }));

@@ -192,7 +192,7 @@ describe('latchkey/node (latchkeyNode)', () => {
     assert.equal(data.headers.get('cache-control'), 'no-store');
   });
 
-  it('shared-cache session leak: a renewed cookie never goes out on a page marked public', async () => {
+  it('shared-cache session leak: no renewed cookie on a page marked public', async () => {
     const { url } = await startApp({ latchkey: { session: { renewalIntervalSeconds: 0 } } });
     const cookie = await register(url);
     for (const writeHead of ['none', 'object', 'list', 'twice']) {

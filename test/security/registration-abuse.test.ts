@@ -37,7 +37,7 @@ async function withServer(
 }
 
 describe('registration abuse', () => {
-  it('email enumeration through registration: an address refused logins is refused here too', async () => {
+  it('email enumeration by registration: an address refused logins is refused too', async () => {
     await withServer({ addressFreeFailures: 2 }, async (server) => {
       const known = await registerUser(server.url, uniqueEmail('known'), {
         headers: from('198.51.100.1'),
@@ -60,7 +60,7 @@ describe('registration abuse', () => {
     });
   });
 
-  it('email enumeration through registration: each "taken" answer is a failure of the address', async () => {
+  it('email enumeration by registration: each "taken" counts as an address failure', async () => {
     await withServer({ addressFreeFailures: 2 }, async (server) => {
       const emails: string[] = [];
       for (let i = 0; i < 4; i += 1) {
@@ -82,7 +82,7 @@ describe('registration abuse', () => {
     });
   });
 
-  it('account flooding: one address registers the free number of accounts, then waits', async () => {
+  it('account flooding: one address registers the free accounts, then waits', async () => {
     await withServer(
       { registrationFreeAttempts: 3, maxDelaySeconds: 60 },
       async (server, clock) => {
@@ -112,7 +112,7 @@ describe('registration abuse', () => {
     );
   });
 
-  it('account flooding in parallel: a burst from one address is counted one at a time', async () => {
+  it('account flooding in parallel: a burst from one address is counted in turn', async () => {
     await withServer({ registrationFreeAttempts: 2 }, async (server) => {
       const burst = await Promise.all(
         Array.from({ length: 8 }, () => register(server.url, uniqueEmail('burst'), '203.0.113.12')),

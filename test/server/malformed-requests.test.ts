@@ -37,7 +37,7 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     await server.close();
   });
 
-  it('request smuggling probe: a body framed twice is answered 400 and logged, never routed', async () => {
+  it('request smuggling probe: a body framed twice gets 400, logged, never routed', async () => {
     const answer = await exchange(
       server.url,
       `POST /auth/logout HTTP/1.1\r\nHost: localhost:${port}\r\nContent-Length: 5\r\n` +
@@ -51,7 +51,7 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.ok(!server.logs.some((line) => line.event === 'http.request'), 'no route ran');
   });
 
-  it('a malformed request after a kept-alive one is answered 400 after the first answer', async () => {
+  it('a malformed request after a kept-alive one gets 400 after the first answer', async () => {
     const { hostname } = new URL(server.url);
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), hostname, () => {
@@ -93,7 +93,7 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.doesNotMatch(server.rawLog(), /aaaa/, 'nothing of the request is logged');
   });
 
-  it('host confusion: two Host lines are answered 400 HOST_INVALID, whichever comes first', async () => {
+  it('host confusion: two Host lines get 400 HOST_INVALID, whichever comes first', async () => {
     for (const hosts of [
       [`localhost:${port}`, 'evil.example'],
       ['evil.example', `localhost:${port}`],
@@ -108,7 +108,7 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     }
   });
 
-  it('DNS rebinding through an absolute-form target: its host is checked, not the Host line', async () => {
+  it('DNS rebinding by absolute-form target: its host is checked, not the Host line', async () => {
     const refused = await exchange(
       server.url,
       `GET http://evil.example/auth/session HTTP/1.1\r\nHost: localhost:${port}\r\n` +

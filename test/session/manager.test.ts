@@ -116,7 +116,7 @@ describe('SessionManager', () => {
     await assert.rejects(sessions.validateSession(token), ConfigError);
   });
 
-  it('does not write a renewal the store would refuse: an idle expiry later than the new one', async () => {
+  it('skips a renewal the store would refuse: an idle expiry later than the new one', async () => {
     // Created under a longer idle timeout (before it was lowered, or by another server).
     const longer = new SessionManager(store, {
       policy: { ...policy, idleTimeoutSeconds: 7_200, absoluteLifetimeSeconds: 86_400 },
@@ -136,7 +136,7 @@ describe('SessionManager', () => {
     assert.equal(touches.count, 1);
   });
 
-  it('does not write a renewal the store would refuse near the absolute expiry either', async () => {
+  it('skips a renewal the store would refuse near the absolute expiry too', async () => {
     const week = 7 * 86_400;
     const longer = new SessionManager(store, {
       policy: { ...policy, idleTimeoutSeconds: week, absoluteLifetimeSeconds: 2 * week },
@@ -302,7 +302,7 @@ describe('SessionManager', () => {
     assert.notEqual(await sessions.validateSession(live.token), null);
   });
 
-  it('stops sweeping between batches once its signal is aborted, and says how many went', async () => {
+  it('stops sweeping between batches once aborted, and says how many went', async () => {
     for (let i = 0; i < 25; i += 1) await sessions.createSession(`user-${i}`);
     clock.advanceSeconds(3_600);
     const stop = new AbortController();
