@@ -9,6 +9,7 @@ import {
   logoutOthers,
   revokeSession,
 } from './routes/sessions.js';
+import { verifyForProxy } from './routes/verify.js';
 
 import type { AuthContext } from './context.js';
 import type { HttpRequest, HttpResponse } from './types.js';
@@ -35,6 +36,7 @@ const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>
   '/session': { GET: currentSession },
   '/sessions': { GET: listSessions },
   '/sessions/:id': { DELETE: revokeSession },
+  '/verify': { GET: verifyForProxy },
   '/dbsc/register': { POST: dbscRegister },
   '/dbsc/refresh': { POST: dbscRefresh },
 };
@@ -47,6 +49,7 @@ const SESSION_ID = /^\/sessions\/([a-z2-7]{26})$/;
  * - `POST /auth/register`, `POST /auth/login`, `POST /auth/logout`, `POST /auth/password`
  * - `GET /auth/session`, `GET /auth/sessions`, `DELETE /auth/sessions/:id`,
  *   `POST /auth/logout-others`
+ * - `GET /auth/verify` (forward authentication for a reverse proxy guarding another app)
  * - `POST /auth/dbsc/register`, `POST /auth/dbsc/refresh` (Device Bound Session Credentials,
  *   404 unless turned on)
  *

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+
+import { ManualClock } from '../support/clock.js';
+import { findNginx, startGuardingNginx } from '../support/nginx.js';
+import { cookiePair, send, startTestServer } from '../support/server.js';
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GuardingNginx } from '../support/nginx.js';
+import type { TestServer } from '../support/server.js';
+
+const PASSWORD = 'correct horse battery staple';
+const found = findNginx();
+
+/** What the guarded application saw of one request. */
+interface Seen {
+  method: string;
+  url: string;
+  userId: string | undefined;
+  userEmail: string | undefined;
+  body: string;
+}
+
+describe(
+  'a real nginx guarding an application with GET /auth/verify',
+  'skip' in found ? { skip: found.skip } : {},
+  () => {
+    const clock = new ManualClock(Date.now());
+    const seen: Seen[] = [];
+    let app: Server;
+    let latchkey: TestServer;
+    let nginx: GuardingNginx;
+    let counter = 0;
+
+    before(async () => {
+      if (!('path' in found)) return;
+      app = createServer((request, response) => {
+        let body = '';
+        request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        request.on('end', () => {
+          const header = (name: string) => request.headers[name] as string | undefined;
+          seen.push({
+            method: request.method ?? '',
+            url: request.url ?? '',
+            userId: header('x-latchkey-user-id'),
+            userEmail: header('x-latchkey-user-email'),
+            body,
+          });
+          response.writeHead(200, { 'content-type': 'text/plain' }).end('from the app');
+        });
+      });
+      await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+      const appPort = (app.address() as AddressInfo).port;
+      latchkey = await startTestServer({ clock: clock.now });
+      nginx = await startGuardingNginx(found.path, {
+        latchkeyUrl: latchkey.url,
+        appUrl: `http://127.0.0.1:${appPort}`,
+      });
+    });
+    after(async () => {
+      await nginx.close();
+      await latchkey.close();
+      await new Promise((resolve) => app.close(resolve));
+    });
+
+    // Logs in through nginx, as a browser on the guarded site would.
+    const logIn = async () => {
+      const email = `guarded${++counter}@example.com`;
+      const response = await send(nginx.url, 'POST', '/auth/register', {
+        json: { email, password: PASSWORD },
+        headers: { origin: nginx.url, 'sec-fetch-site': 'same-origin' },
+      });
+      assert.equal(response.status, 201, `${response.text}\n${nginx.errorLog()}`);
+      const body = response.body as { user: { id: string } };
+      return { email, id: body.user.id, cookie: cookiePair(response.setCookies[0]) };
+    };
+
+    it('an anonymous request never reaches the guarded app: nginx answers 401', async () => {
+      const before = seen.length;
+      const response = await send(nginx.url, 'GET', '/reports/2026');
+      assert.equal(response.status, 401, nginx.errorLog());
+      assert.equal(seen.length, before);
+    });
+
+    it('a logged-in request reaches the app with the user the proxy names, not the client', async () => {
+      const { email, id, cookie } = await logIn();
+      const response = await send(nginx.url, 'GET', '/reports/2026?page=2', {
+        cookie,
+        headers: { 'x-latchkey-user-email': 'admin@example.com', 'x-latchkey-user-id': 'x' },
+      });
+      assert.equal(response.status, 200, nginx.errorLog());
+      assert.equal(response.text, 'from the app');
+      assert.deepEqual(seen.at(-1), {
+        method: 'GET',
+        url: '/reports/2026?page=2',
+        userId: id,
+        userEmail: email,
+        body: '',
+      });
+    });
+
+    it('header spoofing: an anonymous request naming a user in X-Latchkey-* is refused', async () => {
+      const before = seen.length;
+      const response = await send(nginx.url, 'GET', '/reports/2026', {
+        headers: { 'x-latchkey-user-email': 'admin@example.com', 'x-latchkey-user-id': 'x' },
+      });
+      assert.equal(response.status, 401);
+      assert.equal(seen.length, before);
+    });
+
+    it('forgery through the proxy: a cross-site POST is refused and the app never sees it', async () => {
+      const { cookie } = await logIn();
+      const before = seen.length;
+      const forged = await send(nginx.url, 'POST', '/transfer', {
+        cookie,
+        form: { to: 'attacker', amount: '1000' },
+        headers: { origin: 'https://attacker.example', 'sec-fetch-site': 'cross-site' },
+      });
+      assert.equal(forged.status, 403, nginx.errorLog());
+      assert.equal(seen.length, before);
+
+      const own = await send(nginx.url, 'POST', '/transfer', {
+        cookie,
+        form: { to: 'landlord', amount: '700' },
+        headers: { origin: nginx.url, 'sec-fetch-site': 'same-origin' },
+      });
+      assert.equal(own.status, 200, nginx.errorLog());
+      assert.equal(seen.at(-1)?.method, 'POST');
+      assert.equal(seen.at(-1)?.body, 'to=landlord&amount=700');
+    });
+
+    it('a session logged out at Latchkey is refused by the proxy at once', async () => {
+      const { cookie } = await logIn();
+      assert.equal((await send(nginx.url, 'GET', '/reports', { cookie })).status, 200);
+      const session = await send(nginx.url, 'GET', '/auth/session', { cookie });
+      const { csrfToken } = session.body as { csrfToken: string };
+      const logout = await send(nginx.url, 'POST', '/auth/logout', {
+        cookie,
+        headers: { 'x-csrf-token': csrfToken },
+      });
+      assert.equal(logout.status, 200, logout.text);
+      const before = seen.length;
+      const after = await send(nginx.url, 'GET', '/reports', { cookie });
+      assert.equal(after.status, 401);
+      assert.equal(seen.length, before);
+    });
+
+    it('passes the renewed session cookie on to the browser', async () => {
+      const { cookie } = await logIn();
+      clock.advanceSeconds(3_600);
+      const response = await send(nginx.url, 'GET', '/reports', { cookie });
+      assert.equal(response.status, 200);
+      assert.equal(response.setCookies.length, 1, nginx.errorLog());
+      assert.equal(cookiePair(response.setCookies[0]), cookie);
+      assert.match(response.setCookies[0] ?? '', /; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
+    });
+  },
+);

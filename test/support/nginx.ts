@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { exited, forget, freePort, isListening, track, waitUntil } from './processes.js';
+
+const CANDIDATES = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'];
+
+/**
+ * Where nginx is: `LATCHKEY_NGINX`, else a standard path. When none is found, the test is
+ * skipped with a message on a developer's machine, and fails in CI (`CI=true`).
+ */
+export function findNginx(): { path: string } | { skip: string } {
+  const configured = process.env.LATCHKEY_NGINX;
+  const path = configured ?? CANDIDATES.find((candidate) => existsSync(candidate));
+  if (path !== undefined && existsSync(path)) return { path };
+  const message = 'nginx not found (set LATCHKEY_NGINX or install Debian\'s "nginx" package)';
+  if (process.env.CI === 'true') throw new Error(`${message}; CI does not allow skipping it.`);
+  return { skip: `${message}: proxy test skipped.` };
+}
+
+/** An nginx guarding an application with Latchkey's forward authentication. */
+export interface GuardingNginx {
+  url: string;
+  /** nginx's error log so far, for a failed assertion's message. */
+  errorLog(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts nginx on a free loopback port with the README's forward-auth configuration: `/auth/`
+ * proxied to Latchkey, everything else to `appUrl` once `GET /auth/verify` says yes. Runs in
+ * the foreground, with its files in a temporary folder of its own.
+ */
+export async function startGuardingNginx(
+  nginxPath: string,
+  options: { latchkeyUrl: string; appUrl: string },
+): Promise<GuardingNginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-nginx-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), guardingConfig(dir, port, options));
+  const child = spawn(nginxPath, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  if (child.pid !== undefined) track(child.pid, 'SIGTERM');
+  const errorLog = (): string => {
+    const file = join(dir, 'error.log');
+    return stderr + (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  };
+  try {
+    await waitUntil('nginx to listen', async () => {
+      if (child.exitCode !== null) throw new Error(`nginx exited: ${errorLog()}`);
+      return isListening(port);
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    errorLog,
+    close: async () => {
+      child.kill('SIGQUIT');
+      if (!(await exited(child, 5_000))) child.kill('SIGKILL');
+      if (child.pid !== undefined) forget(child.pid);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// The configuration the README shows, with this test's ports and files.
+function guardingConfig(
+  dir: string,
+  port: number,
+  options: { latchkeyUrl: string; appUrl: string },
+): string {
+  const latchkey = new URL(options.latchkeyUrl).host;
+  const app = new URL(options.appUrl).host;
+  return `
+daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+
+  server {
+    listen 127.0.0.1:${port};
+
+    location /auth/ {
+      proxy_pass http://${latchkey};
+      proxy_set_header Host $http_host;
+    }
+
+    location = /_latchkey_verify {
+      internal;
+      proxy_pass http://${latchkey}/auth/verify;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-Method $request_method;
+    }
+
+    location / {
+      auth_request /_latchkey_verify;
+      auth_request_set $latchkey_user_id $upstream_http_x_latchkey_user_id;
+      auth_request_set $latchkey_user_email $upstream_http_x_latchkey_user_email;
+      auth_request_set $latchkey_cookie $upstream_http_set_cookie;
+      add_header Set-Cookie $latchkey_cookie;
+      proxy_set_header X-Latchkey-User-Id $latchkey_user_id;
+      proxy_set_header X-Latchkey-User-Email $latchkey_user_email;
+      proxy_pass http://${app};
+    }
+  }
+}
+`;
+}
