@@ -25,19 +25,37 @@ const SECURITY_HEADERS: [string, string][] = [
 const HSTS: [string, string] = ['Strict-Transport-Security', 'max-age=31536000'];
 
 /**
- * The standalone server's routes, as one handler: the demo page, the auth routes, and the
- * protected example resource `GET /api/secure-data`. Every unsafe request, to any path, is
- * checked for CSRF before anything else.
+ * The standalone server's routes, as one handler: the demo page, the auth routes, the
+ * protected example resource `GET /api/secure-data`, and `GET /healthz` for load balancers (200
+ * when the store answers; 503 `STORE_UNAVAILABLE` when it does not). Every other unsafe
+ * request, to any path, is checked for CSRF before anything else.
  */
 export function createServerApp(
   context: AuthContext,
-  options: { allowedHosts?: readonly string[] | null } = {},
+  options: {
+    allowedHosts?: readonly string[] | null;
+    /**
+     * Reads from the store for `GET /healthz`, throwing `StoreUnavailableError` when it cannot.
+     * Without it, the server has no `/healthz`.
+     */
+    checkStore?: () => Promise<unknown>;
+  } = {},
 ): RequestHandler {
   const authRoutes = createAuthRoutes(context, { csrf: false });
   const allowedHosts = options.allowedHosts == null ? null : new Set(options.allowedHosts);
   const hostAllowed = allowedHosts === null ? null : createHostCheck(allowedHosts);
+  const { checkStore } = options;
 
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
+    // Before the Host check: a load balancer's probe names the server by its address, and what
+    // this answers (whether the store is up) tells a DNS-rebinding page nothing.
+    if (request.path === '/healthz' && checkStore !== undefined) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return methodNotAllowed(['GET', 'HEAD']);
+      }
+      await checkStore();
+      return jsonResponse(200, { status: 'ok' });
+    }
     if (hostAllowed !== null && !hostAllowed(request.header('host'))) {
       return errorResponse(
         421,

@@ -139,7 +139,11 @@ export async function startServer(
   }
   const { sessions } = context;
   const handle = withErrorResponses(
-    createServerApp(context, { allowedHosts: config.allowedHosts }),
+    createServerApp(context, {
+      allowedHosts: config.allowedHosts,
+      // A read that must reach the store (throttle counters are never kept in memory).
+      checkStore: () => stores.sessions.findThrottle(HEALTH_PROBE_KEY, new Date(context.clock())),
+    }),
     logger,
   );
 
@@ -374,3 +378,6 @@ function inServerTerms(error: ConfigError, secretsFrom: string): ConfigError {
     .replace(/choose sameSite (\w+) or (\w+)/g, 'use --same-site $1 or $2');
   return new ConfigError(name, detail);
 }
+
+// The throttle key `GET /healthz` reads: no login or registration key looks like it.
+const HEALTH_PROBE_KEY = 'health:probe';
