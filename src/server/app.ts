@@ -9,6 +9,7 @@ import { demoAsset } from './demo/assets.js';
 
 import type { AuthContext } from '../http/context.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from '../http/types.js';
+import type { ServerMetrics } from './metrics.js';
 
 // Sent on every response: no MIME sniffing, no framing, no referrer leaking paths elsewhere,
 // and a browsing context of our own (OWASP ASVS V3.4).
@@ -39,12 +40,14 @@ export function createServerApp(
      * Without it, the server has no `/healthz`.
      */
     checkStore?: () => Promise<unknown>;
+    /** Counters for `GET /metrics`. Without them, the server has no `/metrics`. */
+    metrics?: ServerMetrics;
   } = {},
 ): RequestHandler {
   const authRoutes = createAuthRoutes(context, { csrf: false });
   const allowedHosts = options.allowedHosts == null ? null : new Set(options.allowedHosts);
   const hostAllowed = allowedHosts === null ? null : createHostCheck(allowedHosts);
-  const { checkStore } = options;
+  const { checkStore, metrics } = options;
 
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
     // Before the Host check: a load balancer's probe names the server by its address, and what
@@ -55,6 +58,11 @@ export function createServerApp(
       }
       await checkStore();
       return jsonResponse(200, { status: 'ok' });
+    }
+    // Before the Host check too: Prometheus names its targets by address, and the answer is
+    // given only for the scrape token.
+    if (request.path === '/metrics' && metrics !== undefined) {
+      return metricsResponse(request, metrics);
     }
     if (hostAllowed !== null && !hostAllowed(request.header('host'))) {
       return errorResponse(
@@ -99,6 +107,26 @@ export function withSecurityHeaders(response: HttpResponse, request: HttpRequest
     response.headers.push(HSTS);
   }
   return response;
+}
+
+/** `GET /metrics`: the counters, for a request that carries the scrape token; 401 otherwise. */
+function metricsResponse(request: HttpRequest, metrics: ServerMetrics): HttpResponse {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return methodNotAllowed(['GET', 'HEAD']);
+  }
+  if (!metrics.authorized(request.header('authorization'))) {
+    return errorResponse(401, 'UNAUTHENTICATED', 'Send the metrics token as a Bearer token.', {
+      headers: [['WWW-Authenticate', 'Bearer realm="metrics"']],
+    });
+  }
+  return {
+    status: 200,
+    headers: [
+      ['Content-Type', 'text/plain; version=0.0.4; charset=utf-8'],
+      ['Cache-Control', 'no-store'],
+    ],
+    body: metrics.render(),
+  };
 }
 
 /** The protected example resource: 200 for a live session, 401 otherwise. */

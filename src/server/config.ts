@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { ConfigError } from '../errors.js';
+import { METRICS_TOKEN_MIN_LENGTH } from './metrics.js';
 import { parseStoreLocation } from './stores.js';
 import { loadTlsCredentials } from './tls.js';
 
@@ -106,6 +107,12 @@ export interface ServerConfig {
   session: { idleTimeoutSeconds?: number; absoluteLifetimeSeconds?: number };
   /** How recent a login must be to change the password. Env `LATCHKEY_FRESH_LOGIN_SECONDS`. */
   freshLoginSeconds: number | undefined;
+  /**
+   * The token a Prometheus scrape of `GET /metrics` must send (`Authorization: Bearer ...`), at
+   * least 32 characters. Env `LATCHKEY_METRICS_TOKEN` only: a flag would show it in the process
+   * list. Default: null, and no `/metrics`.
+   */
+  metricsToken: string | null;
 }
 
 /** The raw inputs: parsed command-line flags and the process environment. */
@@ -214,6 +221,7 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
       ...seconds(env, 'LATCHKEY_ABSOLUTE_LIFETIME_SECONDS', 'absoluteLifetimeSeconds'),
     },
     freshLoginSeconds: seconds(env, 'LATCHKEY_FRESH_LOGIN_SECONDS', 'value').value,
+    metricsToken: readMetricsToken(env.LATCHKEY_METRICS_TOKEN),
   };
 
   if (!secure) {
@@ -227,6 +235,19 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
     }
   }
   return config;
+}
+
+function readMetricsToken(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  // A scrape sends it as a header value: printable ASCII, no spaces, so nothing trims it apart.
+  if (value.length < METRICS_TOKEN_MIN_LENGTH || !/^[\x21-\x7e]+$/.test(value)) {
+    throw new ConfigError(
+      'LATCHKEY_METRICS_TOKEN',
+      `give at least ${METRICS_TOKEN_MIN_LENGTH} printable characters without spaces, ` +
+        'as from "openssl rand -hex 32"',
+    );
+  }
+  return value;
 }
 
 function parsePort(value: string, from: string): number {

@@ -12,7 +12,9 @@ import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
 import { createServerApp, withSecurityHeaders } from './app.js';
 import { answerClientError, namesOneHost } from './client-errors.js';
 import { loadOrCreateDevCertificate } from './dev-cert.js';
+import { isDemoAssetPath } from './demo/assets.js';
 import { ensureInstalled } from './installed.js';
+import { createServerMetrics, routeLabel } from './metrics.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { openStores } from './stores.js';
 import { loadTlsCredentials } from './tls.js';
@@ -82,7 +84,9 @@ export async function startServer(
   config: ServerConfig,
   options: StartServerOptions,
 ): Promise<RunningServer> {
-  const { logger } = options;
+  // With a scrape token, every event logged is counted for GET /metrics on its way.
+  const metrics = config.metricsToken === null ? null : createServerMetrics(config.metricsToken);
+  const logger = metrics === null ? options.logger : metrics.countingLogger(options.logger);
 
   // The data folder holds password hashes, session hashes and the signing secret: readable by
   // its owner only.
@@ -143,6 +147,7 @@ export async function startServer(
       allowedHosts: config.allowedHosts,
       // A read that must reach the store (throttle counters are never kept in memory).
       checkStore: () => stores.sessions.findThrottle(HEALTH_PROBE_KEY, new Date(context.clock())),
+      ...(metrics === null ? {} : { metrics }),
     }),
     logger,
   );
@@ -171,11 +176,17 @@ export async function startServer(
           });
           return;
         }
+        const durationMs = performance.now() - started;
+        metrics?.countRequest(
+          routeLabel(request.path, isDemoAssetPath),
+          response.status,
+          durationMs / 1000,
+        );
         logger.log('info', 'http.request', {
           method: request.method,
           path: request.path.slice(0, 200),
           status: response.status,
-          durationMs: Math.round((performance.now() - started) * 100) / 100,
+          durationMs: Math.round(durationMs * 100) / 100,
           client: request.clientAddress,
         });
       });

@@ -26,6 +26,11 @@ const FILES: Record<string, { file: string; type: string }> = {
 // Read once at start-up: the files are small and never change while the server runs.
 const CACHE = new Map<string, HttpResponse>();
 
+/** Whether a path is one of the demo page's files. */
+export function isDemoAssetPath(path: string): boolean {
+  return Object.hasOwn(FILES, path);
+}
+
 /** The demo page's files by path, or null for any other path. */
 export function demoAsset(path: string): HttpResponse | null {
   const entry = Object.hasOwn(FILES, path) ? FILES[path] : undefined;
