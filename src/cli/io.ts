@@ -4,6 +4,8 @@ export interface CliIo {
   err(text: string): void;
   /** Reads a secret: from a terminal without echo, else all of standard input. */
   readSecret(prompt: string): Promise<string>;
+  /** Reads all of standard input (for `latchkey audit -`). */
+  readInput?: () => Promise<string>;
   env: Readonly<Record<string, string | undefined>>;
   /** Where the server's log lines go. Default: standard output, in batches (`batchedStdout`). */
   logLine?: (line: string) => void;
@@ -29,6 +31,7 @@ export function processIo(): CliIo {
       process.stderr.write(text);
     },
     readSecret: (prompt) => (process.stdin.isTTY ? readFromTerminal(prompt) : readAllStdin()),
+    readInput: readAllStdin,
     env: process.env,
   };
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 
 import { LatchkeyError } from '../errors.js';
 import { replaceSecrets, storeUrlSecrets, untrustedText } from '../untrusted-text.js';
+import { AUDIT_HELP, auditCommand } from './audit.js';
 import { describeCause } from './cause.js';
 import { CliError } from './io.js';
 import { MIGRATE_HELP, migrateCommand } from './migrate.js';
@@ -20,6 +21,8 @@ Commands:
                               manage accounts (latchkey users --help)
   sessions list|revoke        see and end sessions (latchkey sessions --help)
   migrate                     bring the store's schema up to date (latchkey migrate --help)
+  audit                       explain Set-Cookie lines: what browsers keep, what is unsafe
+                              (latchkey audit --help)
 
 Options:
   -h, --help     show help
@@ -58,6 +61,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         'dev-cert': { type: 'boolean' },
         dbsc: { type: 'boolean' },
         user: { type: 'string' },
+        har: { type: 'string' },
+        url: { type: 'string' },
+        from: { type: 'string' },
       },
     });
     const flags: Record<string, string | boolean | undefined> = { ...values };
@@ -93,6 +99,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       if (values.help === true) return help(io, SESSIONS_HELP);
       await sessionsCommand(rest, flags, io);
       return 0;
+    }
+    if (command === 'audit') {
+      if (values.help === true) return help(io, AUDIT_HELP);
+      return await auditCommand(rest, flags, io);
     }
     throw new CliError(`Unknown command "${command}".\n\n${HELP}`, 2);
   } catch (error) {

@@ -12,6 +12,7 @@ export { decodeCookieValue } from './decode.js';
 export { serializeSetCookie } from './serialize.js';
 export { parseSetCookie } from './parse-set-cookie.js';
 export { CookieJar } from './jar.js';
+export { auditSetCookies } from './audit.js';
 export { CookieError } from './errors.js';
 export {
   MAX_COOKIE_LIFETIME_SECONDS,
@@ -29,6 +30,13 @@ export type {
   StoredCookie,
 } from './stored-cookie.js';
 export type { CookieJarOptions, JarCookie } from './jar.js';
+export type {
+  AuditFinding,
+  AuditFindingCode,
+  AuditOptions,
+  AuditSeverity,
+  CookieAudit,
+} from './audit.js';
 export type { CookieApi, CookieRequestOptions, SameSiteContext } from './retrieve.js';
 export type { SetCookieOptions, SameSite, CookiePriority } from './serialize.js';
 export type { CookieErrorCode } from './errors.js';

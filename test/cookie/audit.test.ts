@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+
+import { auditSetCookies } from '../../src/cookie/audit.js';
+import { findCorpus } from '../support/corpora.js';
+import { send, startTestServer } from '../support/server.js';
+
+import type { AuditFindingCode } from '../../src/cookie/audit.js';
+import type { TestServer } from '../support/server.js';
+
+const NOW = Date.UTC(2026, 11, 6);
+const TOKEN = 'Q2hvb3NlIGEgcmFuZG9tIHRva2VuIG9mIDMyIGJ5dGVz';
+
+function codesOf(line: string, from?: string): AuditFindingCode[] {
+  const [audit] = auditSetCookies([{ line, from }], { now: NOW });
+  return (audit?.findings ?? []).map((finding) => finding.code).sort();
+}
+
+describe('auditSetCookies', () => {
+  it('says what is unsafe about each kept cookie, and how much it matters', () => {
+    const cases: [string, string | undefined, AuditFindingCode[]][] = [
+      [`__Host-sid=${TOKEN}; Path=/; Secure; HttpOnly; SameSite=Strict`, 'https://a.example/', []],
+      [
+        `sid=${TOKEN}; Path=/; Secure; HttpOnly; SameSite=Lax`,
+        'https://a.example/',
+        ['HOST_PREFIX_POSSIBLE'],
+      ],
+      [
+        'session=abc',
+        'http://a.example/login',
+        ['READABLE_BY_SCRIPTS', 'SAMESITE_MISSING', 'SENT_OVER_HTTP', 'SHORT_SESSION_VALUE'],
+      ],
+      [
+        'theme=dark; Domain=example.com; Path=/; Secure; HttpOnly; SameSite=Lax',
+        'https://app.example.com/',
+        ['DOMAIN_WIDENS_SCOPE'],
+      ],
+      [
+        `auth=${TOKEN}; Max-Age=31536000; Path=/; Secure; HttpOnly; SameSite=None`,
+        'https://a.example/',
+        ['HOST_PREFIX_POSSIBLE', 'LONG_LIVED_SESSION', 'SAMESITE_NONE'],
+      ],
+      [
+        `sid=${TOKEN}; Path=/account; Secure; HttpOnly; SameSite=Bogus`,
+        'https://a.example/',
+        ['ATTRIBUTE_IGNORED', 'PATH_NOT_A_BOUNDARY', 'SAMESITE_MISSING'],
+      ],
+      ['sid=; Max-Age=0; Path=/', 'https://a.example/', ['DELETES_COOKIE']],
+      ['sid=x; SameSite=None', 'https://a.example/', ['REJECTED']],
+      [`__Host-sid=${TOKEN}; Path=/; Secure; Domain=a.example`, 'https://a.example/', ['REJECTED']],
+      ['sid=x; Domain=other.example', 'https://a.example/', ['REJECTED']],
+    ];
+    for (const [line, from, expected] of cases) {
+      assert.deepEqual(codesOf(line, from), [...expected].sort(), line);
+    }
+  });
+
+  it('treats a missing HttpOnly or Secure as an error on a session-like name only', () => {
+    const [session, theme] = auditSetCookies(
+      [{ line: `sid=${TOKEN}; SameSite=Lax` }, { line: 'theme=dark; SameSite=Lax' }],
+      { now: NOW },
+    );
+    const severity = (code: string, audit: typeof session) =>
+      audit?.findings.find((finding) => finding.code === code)?.severity;
+    assert.equal(severity('READABLE_BY_SCRIPTS', session), 'error');
+    assert.equal(severity('SENT_OVER_HTTP', session), 'error');
+    assert.equal(severity('READABLE_BY_SCRIPTS', theme), 'warning');
+    assert.equal(severity('SENT_OVER_HTTP', theme), 'warning');
+  });
+
+  it('a cookie set twice: the earlier one is flagged, the later kept', () => {
+    const audits = auditSetCookies(
+      [
+        { line: 'a=1; Path=/; Secure; HttpOnly; SameSite=Lax', from: 'https://a.example/' },
+        { line: 'a=2; Path=/; Secure; HttpOnly; SameSite=Lax', from: 'https://a.example/' },
+        { line: 'a=3; Path=/x; Secure; HttpOnly; SameSite=Lax', from: 'https://a.example/' },
+      ],
+      { now: NOW },
+    );
+    const flagged = audits.map((audit) => audit.findings.some((f) => f.code === 'SET_TWICE'));
+    assert.deepEqual(flagged, [true, false, false]);
+  });
+
+  it('never puts a cookie value in what it returns', () => {
+    const value = 'SECRETvalue0123456789abcdefghijklmnop';
+    const lines = [
+      `sid=${value}; Path=/; SameSite=Lax`,
+      `sid=${value}; SameSite=None`,
+      `sid=${value}; Expires=not a date; Max-Age=x`,
+    ];
+    const text = JSON.stringify(
+      auditSetCookies(
+        lines.map((line) => ({ line })),
+        { now: NOW },
+      ),
+    );
+    assert.doesNotMatch(text, /SECRETvalue/);
+    assert.match(text, /"valueLength":37/);
+  });
+
+  const corpus = findCorpus('real-world/top-set-cookie.json');
+  it(
+    'audits every Set-Cookie line of the real-world corpus without throwing',
+    'skip' in corpus ? { skip: corpus.skip } : {},
+    () => {
+      if (!('path' in corpus)) return;
+      const sites = JSON.parse(readFileSync(corpus.path, 'utf8')) as Record<string, string[]>;
+      const lines = Object.entries(sites).flatMap(([site, values]) =>
+        values.map((line) => ({ line, from: `https://www.${site}/` })),
+      );
+      const audits = auditSetCookies(lines, { now: NOW });
+      assert.equal(audits.length, lines.length);
+      for (const audit of audits) {
+        assert.equal(audit.stored === null, audit.rejection !== null);
+        if (audit.stored === null) assert.equal(audit.findings[0]?.code, 'REJECTED');
+      }
+    },
+  );
+});
+
+describe("Latchkey's own cookies under the audit", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('the session and device cookies of a real login raise no error and no warning', async () => {
+    const response = await send(server.url, 'POST', '/auth/register', {
+      json: { email: 'audited@example.com', password: 'correct horse battery staple' },
+    });
+    assert.equal(response.status, 201);
+    assert.equal(response.setCookies.length, 2);
+    const audits = auditSetCookies(
+      response.setCookies.map((line) => ({ line, from: `${server.url}/auth/register` })),
+    );
+    for (const audit of audits) {
+      assert.notEqual(audit.stored, null, audit.name);
+      assert.deepEqual(audit.findings, [], audit.name);
+    }
+  });
+});
