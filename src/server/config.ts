@@ -108,6 +108,12 @@ export interface ServerConfig {
   /** How recent a login must be to change the password. Env `LATCHKEY_FRESH_LOGIN_SECONDS`. */
   freshLoginSeconds: number | undefined;
   /**
+   * Whether logout sends `Clear-Site-Data: "cookies"`, which clears every cookie of the site,
+   * other applications' on the same host name too (an app guarded through `GET /auth/verify`).
+   * Env `LATCHKEY_CLEAR_SITE_DATA=off` turns it off. Default: on.
+   */
+  clearSiteDataOnLogout: boolean;
+  /**
    * The token a Prometheus scrape of `GET /metrics` must send (`Authorization: Bearer ...`), at
    * least 32 characters. Env `LATCHKEY_METRICS_TOKEN` only: a flag would show it in the process
    * list. Default: null, and no `/metrics`.
@@ -221,6 +227,7 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
       ...seconds(env, 'LATCHKEY_ABSOLUTE_LIFETIME_SECONDS', 'absoluteLifetimeSeconds'),
     },
     freshLoginSeconds: seconds(env, 'LATCHKEY_FRESH_LOGIN_SECONDS', 'value').value,
+    clearSiteDataOnLogout: readSwitch(env, 'LATCHKEY_CLEAR_SITE_DATA', true),
     metricsToken: readMetricsToken(env.LATCHKEY_METRICS_TOKEN),
   };
 

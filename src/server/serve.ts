@@ -129,6 +129,7 @@ export async function startServer(
       cookie: config.cookie,
       dbsc: config.dbsc,
       registration: config.registration,
+      clearSiteDataOnLogout: config.clearSiteDataOnLogout,
       trustedOrigins: config.trustedOrigins,
       logger,
       ...(config.origin === undefined ? {} : { origin: config.origin }),

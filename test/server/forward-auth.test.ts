@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
 import { headerSafeEmail } from '../../src/http/routes/verify.js';
@@ -104,6 +105,49 @@ describe('GET /auth/verify, forward authentication for a proxy', () => {
     assert.equal(lowerCase.status, 403);
   });
 
+  it('cross-origin WebSocket hijacking: a handshake from another origin is refused', async () => {
+    const { cookie } = await register();
+    const handshake = {
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'sec-websocket-version': '13',
+    };
+    const sameSite = await verify(cookie, {
+      ...handshake,
+      origin: 'http://127.0.0.1:9',
+      'sec-fetch-site': 'same-site',
+      'sec-fetch-mode': 'websocket',
+    });
+    assert.equal(sameSite.status, 403);
+    assert.equal(errorCode(sameSite.body), 'CSRF_CROSS_SITE');
+    const otherOrigin = await verify(cookie, { ...handshake, origin: 'https://attacker.example' });
+    assert.equal(otherOrigin.status, 403);
+    assert.equal(errorCode(otherOrigin.body), 'CSRF_ORIGIN_MISMATCH');
+    // fetch writes Sec-Fetch-Mode itself: node:http sends the one a browser would.
+    const modeOnly = await new Promise<number>((resolve, reject) => {
+      const headers = {
+        cookie,
+        'x-forwarded-method': 'GET',
+        'sec-fetch-mode': 'websocket',
+        'sec-fetch-site': 'cross-site',
+      };
+      httpRequest(`${server.url}/auth/verify`, { headers }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    assert.equal(modeOnly, 403);
+
+    const own = await verify(cookie, {
+      ...handshake,
+      origin: server.url,
+      'sec-fetch-site': 'same-origin',
+      'sec-fetch-mode': 'websocket',
+    });
+    assert.equal(own.status, 200, own.text);
+  });
+
   it('lets an unsafe same-origin request through, and a cross-site GET', async () => {
     const { cookie } = await register();
     const sameOrigin = await verify(cookie, {
@@ -181,5 +225,35 @@ describe('headerSafeEmail', () => {
       assert.equal(headerSafeEmail(email), expected, email);
       if (!email.includes('\ud800')) assert.equal(decodeURIComponent(expected), email);
     }
+  });
+});
+
+describe('LATCHKEY_CLEAR_SITE_DATA=off, for an app sharing the host name', () => {
+  it("logout ends the session and clears Latchkey's cookie, but leaves the app's cookies", async () => {
+    const server = await startTestServer({ env: { LATCHKEY_CLEAR_SITE_DATA: 'off' } });
+    try {
+      const registered = await send(server.url, 'POST', '/auth/register', {
+        json: { email: 'shared-host@example.com', password: PASSWORD },
+      });
+      const cookie = cookiePair(registered.setCookies[0]);
+      const logout = await send(server.url, 'POST', '/auth/logout', {
+        cookie,
+        headers: { origin: server.url },
+      });
+      assert.equal(logout.status, 200, logout.text);
+      assert.equal(logout.headers.get('clear-site-data'), null);
+      assert.match(logout.setCookies[0] ?? '', /^__Host-auth_token=; Max-Age=0;/);
+      const after = await send(server.url, 'GET', '/auth/session', { cookie });
+      assert.equal(after.status, 401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a value that is not on or off, naming the variable', async () => {
+    await assert.rejects(
+      startTestServer({ env: { LATCHKEY_CLEAR_SITE_DATA: 'sometimes' } }),
+      (error: unknown) => error instanceof Error && /LATCHKEY_CLEAR_SITE_DATA/.test(error.message),
+    );
   });
 });

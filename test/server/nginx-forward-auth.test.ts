@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { ManualClock } from '../support/clock.js';
 import { findNginx, startGuardingNginx } from '../support/nginx.js';
+import { freePort } from '../support/processes.js';
 import { cookiePair, send, startTestServer } from '../support/server.js';
 
 import type { Server } from 'node:http';
@@ -48,15 +49,26 @@ describe(
             userEmail: header('x-latchkey-user-email'),
             body,
           });
-          response.writeHead(200, { 'content-type': 'text/plain' }).end('from the app');
+          response
+            .writeHead(200, {
+              'content-type': 'text/plain',
+              'cache-control': 'public, max-age=86400',
+            })
+            .end('from the app');
         });
       });
       await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
       const appPort = (app.address() as AddressInfo).port;
-      latchkey = await startTestServer({ clock: clock.now });
+      // As the README runs it: the site's origin given, nginx's address trusted for the client's.
+      const port = await freePort();
+      latchkey = await startTestServer({
+        clock: clock.now,
+        env: { LATCHKEY_ORIGIN: `http://127.0.0.1:${port}`, LATCHKEY_TRUST_PROXY: '127.0.0.1' },
+      });
       nginx = await startGuardingNginx(found.path, {
         latchkeyUrl: latchkey.url,
         appUrl: `http://127.0.0.1:${appPort}`,
+        port,
       });
     });
     after(async () => {
@@ -110,6 +122,34 @@ describe(
       assert.equal(seen.length, before);
     });
 
+    it("a location of the site's own (static files by extension) is guarded too", async () => {
+      const before = seen.length;
+      const spoofed = { 'x-latchkey-user-email': 'admin@example.com', 'x-latchkey-user-id': 'x' };
+      const anonymous = await send(nginx.url, 'GET', '/static/app.js', { headers: spoofed });
+      assert.equal(anonymous.status, 401);
+      assert.equal(seen.length, before);
+
+      const { email, id, cookie } = await logIn();
+      const response = await send(nginx.url, 'GET', '/static/app.js', { cookie, headers: spoofed });
+      assert.equal(response.status, 200, nginx.errorLog());
+      assert.equal(seen.at(-1)?.userId, id);
+      assert.equal(seen.at(-1)?.userEmail, email);
+    });
+
+    it('address spoofing through the proxy: Latchkey counts the real client, not X-Forwarded-For', async () => {
+      const failed = await send(nginx.url, 'POST', '/auth/login', {
+        json: { email: 'nobody@example.com', password: PASSWORD },
+        headers: { origin: nginx.url, 'x-forwarded-for': '203.0.113.9' },
+      });
+      assert.equal(failed.status, 401, failed.text);
+      const logins = latchkey.logs.filter(
+        (line) => line.event === 'http.request' && line.path === '/auth/login',
+      );
+      assert.ok(logins.length > 0);
+      assert.ok(logins.every((line) => line.client === '127.0.0.1'));
+      assert.doesNotMatch(latchkey.rawLog(), /203\.0\.113\.9/);
+    });
+
     it('forgery through the proxy: a cross-site POST is refused and the app never sees it', async () => {
       const { cookie } = await logIn();
       const before = seen.length;
@@ -155,6 +195,11 @@ describe(
       assert.equal(response.setCookies.length, 1, nginx.errorLog());
       assert.equal(cookiePair(response.setCookies[0]), cookie);
       assert.match(response.setCookies[0] ?? '', /; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
+      // Shared-cache session leak: the app's own caching gives way while a cookie rides along.
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      const next = await send(nginx.url, 'GET', '/reports', { cookie });
+      assert.deepEqual(next.setCookies, []);
+      assert.equal(next.headers.get('cache-control'), 'public, max-age=86400');
     });
   },
 );

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { exited, forget, freePort, isListening, track, waitUntil } from './processes.js';
+import { exited, forget, isListening, track, waitUntil } from './processes.js';
 
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'];
 
@@ -35,10 +35,10 @@ export interface GuardingNginx {
  */
 export async function startGuardingNginx(
   nginxPath: string,
-  options: { latchkeyUrl: string; appUrl: string },
+  options: { latchkeyUrl: string; appUrl: string; port: number },
 ): Promise<GuardingNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-nginx-'));
-  const port = await freePort();
+  const { port } = options;
   writeFileSync(join(dir, 'nginx.conf'), guardingConfig(dir, port, options));
   const child = spawn(nginxPath, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -74,7 +74,8 @@ export async function startGuardingNginx(
   };
 }
 
-// The configuration the README shows, with this test's ports and files.
+// The configuration the README shows, with this test's ports and files, and one more location
+// of the kind a site already has (static files by extension), which must stay guarded too.
 function guardingConfig(
   dir: string,
   port: number,
@@ -96,31 +97,51 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
 
+  map $latchkey_cookie $latchkey_cache_control {
+    ""      $upstream_http_cache_control;
+    default "no-store";
+  }
+
   server {
     listen 127.0.0.1:${port};
 
+    auth_request /_latchkey_verify;
+    auth_request_set $latchkey_user_id $upstream_http_x_latchkey_user_id;
+    auth_request_set $latchkey_user_email $upstream_http_x_latchkey_user_email;
+    auth_request_set $latchkey_cookie $upstream_http_set_cookie;
+    proxy_set_header X-Latchkey-User-Id $latchkey_user_id;
+    proxy_set_header X-Latchkey-User-Email $latchkey_user_email;
+    add_header Set-Cookie $latchkey_cookie always;
+    proxy_hide_header Cache-Control;
+    add_header Cache-Control $latchkey_cache_control always;
+
     location /auth/ {
+      auth_request off;
       proxy_pass http://${latchkey};
       proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
     }
 
     location = /_latchkey_verify {
       internal;
+      auth_request off;
       proxy_pass http://${latchkey}/auth/verify;
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
       proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Method $request_method;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 5s;
     }
 
     location / {
-      auth_request /_latchkey_verify;
-      auth_request_set $latchkey_user_id $upstream_http_x_latchkey_user_id;
-      auth_request_set $latchkey_user_email $upstream_http_x_latchkey_user_email;
-      auth_request_set $latchkey_cookie $upstream_http_set_cookie;
-      add_header Set-Cookie $latchkey_cookie;
-      proxy_set_header X-Latchkey-User-Id $latchkey_user_id;
-      proxy_set_header X-Latchkey-User-Email $latchkey_user_email;
+      proxy_pass http://${app};
+    }
+
+    location ~* \\.(js|css)$ {
       proxy_pass http://${app};
     }
   }

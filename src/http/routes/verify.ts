@@ -7,7 +7,7 @@ import { unauthenticated } from './sessions.js';
 import type { AuthContext } from '../context.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 
-/** The header in which the proxy names the guarded request's method (Traefik sends it too). */
+/** The header in which the proxy names the guarded request's method. */
 export const FORWARDED_METHOD_HEADER = 'x-forwarded-method';
 /** The response header naming the user's id, for the proxy to pass to the guarded app. */
 export const VERIFIED_USER_ID_HEADER = 'X-Latchkey-User-Id';
@@ -19,15 +19,16 @@ export const VERIFIED_USER_EMAIL_HEADER = 'X-Latchkey-User-Email';
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
 
 /**
- * `GET /auth/verify`: forward authentication for a reverse proxy (nginx `auth_request`,
- * Traefik `forwardAuth`) guarding another application. The proxy sends the guarded request's
+ * `GET /auth/verify`: forward authentication for a reverse proxy (nginx `auth_request`)
+ * guarding another application on the same host name. The proxy sends the guarded request's
  * headers (its cookies, `Origin`, `Sec-Fetch-Site`) and its method in `X-Forwarded-Method`.
  *
  * - 400 `FORWARDED_METHOD_REQUIRED` without a method: a proxy that does not say it would have
  *   every guarded request taken for a safe one, its forgeries unchecked.
- * - 403 with a CSRF code when the guarded request is unsafe and cross-site (or from an origin
- *   that is not this one and not trusted), as for Latchkey's own routes. A form's token cannot
- *   be read here (the proxy sends no body); the `X-CSRF-Token` header can.
+ * - 403 with a CSRF code when the guarded request is unsafe, or a WebSocket handshake, and
+ *   cross-site (or from an origin that is not this one and not trusted), as for Latchkey's own
+ *   routes. A form's token cannot be read here (the proxy sends no body); the `X-CSRF-Token`
+ *   header can.
  * - 401 `UNAUTHENTICATED` without a live session; 503 when the store fails (never a yes).
  * - 200 with the user's id and email in `X-Latchkey-User-Id` and `X-Latchkey-User-Email`, and
  *   the renewed session cookie in `Set-Cookie` when it is due (the proxy must copy it to its
@@ -46,8 +47,11 @@ export async function verifyForProxy(
         'X-Forwarded-Method $request_method;").',
     );
   }
-  if (!SAFE_METHODS.has(method)) {
-    const refused = await checkCsrf(context, withMethod(request, method));
+  // A WebSocket handshake is a GET, but what follows is a two-way channel acting as the user:
+  // it must come from this site's own origin (or a trusted one), as an unsafe request must.
+  const handshake = isWebSocketHandshake(request);
+  if (handshake || !SAFE_METHODS.has(method)) {
+    const refused = await checkCsrf(context, withMethod(request, handshake ? 'WEBSOCKET' : method));
     if (refused !== null) return refused;
   }
 
@@ -82,6 +86,16 @@ export function headerSafeEmail(email: string): string {
     }
   }
   return text;
+}
+
+// The proxy forwards the handshake's end-to-end headers (not Upgrade, a hop-by-hop one): a
+// browser sends Sec-WebSocket-Key always, and Sec-Fetch-Mode: websocket where it has Fetch
+// Metadata.
+function isWebSocketHandshake(request: HttpRequest): boolean {
+  return (
+    request.header('sec-websocket-key') !== undefined ||
+    request.header('sec-fetch-mode')?.trim().toLowerCase() === 'websocket'
+  );
 }
 
 function withMethod(request: HttpRequest, method: string): HttpRequest {
