@@ -45,6 +45,16 @@ Options:
                        no Max-Age: the cookie ends when the browser closes
                        (env LATCHKEY_COOKIE_PERSISTENT=false)
   -h, --help           show this help
+
+Environment only:
+  LATCHKEY_METRICS_TOKEN     GET /metrics (Prometheus) for this Bearer token, 32 characters or
+                             more; no /metrics without it
+  LATCHKEY_CLEAR_SITE_DATA   off: logout sends no Clear-Site-Data (an app sharing the host name
+                             keeps its cookies)
+  LATCHKEY_IDLE_TIMEOUT_SECONDS, LATCHKEY_ABSOLUTE_LIFETIME_SECONDS, LATCHKEY_FRESH_LOGIN_SECONDS
+
+Besides the auth routes: GET /healthz (200, or 503 when the store fails), GET /auth/verify
+(forward authentication for nginx's auth_request; see the README).
 `;
 
 // Chromium runs DBSC with software keys (no TPM needed) when started with these.

@@ -247,11 +247,20 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
 function readMetricsToken(value: string | undefined): string | null {
   if (value === undefined || value === '') return null;
   // A scrape sends it as a header value: printable ASCII, no spaces, so nothing trims it apart.
-  if (value.length < METRICS_TOKEN_MIN_LENGTH || !/^[\x21-\x7e]+$/.test(value)) {
+  // Never quote the value: say what is wrong with it, and where.
+  const bad = value.search(/[^\x21-\x7e]/);
+  if (bad !== -1) {
     throw new ConfigError(
       'LATCHKEY_METRICS_TOKEN',
-      `give at least ${METRICS_TOKEN_MIN_LENGTH} printable characters without spaces, ` +
-        'as from "openssl rand -hex 32"',
+      `character ${bad + 1} of ${value.length} is a space, a control character (a line ` +
+        'break from a file?) or not ASCII; use printable ASCII only, as from "openssl rand -hex 32"',
+    );
+  }
+  if (value.length < METRICS_TOKEN_MIN_LENGTH) {
+    throw new ConfigError(
+      'LATCHKEY_METRICS_TOKEN',
+      `it is ${value.length} characters long; give at least ${METRICS_TOKEN_MIN_LENGTH}, as from ` +
+        '"openssl rand -hex 32"',
     );
   }
   return value;

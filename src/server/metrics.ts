@@ -22,6 +22,7 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 // Event names come from code (a few dozen); past this many, the rest count as "other", so that
 // a caller logging made-up names cannot grow the answer without end.
 const EVENT_NAMES_LIMIT = 256;
+const BEARER = /^bearer +(\S+)$/i;
 // Counted as requests, not again as events.
 const REQUEST_EVENT = 'http.request';
 
@@ -30,7 +31,9 @@ const REQUEST_EVENT = 'http.request';
  * say how many logins fail and how busy the server is: not for everyone to read.
  */
 export function createServerMetrics(token: string): ServerMetrics {
-  const expected = digest(`Bearer ${token}`);
+  const expected = digest(token);
+  // Read once: worked out at each scrape from the uptime, it would wobble, and look like restarts.
+  const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
   const requests = new Map<string, Map<number, number>>();
   const buckets = new Array<number>(DURATION_BUCKETS.length).fill(0);
   let durationCount = 0;
@@ -67,7 +70,10 @@ export function createServerMetrics(token: string): ServerMetrics {
       };
     },
     authorized(authorization) {
-      return authorization !== undefined && timingSafeEqual(digest(authorization), expected);
+      // The scheme in any case and one or more spaces before the token (RFC 9110 section 11.1,
+      // RFC 6750 section 2.1); the token itself compared by digest, in constant time.
+      const match = authorization === undefined ? null : BEARER.exec(authorization);
+      return match !== null && timingSafeEqual(digest(match[1] ?? ''), expected);
     },
     render() {
       const lines: string[] = [];
@@ -103,7 +109,7 @@ export function createServerMetrics(token: string): ServerMetrics {
       family(lines, 'process_resident_memory_bytes', 'gauge', 'Resident memory.');
       lines.push(`process_resident_memory_bytes ${process.memoryUsage.rss()}`);
       family(lines, 'process_start_time_seconds', 'gauge', 'Start time, since the epoch.');
-      lines.push(`process_start_time_seconds ${Math.round(Date.now() / 1000 - process.uptime())}`);
+      lines.push(`process_start_time_seconds ${startSeconds}`);
       return `${lines.join('\n')}\n`;
     },
   };

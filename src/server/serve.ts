@@ -261,6 +261,7 @@ export async function startServer(
     sameSite: config.cookie.sameSite,
     registration: config.registration,
     dbsc: config.dbsc.enabled,
+    metrics: metrics !== null,
     trustProxy: config.trustProxy === false ? 'off' : String(config.trustProxy),
     idleTimeoutSeconds: sessions.policy.idleTimeoutSeconds,
     absoluteLifetimeSeconds: sessions.policy.absoluteLifetimeSeconds,

@@ -83,6 +83,10 @@ describe(
       const down = await send(server.url, 'GET', '/healthz');
       assert.equal(down.status, 503);
       assert.equal(errorCode(down.body), 'STORE_UNAVAILABLE');
+      // The answer a load balancer sees on failure carries the headers every answer carries.
+      assert.equal(down.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(down.headers.get('x-frame-options'), 'DENY');
+      assert.equal(down.headers.get('cache-control'), 'no-store');
 
       await redis.start();
       await waitUntil(

@@ -16,11 +16,15 @@ const PASSWORD = 'correct horse battery staple';
 const SAMPLE =
   /^[a-z_]+(\{[a-z_]+="(?:[^"\\\n]|\\[\\"n])*"(,[a-z_]+="(?:[^"\\\n]|\\[\\"n])*")*\})? -?[0-9.e+-]+$/;
 
-function scrape(url: string, options: { token?: string; host?: string } = {}) {
+function scrape(
+  url: string,
+  options: { token?: string; authorization?: string; host?: string } = {},
+) {
   return new Promise<{ status: number; type: string; text: string; challenge: string }>(
     (resolve, reject) => {
       const headers: Record<string, string> = {};
       if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+      if (options.authorization !== undefined) headers.authorization = options.authorization;
       if (options.host !== undefined) headers.host = options.host;
       const request = httpRequest(`${url}/metrics`, { headers }, (response) => {
         let text = '';
@@ -97,8 +101,7 @@ describe('GET /metrics', () => {
     assert.equal(sample(text, 'latchkey_events_total{event="user.registered"}'), 1);
     assert.equal(sample(text, 'latchkey_events_total{event="http.request"}'), undefined);
 
-    // Every answered request is in the histogram, the refused scrapes of the test before too.
-    assert.equal(requests('/metrics', 401), 5);
+    // Every answered request is in the histogram, refused scrapes included.
     const answered = text
       .split('\n')
       .filter((line) => line.startsWith('latchkey_http_requests_total{'))
@@ -110,6 +113,33 @@ describe('GET /metrics', () => {
     for (const line of text.trimEnd().split('\n')) {
       if (!line.startsWith('#')) assert.match(line, SAMPLE);
     }
+  });
+
+  it('takes the scheme in any case and more than one space before the token', async () => {
+    for (const authorization of [`bearer ${TOKEN}`, `BEARER ${TOKEN}`, `Bearer   ${TOKEN}`]) {
+      const response = await scrape(server.url, { authorization });
+      assert.equal(response.status, 200, authorization.slice(0, 9));
+    }
+    for (const authorization of [`Basic ${TOKEN}`, `Bearer${TOKEN}`, `Bearer ${TOKEN} x`, TOKEN]) {
+      const response = await scrape(server.url, { authorization });
+      assert.equal(response.status, 401, authorization.slice(0, 9));
+    }
+  });
+
+  it('gives the same start time at every scrape', async () => {
+    const starts = new Set<number | undefined>();
+    for (let index = 0; index < 5; index += 1) {
+      const { text } = await scrape(server.url, { token: TOKEN });
+      starts.add(sample(text, 'process_start_time_seconds'));
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    }
+    assert.equal(starts.size, 1);
+  });
+
+  it('says in the start-up line that metrics are on', () => {
+    const started = server.logs.find((line) => line.event === 'server.started');
+    assert.equal(started?.metrics, true);
+    assert.doesNotMatch(server.rawLog(), new RegExp(TOKEN));
   });
 
   it("answers Prometheus's scrape that names the server by an address it does not serve", async () => {
@@ -128,8 +158,14 @@ describe('metrics off', () => {
     }
   });
 
-  it('refuses a token under 32 characters, or one with spaces, at start-up', () => {
-    for (const token of ['short', 'a'.repeat(31), `${'a'.repeat(20)} ${'b'.repeat(20)}`]) {
+  it('refuses a token under 32 characters, or one with spaces, saying where but never what', () => {
+    const cases: [string, RegExp][] = [
+      ['shorttoken', /it is 10 characters long; give at least 32/],
+      ['b'.repeat(31), /it is 31 characters long/],
+      [`${'c'.repeat(20)} ${'d'.repeat(20)}`, /character 21 of 41 is a space/],
+      [`${'e'.repeat(64)}\n`, /character 65 of 65 is a space, a control character/],
+    ];
+    for (const [token, message] of cases) {
       assert.throws(
         () =>
           resolveServerConfig({
@@ -137,7 +173,10 @@ describe('metrics off', () => {
             env: { LATCHKEY_METRICS_TOKEN: token },
           }),
         (error: unknown) =>
-          error instanceof ConfigError && /LATCHKEY_METRICS_TOKEN/.test(error.message),
+          error instanceof ConfigError &&
+          /LATCHKEY_METRICS_TOKEN/.test(error.message) &&
+          message.test(error.message) &&
+          !error.message.includes(token.slice(0, 10)),
       );
     }
   });
