@@ -2,7 +2,7 @@ import { SAFE_METHODS } from '../csrf/index.js';
 import { authenticateRequest } from '../http/authenticate.js';
 import { createAuthRoutes } from '../http/auth-routes.js';
 import { checkCsrf } from '../http/csrf-check.js';
-import { withErrorResponses } from '../http/guard.js';
+import { responseForError } from '../http/guard.js';
 import { isoTime, publicUser } from '../http/present.js';
 import { errorResponse, jsonResponse, methodNotAllowed, notFound } from '../http/respond.js';
 import { unauthenticated } from '../http/routes/sessions.js';
@@ -98,9 +98,16 @@ export function createServerApp(
     return notFound();
   };
 
-  // Errors are answered here, inside, so that a 503 or 500 carries the headers every answer does.
-  const answered = withErrorResponses(route, context.logger);
-  return async (request) => withSecurityHeaders(await answered(request), request);
+  return async (request) => {
+    let response: HttpResponse;
+    try {
+      response = await route(request);
+    } catch (error) {
+      // Answered here, inside, so that a 503 or 500 carries the headers every answer does.
+      response = responseForError(error, context.logger);
+    }
+    return withSecurityHeaders(response, request);
+  };
 }
 
 /** Adds the headers every answer of the server carries (and HSTS over HTTPS), and returns it. */
