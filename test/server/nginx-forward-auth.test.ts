@@ -50,7 +50,7 @@ describe(
             body,
           });
           response
-            .writeHead(200, {
+            .writeHead(request.url === '/missing' ? 404 : 200, {
               'content-type': 'text/plain',
               'cache-control': 'public, max-age=86400',
             })
@@ -200,6 +200,13 @@ describe(
       const next = await send(nginx.url, 'GET', '/reports', { cookie });
       assert.deepEqual(next.setCookies, []);
       assert.equal(next.headers.get('cache-control'), 'public, max-age=86400');
+
+      // On an error answer of the app's too: the renewal is not lost.
+      clock.advanceSeconds(3_600);
+      const missing = await send(nginx.url, 'GET', '/missing', { cookie });
+      assert.equal(missing.status, 404);
+      assert.equal(cookiePair(missing.setCookies[0]), cookie);
+      assert.equal(missing.headers.get('cache-control'), 'no-store');
     });
   },
 );
