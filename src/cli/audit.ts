@@ -1,10 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { isIP } from 'node:net';
 
 import { auditSetCookies } from '../cookie/audit.js';
 import { CliError } from './io.js';
 
-import type { CookieAudit } from '../cookie/audit.js';
+import type { AuditInput, CookieAudit } from '../cookie/audit.js';
 import type { CliIo } from './io.js';
 
 /** Help for `latchkey audit`. */
@@ -25,13 +25,22 @@ Options:
                  (domain, secure origin, default path); without it they are skipped
   --json         print the audits as JSON
 
-Exit status: 0 when no finding is an error, 1 when one is, 2 for a usage mistake.
+Lines of one response (the arguments, a dump) are also compared with each other; a HAR file's
+lines are judged as of each response's time (startedDateTime), not today.
+
+Exit status: 0 when no finding is an error, 1 when one is, 2 for a usage mistake, 3 when the
+input could not be read (no file, not a HAR file, the URL did not answer).
 `;
 
-// A HAR file larger than this is refused rather than read into memory. Unit: bytes.
-const HAR_MAX_BYTES = 256 * 1024 * 1024;
+// A HAR file larger than this is refused rather than read into memory (its parse takes about
+// eight times its size). Unit: bytes.
+const HAR_MAX_BYTES = 64 * 1024 * 1024;
+// Exit status for input that could not be read: apart from 1, which means an error finding.
+const UNREADABLE = 3;
 const FETCH_TIMEOUT_MS = 10_000;
 const SET_COOKIE_LINE = /^set-cookie:/i;
+// A header field line (RFC 9112 section 5): a token, then a colon. A cookie line never starts so.
+const FIELD_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/;
 
 /** `latchkey audit`: audits Set-Cookie lines; resolves to the exit code. */
 export async function auditCommand(
@@ -56,63 +65,148 @@ export async function auditCommand(
     throw new CliError(`--from "${printable(from)}" is not a URL.`, 2);
   }
 
-  let lines: { line: string; from?: string | undefined }[];
+  let lines: AuditInput[];
   if (har !== undefined) {
     lines = linesOfHar(har);
   } else if (url !== undefined) {
     lines = await linesOfUrl(url);
   } else if (args.length === 1 && args[0] === '-') {
     if (io.readInput === undefined) throw new CliError('standard input cannot be read here.', 2);
-    lines = linesOfDump(await io.readInput()).map((line) => ({ line, from }));
+    lines = linesOfDump(await io.readInput()).map((entry) => ({ ...entry, from }));
   } else {
     lines = args.map((line) => ({ line, from }));
   }
 
   const audits = auditSetCookies(lines);
-  if (flags.json === true) io.out(`${JSON.stringify(audits, null, 2)}\n`);
+  if (flags.json === true) io.out(`${jsonForTerminal(JSON.stringify(audits, null, 2))}\n`);
   else io.out(describe(audits));
   return audits.some((audit) => audit.findings.some((f) => f.severity === 'error')) ? 1 : 0;
 }
 
-/** Set-Cookie values in a header dump, or every non-empty line when it has no header names. */
-function linesOfDump(text: string): string[] {
+/**
+ * The Set-Cookie values of a header dump, each with the number of its response (a dump of
+ * redirects holds several: each starts with a status line), folded lines joined and bodies left
+ * out; or every non-empty line as a value when the text is no dump (no status line, no field).
+ */
+function linesOfDump(text: string): { line: string; response: number }[] {
   const all = text.split(/\r?\n/);
-  const headers = all.filter((line) => SET_COOKIE_LINE.test(line));
-  if (headers.length > 0) return headers.map((line) => line.slice('set-cookie:'.length).trim());
-  return all.map((line) => line.trim()).filter((line) => line !== '');
+  const isDump = all.some((line) => line.startsWith('HTTP/') || FIELD_LINE.test(line));
+  if (!isDump) {
+    return all
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .map((line) => ({ line, response: 0 }));
+  }
+  const values: { line: string; response: number }[] = [];
+  let response = 0;
+  let inHeaders = true;
+  let fieldSeen = false;
+  let current: string | null = null;
+  const flush = (): void => {
+    if (current !== null) values.push({ line: current, response });
+    current = null;
+  };
+  for (const line of all) {
+    if (line.startsWith('HTTP/')) {
+      flush();
+      if (fieldSeen) response += 1;
+      inHeaders = true;
+      fieldSeen = false;
+      continue;
+    }
+    if (!inHeaders) continue;
+    if (line === '') {
+      // The blank line that ends a header block; one before any field is only spacing.
+      if (fieldSeen) {
+        flush();
+        inHeaders = false;
+      }
+      continue;
+    }
+    if (/^[ \t]/.test(line)) {
+      // An obsolete folded line (RFC 9112 section 5.2) continues the field before it.
+      if (current !== null) current += ` ${line.trim()}`;
+      continue;
+    }
+    flush();
+    fieldSeen = true;
+    if (SET_COOKIE_LINE.test(line)) current = line.slice('set-cookie:'.length).trim();
+  }
+  flush();
+  return values;
 }
 
-function linesOfHar(file: string): { line: string; from: string }[] {
+function linesOfHar(file: string): AuditInput[] {
   let har: unknown;
   try {
-    if (statSync(file).size > HAR_MAX_BYTES) {
-      throw new CliError(`${file} is over ${HAR_MAX_BYTES / 1024 / 1024} MiB; export less.`);
-    }
-    har = JSON.parse(readFileSync(file, 'utf8'));
+    har = JSON.parse(readCapped(file));
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`cannot read ${file} as a HAR file: ${printable(String(error))}`);
+    // JSON.parse quotes the text it stopped at, which may be a cookie's value: not shown.
+    const reason = error instanceof SyntaxError ? 'it is not JSON' : describeFailure(error);
+    throw new CliError(`cannot read ${printable(file)} as a HAR file: ${reason}.`, UNREADABLE);
   }
   const entries = (har as { log?: { entries?: unknown } } | null)?.log?.entries;
-  if (!Array.isArray(entries)) throw new CliError(`${file} has no log.entries: not a HAR file.`);
-  const lines: { line: string; from: string }[] = [];
-  for (const entry of entries as unknown[]) {
-    const { request, response } = (entry ?? {}) as { request?: unknown; response?: unknown };
-    const from = (request as { url?: unknown } | undefined)?.url;
-    const headers = (response as { headers?: unknown } | undefined)?.headers;
-    if (typeof from !== 'string' || !Array.isArray(headers)) continue;
+  if (!Array.isArray(entries)) {
+    throw new CliError(`${printable(file)} has no log.entries: not a HAR file.`, UNREADABLE);
+  }
+  const lines: AuditInput[] = [];
+  (entries as unknown[]).forEach((entry, response) => {
+    const fields = (entry ?? {}) as {
+      request?: unknown;
+      response?: unknown;
+      startedDateTime?: unknown;
+    };
+    const from = (fields.request as { url?: unknown } | undefined)?.url;
+    const headers = (fields.response as { headers?: unknown } | undefined)?.headers;
+    if (typeof from !== 'string' || !Array.isArray(headers)) return;
+    const started =
+      typeof fields.startedDateTime === 'string' ? Date.parse(fields.startedDateTime) : Number.NaN;
+    const receivedAt = Number.isFinite(started) ? started : undefined;
     for (const header of headers as unknown[]) {
       const { name, value } = (header ?? {}) as { name?: unknown; value?: unknown };
       if (typeof name !== 'string' || name.toLowerCase() !== 'set-cookie') continue;
       if (typeof value !== 'string') continue;
-      // Some tools join a response's Set-Cookie lines with line feeds in one header.
-      for (const line of value.split('\n')) if (line.trim() !== '') lines.push({ line, from });
+      // Some tools join a response's Set-Cookie lines in one header, with line breaks.
+      for (const line of value.split(/\r?\n/)) {
+        if (line.trim() !== '') lines.push({ line, from, receivedAt, response });
+      }
     }
-  }
+  });
   return lines;
 }
 
-async function linesOfUrl(text: string): Promise<{ line: string; from: string }[]> {
+/** A file's text, read up to {@link HAR_MAX_BYTES} (a pipe has no size to check first). */
+function readCapped(file: string): string {
+  let descriptor: number;
+  try {
+    descriptor = openSync(file, 'r');
+  } catch (error) {
+    throw new CliError(`cannot open ${printable(file)}: ${describeFailure(error)}.`, UNREADABLE);
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1024 * 1024);
+      const read = readSync(descriptor, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      total += read;
+      if (total > HAR_MAX_BYTES) {
+        throw new CliError(
+          `${printable(file)} is over ${HAR_MAX_BYTES / 1024 / 1024} MiB; export fewer requests.`,
+          UNREADABLE,
+        );
+      }
+      chunks.push(chunk.subarray(0, read));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+async function linesOfUrl(text: string): Promise<AuditInput[]> {
   let url: URL;
   try {
     url = new URL(text);
@@ -133,17 +227,26 @@ async function linesOfUrl(text: string): Promise<{ line: string; from: string }[
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
   } catch (error) {
-    throw new CliError(`cannot fetch ${url.href}: ${printable(String(error))}`);
+    throw new CliError(`cannot fetch ${url.href}: ${describeFailure(error)}.`, UNREADABLE);
   }
   await response.body?.cancel();
   return response.headers.getSetCookie().map((line) => ({ line, from: url.href }));
 }
 
+// localhost and loopback addresses only. Other names under .localhost are not taken: Node asks
+// the system's resolver for them, which may answer anything.
 function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
+}
+
+/** What went wrong, with the cause fetch keeps apart (a refused connection, a certificate). */
+function describeFailure(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : null;
+  const text = cause === null ? String(error) : `${String(error)} (${cause.message})`;
+  return printable(text);
 }
 
 function describe(audits: readonly CookieAudit[]): string {
@@ -156,12 +259,9 @@ function describe(audits: readonly CookieAudit[]): string {
       out.push('  not kept');
     } else {
       const cookie = audit.stored;
+      const domain = printable(cookie.domain);
       const scope =
-        cookie.domain === ''
-          ? '(no URL)'
-          : cookie.hostOnly
-            ? `host-only ${cookie.domain}`
-            : `Domain=${cookie.domain}`;
+        domain === '' ? '(no URL)' : cookie.hostOnly ? `host-only ${domain}` : `Domain=${domain}`;
       const expires =
         cookie.expires === null
           ? 'until the browser closes'
@@ -173,7 +273,8 @@ function describe(audits: readonly CookieAudit[]): string {
         cookie.partitioned && 'Partitioned',
       ].filter(Boolean);
       out.push(
-        `  kept: ${scope}, Path=${cookie.path || '(no URL)'}, ${expires}, ` +
+        `  ${deletes(audit) ? 'deletes' : 'kept'}: ${scope}, ` +
+          `Path=${printable(cookie.path) || '(no URL)'}, ${expires}, ` +
           `${flags.join(', ')}; value of ${cookie.valueLength} characters`,
       );
     }
@@ -182,18 +283,37 @@ function describe(audits: readonly CookieAudit[]): string {
     }
     out.push('');
   }
-  const kept = audits.filter((audit) => audit.stored !== null).length;
+  const kept = audits.filter((audit) => audit.stored !== null && !deletes(audit)).length;
+  const deleting = audits.filter(deletes).length;
   const count = (severity: string) =>
     audits.reduce((sum, a) => sum + a.findings.filter((f) => f.severity === severity).length, 0);
   out.push(
-    `${audits.length} line(s): ${kept} kept, ${audits.length - kept} ignored; ` +
+    `${audits.length} line(s): ${kept} kept, ${deleting} deleting, ` +
+      `${audits.length - kept - deleting} ignored; ` +
       `${count('error')} error(s), ${count('warning')} warning(s).`,
   );
   return `${out.join('\n')}\n`;
 }
 
-// Names and URLs come from the input: shown on one line, without control characters.
+function deletes(audit: CookieAudit): boolean {
+  return audit.findings.some((finding) => finding.code === 'DELETES_COOKIE');
+}
+
+// Names, paths and URLs come from the input: shown on one line, without control characters (C1
+// ones included), bidirectional overrides or anything else outside printable ASCII.
 function printable(text: string): string {
-  const shown = text.replace(/[^\x20-\x7e]/g, (c) => `\\u{${c.codePointAt(0)?.toString(16)}}`);
+  const shown = text.replace(
+    /[^\x20-\x7e]/gu,
+    (c) => `\\u{${c.codePointAt(0)?.toString(16) ?? ''}}`,
+  );
   return shown.length > 300 ? `${shown.slice(0, 300)}...` : shown;
+}
+
+// JSON.stringify leaves C1 controls and bidirectional overrides as they are; a terminal may act
+// on them. Escaped, the JSON means the same.
+function jsonForTerminal(json: string): string {
+  return json.replace(
+    /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -29,7 +29,8 @@ export type AuditFindingCode =
   | 'LONG_LIVED_SESSION'
   | 'SHORT_SESSION_VALUE'
   | 'PATH_NOT_A_BOUNDARY'
-  | 'SET_TWICE';
+  | 'SET_TWICE'
+  | 'SAME_NAME_TWICE';
 
 /** The audit of one Set-Cookie line. Never holds the cookie's value: only its length. */
 export interface CookieAudit {
@@ -44,14 +45,46 @@ export interface CookieAudit {
   findings: AuditFinding[];
 }
 
+/** One Set-Cookie line to audit, and what is known of where and when it came. */
+export interface AuditInput {
+  /** The field value, without `Set-Cookie:`. */
+  line: string;
+  /** The URL of the request it answered; without it, the URL's checks are skipped. */
+  from?: string | undefined;
+  /**
+   * When the response came (a HAR entry's `startedDateTime`), in milliseconds since the epoch:
+   * expiry is judged from then, so that an old capture is audited as it was. Default: `now`.
+   */
+  receivedAt?: number | undefined;
+  /**
+   * Which response the line belongs to: lines of the same response are compared with each other
+   * (a cookie set twice in one answer). Default: 0, all one response.
+   */
+  response?: number | undefined;
+}
+
 /** Options for {@link auditSetCookies}. */
 export interface AuditOptions {
-  /** The time expiry is measured from. Default: `Date.now()`. */
+  /** The time expiry is measured from, for lines without `receivedAt`. Default: `Date.now()`. */
   now?: number;
 }
 
-// Names that usually hold a login: the stricter rules apply to them.
-const SESSION_LIKE = /sess|sid|auth|token|login|jwt|remember|credential/i;
+// Words of cookie names that usually hold a login (the stricter rules apply to them), besides
+// those about sessions (PHPSESSID, JSESSIONID, sessionid, _app_session): connect.sid,
+// auth_token, wordpress_logged_in_..., .AspNetCore.Identity.Application, KEYCLOAK_IDENTITY. A
+// CSRF cookie is made to be read by scripts, and is not one.
+const LOGIN_WORDS = new Set([
+  'sid',
+  'auth',
+  'token',
+  'login',
+  'logged',
+  'jwt',
+  'remember',
+  'credential',
+  'credentials',
+  'identity',
+]);
 // 128 bits in base64url is 22 characters; a session token shorter than 16 holds under 96.
 const SHORT_SESSION_VALUE_LENGTH = 16;
 // A login kept longer than this outlives what OWASP's session guidance calls long. Unit: days.
@@ -65,34 +98,74 @@ const DAY_MS = 86_400_000;
  * Never throws; never puts a cookie's value in a finding.
  */
 export function auditSetCookies(
-  lines: readonly { line: string; from?: string | undefined }[],
+  lines: readonly AuditInput[],
   options: AuditOptions = {},
 ): CookieAudit[] {
   const now = options.now ?? Date.now();
-  const audits = lines.map(({ line, from }) => auditOne(line, from ?? null, now));
-  // The same name set twice by one source: the browser keeps the last, and the first is lost.
-  const seen = new Map<string, CookieAudit>();
-  for (const audit of audits) {
-    if (audit.stored === null) continue;
-    const key = `${audit.from ?? ''}\n${audit.stored.domain}\n${audit.stored.path}\n${audit.name}`;
-    const earlier = seen.get(key);
-    if (earlier !== undefined) {
-      earlier.findings.push({
-        severity: 'warning',
-        code: 'SET_TWICE',
-        message: 'set again later in the same input: the browser keeps only the last one',
-      });
-    }
-    seen.set(key, audit);
-  }
+  const audits = lines.map(({ line, from, receivedAt }) =>
+    auditOne(line, from ?? null, receivedAt ?? now),
+  );
+  compareWithinResponses(lines, audits);
   return audits;
+}
+
+/**
+ * Within one response, two lines of the same name: the same cookie (RFC 6265bis 5.7: name,
+ * domain, host-only flag and path; CHIPS adds the partition) set twice, of which the browser
+ * keeps the last; or two cookies of one name the browser keeps side by side and sends together,
+ * which the server cannot tell apart.
+ */
+function compareWithinResponses(lines: readonly AuditInput[], audits: CookieAudit[]): void {
+  const byName = new Map<string, CookieAudit[]>();
+  audits.forEach((audit, index) => {
+    if (audit.stored === null) return;
+    const key = `${String(lines[index]?.response ?? 0)}\n${audit.name}`;
+    byName.set(key, [...(byName.get(key) ?? []), audit]);
+  });
+  for (const group of byName.values()) {
+    group.forEach((audit, index) => {
+      const later = group.slice(index + 1);
+      if (later.some((other) => sameCookie(audit, other))) {
+        audit.findings.push({
+          severity: 'warning',
+          code: 'SET_TWICE',
+          message: 'set again later in the same response: the browser keeps only the last one',
+        });
+      } else if (group.some((other) => other !== audit && !sameCookie(audit, other))) {
+        audit.findings.push({
+          severity: 'warning',
+          code: 'SAME_NAME_TWICE',
+          message:
+            'another cookie of this name is set with another Domain, Path or partition: the ' +
+            'browser keeps both and sends both, and the server cannot tell which is which',
+        });
+      }
+    });
+  }
+}
+
+function sameCookie(a: CookieAudit, b: CookieAudit): boolean {
+  const x = a.stored;
+  const y = b.stored;
+  return (
+    x !== null &&
+    y !== null &&
+    x.domain === y.domain &&
+    x.hostOnly === y.hostOnly &&
+    x.path === y.path &&
+    x.partitioned === y.partitioned
+  );
 }
 
 function auditOne(line: string, from: string | null, now: number): CookieAudit {
   const name = nameOf(line);
   const result = parseSetCookie(line, from ?? undefined, { now });
+  const ignoredNames = result.ignoredAttributes.map(({ attribute }) => attributeName(attribute));
+  // Expires beside a Max-Age that counts is the usual way to reach old browsers too: no warning.
+  const maxAgeCounts =
+    attributeNames(line).includes('max-age') && !ignoredNames.includes('max-age');
   const findings: AuditFinding[] = result.ignoredAttributes.map(({ attribute, reason }) => ({
-    severity: 'warning',
+    severity: maxAgeCounts && attributeName(attribute) === 'expires' ? 'info' : 'warning',
     code: 'ATTRIBUTE_IGNORED',
     message: `"${attribute.split('=', 1)[0] ?? ''}" has no effect: ${reason}`,
   }));
@@ -129,7 +202,7 @@ function judge(
     add('info', 'DELETES_COOKIE', 'its expiry has passed: the line deletes the cookie');
     return findings;
   }
-  const sessionLike = SESSION_LIKE.test(cookie.name);
+  const sessionLike = isLoginName(cookie.name);
 
   if (!cookie.httpOnly) {
     add(
@@ -203,6 +276,34 @@ function judge(
     }
   }
   return findings;
+}
+
+/** Whether a cookie's name says it holds a login, by its words (`sidebar_state` does not). */
+export function isLoginName(name: string): boolean {
+  const words = name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word !== '');
+  const forms = words.some((word) => /csrf|xsrf|antiforgery/.test(word));
+  if (forms) return false;
+  // ASP.NET Core names its cookies `.AspNetCore.<purpose>`: `.Cookies` is the login.
+  if (name.toLowerCase().startsWith('.aspnetcore.cookies')) return true;
+  return words.some(
+    (word) =>
+      word.startsWith('sess') ||
+      word.includes('session') ||
+      word.endsWith('sessid') ||
+      LOGIN_WORDS.has(word),
+  );
+}
+
+function attributeNames(line: string): string[] {
+  return line.split(';').slice(1).map(attributeName);
+}
+
+function attributeName(attribute: string): string {
+  return (attribute.split('=', 1)[0] ?? '').trim().toLowerCase();
 }
 
 function nameOf(line: string): string {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { main } from '../../src/cli/main.js';
+import { freePort } from '../support/processes.js';
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,7 +55,10 @@ describe('latchkey audit', () => {
     assert.equal(good.code, 0, good.err);
     assert.match(good.out, /__Host-sid {2}\(from https:\/\/app\.example\/\)/);
     assert.match(good.out, /kept: host-only app\.example, Path=\/, until the browser closes/);
-    assert.match(good.out, /1 line\(s\): 1 kept, 0 ignored; 0 error\(s\), 0 warning\(s\)\./);
+    assert.match(
+      good.out,
+      /1 line\(s\): 1 kept, 0 deleting, 0 ignored; 0 error\(s\), 0 warning\(s\)\./,
+    );
 
     const bad = await audit([GOOD, BAD]);
     assert.equal(bad.code, 1);
@@ -121,8 +125,76 @@ describe('latchkey audit', () => {
 
     writeFileSync(file, '{"not": "a HAR file"}');
     const notHar = await audit(['--har', file]);
-    assert.equal(notHar.code, 1);
+    assert.equal(notHar.code, 3);
     assert.match(notHar.err, /no log\.entries: not a HAR file/);
+
+    // A file of cookie lines given as a HAR: JSON.parse would quote them in its message.
+    writeFileSync(file, 'sid=SUPERSECRETVALUE12; Path=/\n');
+    const notJson = await audit(['--har', file]);
+    assert.equal(notJson.code, 3);
+    assert.match(notJson.err, /cannot read .* as a HAR file: it is not JSON\./);
+    assert.doesNotMatch(notJson.err, /SUPERS/);
+    const missing = await audit(['--har', join(dir, 'nothing-here.har')]);
+    assert.equal(missing.code, 3);
+  });
+
+  it("judges a HAR's lines as of each response's time, and compares lines within a response only", async () => {
+    const file = join(dir, 'old.har');
+    const entry = (url: string, started: string, values: string[]) => ({
+      startedDateTime: started,
+      request: { url },
+      response: { headers: values.map((value) => ({ name: 'Set-Cookie', value })) },
+    });
+    const line = 'sid=abc; Path=/; Expires=Sun, 01 Nov 2026 10:00:00 GMT';
+    writeFileSync(
+      file,
+      JSON.stringify({
+        log: {
+          entries: [
+            entry('https://app.example/', '2026-10-01T10:00:00Z', [line]),
+            entry('https://app.example/', '2026-10-01T10:05:00Z', [line]),
+          ],
+        },
+      }),
+    );
+    const result = await audit(['--har', file, '--json']);
+    assert.equal(result.code, 1, 'the errors of the time it was set');
+    const audits = JSON.parse(result.out) as CookieAudit[];
+    for (const entry of audits) {
+      const codes = entry.findings.map((finding) => finding.code);
+      assert.ok(codes.includes('READABLE_BY_SCRIPTS'), codes.join());
+      assert.ok(!codes.includes('DELETES_COOKIE'), codes.join());
+      assert.ok(!codes.includes('SET_TWICE'), 'renewed by a later response, not set twice');
+    }
+  });
+
+  it('takes only the Set-Cookie fields of a dump: folded lines joined, bodies and other fields left out', async () => {
+    const noCookie = await audit(
+      ['-'],
+      'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie2: sid=abc; Version=1\r\n\r\n<html>token=abcdef</html>\r\n',
+    );
+    assert.equal(noCookie.code, 0);
+    assert.equal(noCookie.out, 'No Set-Cookie lines found.\n');
+
+    const folded = await audit(
+      ['-', '--json'],
+      'HTTP/1.1 302 Found\r\nSet-Cookie: __Host-sid=Q2hvb3NlIGEgcmFuZG9tIHRva2Vu;\r\n  Path=/; Secure; HttpOnly; SameSite=Lax\r\nLocation: /next\r\n\r\n' +
+        'HTTP/1.1 200 OK\r\nSet-Cookie: __Host-sid=Q2hvb3NlIGEgcmFuZG9tIHRva2Vu; Path=/; Secure; HttpOnly; SameSite=Lax\r\n\r\nSet-Cookie: body=1\r\n',
+    );
+    assert.equal(folded.code, 0, folded.out);
+    const audits = JSON.parse(folded.out) as CookieAudit[];
+    assert.equal(audits.length, 2);
+    assert.deepEqual(audits[0]?.findings, [], 'one per response: not set twice');
+    assert.equal(audits.at(0)?.stored?.httpOnly, true);
+  });
+
+  it('terminal injection: control characters of a path are escaped in text and in JSON', async () => {
+    const line = 'a=1; Path=/\u009b31mRED\u202eevil; Secure; HttpOnly; SameSite=Lax';
+    for (const args of [[line], [line, '--json']]) {
+      const result = await audit([...args, '--from', 'https://app.example/']);
+      assert.doesNotMatch(result.out, /[\u0080-\u009f\u202e]/);
+      assert.match(result.out, /\\u\{9b\}|\\u009b/);
+    }
   });
 
   it('fetches a loopback URL with --url and audits what it sets', async () => {
@@ -145,11 +217,20 @@ describe('latchkey audit', () => {
       'http://[::ffff:127.0.0.1]/',
       'file:///etc/passwd',
       'http://localhost.example.com/',
+      'http://anything.localhost/',
     ]) {
       const result = await audit(['--url', url]);
       assert.equal(result.code, 2, url);
       assert.match(result.err, /localhost or a loopback address/, url);
     }
+  });
+
+  it('exits 3 with the reason when the URL does not answer', async () => {
+    const closed = new URL(siteUrl);
+    closed.port = String(await freePort());
+    const result = await audit(['--url', closed.href]);
+    assert.equal(result.code, 3);
+    assert.match(result.err, /cannot fetch .*ECONNREFUSED/);
   });
 
   it('exits 2 without exactly one source of lines', async () => {

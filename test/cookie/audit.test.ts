@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
-import { auditSetCookies } from '../../src/cookie/audit.js';
+import { auditSetCookies, isLoginName } from '../../src/cookie/audit.js';
 import { findCorpus } from '../support/corpora.js';
 import { send, startTestServer } from '../support/server.js';
 
@@ -69,17 +69,83 @@ describe('auditSetCookies', () => {
     assert.equal(severity('SENT_OVER_HTTP', theme), 'warning');
   });
 
-  it('a cookie set twice: the earlier one is flagged, the later kept', () => {
-    const audits = auditSetCookies(
-      [
-        { line: 'a=1; Path=/; Secure; HttpOnly; SameSite=Lax', from: 'https://a.example/' },
-        { line: 'a=2; Path=/; Secure; HttpOnly; SameSite=Lax', from: 'https://a.example/' },
-        { line: 'a=3; Path=/x; Secure; HttpOnly; SameSite=Lax', from: 'https://a.example/' },
-      ],
+  it('in one response: the same cookie set twice, and two cookies of one name kept side by side', () => {
+    const from = 'https://app.a.example/';
+    const flags = '; Secure; HttpOnly; SameSite=Lax';
+    const codes = (lines: { line: string; response?: number }[]) =>
+      auditSetCookies(
+        lines.map((line) => ({ ...line, from })),
+        { now: NOW },
+      ).map((audit) =>
+        audit.findings
+          .map((finding) => finding.code)
+          .filter((code) => code === 'SET_TWICE' || code === 'SAME_NAME_TWICE'),
+      );
+    assert.deepEqual(codes([{ line: `a=1; Path=/${flags}` }, { line: `a=2; Path=/${flags}` }]), [
+      ['SET_TWICE'],
+      [],
+    ]);
+    // Chromium keeps both of these, and sends both.
+    assert.deepEqual(
+      codes([{ line: `a=1; Path=/${flags}` }, { line: `a=2; Path=/; Domain=a.example${flags}` }]),
+      [['SAME_NAME_TWICE'], ['SAME_NAME_TWICE']],
+    );
+    assert.deepEqual(codes([{ line: `a=1; Path=/${flags}` }, { line: `a=2; Path=/x${flags}` }]), [
+      ['SAME_NAME_TWICE'],
+      ['SAME_NAME_TWICE'],
+    ]);
+    assert.deepEqual(
+      codes([{ line: `a=1; Path=/${flags}` }, { line: `a=2; Path=/; Partitioned${flags}` }]),
+      [['SAME_NAME_TWICE'], ['SAME_NAME_TWICE']],
+    );
+    // A later response setting it again renews it: nothing to say.
+    assert.deepEqual(
+      codes([
+        { line: `a=1; Path=/${flags}`, response: 0 },
+        { line: `a=2; Path=/${flags}`, response: 1 },
+      ]),
+      [[], []],
+    );
+  });
+
+  it('judges expiry as of when the line was received', () => {
+    const line = 'sid=abc; Path=/; Expires=Sun, 01 Nov 2026 10:00:00 GMT';
+    const [then] = auditSetCookies([{ line, receivedAt: Date.UTC(2026, 9, 1) }], { now: NOW });
+    const [today] = auditSetCookies([{ line }], { now: NOW });
+    assert.ok(then?.findings.some((finding) => finding.code === 'READABLE_BY_SCRIPTS'));
+    assert.deepEqual(
+      today?.findings.map((finding) => finding.code),
+      ['DELETES_COOKIE'],
+    );
+  });
+
+  it('an Expires beside a Max-Age that counts is only information', () => {
+    const [both] = auditSetCookies(
+      [{ line: `sid=${TOKEN}; Max-Age=600; Expires=Sun, 06 Dec 2026 00:10:00 GMT; Secure` }],
       { now: NOW },
     );
-    const flagged = audits.map((audit) => audit.findings.some((f) => f.code === 'SET_TWICE'));
-    assert.deepEqual(flagged, [true, false, false]);
+    const ignored = both?.findings.find((finding) => finding.code === 'ATTRIBUTE_IGNORED');
+    assert.equal(ignored?.severity, 'info');
+    const [badAge] = auditSetCookies(
+      [{ line: `sid=${TOKEN}; Max-Age=x; Expires=Sun, 06 Dec 2026 00:10:00 GMT; Secure` }],
+      { now: NOW },
+    );
+    assert.ok(
+      badAge?.findings.every(
+        (finding) => finding.code !== 'ATTRIBUTE_IGNORED' || finding.severity === 'warning',
+      ),
+    );
+  });
+
+  it('tells login cookies by the words of their names', () => {
+    const logins = ['PHPSESSID', 'JSESSIONID', 'connect.sid', 'sessionid', '_app_session'];
+    logins.push('__Host-auth_token', 'authToken', 'next-auth.session-token', 'remember_user_token');
+    logins.push('.AspNetCore.Cookies', '.AspNetCore.Identity.Application', 'KEYCLOAK_IDENTITY');
+    logins.push('wordpress_logged_in_0123', 'access_token');
+    const others = ['csrftoken', 'XSRF-TOKEN', '.AspNetCore.Antiforgery.x', 'sidebar_state'];
+    others.push('author_theme', 'presidential_poll', 'assessment_id', 'consent', 'theme');
+    for (const name of logins) assert.equal(isLoginName(name), true, name);
+    for (const name of others) assert.equal(isLoginName(name), false, name);
   });
 
   it('never puts a cookie value in what it returns', () => {
