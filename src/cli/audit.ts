@@ -21,7 +21,8 @@ Where the lines come from (one of):
   --url URL      the Set-Cookie lines of a GET of URL; localhost and loopback addresses only
 
 Options:
-  --from URL     the URL the lines or the dump came from, for the checks that depend on it
+  --from URL     the URL the lines or the dump came from (of a dump of redirects, the first
+                 response's; each Location names the next), for the checks that depend on it
                  (domain, secure origin, default path); without it they are skipped
   --json         print the audits as JSON
 
@@ -38,7 +39,6 @@ const HAR_MAX_BYTES = 64 * 1024 * 1024;
 // Exit status for input that could not be read: apart from 1, which means an error finding.
 const UNREADABLE = 3;
 const FETCH_TIMEOUT_MS = 10_000;
-const SET_COOKIE_LINE = /^set-cookie:/i;
 // A header field line (RFC 9112 section 5): a token, then a colon. A cookie line never starts so.
 const FIELD_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/;
 
@@ -72,12 +72,23 @@ export async function auditCommand(
     lines = await linesOfUrl(url);
   } else if (args.length === 1 && args[0] === '-') {
     if (io.readInput === undefined) throw new CliError('standard input cannot be read here.', 2);
-    lines = linesOfDump(await io.readInput()).map((entry) => ({ ...entry, from }));
+    const dump = linesOfDump(await io.readInput());
+    // --from is where the first response came from; each redirect's Location names the next.
+    const urls: (string | undefined)[] = [from];
+    dump.locations.forEach((location, response) => {
+      const base = urls[response];
+      urls[response + 1] =
+        location === undefined || base === undefined ? undefined : resolved(location, base);
+    });
+    lines = dump.values.map((entry) => ({ ...entry, from: urls[entry.response] }));
   } else {
     lines = args.map((line) => ({ line, from }));
   }
 
-  const audits = auditSetCookies(lines);
+  // A query string or fragment may hold a one-time code: the audit needs neither.
+  const audits = auditSetCookies(
+    lines.map((entry) => ({ ...entry, from: withoutQuery(entry.from) })),
+  );
   if (flags.json === true) io.out(`${jsonForTerminal(JSON.stringify(audits, null, 2))}\n`);
   else io.out(describe(audits));
   return audits.some((audit) => audit.findings.some((f) => f.severity === 'error')) ? 1 : 0;
@@ -86,24 +97,31 @@ export async function auditCommand(
 /**
  * The Set-Cookie values of a header dump, each with the number of its response (a dump of
  * redirects holds several: each starts with a status line), folded lines joined and bodies left
- * out; or every non-empty line as a value when the text is no dump (no status line, no field).
+ * out, and each response's Location; or every non-empty line as a value when the text is no
+ * dump (no status line, no field).
  */
-function linesOfDump(text: string): { line: string; response: number }[] {
+function linesOfDump(text: string): {
+  values: { line: string; response: number }[];
+  locations: (string | undefined)[];
+} {
   const all = text.split(/\r?\n/);
   const isDump = all.some((line) => line.startsWith('HTTP/') || FIELD_LINE.test(line));
   if (!isDump) {
-    return all
+    const values = all
       .map((line) => line.trim())
       .filter((line) => line !== '')
       .map((line) => ({ line, response: 0 }));
+    return { values, locations: [] };
   }
   const values: { line: string; response: number }[] = [];
+  const locations: (string | undefined)[] = [];
   let response = 0;
   let inHeaders = true;
   let fieldSeen = false;
-  let current: string | null = null;
+  let current: { name: string; value: string } | null = null;
   const flush = (): void => {
-    if (current !== null) values.push({ line: current, response });
+    if (current?.name === 'set-cookie') values.push({ line: current.value, response });
+    if (current?.name === 'location') locations[response] = current.value;
     current = null;
   };
   for (const line of all) {
@@ -125,15 +143,34 @@ function linesOfDump(text: string): { line: string; response: number }[] {
     }
     if (/^[ \t]/.test(line)) {
       // An obsolete folded line (RFC 9112 section 5.2) continues the field before it.
-      if (current !== null) current += ` ${line.trim()}`;
+      if (current !== null) current.value += ` ${line.trim()}`;
       continue;
     }
     flush();
     fieldSeen = true;
-    if (SET_COOKIE_LINE.test(line)) current = line.slice('set-cookie:'.length).trim();
+    const colon = line.indexOf(':');
+    if (colon > 0) {
+      current = { name: line.slice(0, colon).toLowerCase(), value: line.slice(colon + 1).trim() };
+    }
   }
   flush();
-  return values;
+  return { values, locations };
+}
+
+function resolved(location: string, base: string): string | undefined {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return undefined;
+  }
+}
+
+function withoutQuery(url: string | undefined): string | undefined {
+  if (url === undefined || !URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  parsed.search = '';
+  parsed.hash = '';
+  return parsed.href;
 }
 
 function linesOfHar(file: string): AuditInput[] {

@@ -30,7 +30,8 @@ export type AuditFindingCode =
   | 'SHORT_SESSION_VALUE'
   | 'PATH_NOT_A_BOUNDARY'
   | 'SET_TWICE'
-  | 'SAME_NAME_TWICE';
+  | 'SAME_NAME_TWICE'
+  | 'PATH_HOLDS_EQUALS';
 
 /** The audit of one Set-Cookie line. Never holds the cookie's value: only its length. */
 export interface CookieAudit {
@@ -84,6 +85,8 @@ const LOGIN_WORDS = new Set([
   'credential',
   'credentials',
   'identity',
+  'aspxauth',
+  'oauth2',
 ]);
 // 128 bits in base64url is 22 characters; a session token shorter than 16 holds under 96.
 const SHORT_SESSION_VALUE_LENGTH = 16;
@@ -118,7 +121,8 @@ export function auditSetCookies(
 function compareWithinResponses(lines: readonly AuditInput[], audits: CookieAudit[]): void {
   const byName = new Map<string, CookieAudit[]>();
   audits.forEach((audit, index) => {
-    if (audit.stored === null) return;
+    // A line that deletes its cookie leaves nothing to be confused with.
+    if (audit.stored === null || deletes(audit)) return;
     const key = `${String(lines[index]?.response ?? 0)}\n${audit.name}`;
     byName.set(key, [...(byName.get(key) ?? []), audit]);
   });
@@ -167,7 +171,7 @@ function auditOne(line: string, from: string | null, now: number): CookieAudit {
   const findings: AuditFinding[] = result.ignoredAttributes.map(({ attribute, reason }) => ({
     severity: maxAgeCounts && attributeName(attribute) === 'expires' ? 'info' : 'warning',
     code: 'ATTRIBUTE_IGNORED',
-    message: `"${attribute.split('=', 1)[0] ?? ''}" has no effect: ${reason}`,
+    message: `${shownAttribute(attribute)} has no effect: ${reason}`,
   }));
   if (!result.stored) {
     findings.unshift({
@@ -178,7 +182,20 @@ function auditOne(line: string, from: string | null, now: number): CookieAudit {
     return { name, from, stored: null, rejection: result.code, findings };
   }
 
-  const { value, ...cookie } = result.cookie;
+  const { value, ...kept } = result.cookie;
+  // A Path holding `=` is most likely two lines joined with a comma (`a=1; Path=/, sid=...`):
+  // the rest of it would be another cookie's value, which is never shown.
+  const joined = kept.path.includes('=');
+  const cookie = joined ? { ...kept, path: '(not shown: it holds "=")' } : kept;
+  if (joined) {
+    findings.push({
+      severity: 'warning',
+      code: 'PATH_HOLDS_EQUALS',
+      message:
+        'its Path holds "=": two Set-Cookie lines joined with a comma? A browser reads one ' +
+        "cookie per line, so the second is lost into the first one's Path",
+    });
+  }
   findings.push(...judge(cookie, value.length, now));
   return {
     name,
@@ -288,14 +305,41 @@ export function isLoginName(name: string): boolean {
   const forms = words.some((word) => /csrf|xsrf|antiforgery/.test(word));
   if (forms) return false;
   // ASP.NET Core names its cookies `.AspNetCore.<purpose>`: `.Cookies` is the login.
-  if (name.toLowerCase().startsWith('.aspnetcore.cookies')) return true;
+  const lower = name.toLowerCase();
+  if (lower.startsWith('.aspnetcore.cookies') || lower.startsWith('wordpress_sec_')) return true;
   return words.some(
     (word) =>
       word.startsWith('sess') ||
+      word.startsWith('ssess') ||
       word.includes('session') ||
       word.endsWith('sessid') ||
       LOGIN_WORDS.has(word),
   );
+}
+
+// Attribute names a browser knows, the only part of an ignored attribute that is shown: the
+// rest of the line may be a value cut at a `;` inside it (`sid="abc;SECRET"`).
+const KNOWN_ATTRIBUTES = new Set([
+  'expires',
+  'max-age',
+  'domain',
+  'path',
+  'secure',
+  'httponly',
+  'samesite',
+  'partitioned',
+  'priority',
+]);
+
+function shownAttribute(attribute: string): string {
+  const name = attributeName(attribute);
+  return KNOWN_ATTRIBUTES.has(name)
+    ? `"${attribute.split('=', 1)[0]?.trim() ?? ''}"`
+    : `an attribute that is none of ${KNOWN_ATTRIBUTES.size} a browser knows (not shown)`;
+}
+
+function deletes(audit: CookieAudit): boolean {
+  return audit.findings.some((finding) => finding.code === 'DELETES_COOKIE');
 }
 
 function attributeNames(line: string): string[] {

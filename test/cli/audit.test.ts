@@ -188,6 +188,33 @@ describe('latchkey audit', () => {
     assert.equal(audits.at(0)?.stored?.httpOnly, true);
   });
 
+  it("follows a dump's redirects: each response judged from the URL its Location named", async () => {
+    const dump =
+      'HTTP/1.1 301 Moved Permanently\r\nLocation: https://www.example.com/start?code=ONETIMECODE\r\n\r\n' +
+      `HTTP/1.1 200 OK\r\nSet-Cookie: ${GOOD}\r\n\r\n`;
+    const result = await audit(['-', '--from', 'http://www.example.com/', '--json'], dump);
+    assert.equal(result.code, 0, result.out);
+    const audits = JSON.parse(result.out) as CookieAudit[];
+    assert.equal(audits[0]?.from, 'https://www.example.com/start');
+    assert.equal(audits.at(0)?.rejection, null);
+    assert.doesNotMatch(result.out, /ONETIMECODE/);
+  });
+
+  it('never prints a value, even from lines joined with a comma or cut at a ";" in a value', async () => {
+    for (const line of [
+      'a=1; Path=/, sid=SECRETVALUE123456; HttpOnly; Secure',
+      'a=1; foo SECRETVALUE123456',
+      'sid="abc;SECRETVALUE123456"; Secure; HttpOnly',
+    ]) {
+      for (const json of [[], ['--json']]) {
+        const result = await audit([line, ...json, '--from', 'https://app.example/']);
+        assert.doesNotMatch(result.out, /SECRETVALUE/, line);
+      }
+    }
+    const joined = await audit(['a=1; Path=/, sid=SECRETVALUE123456; HttpOnly; Secure']);
+    assert.match(joined.out, /PATH_HOLDS_EQUALS/);
+  });
+
   it('terminal injection: control characters of a path are escaped in text and in JSON', async () => {
     const line = 'a=1; Path=/\u009b31mRED\u202eevil; Secure; HttpOnly; SameSite=Lax';
     for (const args of [[line], [line, '--json']]) {

@@ -98,6 +98,11 @@ describe('auditSetCookies', () => {
       codes([{ line: `a=1; Path=/${flags}` }, { line: `a=2; Path=/; Partitioned${flags}` }]),
       [['SAME_NAME_TWICE'], ['SAME_NAME_TWICE']],
     );
+    // Deleting one cookie of the name and setting another leaves one: nothing to say.
+    assert.deepEqual(
+      codes([{ line: `a=; Path=/app; Max-Age=0${flags}` }, { line: `a=2; Path=/${flags}` }]),
+      [[], []],
+    );
     // A later response setting it again renews it: nothing to say.
     assert.deepEqual(
       codes([
@@ -142,6 +147,7 @@ describe('auditSetCookies', () => {
     logins.push('__Host-auth_token', 'authToken', 'next-auth.session-token', 'remember_user_token');
     logins.push('.AspNetCore.Cookies', '.AspNetCore.Identity.Application', 'KEYCLOAK_IDENTITY');
     logins.push('wordpress_logged_in_0123', 'access_token');
+    logins.push('.ASPXAUTH', 'SSESS0123abcd', 'wordpress_sec_0123', '_oauth2_proxy');
     const others = ['csrftoken', 'XSRF-TOKEN', '.AspNetCore.Antiforgery.x', 'sidebar_state'];
     others.push('author_theme', 'presidential_poll', 'assessment_id', 'consent', 'theme');
     for (const name of logins) assert.equal(isLoginName(name), true, name);

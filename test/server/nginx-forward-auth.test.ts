@@ -49,11 +49,12 @@ describe(
             userEmail: header('x-latchkey-user-email'),
             body,
           });
+          // Two Cache-Control lines on /private: one list, RFC 9110 section 5.3.
+          const caching =
+            request.url === '/private' ? ['max-age=3600', 'private'] : 'public, max-age=86400';
+          response.setHeader('cache-control', caching);
           response
-            .writeHead(request.url === '/missing' ? 404 : 200, {
-              'content-type': 'text/plain',
-              'cache-control': 'public, max-age=86400',
-            })
+            .writeHead(request.url === '/missing' ? 404 : 200, { 'content-type': 'text/plain' })
             .end('from the app');
         });
       });
@@ -111,6 +112,15 @@ describe(
         userEmail: email,
         body: '',
       });
+    });
+
+    it("path traversal into the unguarded login page reaches the app's login page only", async () => {
+      const before = seen.length;
+      const response = await send(nginx.url, 'GET', '/api/users/..%2F..%2Flogin.html');
+      assert.equal(response.status, 200, nginx.errorLog());
+      assert.equal(seen.length, before + 1);
+      assert.equal(seen.at(-1)?.url, '/login.html');
+      assert.equal(seen.at(-1)?.userId, undefined);
     });
 
     it('header spoofing: an anonymous request naming a user in X-Latchkey-* is refused', async () => {
@@ -195,18 +205,24 @@ describe(
       assert.equal(response.setCookies.length, 1, nginx.errorLog());
       assert.equal(cookiePair(response.setCookies[0]), cookie);
       assert.match(response.setCookies[0] ?? '', /; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
-      // Shared-cache session leak: the app's own caching gives way while a cookie rides along.
-      assert.equal(response.headers.get('cache-control'), 'no-store');
+      // Shared-cache session leak: no-store rides along with the cookie.
+      assert.equal(response.headers.get('cache-control'), 'public, max-age=86400, no-store');
+      assert.equal(response.headers.get('cdn-cache-control'), 'no-store');
+      assert.equal(response.headers.get('surrogate-control'), 'no-store');
       const next = await send(nginx.url, 'GET', '/reports', { cookie });
       assert.deepEqual(next.setCookies, []);
       assert.equal(next.headers.get('cache-control'), 'public, max-age=86400');
+      assert.equal(next.headers.get('cdn-cache-control'), null);
+      // The app's directives over two lines all reach the browser (private too).
+      const split = await send(nginx.url, 'GET', '/private', { cookie });
+      assert.equal(split.headers.get('cache-control'), 'max-age=3600, private');
 
       // On an error answer of the app's too: the renewal is not lost.
       clock.advanceSeconds(3_600);
       const missing = await send(nginx.url, 'GET', '/missing', { cookie });
       assert.equal(missing.status, 404);
       assert.equal(cookiePair(missing.setCookies[0]), cookie);
-      assert.equal(missing.headers.get('cache-control'), 'no-store');
+      assert.match(missing.headers.get('cache-control') ?? '', /(^|, )no-store$/);
     });
   },
 );

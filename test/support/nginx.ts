@@ -74,8 +74,9 @@ export async function startGuardingNginx(
   };
 }
 
-// The configuration the README shows, with this test's ports and files, and one more location
-// of the kind a site already has (static files by extension), which must stay guarded too.
+// The configuration the README shows, with this test's ports and files, its unguarded login page
+// (without the error_page that sends there, so that the tests see nginx's 401), and one more
+// location of the kind a site already has (static files by extension), which must stay guarded.
 function guardingConfig(
   dir: string,
   port: number,
@@ -97,8 +98,8 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
 
-  map $latchkey_cookie $latchkey_cache_control {
-    ""      $upstream_http_cache_control;
+  map $latchkey_cookie $latchkey_no_store {
+    ""      "";
     default "no-store";
   }
 
@@ -112,8 +113,9 @@ http {
     proxy_set_header X-Latchkey-User-Id $latchkey_user_id;
     proxy_set_header X-Latchkey-User-Email $latchkey_user_email;
     add_header Set-Cookie $latchkey_cookie always;
-    proxy_hide_header Cache-Control;
-    add_header Cache-Control $latchkey_cache_control always;
+    add_header Cache-Control $latchkey_no_store always;
+    add_header CDN-Cache-Control $latchkey_no_store always;
+    add_header Surrogate-Control $latchkey_no_store always;
 
     location /auth/ {
       auth_request off;
@@ -139,6 +141,11 @@ http {
 
     location / {
       proxy_pass http://${app};
+    }
+
+    location = /login.html {
+      auth_request off;
+      proxy_pass http://${app}/login.html;
     }
 
     location ~* \\.(js|css)$ {
