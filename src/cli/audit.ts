@@ -39,6 +39,8 @@ const HAR_MAX_BYTES = 64 * 1024 * 1024;
 // Exit status for input that could not be read: apart from 1, which means an error finding.
 const UNREADABLE = 3;
 const FETCH_TIMEOUT_MS = 10_000;
+// A status line (RFC 9112 section 4; HTTP/2 as curl shows it): the version, then the code.
+const STATUS_LINE = /^HTTP\/\d(?:\.\d)? (\d{3})(?: |$)/;
 // A header field line (RFC 9112 section 5): a token, then a colon. A cookie line never starts so.
 const FIELD_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/;
 
@@ -73,19 +75,21 @@ export async function auditCommand(
   } else if (args.length === 1 && args[0] === '-') {
     if (io.readInput === undefined) throw new CliError('standard input cannot be read here.', 2);
     const dump = linesOfDump(await io.readInput());
-    // --from is where the first response came from; each redirect's Location names the next.
+    // --from is where the first response came from; a redirect's Location names the next, and
+    // any other response (103 Early Hints, a 401 challenge, a proxy's CONNECT) keeps the URL.
     const urls: (string | undefined)[] = [from];
-    dump.locations.forEach((location, response) => {
+    const last = dump.values.at(-1)?.response ?? 0;
+    for (let response = 0; response < last; response += 1) {
       const base = urls[response];
-      urls[response + 1] =
-        location === undefined || base === undefined ? undefined : resolved(location, base);
-    });
+      const location = dump.redirects[response];
+      urls[response + 1] = location === undefined ? base : (resolved(location, base) ?? base);
+    }
     lines = dump.values.map((entry) => ({ ...entry, from: urls[entry.response] }));
   } else {
     lines = args.map((line) => ({ line, from }));
   }
 
-  // A query string or fragment may hold a one-time code: the audit needs neither.
+  // A query string, a fragment or user info may hold a code or a password: the audit needs none.
   const audits = auditSetCookies(
     lines.map((entry) => ({ ...entry, from: withoutQuery(entry.from) })),
   );
@@ -102,32 +106,38 @@ export async function auditCommand(
  */
 function linesOfDump(text: string): {
   values: { line: string; response: number }[];
-  locations: (string | undefined)[];
+  /** Each response's redirect target: its Location when its status is 3xx. */
+  redirects: (string | undefined)[];
 } {
   const all = text.split(/\r?\n/);
-  const isDump = all.some((line) => line.startsWith('HTTP/') || FIELD_LINE.test(line));
+  const isDump = all.some((line) => STATUS_LINE.test(line) || FIELD_LINE.test(line));
   if (!isDump) {
     const values = all
       .map((line) => line.trim())
       .filter((line) => line !== '')
       .map((line) => ({ line, response: 0 }));
-    return { values, locations: [] };
+    return { values, redirects: [] };
   }
   const values: { line: string; response: number }[] = [];
-  const locations: (string | undefined)[] = [];
+  const redirects: (string | undefined)[] = [];
   let response = 0;
+  let redirecting = false;
   let inHeaders = true;
   let fieldSeen = false;
   let current: { name: string; value: string } | null = null;
   const flush = (): void => {
     if (current?.name === 'set-cookie') values.push({ line: current.value, response });
-    if (current?.name === 'location') locations[response] = current.value;
+    if (current?.name === 'location' && redirecting && current.value !== '') {
+      redirects[response] = current.value;
+    }
     current = null;
   };
   for (const line of all) {
-    if (line.startsWith('HTTP/')) {
+    const status = STATUS_LINE.exec(line);
+    if (status !== null) {
       flush();
       if (fieldSeen) response += 1;
+      redirecting = status[1]?.startsWith('3') === true;
       inHeaders = true;
       fieldSeen = false;
       continue;
@@ -154,10 +164,10 @@ function linesOfDump(text: string): {
     }
   }
   flush();
-  return { values, locations };
+  return { values, redirects };
 }
 
-function resolved(location: string, base: string): string | undefined {
+function resolved(location: string, base: string | undefined): string | undefined {
   try {
     return new URL(location, base).href;
   } catch {
@@ -170,6 +180,8 @@ function withoutQuery(url: string | undefined): string | undefined {
   const parsed = new URL(url);
   parsed.search = '';
   parsed.hash = '';
+  parsed.username = '';
+  parsed.password = '';
   return parsed.href;
 }
 

@@ -31,7 +31,7 @@ export type AuditFindingCode =
   | 'PATH_NOT_A_BOUNDARY'
   | 'SET_TWICE'
   | 'SAME_NAME_TWICE'
-  | 'PATH_HOLDS_EQUALS';
+  | 'ATTRIBUTE_WITHHELD';
 
 /** The audit of one Set-Cookie line. Never holds the cookie's value: only its length. */
 export interface CookieAudit {
@@ -121,21 +121,26 @@ export function auditSetCookies(
 function compareWithinResponses(lines: readonly AuditInput[], audits: CookieAudit[]): void {
   const byName = new Map<string, CookieAudit[]>();
   audits.forEach((audit, index) => {
-    // A line that deletes its cookie leaves nothing to be confused with.
-    if (audit.stored === null || deletes(audit)) return;
+    if (audit.stored === null) return;
     const key = `${String(lines[index]?.response ?? 0)}\n${audit.name}`;
     byName.set(key, [...(byName.get(key) ?? []), audit]);
   });
   for (const group of byName.values()) {
     group.forEach((audit, index) => {
-      const later = group.slice(index + 1);
-      if (later.some((other) => sameCookie(audit, other))) {
+      const later = group.slice(index + 1).find((other) => sameCookie(audit, other));
+      if (later !== undefined) {
         audit.findings.push({
           severity: 'warning',
           code: 'SET_TWICE',
-          message: 'set again later in the same response: the browser keeps only the last one',
+          message: deletes(later)
+            ? 'deleted by a later line of the same response: the browser keeps none'
+            : 'set again later in the same response: the browser keeps only the last one',
         });
-      } else if (group.some((other) => other !== audit && !sameCookie(audit, other))) {
+      } else if (
+        // A line that deletes its cookie leaves nothing to be confused with.
+        !deletes(audit) &&
+        group.some((other) => other !== audit && !deletes(other) && !sameCookie(audit, other))
+      ) {
         audit.findings.push({
           severity: 'warning',
           code: 'SAME_NAME_TWICE',
@@ -183,17 +188,20 @@ function auditOne(line: string, from: string | null, now: number): CookieAudit {
   }
 
   const { value, ...kept } = result.cookie;
-  // A Path holding `=` is most likely two lines joined with a comma (`a=1; Path=/, sid=...`):
-  // the rest of it would be another cookie's value, which is never shown.
-  const joined = kept.path.includes('=');
-  const cookie = joined ? { ...kept, path: '(not shown: it holds "=")' } : kept;
-  if (joined) {
+  // A Path or Domain holding a comma, `=`, a space or a quote is most likely two lines joined
+  // with a comma (`a=1; Path=/, sid=...`) or a value cut at a `;` inside it: the rest would be
+  // another cookie's value, which is never shown.
+  const withheld = (['path', 'domain'] as const).filter((key) => SUSPECT.test(kept[key]));
+  const cookie = { ...kept };
+  for (const key of withheld) {
+    cookie[key] = WITHHELD;
     findings.push({
       severity: 'warning',
-      code: 'PATH_HOLDS_EQUALS',
+      code: 'ATTRIBUTE_WITHHELD',
       message:
-        'its Path holds "=": two Set-Cookie lines joined with a comma? A browser reads one ' +
-        "cookie per line, so the second is lost into the first one's Path",
+        `its ${key === 'path' ? 'Path' : 'Domain'} holds a comma, "=", a space or a quote, ` +
+        'and is not shown: two Set-Cookie lines joined with a comma, or a value cut at a ";"? ' +
+        'A browser reads one cookie per line',
     });
   }
   findings.push(...judge(cookie, value.length, now));
@@ -266,7 +274,7 @@ function judge(
         'from setting a cookie of that name',
     );
   }
-  if (cookie.path !== '/' && cookie.path !== '') {
+  if (cookie.path !== '/' && cookie.path !== '' && cookie.path !== WITHHELD) {
     add(
       'info',
       'PATH_NOT_A_BOUNDARY',
@@ -316,6 +324,11 @@ export function isLoginName(name: string): boolean {
       LOGIN_WORDS.has(word),
   );
 }
+
+// What no sensible Path or Domain holds, but a value that ran into one does; and what is shown
+// in its place.
+const SUSPECT = /[,=\s"]/;
+const WITHHELD = '(not shown)';
 
 // Attribute names a browser knows, the only part of an ignored attribute that is shown: the
 // rest of the line may be a value cut at a `;` inside it (`sid="abc;SECRET"`).

@@ -198,21 +198,42 @@ describe('latchkey audit', () => {
     assert.equal(audits[0]?.from, 'https://www.example.com/start');
     assert.equal(audits.at(0)?.rejection, null);
     assert.doesNotMatch(result.out, /ONETIMECODE/);
+
+    // An early answer (103) or a challenge (401) keeps the URL: the checks still apply after it.
+    for (const early of [
+      'HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n',
+      'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm="x"\r\n\r\n',
+    ]) {
+      const tossed = `${early}HTTP/1.1 200 OK\r\nSet-Cookie: sid=abcdefghijklmnopqrstuvwxyz; Domain=evil.example; Path=/; Secure; HttpOnly; SameSite=Lax\r\n\r\n`;
+      const checked = await audit(['-', '--from', 'https://a.example/', '--json'], tossed);
+      assert.equal(checked.code, 1, early);
+      assert.equal((JSON.parse(checked.out) as CookieAudit[])[0]?.rejection, 'DOMAIN_MISMATCH');
+    }
+
+    const withPassword = await audit(
+      ['-', '--from', 'https://user:PASSWORD1@a.example/', '--json'],
+      `HTTP/1.1 200 OK\r\nSet-Cookie: ${GOOD}\r\n\r\n`,
+    );
+    assert.doesNotMatch(withPassword.out, /PASSWORD1/);
   });
 
   it('never prints a value, even from lines joined with a comma or cut at a ";" in a value', async () => {
     for (const line of [
       'a=1; Path=/, sid=SECRETVALUE123456; HttpOnly; Secure',
+      'a=1; Path=/x, SECRETVALUE123456',
+      'theme=dark; Path=/; Domain=.example.com, session=SECRETVALUE123456; Path=/; Secure',
       'a=1; foo SECRETVALUE123456',
       'sid="abc;SECRETVALUE123456"; Secure; HttpOnly',
+      'sid="abc;Path=/SECRETVALUE123456"; Secure; HttpOnly',
+      'sid="abc;Domain=SECRETVALUE123456.example"; Secure; HttpOnly',
     ]) {
       for (const json of [[], ['--json']]) {
         const result = await audit([line, ...json, '--from', 'https://app.example/']);
-        assert.doesNotMatch(result.out, /SECRETVALUE/, line);
+        assert.doesNotMatch(result.out, /secretvalue/i, line);
       }
     }
     const joined = await audit(['a=1; Path=/, sid=SECRETVALUE123456; HttpOnly; Secure']);
-    assert.match(joined.out, /PATH_HOLDS_EQUALS/);
+    assert.match(joined.out, /ATTRIBUTE_WITHHELD/);
   });
 
   it('terminal injection: control characters of a path are escaped in text and in JSON', async () => {

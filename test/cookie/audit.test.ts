@@ -98,6 +98,18 @@ describe('auditSetCookies', () => {
       codes([{ line: `a=1; Path=/${flags}` }, { line: `a=2; Path=/; Partitioned${flags}` }]),
       [['SAME_NAME_TWICE'], ['SAME_NAME_TWICE']],
     );
+    // Setting the cookie and then deleting it in the same response leaves none.
+    const deleted = auditSetCookies(
+      [
+        { line: `a=1; Path=/${flags}`, from },
+        { line: `a=; Path=/; Max-Age=0${flags}`, from },
+      ],
+      { now: NOW },
+    );
+    assert.match(
+      deleted[0]?.findings.find((finding) => finding.code === 'SET_TWICE')?.message ?? '',
+      /deleted by a later line/,
+    );
     // Deleting one cookie of the name and setting another leaves one: nothing to say.
     assert.deepEqual(
       codes([{ line: `a=; Path=/app; Max-Age=0${flags}` }, { line: `a=2; Path=/${flags}` }]),
