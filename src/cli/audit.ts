@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isIP } from 'node:net';
 
-import { auditSetCookies } from '../cookie/audit.js';
+import { auditSetCookies, deletesCookie } from '../cookie/audit.js';
 import { CliError } from './io.js';
 
 import type { AuditInput, CookieAudit } from '../cookie/audit.js';
@@ -322,7 +322,7 @@ function describe(audits: readonly CookieAudit[]): string {
         cookie.partitioned && 'Partitioned',
       ].filter(Boolean);
       out.push(
-        `  ${deletes(audit) ? 'deletes' : 'kept'}: ${scope}, ` +
+        `  ${deletesCookie(audit) ? 'deletes' : 'kept'}: ${scope}, ` +
           `Path=${printable(cookie.path) || '(no URL)'}, ${expires}, ` +
           `${flags.join(', ')}; value of ${cookie.valueLength} characters`,
       );
@@ -332,8 +332,8 @@ function describe(audits: readonly CookieAudit[]): string {
     }
     out.push('');
   }
-  const kept = audits.filter((audit) => audit.stored !== null && !deletes(audit)).length;
-  const deleting = audits.filter(deletes).length;
+  const kept = audits.filter((audit) => audit.stored !== null && !deletesCookie(audit)).length;
+  const deleting = audits.filter(deletesCookie).length;
   const count = (severity: string) =>
     audits.reduce((sum, a) => sum + a.findings.filter((f) => f.severity === severity).length, 0);
   out.push(
@@ -342,10 +342,6 @@ function describe(audits: readonly CookieAudit[]): string {
       `${count('error')} error(s), ${count('warning')} warning(s).`,
   );
   return `${out.join('\n')}\n`;
-}
-
-function deletes(audit: CookieAudit): boolean {
-  return audit.findings.some((finding) => finding.code === 'DELETES_COOKIE');
 }
 
 // Names, paths and URLs come from the input: shown on one line, without control characters (C1

@@ -123,7 +123,9 @@ function compareWithinResponses(lines: readonly AuditInput[], audits: CookieAudi
   audits.forEach((audit, index) => {
     if (audit.stored === null) return;
     const key = `${String(lines[index]?.response ?? 0)}\n${audit.name}`;
-    byName.set(key, [...(byName.get(key) ?? []), audit]);
+    const group = byName.get(key);
+    if (group === undefined) byName.set(key, [audit]);
+    else group.push(audit);
   });
   for (const group of byName.values()) {
     group.forEach((audit, index) => {
@@ -132,14 +134,14 @@ function compareWithinResponses(lines: readonly AuditInput[], audits: CookieAudi
         audit.findings.push({
           severity: 'warning',
           code: 'SET_TWICE',
-          message: deletes(later)
+          message: deletesCookie(later)
             ? 'deleted by a later line of the same response: the browser keeps none'
             : 'set again later in the same response: the browser keeps only the last one',
         });
       } else if (
         // A line that deletes its cookie leaves nothing to be confused with.
-        !deletes(audit) &&
-        group.some((other) => other !== audit && !deletes(other) && !sameCookie(audit, other))
+        !deletesCookie(audit) &&
+        group.some((other) => other !== audit && !deletesCookie(other) && !sameCookie(audit, other))
       ) {
         audit.findings.push({
           severity: 'warning',
@@ -351,7 +353,8 @@ function shownAttribute(attribute: string): string {
     : `an attribute that is none of ${KNOWN_ATTRIBUTES.size} a browser knows (not shown)`;
 }
 
-function deletes(audit: CookieAudit): boolean {
+/** Whether the audited line deletes its cookie (its expiry has passed) rather than set one. */
+export function deletesCookie(audit: CookieAudit): boolean {
   return audit.findings.some((finding) => finding.code === 'DELETES_COOKIE');
 }
 

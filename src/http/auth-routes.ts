@@ -66,10 +66,9 @@ export function createAuthRoutes(
   return async (request) => {
     if (request.path !== prefix && !request.path.startsWith(`${prefix}/`)) return null;
     const subpath = request.path.slice(prefix.length);
-    const idMatch = SESSION_ID.exec(subpath);
-    const key = idMatch === null ? subpath : '/sessions/:id';
-    const route = Object.hasOwn(ROUTES, key) ? ROUTES[key] : undefined;
-    if (route === undefined) return notFound();
+    const key = authRouteKey(subpath);
+    if (key === null) return notFound();
+    const route = ROUTES[key] ?? {};
 
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const handler = route[method as keyof typeof route];
@@ -81,6 +80,15 @@ export function createAuthRoutes(
     }
     const refused = csrf ? await checkCsrf(context, request) : null;
     if (refused !== null) return refused;
-    return handler(context, request, idMatch?.[1] ?? '');
+    return handler(context, request, SESSION_ID.exec(subpath)?.[1] ?? '');
   };
+}
+
+/**
+ * The route a path under the prefix names, as the route table writes it (`/login`, and
+ * `/sessions/:id` for any session's), or null for none.
+ */
+export function authRouteKey(subpath: string): string | null {
+  const key = SESSION_ID.test(subpath) ? '/sessions/:id' : subpath;
+  return Object.hasOwn(ROUTES, key) ? key : null;
 }

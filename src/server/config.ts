@@ -253,7 +253,8 @@ function readMetricsToken(value: string | undefined): string | null {
     throw new ConfigError(
       'LATCHKEY_METRICS_TOKEN',
       `character ${bad + 1} of ${value.length} is a space, a control character (a line ` +
-        'break from a file?) or not ASCII; use printable ASCII only, as from "openssl rand -hex 32"',
+        'break from a file?) or not ASCII; use printable ASCII only, as from ' +
+        '"openssl rand -hex 32"',
     );
   }
   if (value.length < METRICS_TOKEN_MIN_LENGTH) {

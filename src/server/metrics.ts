@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { authRouteKey } from '../http/auth-routes.js';
+
 import type { LogFields, LogLevel, Logger } from '../log.js';
 
 /** Counters of the standalone server, written in Prometheus's text format for `GET /metrics`. */
@@ -121,27 +123,17 @@ export function createServerMetrics(token: string): ServerMetrics {
  * scanner's thousand paths must not make a thousand series).
  */
 export function routeLabel(path: string, isDemoAsset: (path: string) => boolean): string {
-  if (KNOWN_PATHS.has(path)) return path;
+  if (SERVER_PATHS.has(path)) return path;
   if (path === '/api/secure-data/') return '/api/secure-data';
-  if (/^\/auth\/sessions\/[a-z2-7]{26}$/.test(path)) return '/auth/sessions/:id';
+  if (path.startsWith('/auth/')) {
+    const key = authRouteKey(path.slice('/auth'.length));
+    if (key !== null) return `/auth${key}`;
+  }
   return isDemoAsset(path) ? 'demo' : 'other';
 }
 
-const KNOWN_PATHS = new Set([
-  '/api/secure-data',
-  '/auth/register',
-  '/auth/login',
-  '/auth/logout',
-  '/auth/logout-others',
-  '/auth/password',
-  '/auth/session',
-  '/auth/sessions',
-  '/auth/verify',
-  '/auth/dbsc/register',
-  '/auth/dbsc/refresh',
-  '/healthz',
-  '/metrics',
-]);
+// The server's own paths outside the auth routes (`latchkey serve` mounts those at /auth).
+const SERVER_PATHS = new Set(['/api/secure-data', '/healthz', '/metrics']);
 
 function family(lines: string[], name: string, type: string, help: string): void {
   lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);

@@ -76,7 +76,9 @@ describe('latchkey audit', () => {
   });
 
   it('reads a header dump from standard input with "-"', async () => {
-    const dump = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: ${GOOD}\r\nset-cookie: ${BAD}\r\n\r\nbody`;
+    const dump =
+      'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n' +
+      `Set-Cookie: ${GOOD}\r\nset-cookie: ${BAD}\r\n\r\nbody`;
     const result = await audit(['-', '--from', 'https://app.example/', '--json'], dump);
     const audits = JSON.parse(result.out) as CookieAudit[];
     assert.deepEqual(
@@ -138,7 +140,7 @@ describe('latchkey audit', () => {
     assert.equal(missing.code, 3);
   });
 
-  it("judges a HAR's lines as of each response's time, and compares lines within a response only", async () => {
+  it("judges a HAR's lines as of their response's time, within their response", async () => {
     const file = join(dir, 'old.har');
     const entry = (url: string, started: string, values: string[]) => ({
       startedDateTime: started,
@@ -168,18 +170,20 @@ describe('latchkey audit', () => {
     }
   });
 
-  it('takes only the Set-Cookie fields of a dump: folded lines joined, bodies and other fields left out', async () => {
+  it("takes a dump's Set-Cookie fields only: folded lines joined, bodies left out", async () => {
     const noCookie = await audit(
       ['-'],
-      'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie2: sid=abc; Version=1\r\n\r\n<html>token=abcdef</html>\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nSet-Cookie2: sid=abc; Version=1\r\n\r\n' +
+        '<html>token=abcdef</html>\r\n',
     );
     assert.equal(noCookie.code, 0);
     assert.equal(noCookie.out, 'No Set-Cookie lines found.\n');
 
     const folded = await audit(
       ['-', '--json'],
-      'HTTP/1.1 302 Found\r\nSet-Cookie: __Host-sid=Q2hvb3NlIGEgcmFuZG9tIHRva2Vu;\r\n  Path=/; Secure; HttpOnly; SameSite=Lax\r\nLocation: /next\r\n\r\n' +
-        'HTTP/1.1 200 OK\r\nSet-Cookie: __Host-sid=Q2hvb3NlIGEgcmFuZG9tIHRva2Vu; Path=/; Secure; HttpOnly; SameSite=Lax\r\n\r\nSet-Cookie: body=1\r\n',
+      'HTTP/1.1 302 Found\r\nSet-Cookie: __Host-sid=Q2hvb3NlIGEgcmFuZG9tIHRva2Vu;\r\n' +
+        '  Path=/; Secure; HttpOnly; SameSite=Lax\r\nLocation: /next\r\n\r\n' +
+        `HTTP/1.1 200 OK\r\nSet-Cookie: ${GOOD}\r\n\r\nSet-Cookie: body=1\r\n`,
     );
     assert.equal(folded.code, 0, folded.out);
     const audits = JSON.parse(folded.out) as CookieAudit[];
@@ -188,9 +192,10 @@ describe('latchkey audit', () => {
     assert.equal(audits.at(0)?.stored?.httpOnly, true);
   });
 
-  it("follows a dump's redirects: each response judged from the URL its Location named", async () => {
+  it("follows a dump's redirects: each response judged from its Location's URL", async () => {
     const dump =
-      'HTTP/1.1 301 Moved Permanently\r\nLocation: https://www.example.com/start?code=ONETIMECODE\r\n\r\n' +
+      'HTTP/1.1 301 Moved Permanently\r\n' +
+      'Location: https://www.example.com/start?code=ONETIMECODE\r\n\r\n' +
       `HTTP/1.1 200 OK\r\nSet-Cookie: ${GOOD}\r\n\r\n`;
     const result = await audit(['-', '--from', 'http://www.example.com/', '--json'], dump);
     assert.equal(result.code, 0, result.out);
@@ -204,7 +209,9 @@ describe('latchkey audit', () => {
       'HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n',
       'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm="x"\r\n\r\n',
     ]) {
-      const tossed = `${early}HTTP/1.1 200 OK\r\nSet-Cookie: sid=abcdefghijklmnopqrstuvwxyz; Domain=evil.example; Path=/; Secure; HttpOnly; SameSite=Lax\r\n\r\n`;
+      const cookie =
+        'sid=abcdefghijklmnopqrstuvwxyz; Domain=evil.example; Path=/; Secure; HttpOnly';
+      const tossed = `${early}HTTP/1.1 200 OK\r\nSet-Cookie: ${cookie}; SameSite=Lax\r\n\r\n`;
       const checked = await audit(['-', '--from', 'https://a.example/', '--json'], tossed);
       assert.equal(checked.code, 1, early);
       assert.equal((JSON.parse(checked.out) as CookieAudit[])[0]?.rejection, 'DOMAIN_MISMATCH');
@@ -217,7 +224,7 @@ describe('latchkey audit', () => {
     assert.doesNotMatch(withPassword.out, /PASSWORD1/);
   });
 
-  it('never prints a value, even from lines joined with a comma or cut at a ";" in a value', async () => {
+  it('never prints a value, from joined lines or a value cut at a ";" either', async () => {
     for (const line of [
       'a=1; Path=/, sid=SECRETVALUE123456; HttpOnly; Secure',
       'a=1; Path=/x, SECRETVALUE123456',
@@ -236,7 +243,7 @@ describe('latchkey audit', () => {
     assert.match(joined.out, /ATTRIBUTE_WITHHELD/);
   });
 
-  it('terminal injection: control characters of a path are escaped in text and in JSON', async () => {
+  it("terminal injection: a path's control characters are escaped in text and JSON", async () => {
     const line = 'a=1; Path=/\u009b31mRED\u202eevil; Secure; HttpOnly; SameSite=Lax';
     for (const args of [[line], [line, '--json']]) {
       const result = await audit([...args, '--from', 'https://app.example/']);

@@ -69,7 +69,7 @@ describe('auditSetCookies', () => {
     assert.equal(severity('SENT_OVER_HTTP', theme), 'warning');
   });
 
-  it('in one response: the same cookie set twice, and two cookies of one name kept side by side', () => {
+  it('in one response: one cookie set twice, and two cookies of one name side by side', () => {
     const from = 'https://app.a.example/';
     const flags = '; Secure; HttpOnly; SameSite=Lax';
     const codes = (lines: { line: string; response?: number }[]) =>

@@ -97,7 +97,7 @@ describe(
       assert.equal(seen.length, before);
     });
 
-    it('a logged-in request reaches the app with the user the proxy names, not the client', async () => {
+    it('a logged-in request reaches the app with the user nginx names', async () => {
       const { email, id, cookie } = await logIn();
       const response = await send(nginx.url, 'GET', '/reports/2026?page=2', {
         cookie,
@@ -114,7 +114,7 @@ describe(
       });
     });
 
-    it("path traversal into the unguarded login page reaches the app's login page only", async () => {
+    it('path traversal into the unguarded login page reaches that page only', async () => {
       const before = seen.length;
       const response = await send(nginx.url, 'GET', '/api/users/..%2F..%2Flogin.html');
       assert.equal(response.status, 200, nginx.errorLog());
@@ -123,7 +123,7 @@ describe(
       assert.equal(seen.at(-1)?.userId, undefined);
     });
 
-    it('header spoofing: an anonymous request naming a user in X-Latchkey-* is refused', async () => {
+    it('header spoofing: an anonymous request naming a user in X-Latchkey-* gets 401', async () => {
       const before = seen.length;
       const response = await send(nginx.url, 'GET', '/reports/2026', {
         headers: { 'x-latchkey-user-email': 'admin@example.com', 'x-latchkey-user-id': 'x' },
@@ -146,7 +146,7 @@ describe(
       assert.equal(seen.at(-1)?.userEmail, email);
     });
 
-    it('address spoofing through the proxy: Latchkey counts the real client, not X-Forwarded-For', async () => {
+    it('address spoofing through nginx: the real client counts, not X-Forwarded-For', async () => {
       const failed = await send(nginx.url, 'POST', '/auth/login', {
         json: { email: 'nobody@example.com', password: PASSWORD },
         headers: { origin: nginx.url, 'x-forwarded-for': '203.0.113.9' },
@@ -160,7 +160,7 @@ describe(
       assert.doesNotMatch(latchkey.rawLog(), /203\.0\.113\.9/);
     });
 
-    it('forgery through the proxy: a cross-site POST is refused and the app never sees it', async () => {
+    it('forgery through the proxy: a cross-site POST is refused, unseen by the app', async () => {
       const { cookie } = await logIn();
       const before = seen.length;
       const forged = await send(nginx.url, 'POST', '/transfer', {

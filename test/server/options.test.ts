@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { describe, it } from 'node:test';
 
 import { ConfigError, LatchkeyError } from '../../src/errors.js';
 import { resolveServerConfig } from '../../src/server/config.js';
 import { ManualClock } from '../support/clock.js';
-import { cookiePair, errorCode, send, startTestServer } from '../support/server.js';
+import { cookiePair, errorCode, send, sendRaw, startTestServer } from '../support/server.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -126,15 +125,8 @@ describe('server options', () => {
 });
 
 describe('host names', () => {
-  const get = (url: string, host: string) =>
-    new Promise<number>((resolve, reject) => {
-      const request = httpRequest(`${url}/auth/session`, { headers: { host } }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
-      request.on('error', reject);
-      request.end();
-    });
+  const get = async (url: string, host: string) =>
+    (await sendRaw(`${url}/auth/session`, { headers: { host } })).status;
 
   it('DNS rebinding: a loopback server refuses a request naming another host with 421', async () => {
     const server = await startTestServer();

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,6 +7,7 @@ import { resolveServerConfig } from '../../src/server/config.js';
 import { createJsonLogger } from '../../src/server/logger.js';
 import { startServer } from '../../src/server/serve.js';
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { SessionPolicy } from '../../src/session/index.js';
 
 /** A Latchkey server on a free loopback port with its own temporary data folder. */
@@ -130,4 +132,29 @@ export function errorCode(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
   const error = (body as { error: { code?: unknown } }).error;
   return typeof error.code === 'string' ? error.code : undefined;
+}
+
+/**
+ * A request through node:http, for what fetch will not send as given: a `Host` of the test's
+ * choosing, `Sec-Fetch-Mode`, a HEAD whose empty body is not parsed.
+ */
+export function sendRaw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers ?? {} },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
 }
