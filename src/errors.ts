@@ -49,6 +49,7 @@ export class AccountError extends LatchkeyError<AccountErrorCode> {}
 export type AccountErrorCode =
   | 'EMAIL_TAKEN'
   | 'EMAIL_INVALID'
+  | 'EMAIL_UNCHANGED'
   | 'PASSWORD_TOO_SHORT'
   | 'PASSWORD_TOO_LONG'
   | 'PASSWORD_TOO_COMMON'

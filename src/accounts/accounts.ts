@@ -77,10 +77,7 @@ export class Accounts {
    * `EMAIL_TAKEN` when the normalized email already has an account.
    */
   async register(credentials: Credentials): Promise<User> {
-    const email = normalizeEmail(credentials.email);
-    if (email === null) {
-      throw new AccountError('EMAIL_INVALID', 'this is not a valid email address');
-    }
+    const email = requireEmail(credentials.email);
     await this.#refuseUnfitPassword(credentials.password, email);
 
     const record: UserRecord = {
@@ -184,6 +181,49 @@ export class Accounts {
   }
 
   /**
+   * Gives a user another email after checking their password, and returns the user as now.
+   * Returns null, changing nothing, when the password is wrong or the account is gone or
+   * disabled. Throws `AccountError`:
+   * `EMAIL_INVALID` (checked before the password, at no hashing cost), then, once the password
+   * is proven, `EMAIL_UNCHANGED` when the account already has this email and `EMAIL_TAKEN` when
+   * another account has it. The old email can be registered by anyone from then on. Sessions
+   * are left alone: rotating the caller's is the caller's job.
+   */
+  async changeEmail(
+    userId: string,
+    change: { currentPassword: string; newEmail: string },
+  ): Promise<User | null> {
+    const email = requireEmail(change.newEmail);
+    const record = await this.#store.findUserById(userId);
+    if (record === null) {
+      await verifyPassword(this.#unknownAccountHash, change.currentPassword);
+      return null;
+    }
+    const valid = await verifyPassword(record.passwordHash, change.currentPassword);
+    if (!valid || record.disabledAt !== null) return null;
+    return this.#moveEmail(record, email);
+  }
+
+  /**
+   * Gives a user another email, with no password asked: for administrators (`latchkey users
+   * set-email`), disabled accounts included. Returns the user as now, or null when there is
+   * no such user; throws `AccountError` as {@link changeEmail} does.
+   */
+  async setUserEmail(userId: string, newEmail: string): Promise<User | null> {
+    const email = requireEmail(newEmail);
+    const record = await this.#store.findUserById(userId);
+    return record === null ? null : this.#moveEmail(record, email);
+  }
+
+  async #moveEmail(record: UserRecord, email: string): Promise<User | null> {
+    if (record.email === email) {
+      throw new AccountError('EMAIL_UNCHANGED', "this is already the account's email");
+    }
+    const moved = await this.#store.updateUserEmail(record.id, email);
+    return moved ? toUser({ ...record, email }) : null;
+  }
+
+  /**
    * Nothing is left to prepare: a login that names no account is checked against a stand-in
    * hash that costs nothing to make (see {@link authenticate}). Resolves at once.
    *
@@ -245,7 +285,15 @@ export class Accounts {
   }
 }
 
-/** The public shape of a stored user: everything but the password hash. */
+/** The normalized form of an email given for an account, or `EMAIL_INVALID`. */
+function requireEmail(email: string): string {
+  const normalized = normalizeEmail(email);
+  if (normalized === null) {
+    throw new AccountError('EMAIL_INVALID', 'this is not a valid email address');
+  }
+  return normalized;
+}
+
 function stampOf(passwordHash: string): string {
   return createHash('sha256')
     .update(`latchkey.credential.v1.${passwordHash}`)
@@ -253,6 +301,7 @@ function stampOf(passwordHash: string): string {
     .slice(0, 22);
 }
 
+/** The public shape of a stored user: everything but the password hash. */
 function toUser(record: UserRecord): User {
   return {
     id: record.id,

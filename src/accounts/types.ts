@@ -36,6 +36,12 @@ export interface UserStore {
   listUsers(): Promise<UserRecord[]>;
   /** Replaces a user's password hash (after a rehash or a password change). */
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  /**
+   * Gives a user another normalized email; the old one is free for another account at once.
+   * Returns false when there is no such user. Throws `AccountError` with code `EMAIL_TAKEN`
+   * when another account holds the email (the user keeps the old one).
+   */
+  updateUserEmail(id: string, email: string): Promise<boolean>;
   /** Disables (a date) or re-enables (null) an account. Returns false when there is no such user. */
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean>;
   /**

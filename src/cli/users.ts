@@ -14,6 +14,9 @@ export const USERS_HELP = `Usage:
   latchkey users disable <email>   stop an account from logging in and end its sessions
   latchkey users enable <email>    let a disabled account log in again
   latchkey users delete <email>    delete an account and end its sessions
+  latchkey users set-email <email> <new-email>
+                                   give an account another email (its sessions stay; the
+                                   old email is free for a new account at once)
 
 Options:
   --data-dir DIR   folder holding latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
@@ -24,7 +27,7 @@ Options:
 
 type Flags = Readonly<Record<string, string | boolean | undefined>>;
 
-/** `latchkey users add|list|disable|enable|delete`. */
+/** `latchkey users add|list|disable|enable|delete|set-email`. */
 export async function usersCommand(
   positionals: readonly string[],
   flags: Flags,
@@ -32,11 +35,13 @@ export async function usersCommand(
 ): Promise<void> {
   const [action, ...rest] = positionals;
   if (action === undefined) throw new CliError(`Say what to do with users.\n\n${USERS_HELP}`, 2);
-  if (!['add', 'list', 'disable', 'enable', 'delete'].includes(action)) {
+  if (!['add', 'list', 'disable', 'enable', 'delete', 'set-email'].includes(action)) {
     throw new CliError(`Unknown users command "${action}".\n\n${USERS_HELP}`, 2);
   }
-  if (action === 'list' ? rest.length > 0 : rest.length !== 1) {
-    throw new CliError(`Give exactly one email.\n\n${USERS_HELP}`, 2);
+  const wanted = action === 'list' ? 0 : action === 'set-email' ? 2 : 1;
+  if (rest.length !== wanted) {
+    const what = ['Give no email.', 'Give exactly one email.', 'Give the email and the new one.'];
+    throw new CliError(`${what[wanted] ?? ''}\n\n${USERS_HELP}`, 2);
   }
   const email = rest[0] ?? '';
 
@@ -51,6 +56,10 @@ export async function usersCommand(
       return;
     }
     const user = await findUser(data, email);
+    if (action === 'set-email') {
+      await setEmail(data, user, rest[1] ?? '', flags, io);
+      return;
+    }
     if (action === 'enable') {
       await data.accounts.enableUser(user.id);
       io.out(`Enabled ${user.email}.\n`);
@@ -87,6 +96,25 @@ async function list(data: DataAccess, flags: Flags, io: CliIo): Promise<void> {
       io.out(`${user.id}  ${user.createdAt.toISOString()}  ${user.email}${state}\n`);
     }
   }
+}
+
+async function setEmail(
+  data: DataAccess,
+  user: User,
+  newEmail: string,
+  flags: Flags,
+  io: CliIo,
+): Promise<void> {
+  let changed: User | null;
+  try {
+    changed = await data.accounts.setUserEmail(user.id, newEmail);
+  } catch (error) {
+    if (error instanceof AccountError) throw new CliError(error.message.replace(/^latchkey: /, ''));
+    throw error;
+  }
+  if (changed === null) throw new CliError(`No user with the email ${user.email}.`);
+  if (flags.json === true) io.out(`${JSON.stringify(changed)}\n`);
+  else io.out(`Changed the email of ${user.email} to ${changed.email}.\n`);
 }
 
 async function add(data: DataAccess, email: string, flags: Flags, io: CliIo): Promise<void> {

@@ -1,6 +1,6 @@
 import { checkCsrf } from './csrf-check.js';
 import { methodNotAllowed, notFound } from './respond.js';
-import { changePassword, login, register } from './routes/credentials.js';
+import { changeEmail, changePassword, login, register } from './routes/credentials.js';
 import { dbscRefresh, dbscRegister } from './routes/dbsc.js';
 import {
   currentSession,
@@ -33,6 +33,7 @@ const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>
   '/logout': { POST: logout },
   '/logout-others': { POST: logoutOthers },
   '/password': { POST: changePassword },
+  '/email': { POST: changeEmail },
   '/session': { GET: currentSession },
   '/sessions': { GET: listSessions },
   '/sessions/:id': { DELETE: revokeSession },

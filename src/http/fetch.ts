@@ -40,7 +40,7 @@ export interface FetchAuth {
 }
 
 /**
- * The auth routes (register, login, logout, session, sessions, logout-others, password) as a
+ * The auth routes (register, login, logout, session, sessions, logout-others, password, email) as a
  * Fetch handler: the `Response` to send, or null when the path is not under the routes prefix
  * (`routesPrefix`, default `/auth`). They behave exactly like the standalone server's,
  * CSRF check included; a store outage is a 503, never a throw.

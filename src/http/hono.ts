@@ -133,7 +133,7 @@ export function csrf(): MiddlewareHandler {
 }
 
 /**
- * The auth routes (register, login, logout, session, sessions, logout-others, password) as a
+ * The auth routes (register, login, logout, session, sessions, logout-others, password, email) as a
  * handler: `app.all('/auth/*', authRoutes())`, at the instance's `routesPrefix` (default
  * `/auth`). They behave exactly like the standalone server's, CSRF check included. Paths
  * outside the prefix go on to the next handler.

@@ -29,9 +29,9 @@ export interface Latchkey {
   /** The resolved configuration and services. */
   readonly context: AuthContext;
   /**
-   * The auth routes (register, login, logout, session, sessions, logout-others, password), with
-   * their CSRF check, behaving exactly like the standalone server's. Null for other paths.
-   * A store outage is answered with 503, never thrown.
+   * The auth routes (register, login, logout, session, sessions, logout-others, password,
+   * email), with their CSRF check, behaving exactly like the standalone server's. Null for other
+   * paths. A store outage is answered with 503, never thrown.
    */
   handleAuthRoute(request: HttpRequest): Promise<HttpResponse | null>;
   /**

@@ -77,7 +77,7 @@ export interface LatchkeyNext {
 }
 
 /**
- * The auth routes (register, login, logout, session, sessions, logout-others, password) as
+ * The auth routes (register, login, logout, session, sessions, logout-others, password, email) as
  * Next.js route handlers for `app/auth/[...latchkey]/route.ts`, at the instance's
  * `routesPrefix` (default `/auth`; with a `basePath`, include it). They behave exactly like the
  * standalone server's, CSRF check and 405 answers included.

@@ -69,6 +69,10 @@ class ProbeStore implements UserStore {
     this.updates += 1;
     await this.inner.updatePasswordHash(id, passwordHash);
   }
+  async updateUserEmail(id: string, email: string): Promise<boolean> {
+    this.#check('updateUserEmail');
+    return this.inner.updateUserEmail(id, email);
+  }
   async setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
     this.#check('setUserDisabled');
     return this.inner.setUserDisabled(id, disabledAt);
@@ -284,6 +288,70 @@ describe('Accounts', () => {
     });
   });
 
+  describe('changeEmail and setUserEmail', () => {
+    it('moves the account to the new email, normalized, once the password is proven', async () => {
+      const user = await accounts.register({ email: 'alice@example.com', password: PASSWORD });
+
+      const moved = await accounts.changeEmail(user.id, {
+        currentPassword: PASSWORD,
+        newEmail: ' Alice@Example.ORG ',
+      });
+
+      assert.deepEqual(moved, { ...user, email: 'alice@example.org' });
+      assert.deepEqual(await accounts.getUser(user.id), moved);
+      assert.equal(await accounts.getUserByEmail('alice@example.com'), null);
+      const login = await accounts.authenticate({ email: 'alice@example.org', password: PASSWORD });
+      assert.equal(login?.id, user.id);
+    });
+
+    it('changes nothing for a wrong password, a disabled account or an unknown one', async () => {
+      const user = await accounts.register({ email: 'alice@example.com', password: PASSWORD });
+      const change = { currentPassword: 'not the password', newEmail: 'bob@example.com' };
+
+      assert.equal(await accounts.changeEmail(user.id, change), null);
+      assert.equal(await accounts.changeEmail('no-such-id', change), null);
+      await accounts.disableUser(user.id);
+      assert.equal(
+        await accounts.changeEmail(user.id, { ...change, currentPassword: PASSWORD }),
+        null,
+      );
+      assert.equal((await accounts.getUser(user.id))?.email, 'alice@example.com');
+      assert.equal(await accounts.getUserByEmail('bob@example.com'), null);
+    });
+
+    it('refuses an invalid email before reading the account, and a taken or same one', async () => {
+      const user = await accounts.register({ email: 'alice@example.com', password: PASSWORD });
+      await accounts.register({ email: 'bob@example.com', password: PASSWORD });
+      store.failing.add('findUserById');
+      await assert.rejects(
+        accounts.changeEmail(user.id, { currentPassword: PASSWORD, newEmail: 'alice@' }),
+        accountError('EMAIL_INVALID'),
+      );
+      store.failing.delete('findUserById');
+      await assert.rejects(
+        accounts.changeEmail(user.id, { currentPassword: PASSWORD, newEmail: 'BOB@example.com' }),
+        accountError('EMAIL_TAKEN'),
+      );
+      await assert.rejects(
+        accounts.setUserEmail(user.id, 'Alice@example.com'),
+        accountError('EMAIL_UNCHANGED'),
+      );
+      assert.equal((await accounts.getUser(user.id))?.email, 'alice@example.com');
+    });
+
+    it('setUserEmail asks no password and returns null for an unknown user', async () => {
+      const user = await accounts.register({ email: 'alice@example.com', password: PASSWORD });
+      await accounts.disableUser(user.id);
+
+      const moved = await accounts.setUserEmail(user.id, 'alice@example.net');
+
+      assert.ok(moved);
+      assert.equal(moved.email, 'alice@example.net');
+      assert.notEqual(moved.disabledAt, null, 'a disabled account stays disabled');
+      assert.equal(await accounts.setUserEmail('no-such-id', 'carol@example.com'), null);
+    });
+  });
+
   describe('when the store fails', () => {
     const cases: [keyof UserStore, (a: Accounts) => Promise<unknown>][] = [
       ['insertUser', (a) => a.register({ email: 'new@example.com', password: PASSWORD })],
@@ -294,6 +362,13 @@ describe('Accounts', () => {
       ['findUserById', (a) => a.getUser('any')],
       ['listUsers', (a) => a.listUsers()],
       ['setUserDisabled', (a) => a.disableUser('any')],
+      [
+        'updateUserEmail',
+        async (a) => {
+          const user = await a.register({ email: 'alice@example.com', password: PASSWORD });
+          return a.setUserEmail(user.id, 'alice@example.org');
+        },
+      ],
       ['deleteUser', (a) => a.deleteUser('any')],
     ];
     for (const [operation, call] of cases) {

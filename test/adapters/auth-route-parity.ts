@@ -157,6 +157,16 @@ export async function runAuthScript(baseUrl: string): Promise<Observed[]> {
     cookie: second,
     headers: sameOrigin,
   });
+  await step('email, wrong current', 'POST', '/auth/email', {
+    json: { currentPassword: 'not it at all, no', newEmail: 'moved@example.com' },
+    cookie: second,
+    headers: sameOrigin,
+  });
+  await step('email, invalid', 'POST', '/auth/email', {
+    json: { currentPassword: password, newEmail: 'not an email' },
+    cookie: second,
+    headers: sameOrigin,
+  });
   const listed = await send(baseUrl, 'GET', '/auth/sessions', { cookie: second });
   const ownId = (listed.body as { sessions: { id: string }[] }).sessions[0]?.id ?? '';
   await step('revoke, unknown id', 'DELETE', `/auth/sessions/${'a'.repeat(26)}`, {

@@ -102,6 +102,26 @@ describe('the demo page in a real browser (Chromium)', { skip }, () => {
     );
   });
 
+  it('changes the email through the page, and the browser keeps the rotated cookie', async () => {
+    const before = await sessionCookie();
+    assert.ok(before);
+    await page.fill('#new-email', 'moved@example.com');
+    await page.fill('#email-current-password', 'correct horse battery staple');
+    const response = await click('#change-email', '/auth/email', 'POST');
+    assert.equal(response.status(), 200);
+    await page.waitForFunction(() =>
+      document.getElementById('status')?.textContent.includes('moved@example.com'),
+    );
+    const after = await sessionCookie();
+    assert.ok(after);
+    assert.notEqual(after.value, before.value, 'a new session id (no fixation)');
+    assert.equal(after.httpOnly, true);
+    const replayed = await send(server.url, 'GET', '/api/secure-data', {
+      cookie: `__Host-auth_token=${before.value}`,
+    });
+    assert.equal(replayed.status, 401);
+  });
+
   it('after logout the call fails, and a copy of the old cookie replayed elsewhere gets 401', async () => {
     const stolen = await sessionCookie();
     assert.ok(stolen);

@@ -73,6 +73,35 @@ describe('latchkey CLI', () => {
     assert.match(short.stderr, /^latchkey: .*8/);
   });
 
+  it('gives an account another email, refusing a taken or invalid one', () => {
+    const env = { LATCHKEY_DATA_DIR: dataDir };
+    const password = 'correct horse battery staple\n';
+    assert.equal(latchkey(['users', 'add', 'lin@example.com'], password, env).code, 0);
+    assert.equal(latchkey(['users', 'add', 'kai@example.com'], password, env).code, 0);
+
+    const taken = latchkey(['users', 'set-email', 'lin@example.com', 'KAI@example.com'], '', env);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /^latchkey: .*already/);
+    const invalid = latchkey(['users', 'set-email', 'lin@example.com', 'lin@'], '', env);
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /^latchkey: .*not a valid email/);
+    const unknown = latchkey(
+      ['users', 'set-email', 'nobody@example.com', 'x@example.com'],
+      '',
+      env,
+    );
+    assert.equal(unknown.code, 1);
+    const oneEmail = latchkey(['users', 'set-email', 'lin@example.com'], '', env);
+    assert.equal(oneEmail.code, 2);
+
+    const moved = latchkey(['users', 'set-email', 'lin@example.com', 'Lin@Example.org'], '', env);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.equal(moved.stdout, 'Changed the email of lin@example.com to lin@example.org.\n');
+    const listed = latchkey(['users', 'list', '--json'], undefined, env);
+    const emails = (JSON.parse(listed.stdout) as { email: string }[]).map((user) => user.email);
+    assert.ok(emails.includes('lin@example.org') && !emails.includes('lin@example.com'));
+  });
+
   it('serves until SIGTERM, saying where it listens, then exits 0', async () => {
     const child = spawn(
       process.execPath,

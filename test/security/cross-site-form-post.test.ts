@@ -93,6 +93,23 @@ describe('cross-site form POST', () => {
     await loginUser(server.url, browser.email);
   });
 
+  it('a forged form POST to /auth/email is refused and the account keeps its email', async () => {
+    const { browser } = await victim();
+    for (const forgery of FORGERIES) {
+      const response = await send(server.url, 'POST', '/auth/email', {
+        form: { currentPassword: PASSWORD, newEmail: 'attacker@evil.example' },
+        cookie: browser.cookie,
+        headers: forgery.headers,
+      });
+      assertRefused(response, forgery);
+    }
+    const moved = await send(server.url, 'POST', '/auth/login', {
+      json: { email: 'attacker@evil.example', password: PASSWORD },
+    });
+    assert.equal(moved.status, 401, 'the email was not changed');
+    await loginUser(server.url, browser.email);
+  });
+
   it('a forged form POST to /auth/logout-others is refused and no other session ends', async () => {
     const { browser, other } = await victim();
     for (const forgery of FORGERIES) {

@@ -3,6 +3,7 @@ import { AccountError, StoreUnavailableError } from '../../errors.js';
 import { describeError } from '../../log.js';
 import { authenticateRequest } from '../authenticate.js';
 import { readFields, stringField } from '../body.js';
+import { publicUser } from '../present.js';
 import { errorResponse, jsonResponse } from '../respond.js';
 import { startSession } from './start-session.js';
 
@@ -49,13 +50,13 @@ export async function register(context: AuthContext, request: HttpRequest): Prom
       return accountErrorResponse(error, 'password');
     }
     // Counted before the address is released, so that the next registration sees it.
-    await afterRegistration(context, () => verdict.registration.record(false));
+    await afterAccountChange(context, () => verdict.registration.record(false));
   } finally {
     verdict.registration.release();
   }
   context.logger.log('info', 'user.registered', { userId: user.id });
   const stamp = await context.accounts.credentialStamp(user.email);
-  await afterRegistration(context, () =>
+  await afterAccountChange(context, () =>
     context.throttle.rememberAddress({
       email: user.email,
       address: request.clientAddress,
@@ -71,16 +72,20 @@ export async function register(context: AuthContext, request: HttpRequest): Prom
 }
 
 /**
- * A throttle write after an account was made (its count, its known address): the account
- * exists, so a store failure here is logged (`register.count_failed`) and the registration
+ * A throttle write after an account was made or given a new email (its count, its known
+ * address): the change is saved, so a store failure here is logged (`event`) and the change
  * answered as made. A 503 would send its owner to a 409 on the retry.
  */
-async function afterRegistration(context: AuthContext, write: () => Promise<void>): Promise<void> {
+async function afterAccountChange(
+  context: AuthContext,
+  write: () => Promise<void>,
+  event = 'register.count_failed',
+): Promise<void> {
   try {
     await write();
   } catch (error) {
     if (!(error instanceof StoreUnavailableError)) throw error;
-    context.logger.log('warn', 'register.count_failed', { detail: describeError(error.cause) });
+    context.logger.log('warn', event, { detail: describeError(error.cause) });
   }
 }
 
@@ -229,6 +234,98 @@ export async function changePassword(
   ]);
 }
 
+/**
+ * `POST /auth/email` `{currentPassword, newEmail}`: needs a live session from a recent login and
+ * the current password, throttled as a login to the account. Rotates this session (a change of
+ * what the account is known by); the account's other sessions stay. 409 `EMAIL_TAKEN` once the
+ * password is proven and another account has the email.
+ */
+export async function changeEmail(
+  context: AuthContext,
+  request: HttpRequest,
+): Promise<HttpResponse> {
+  const auth = await authenticateRequest(context, request);
+  if (!auth.authenticated) {
+    return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
+  }
+  const body = await readFields(request);
+  if (!body.ok) return body.response;
+  const current = stringField(body.fields, 'currentPassword', PASSWORD_MAX_LENGTH);
+  if (!current.ok) return current.response;
+  const next = stringField(body.fields, 'newEmail', EMAIL_MAX_LENGTH);
+  if (!next.ok) return next.response;
+
+  const ageMs = context.clock() - auth.session.createdAt.getTime();
+  if (ageMs > context.freshLoginSeconds * 1000) {
+    return errorResponse(
+      403,
+      'REAUTHENTICATION_REQUIRED',
+      'Log in again to change your email: the login must be recent.',
+    );
+  }
+  const stamp = await context.accounts.credentialStamp(auth.user.email);
+  const deviceId = context.deviceCookie.read(request.header('cookie'), auth.user.email, stamp);
+  const verdict = await context.throttle.check(
+    { email: auth.user.email, address: request.clientAddress, deviceId, credentialStamp: stamp },
+    { recordsSuccess: false },
+  );
+  if (!verdict.allowed) return throttled(verdict);
+
+  let user: User | null;
+  try {
+    user = await context.accounts.changeEmail(auth.user.id, {
+      currentPassword: current.value,
+      newEmail: next.value,
+    });
+    if (user === null) await context.throttle.recordFailure(verdict.attempt);
+  } catch (error) {
+    if (!(error instanceof AccountError)) throw error;
+    // A taken email tells that it has an account: counted as a failure, so that probing emails
+    // this way is slowed as guessing passwords is.
+    if (error.code === 'EMAIL_TAKEN') await context.throttle.recordFailure(verdict.attempt);
+    return accountErrorResponse(error, 'currentPassword', 'newEmail');
+  } finally {
+    verdict.attempt.release();
+  }
+  if (user === null) {
+    return errorResponse(403, 'INVALID_CREDENTIALS', 'The current password is incorrect.', {
+      field: 'currentPassword',
+    });
+  }
+  context.logger.log('info', 'user.email_changed', { userId: user.id });
+
+  const rotated = await context.sessions.rotateSession(auth.session.id);
+  if (rotated === null) {
+    return errorResponse(
+      401,
+      'UNAUTHENTICATED',
+      'The session ended during the change; log in again.',
+    );
+  }
+  // Throttle state is kept by email: this address becomes known to the account's new email, as
+  // a registration makes it known to a new account's.
+  await afterAccountChange(
+    context,
+    () =>
+      context.throttle.rememberAddress({
+        email: user.email,
+        address: request.clientAddress,
+        deviceId,
+        credentialStamp: stamp,
+      }),
+    'email_change.count_failed',
+  );
+  const cookie = context.cookie.serialize(
+    rotated.token,
+    context.sessions.cookieMaxAgeSeconds(rotated.session),
+  );
+  const csrfToken = issueCsrfToken(context.keys, rotated.session.id);
+  return jsonResponse(200, { message: 'Email changed.', user: publicUser(user), csrfToken }, [
+    ['Set-Cookie', cookie],
+    ['Set-Cookie', context.deviceCookie.issue(user.email, stamp, deviceId)],
+  ]);
+}
+
 /** A login refused by the throttle: logged, and answered 429. */
 function throttledLogin(
   context: AuthContext,
@@ -261,14 +358,22 @@ function throttled(
   });
 }
 
-function accountErrorResponse(error: AccountError, passwordField: string): HttpResponse {
+function accountErrorResponse(
+  error: AccountError,
+  passwordField: string,
+  emailField = 'email',
+): HttpResponse {
   const message = sentence(error.message.replace(/^latchkey: /, ''));
   switch (error.code) {
     case 'EMAIL_TAKEN':
       return errorResponse(409, 'EMAIL_TAKEN', 'An account with this email already exists.');
     case 'EMAIL_INVALID':
       return errorResponse(400, 'EMAIL_INVALID', 'This is not a valid email address.', {
-        field: 'email',
+        field: emailField,
+      });
+    case 'EMAIL_UNCHANGED':
+      return errorResponse(400, 'EMAIL_UNCHANGED', "This is already the account's email.", {
+        field: emailField,
       });
     case 'PASSWORD_TOO_SHORT':
     case 'PASSWORD_TOO_LONG':

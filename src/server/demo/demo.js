@@ -51,6 +51,7 @@ async function refreshSession() {
   $('account').hidden = signedIn;
   $('sessions-panel').hidden = !signedIn;
   $('password-panel').hidden = !signedIn;
+  $('email-panel').hidden = !signedIn;
   showCookie();
   if (signedIn) await refreshSessions();
 }
@@ -115,6 +116,19 @@ async function changePassword(event) {
   await refreshSession();
 }
 
+async function changeEmail(event) {
+  event.preventDefault();
+  const body = {
+    currentPassword: $('email-current-password').value,
+    newEmail: $('new-email').value,
+  };
+  const { status, data } = await callJson('POST', '/auth/email', body);
+  $('email-message').textContent =
+    status === 200 ? `Email changed to ${data.user.email}.` : describeFailure(status, data);
+  if (status === 200) $('email-form').reset();
+  await refreshSession();
+}
+
 async function callApi() {
   const { status, data } = await callJson('GET', '/api/secure-data');
   $('api-result').textContent = `${status}\n${JSON.stringify(data, null, 2)}`;
@@ -138,6 +152,7 @@ async function logoutOthers() {
 document.addEventListener('DOMContentLoaded', () => {
   $('credentials').addEventListener('submit', (event) => void submitCredentials(event));
   $('password-form').addEventListener('submit', (event) => void changePassword(event));
+  $('email-form').addEventListener('submit', (event) => void changeEmail(event));
   $('read-cookie').addEventListener('click', showCookie);
   $('call-api').addEventListener('click', () => void callApi());
   $('logout').addEventListener('click', () => void logout());

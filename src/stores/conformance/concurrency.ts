@@ -117,5 +117,37 @@ export function describeConcurrencyTests(makeStores: ConformanceStoreFactory): v
       assert.equal(listed.length, 1);
       assert.deepEqual(await users.findUserByEmail(email), listed[0]);
     });
+
+    test('a registration and two email changes racing for one email leave one owner', async ({
+      users,
+    }) => {
+      const email = 'wanted@example.com';
+      await users.insertUser(makeUser(1));
+      await users.insertUser(makeUser(2));
+      const attempts = [
+        users.updateUserEmail('user-1', email),
+        users.insertUser(makeUser(3, { email })),
+        users.updateUserEmail('user-2', email),
+      ];
+
+      const outcomes = await Promise.allSettled(attempts);
+
+      assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1);
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.status === 'rejected') {
+          await assertRejectsWithCode(attempts[index] ?? Promise.resolve(), 'EMAIL_TAKEN');
+        }
+      }
+      const owners = (await users.listUsers()).filter((user) => user.email === email);
+      assert.equal(owners.length, 1);
+      assert.deepEqual(await users.findUserByEmail(email), owners[0]);
+      // Whoever lost keeps their own email.
+      for (const n of [1, 2]) {
+        const user = await users.findUserById(`user-${n}`);
+        if (user?.email !== email) {
+          assert.deepEqual(await users.findUserByEmail(`user${n}@example.com`), makeUser(n));
+        }
+      }
+    });
   });
 }

@@ -62,6 +62,65 @@ export function describeUserTests(makeStores: ConformanceStoreFactory): void {
       assert.deepEqual(await users.findUserById('user-2'), makeUser(2));
     });
 
+    test('gives that user another email: found by it, no longer by the old one', async ({
+      users,
+    }) => {
+      await users.insertUser(makeUser(1));
+      await users.insertUser(makeUser(2));
+
+      assert.equal(await users.updateUserEmail('user-1', 'moved@example.com'), true);
+
+      const moved = { ...makeUser(1), email: 'moved@example.com' };
+      assert.deepEqual(await users.findUserByEmail('moved@example.com'), moved);
+      assert.deepEqual(await users.findUserById('user-1'), moved);
+      assert.equal(await users.findUserByEmail('user1@example.com'), null);
+      assert.deepEqual(await users.listUsers(), [moved, makeUser(2)]);
+      // The old email is free for a new account at once.
+      const next = makeUser(3, { email: 'user1@example.com' });
+      await users.insertUser(next);
+      assert.deepEqual(await users.findUserByEmail('user1@example.com'), next);
+    });
+
+    test('refuses an email another user has as EMAIL_TAKEN, changing nothing', async ({
+      users,
+    }) => {
+      await users.insertUser(makeUser(1));
+      await users.insertUser(makeUser(2));
+
+      await assertRejectsWithCode(
+        users.updateUserEmail('user-1', 'user2@example.com'),
+        'EMAIL_TAKEN',
+      );
+
+      assert.deepEqual(await users.findUserById('user-1'), makeUser(1));
+      assert.deepEqual(await users.findUserByEmail('user1@example.com'), makeUser(1));
+      assert.deepEqual(await users.findUserByEmail('user2@example.com'), makeUser(2));
+    });
+
+    test('moves no email for an unknown user, and holds none for it', async ({ users }) => {
+      assert.equal(await users.updateUserEmail('user-unknown', 'ghost@example.com'), false);
+
+      assert.equal(await users.findUserByEmail('ghost@example.com'), null);
+      await users.insertUser(makeUser(1, { email: 'ghost@example.com' }));
+      assert.deepEqual(
+        await users.findUserByEmail('ghost@example.com'),
+        makeUser(1, { email: 'ghost@example.com' }),
+      );
+    });
+
+    test('an email moved away and back is found again, and the one between is freed', async ({
+      users,
+    }) => {
+      await users.insertUser(makeUser(1));
+
+      assert.equal(await users.updateUserEmail('user-1', 'between@example.com'), true);
+      assert.equal(await users.updateUserEmail('user-1', 'user1@example.com'), true);
+
+      assert.deepEqual(await users.findUserByEmail('user1@example.com'), makeUser(1));
+      assert.equal(await users.findUserByEmail('between@example.com'), null);
+      await users.insertUser(makeUser(2, { email: 'between@example.com' }));
+    });
+
     test('keeps the time an account was disabled on every read, to the millisecond', async ({
       users,
     }) => {

@@ -207,6 +207,18 @@ export class MemoryUserStore implements UserStore {
     return Promise.resolve();
   }
 
+  updateUserEmail(id: string, email: string): Promise<boolean> {
+    const record = this.#byId.get(id);
+    if (record === undefined) return Promise.resolve(false);
+    for (const existing of this.#byId.values()) {
+      if (existing !== record && existing.email === email) {
+        return Promise.reject(new AccountError('EMAIL_TAKEN', 'this email is already registered'));
+      }
+    }
+    record.email = email;
+    return Promise.resolve(true);
+  }
+
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
     const record = this.#byId.get(id);
     if (record === undefined) return Promise.resolve(false);

@@ -18,7 +18,14 @@ import type { PostgresStoreOptions } from './session-store.js';
 export class PostgresUserStore implements UserStore {
   readonly #pool: Pool;
   readonly #sql: Record<
-    'insert' | 'findByEmail' | 'findById' | 'list' | 'updatePassword' | 'setDisabled' | 'delete',
+    | 'insert'
+    | 'findByEmail'
+    | 'findById'
+    | 'list'
+    | 'updatePassword'
+    | 'updateEmail'
+    | 'setDisabled'
+    | 'delete',
     PreparedQuery
   >;
 
@@ -36,6 +43,7 @@ export class PostgresUserStore implements UserStore {
       findById: prepared(`${select} WHERE id = $1`),
       list: prepared(`${select} ORDER BY created_at, id`),
       updatePassword: prepared(`UPDATE ${table} SET password_hash = $2 WHERE id = $1`),
+      updateEmail: prepared(`UPDATE ${table} SET email = $2 WHERE id = $1`),
       setDisabled: prepared(`UPDATE ${table} SET disabled_at = $2 WHERE id = $1`),
       delete: prepared(`DELETE FROM ${table} WHERE id = $1`),
     };
@@ -80,6 +88,18 @@ export class PostgresUserStore implements UserStore {
     return guard('updatePasswordHash', async () => {
       await this.#pool.query({ ...this.#sql.updatePassword, values: [id, passwordHash] });
     });
+  }
+
+  async updateUserEmail(id: string, email: string): Promise<boolean> {
+    try {
+      const result = await this.#pool.query({ ...this.#sql.updateEmail, values: [id, email] });
+      return (result.rowCount ?? 0) > 0;
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_unique')) {
+        throw new AccountError('EMAIL_TAKEN', 'this email is already registered');
+      }
+      throw toStoreError('updateUserEmail', error);
+    }
   }
 
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {

@@ -123,6 +123,26 @@ export class RedisUserStore implements UserStore {
     });
   }
 
+  updateUserEmail(id: string, email: string): Promise<boolean> {
+    return guard('updateUserEmail', async () => {
+      const userKey = this.#keys.user(id);
+      const before = await this.#client.hget(userKey, 'email');
+      if (before === null) return false;
+      if (before === email) return true;
+      // The new email is claimed first and the old one released last: a failure in between
+      // leaves a lookup whose user has another email, which reads as no account and is taken
+      // over by the next claim (see #claimEmail), never two accounts behind one email.
+      if (!(await this.#claimEmail(email, id))) {
+        throw new AccountError('EMAIL_TAKEN', 'this email is already registered');
+      }
+      const changed =
+        integer(await this.#scripts.updateUser([userKey], ['email', email, 'set'])) === 1;
+      const released = changed ? before : email;
+      await this.#scripts.deleteIfEqual([this.#keys.email(released)], [id]);
+      return changed;
+    });
+  }
+
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
     return guard('setUserDisabled', async () => {
       const args = disabledAt === null ? ['d', '', 'clear'] : ['d', millis(disabledAt), 'set'];

@@ -22,6 +22,7 @@ export class SqliteUserStore implements UserStore {
   readonly #findById: Database.Statement<[string], UserRow>;
   readonly #list: Database.Statement<[], UserRow>;
   readonly #updatePasswordHash: Database.Statement<[string, string]>;
+  readonly #updateEmail: Database.Statement<[string, string]>;
   readonly #setDisabled: Database.Statement<[number | null, string]>;
   readonly #delete: Database.Statement<[string]>;
   // Rows by id, for the lookup every authenticated request makes (see ReadCache).
@@ -40,6 +41,7 @@ export class SqliteUserStore implements UserStore {
       this.#updatePasswordHash = database.prepare(
         'UPDATE users SET password_hash = ? WHERE id = ?',
       );
+      this.#updateEmail = database.prepare('UPDATE users SET email = ? WHERE id = ?');
       this.#setDisabled = database.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
       this.#delete = database.prepare('DELETE FROM users WHERE id = ?');
       this.#cache = userCacheOf(database);
@@ -59,12 +61,7 @@ export class SqliteUserStore implements UserStore {
       });
       return Promise.resolve();
     } catch (error) {
-      // email is the table's only UNIQUE constraint: a clash on the primary key reports
-      // SQLITE_CONSTRAINT_PRIMARYKEY instead, and stays a store failure. Branching on the
-      // driver's stable code, not its message.
-      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        return Promise.reject(new AccountError('EMAIL_TAKEN', 'this email is already registered'));
-      }
+      if (isEmailClash(error)) return Promise.reject(emailTaken());
       return Promise.reject(toStoreError('insertUser', error));
     }
   }
@@ -93,6 +90,16 @@ export class SqliteUserStore implements UserStore {
       this.#cache.delete(id);
       this.#updatePasswordHash.run(passwordHash, id);
     });
+  }
+
+  updateUserEmail(id: string, email: string): Promise<boolean> {
+    this.#cache.delete(id);
+    try {
+      return Promise.resolve(this.#updateEmail.run(email, id).changes > 0);
+    } catch (error) {
+      if (isEmailClash(error)) return Promise.reject(emailTaken());
+      return Promise.reject(toStoreError('updateUserEmail', error));
+    }
   }
 
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
@@ -139,6 +146,19 @@ const SELECT_SQL = 'SELECT id, email, password_hash, created_at, disabled_at FRO
  */
 export function userCacheOf(database: Database.Database): ReadCache<UserRow> {
   return readCacheOf<UserRow>(database, 'users');
+}
+
+/**
+ * Whether a write broke the email's UNIQUE constraint, the table's only one: a clash on the
+ * primary key reports SQLITE_CONSTRAINT_PRIMARYKEY instead, and stays a store failure. Branching
+ * on the driver's stable code, not its message.
+ */
+function isEmailClash(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function emailTaken(): AccountError {
+  return new AccountError('EMAIL_TAKEN', 'this email is already registered');
 }
 
 function toRecord(row: UserRow | undefined): UserRecord | null {
