@@ -7,24 +7,11 @@ import { isoTime, publicUser } from '../http/present.js';
 import { errorResponse, jsonResponse, methodNotAllowed, notFound } from '../http/respond.js';
 import { unauthenticated } from '../http/routes/sessions.js';
 import { demoAsset } from './demo/assets.js';
+import { HSTS, SECURITY_HEADERS } from './security-headers.js';
 
 import type { AuthContext } from '../http/context.js';
 import type { HttpRequest, HttpResponse, RequestHandler } from '../http/types.js';
 import type { ServerMetrics } from './metrics.js';
-
-// Sent on every response: no MIME sniffing, no framing, no referrer leaking paths elsewhere,
-// and a browsing context of our own (OWASP ASVS V3.4).
-const SECURITY_HEADERS: [string, string][] = [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'no-referrer'],
-  ['Cross-Origin-Opener-Policy', 'same-origin'],
-  ['Cross-Origin-Resource-Policy', 'same-origin'],
-];
-
-// Over HTTPS, tell the browser never to use plain HTTP here again (RFC 6797), so the Secure
-// session cookie is never offered a downgrade. One year, as the HSTS preload list expects.
-const HSTS: [string, string] = ['Strict-Transport-Security', 'max-age=31536000'];
 
 /**
  * The standalone server's routes, as one handler: the demo page, the auth routes, the

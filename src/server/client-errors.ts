@@ -1,22 +1,57 @@
 import { sameHeaderName } from '../http/respond.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 
-// What node:http sends by itself for a request it could not read, kept as it is.
+// What a request node:http could not read is answered: node:http's own status, then a JSON error
+// with a stable code and the headers every other answer carries, as one write.
 const ANSWERS: Readonly<Record<string, string>> = {
-  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
-  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+  HPE_HEADER_OVERFLOW: answer(
+    431,
+    'Request Header Fields Too Large',
+    'HEADERS_TOO_LARGE',
+    "The request's headers are too large.",
+  ),
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: answer(
+    413,
+    'Payload Too Large',
+    'BODY_TOO_LARGE',
+    "The request's chunk extensions are too large.",
+  ),
+  ERR_HTTP_REQUEST_TIMEOUT: answer(
+    408,
+    'Request Timeout',
+    'REQUEST_TIMEOUT',
+    'The request took too long to arrive.',
+  ),
 };
-const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
+const BAD_REQUEST = answer(
+  400,
+  'Bad Request',
+  'MALFORMED_REQUEST',
+  'The request could not be read as HTTP.',
+);
+
+function answer(status: number, reason: string, code: string, message: string): string {
+  const body = JSON.stringify({ error: { code, message } });
+  const headers: [string, string][] = [
+    ['Content-Type', 'application/json; charset=utf-8'],
+    ['Content-Length', String(Buffer.byteLength(body))],
+    ['Cache-Control', 'no-store'],
+    ...SECURITY_HEADERS,
+    ['Connection', 'close'],
+  ];
+  const lines = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return `HTTP/1.1 ${String(status)} ${reason}\r\n${lines}\r\n${body}`;
+}
 
 /**
  * node:http's `clientError`: a request it could not parse (a malformed line or header, headers
- * over the limit, a body framed twice) or that took too long. Answered as node:http would by
- * itself (400, 408, 413 or 431, then the connection closed), and logged as `http.client_error`
- * with the parser's code and the connection's peer address (a proxy's, behind one), so that
- * probing leaves a trace; never a byte of the request. A connection the client reset or dropped
+ * over the limit, a body framed twice) or that took too long. Answered with node:http's own
+ * status (400, 408, 413 or 431), a JSON error and the security headers, then the connection
+ * closed; and logged as `http.client_error` with the parser's code and the connection's peer
+ * address (a proxy's, behind one), so that probing leaves a trace; never a byte of the request. A connection the client reset or dropped
  * is closed without a line.
  */
 export function answerClientError(

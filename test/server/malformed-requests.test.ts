@@ -51,6 +51,39 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.ok(!server.logs.some((line) => line.event === 'http.request'), 'no route ran');
   });
 
+  it('bare error pages: what node:http cannot read is answered in JSON with the security headers', async () => {
+    const cases = [
+      { raw: `GET / HTTP/1.1\r\nHost: localhost:${port}\r\nBad Header\r\n\r\n`, status: 400 },
+      {
+        raw: `GET / HTTP/1.1\r\nHost: localhost:${port}\r\nX-Pad: ${'b'.repeat(20_000)}\r\n\r\n`,
+        status: 431,
+      },
+    ];
+    const codes: string[] = [];
+    for (const { raw, status } of cases) {
+      const answer = await exchange(server.url, raw);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      assert.match(statusOf(answer), new RegExp(`^HTTP/1\\.1 ${String(status)} `));
+      const headers = new Map(
+        head
+          .split('\r\n')
+          .slice(1)
+          .map((line) => [
+            line.slice(0, line.indexOf(':')).toLowerCase(),
+            line.slice(line.indexOf(':') + 2),
+          ]),
+      );
+      assert.equal(headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(headers.get('x-frame-options'), 'DENY');
+      assert.equal(headers.get('cache-control'), 'no-store');
+      assert.equal(headers.get('connection'), 'close');
+      assert.equal(headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(Number(headers.get('content-length')), Buffer.byteLength(body));
+      codes.push((JSON.parse(body) as { error: { code: string } }).error.code);
+    }
+    assert.deepEqual(codes, ['MALFORMED_REQUEST', 'HEADERS_TOO_LARGE']);
+  });
+
   it('a malformed request after a kept-alive one gets 400 after the first answer', async () => {
     const { hostname } = new URL(server.url);
     const answer = await new Promise<string>((resolve, reject) => {
