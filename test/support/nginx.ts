@@ -1,31 +1,21 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { exited, forget, isListening, track, waitUntil } from './processes.js';
+import { findProxy, startProxy } from './proxy.js';
 
-const CANDIDATES = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'];
+import type { GuardingProxy } from './proxy.js';
 
 /**
  * Where nginx is: `LATCHKEY_NGINX`, else a standard path. When none is found, the test is
  * skipped with a message on a developer's machine, and fails in CI (`CI=true`).
  */
 export function findNginx(): { path: string } | { skip: string } {
-  const configured = process.env.LATCHKEY_NGINX;
-  const path = configured ?? CANDIDATES.find((candidate) => existsSync(candidate));
-  if (path !== undefined && existsSync(path)) return { path };
-  const message = 'nginx not found (set LATCHKEY_NGINX or install Debian\'s "nginx" package)';
-  if (process.env.CI === 'true') throw new Error(`${message}; CI does not allow skipping it.`);
-  return { skip: `${message}: proxy test skipped.` };
-}
-
-/** An nginx guarding an application with Latchkey's forward authentication. */
-export interface GuardingNginx {
-  url: string;
-  /** nginx's error log so far, for a failed assertion's message. */
-  errorLog(): string;
-  close(): Promise<void>;
+  return findProxy('nginx', 'LATCHKEY_NGINX', [
+    '/usr/sbin/nginx',
+    '/usr/bin/nginx',
+    '/usr/local/sbin/nginx',
+  ]);
 }
 
 /**
@@ -33,45 +23,21 @@ export interface GuardingNginx {
  * proxied to Latchkey, everything else to `appUrl` once `GET /auth/verify` says yes. Runs in
  * the foreground, with its files in a temporary folder of its own.
  */
-export async function startGuardingNginx(
+export function startGuardingNginx(
   nginxPath: string,
   options: { latchkeyUrl: string; appUrl: string; port: number },
-): Promise<GuardingNginx> {
+): Promise<GuardingProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-nginx-'));
-  const { port } = options;
-  writeFileSync(join(dir, 'nginx.conf'), guardingConfig(dir, port, options));
-  const child = spawn(nginxPath, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  writeFileSync(join(dir, 'nginx.conf'), guardingConfig(dir, options.port, options));
+  return startProxy({
+    name: 'nginx',
+    command: nginxPath,
+    args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'],
+    dir,
+    port: options.port,
+    logFile: 'error.log',
+    stopSignal: 'SIGQUIT',
   });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  if (child.pid !== undefined) track(child.pid, 'SIGTERM');
-  const errorLog = (): string => {
-    const file = join(dir, 'error.log');
-    return stderr + (existsSync(file) ? readFileSync(file, 'utf8') : '');
-  };
-  try {
-    await waitUntil('nginx to listen', async () => {
-      if (child.exitCode !== null) throw new Error(`nginx exited: ${errorLog()}`);
-      return isListening(port);
-    });
-  } catch (error) {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    errorLog,
-    close: async () => {
-      child.kill('SIGQUIT');
-      if (!(await exited(child, 5_000))) child.kill('SIGKILL');
-      if (child.pid !== undefined) forget(child.pid);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 // The configuration the README shows, with this test's ports and files, its unguarded login page
