@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { createLatchkey } from '../../src/http/latchkey.js';
+import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 import { ManualClock } from '../support/clock.js';
+import { inProcessRequest } from '../support/http-request.js';
 import { cookiePair, errorCode, send, startTestServer } from '../support/server.js';
 
+import type { Latchkey } from '../../src/http/latchkey.js';
+import type { HttpRequest } from '../../src/http/types.js';
 import type { TestResponse, TestServer } from '../support/server.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -185,5 +190,80 @@ describe('POST /auth/email', () => {
       newEmail: `guessed${counter}@example.com`,
     });
     assert.equal(response.status, 429, 'refused while the account waits, whatever the password');
+  });
+});
+
+describe('POST /auth/email, at the edges', () => {
+  const SECRET = 'a secret that is at least thirty-two bytes long';
+  const json = (body: unknown, cookie?: string): HttpRequest =>
+    inProcessRequest('POST', '/auth/email', {
+      headers: {
+        'content-type': 'application/json',
+        'sec-fetch-site': 'same-origin',
+        ...(cookie === undefined ? {} : { cookie }),
+      },
+      body: JSON.stringify(body),
+    });
+  const registerIn = async (latchkey: Latchkey, email: string): Promise<string> => {
+    const response = await latchkey.handleAuthRoute(
+      inProcessRequest('POST', '/auth/register', {
+        headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      }),
+    );
+    assert.equal(response?.status, 201);
+    const cookie = response.headers.find(([name]) => name === 'Set-Cookie')?.[1].split(';')[0];
+    assert.ok(cookie);
+    return cookie;
+  };
+
+  it('email squatting: with registration off, a user cannot claim an address either', async () => {
+    const sessionStore = new MemorySessionStore();
+    const userStore = new MemoryUserStore();
+    const open = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
+    const cookie = await registerIn(open, 'staff@corp.example');
+    const closed = createLatchkey({
+      sessionStore,
+      userStore,
+      secrets: [SECRET],
+      registration: false,
+    });
+
+    const response = await closed.handleAuthRoute(
+      json({ currentPassword: PASSWORD, newEmail: 'ceo@corp.example' }, cookie),
+    );
+
+    assert.equal(response?.status, 403);
+    assert.equal(errorCode(JSON.parse(response.body)), 'EMAIL_CHANGE_DISABLED');
+    assert.equal(await userStore.findUserByEmail('ceo@corp.example'), null);
+  });
+
+  it('account takeover race: a change landing as the owner changes the password is undone', async () => {
+    const sessionStore = new MemorySessionStore();
+    const userStore = new MemoryUserStore();
+    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
+    const thief = await registerIn(latchkey, 'owner@example.com');
+    const owner = await userStore.findUserByEmail('owner@example.com');
+    assert.ok(owner);
+    // The owner's password change runs while the thief's email change is being saved: it ends
+    // every other session and saves a new hash.
+    const save = userStore.updateUserEmail.bind(userStore);
+    userStore.updateUserEmail = async (id, email) => {
+      const saved = await save(id, email);
+      await sessionStore.deleteUserSessions(id);
+      await userStore.updatePasswordHash(id, `${owner.passwordHash}-changed`);
+      return saved;
+    };
+
+    const response = await latchkey.handleAuthRoute(
+      json({ currentPassword: PASSWORD, newEmail: 'thief@example.com' }, thief),
+    );
+
+    assert.equal(response?.status, 401);
+    const { error } = JSON.parse(response.body) as { error: { message: string } };
+    assert.match(error.message, /left as it was/);
+    assert.equal((await userStore.findUserById(owner.id))?.email, 'owner@example.com');
+    assert.equal(await userStore.findUserByEmail('thief@example.com'), null);
+    assert.deepEqual(await sessionStore.listUserSessions(owner.id), []);
   });
 });

@@ -238,12 +238,20 @@ export async function changePassword(
  * `POST /auth/email` `{currentPassword, newEmail}`: needs a live session from a recent login and
  * the current password, throttled as a login to the account. Rotates this session (a change of
  * what the account is known by); the account's other sessions stay. 409 `EMAIL_TAKEN` once the
- * password is proven and another account has the email.
+ * password is proven and another account has the email. Turned off with registration: where
+ * accounts are made by an administrator, so are their emails.
  */
 export async function changeEmail(
   context: AuthContext,
   request: HttpRequest,
 ): Promise<HttpResponse> {
+  if (!context.registration) {
+    return errorResponse(
+      403,
+      'EMAIL_CHANGE_DISABLED',
+      'Changing the email is turned off on this server, as registration is.',
+    );
+  }
   const auth = await authenticateRequest(context, request);
   if (!auth.authenticated) {
     return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
@@ -292,16 +300,25 @@ export async function changeEmail(
       field: 'currentPassword',
     });
   }
-  context.logger.log('info', 'user.email_changed', { userId: user.id });
 
+  // A logout or a password change that ended this session while the email was being changed
+  // wins: the new session is ended and the email put back, so that a thief who knew the old
+  // password cannot move the account away from its owner at the moment the owner locks them out.
   const rotated = await context.sessions.rotateSession(auth.session.id);
-  if (rotated === null) {
+  const stampNow = rotated === null ? null : await context.accounts.credentialStampOf(user.id);
+  if (rotated === null || stampNow !== stamp) {
+    if (rotated !== null) await context.sessions.invalidateSession(rotated.session.id);
+    const restored = await restoreEmail(context, user.id, auth.user.email);
+    context.logger.log('warn', 'user.email_change_undone', { userId: user.id, restored });
     return errorResponse(
       401,
       'UNAUTHENTICATED',
-      'The session ended during the change; log in again.',
+      restored
+        ? 'The session ended during the change, and the email was left as it was; log in again.'
+        : 'The session ended during the change, after the new email was saved; log in again.',
     );
   }
+  context.logger.log('info', 'user.email_changed', { userId: user.id });
   // Throttle state is kept by email: this address becomes known to the account's new email, as
   // a registration makes it known to a new account's.
   await afterAccountChange(
@@ -324,6 +341,16 @@ export async function changeEmail(
     ['Set-Cookie', cookie],
     ['Set-Cookie', context.deviceCookie.issue(user.email, stamp, deviceId)],
   ]);
+}
+
+/** Puts a user's email back after a change that did not stand; false when it could not. */
+async function restoreEmail(context: AuthContext, userId: string, email: string): Promise<boolean> {
+  try {
+    return (await context.accounts.setUserEmail(userId, email)) !== null;
+  } catch (error) {
+    if (!(error instanceof AccountError)) throw error;
+    return error.code === 'EMAIL_UNCHANGED';
+  }
 }
 
 /** A login refused by the throttle: logged, and answered 429. */

@@ -44,6 +44,7 @@ async function refreshSession() {
     $('status').textContent =
       `Logged in as ${data.user.email}. The session ends by ${ends} unless used.${bound}`;
     $('password-form-username').value = data.user.email;
+    $('email-form-username').value = data.user.email;
   } else {
     $('status').textContent = status === 401 ? 'Not logged in.' : describeFailure(status, data);
   }
