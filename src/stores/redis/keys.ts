@@ -16,7 +16,8 @@ const USER_KEY_ID_MAX_LENGTH = 128;
  *
  * Per user, all in the slot of the tag `{u:<userId>}`:
  *
- * - `P:{u:<userId>}:user`: hash, the account (`id`, `email`, `ph`, `c`, `d`). No TTL.
+ * - `P:{u:<userId>}:user`: hash, the account (`id`, `email`, `ph`, `c`, `d`, and, while its
+ *   email is being changed, `pe` the new email and `pt` when the change began). No TTL.
  * - `P:{u:<userId>}:s:<sessionId>`: hash, one session (`id`, `th`, `u`, `c`, `ls`, `ie`,
  *   `ae`, `ua`, and `b`, the binding's JSON, once bound). TTL: PEXPIREAT at the earlier of its idle and absolute expiry, moved forward
  *   when the session is touched, so Redis drops a dead session by itself.

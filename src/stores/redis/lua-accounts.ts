@@ -24,6 +24,29 @@ end
 return 1
 `;
 
+/**
+ * KEYS: user hash. ARGV: new email, now. Marks an existing user as moving to the email (`pe`,
+ * `pt`), so that a claim finding its lookup held by this user knows it is not left over.
+ * Returns 1, or 0 when there is no such user.
+ */
+export const MARK_EMAIL = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'pe', ARGV[1], 'pt', ARGV[2])
+return 1
+`;
+
+/**
+ * KEYS: user hash. ARGV: new email, 'move' or 'drop'. Ends a change marked by MARK_EMAIL: gives
+ * the user the email ('move') or not ('drop'), and clears the mark if it still names this email.
+ * Returns 1, or 0 when there is no such user.
+ */
+export const SETTLE_EMAIL = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] == 'move' then redis.call('HSET', KEYS[1], 'email', ARGV[1]) end
+if redis.call('HGET', KEYS[1], 'pe') == ARGV[1] then redis.call('HDEL', KEYS[1], 'pe', 'pt') end
+return 1
+`;
+
 /** KEYS: user hash. Deletes it; returns its email, or '' when there was no such user. */
 export const DELETE_USER = `
 local email = redis.call('HGET', KEYS[1], 'email')

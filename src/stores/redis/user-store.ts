@@ -14,6 +14,9 @@ import type { RedisClient, RedisScripts } from './scripts.js';
 import type { RedisStoreOptions } from './session-store.js';
 import type { TrackedReads } from './tracked-reads.js';
 
+// How long a change of email in progress keeps others from its new email's lookup.
+const PENDING_EMAIL_MS = 60_000;
+
 /**
  * User accounts in Redis (see keys.ts for the layout): one hash per user, an email lookup that
  * makes emails unique, and a sorted set for listing. A taken email rejects with `AccountError`
@@ -129,17 +132,24 @@ export class RedisUserStore implements UserStore {
       const before = await this.#client.hget(userKey, 'email');
       if (before === null) return false;
       if (before === email) return true;
-      // The new email is claimed first and the old one released last: a failure in between
-      // leaves a lookup whose user has another email, which reads as no account and is taken
-      // over by the next claim (see #claimEmail), never two accounts behind one email.
+      // Marked before the email is claimed: a registration or another change that finds the
+      // lookup held by this user, whose email is still the old one, then knows that the lookup
+      // is not left over (see #claimEmail), and two accounts never end up with one email.
+      if (integer(await this.#scripts.markEmail([userKey], [email, Date.now()])) !== 1) {
+        return false;
+      }
       if (!(await this.#claimEmail(email, id))) {
+        await this.#scripts.settleEmail([userKey], [email, 'drop']);
         throw new AccountError('EMAIL_TAKEN', 'this email is already registered');
       }
-      const changed =
-        integer(await this.#scripts.updateUser([userKey], ['email', email, 'set'])) === 1;
-      const released = changed ? before : email;
-      await this.#scripts.deleteIfEqual([this.#keys.email(released)], [id]);
-      return changed;
+      const moved = integer(await this.#scripts.settleEmail([userKey], [email, 'move'])) === 1;
+      await this.#release(moved ? before : email, id);
+      // A change back to the old email, racing this one, may have seen its lookup released just
+      // after claiming it as already its own: claimed again, if nobody else has taken it since.
+      if (moved && (await this.#client.get(this.#keys.email(email))) !== id) {
+        await this.#client.set(this.#keys.email(email), id, 'NX');
+      }
+      return moved;
     });
   }
 
@@ -173,9 +183,28 @@ export class RedisUserStore implements UserStore {
     if ((await this.#client.set(key, id, 'NX')) === 'OK') return true;
     const holder = await this.#client.get(key);
     if (holder === null) return (await this.#client.set(key, id, 'NX')) === 'OK';
-    const holderEmail = await this.#client.hget(this.#keys.user(holder), 'email');
+    if (holder === id) return true;
+    const [holderEmail, pending, since] = await this.#client.hmget(
+      this.#keys.user(holder),
+      'email',
+      'pe',
+      'pt',
+    );
     if (holderEmail === email) return false;
+    // The holder is moving to this email right now (a mark older than a minute is left over
+    // from a change that stopped part-way).
+    if (pending === email && Date.now() - Number(since) < PENDING_EMAIL_MS) return false;
     return integer(await this.#scripts.replaceIfEqual([key], [holder, id])) === 1;
+  }
+
+  /**
+   * Lets go of an email's lookup held by `id`, unless the user has it again or is moving to it
+   * (a change back, racing this one).
+   */
+  async #release(email: string, id: string): Promise<void> {
+    const [current, pending] = await this.#client.hmget(this.#keys.user(id), 'email', 'pe');
+    if (current === email || pending === email) return;
+    await this.#scripts.deleteIfEqual([this.#keys.email(email)], [id]);
   }
 
   /** A user's hash (at `key`, when the caller has it), through the tracked reads if any. */
