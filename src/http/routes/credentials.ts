@@ -9,6 +9,7 @@ import { startSession } from './start-session.js';
 
 import type { User } from '../../accounts/types.js';
 import type { LoginAttempt, ThrottleVerdict } from '../../throttle/index.js';
+import type { RequestAuth } from '../authenticate.js';
 import type { AuthContext } from '../context.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 
@@ -146,45 +147,16 @@ export async function changePassword(
   context: AuthContext,
   request: HttpRequest,
 ): Promise<HttpResponse> {
-  const auth = await authenticateRequest(context, request);
-  if (!auth.authenticated) {
-    return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
-  }
-  const body = await readFields(request);
-  if (!body.ok) return body.response;
-  const current = stringField(body.fields, 'currentPassword', PASSWORD_MAX_LENGTH);
-  if (!current.ok) return current.response;
-  const next = stringField(body.fields, 'newPassword', PASSWORD_MAX_LENGTH);
-  if (!next.ok) return next.response;
-
-  const ageMs = context.clock() - auth.session.createdAt.getTime();
-  if (ageMs > context.freshLoginSeconds * 1000) {
-    return errorResponse(
-      403,
-      'REAUTHENTICATION_REQUIRED',
-      'Log in again to change your password: the login must be recent.',
-    );
-  }
-  const stamp = await context.accounts.credentialStamp(auth.user.email);
-  const deviceId = context.deviceCookie.read(request.header('cookie'), auth.user.email, stamp);
-  const verdict = await context.throttle.check(
-    {
-      email: auth.user.email,
-      address: request.clientAddress,
-      deviceId,
-      credentialStamp: stamp,
-    },
-    // A changed password is not a login: no address is made known by it.
-    { recordsSuccess: false },
-  );
-  if (!verdict.allowed) return throttled(verdict);
+  const begun = await beginAccountChange(context, request, 'newPassword', 'your password');
+  if (!begun.ok) return begun.response;
+  const { auth, current, next, deviceId, verdict } = begun;
 
   let changed: boolean;
   let ended = 0;
   try {
     changed = await context.accounts.changePassword(
       auth.user.id,
-      { currentPassword: current.value, newPassword: next.value },
+      { currentPassword: current, newPassword: next },
       {
         // Other sessions end before the new password is saved: should the store fail between
         // the two, the password is unchanged rather than changed with a thief still logged in.
@@ -252,38 +224,15 @@ export async function changeEmail(
       'Changing the email is turned off on this server, as registration is.',
     );
   }
-  const auth = await authenticateRequest(context, request);
-  if (!auth.authenticated) {
-    return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
-  }
-  const body = await readFields(request);
-  if (!body.ok) return body.response;
-  const current = stringField(body.fields, 'currentPassword', PASSWORD_MAX_LENGTH);
-  if (!current.ok) return current.response;
-  const next = stringField(body.fields, 'newEmail', EMAIL_MAX_LENGTH);
-  if (!next.ok) return next.response;
-
-  const ageMs = context.clock() - auth.session.createdAt.getTime();
-  if (ageMs > context.freshLoginSeconds * 1000) {
-    return errorResponse(
-      403,
-      'REAUTHENTICATION_REQUIRED',
-      'Log in again to change your email: the login must be recent.',
-    );
-  }
-  const stamp = await context.accounts.credentialStamp(auth.user.email);
-  const deviceId = context.deviceCookie.read(request.header('cookie'), auth.user.email, stamp);
-  const verdict = await context.throttle.check(
-    { email: auth.user.email, address: request.clientAddress, deviceId, credentialStamp: stamp },
-    { recordsSuccess: false },
-  );
-  if (!verdict.allowed) return throttled(verdict);
+  const begun = await beginAccountChange(context, request, 'newEmail', 'your email');
+  if (!begun.ok) return begun.response;
+  const { auth, current, next, stamp, deviceId, verdict } = begun;
 
   let user: User | null;
   try {
     user = await context.accounts.changeEmail(auth.user.id, {
-      currentPassword: current.value,
-      newEmail: next.value,
+      currentPassword: current,
+      newEmail: next,
     });
     if (user === null) await context.throttle.recordFailure(verdict.attempt);
   } catch (error) {
@@ -341,6 +290,66 @@ export async function changeEmail(
     ['Set-Cookie', cookie],
     ['Set-Cookie', context.deviceCookie.issue(user.email, stamp, deviceId)],
   ]);
+}
+
+/**
+ * The start of a change to the account (its password, its email): a live session from a login
+ * within the fresh-login window, the current password and the new value (`field`) from the body,
+ * and the throttle's leave to check the password, under the login keys of the account. A success
+ * is not recorded by the throttle: a change is not a login, and makes no address known. The
+ * caller records a failure and releases the attempt.
+ */
+async function beginAccountChange(
+  context: AuthContext,
+  request: HttpRequest,
+  field: 'newPassword' | 'newEmail',
+  what: string,
+): Promise<
+  | { ok: false; response: HttpResponse }
+  | {
+      ok: true;
+      auth: Extract<RequestAuth, { authenticated: true }>;
+      current: string;
+      next: string;
+      stamp: string;
+      deviceId: string | null;
+      verdict: Extract<ThrottleVerdict, { allowed: true }>;
+    }
+> {
+  const auth = await authenticateRequest(context, request);
+  if (!auth.authenticated) {
+    const response = errorResponse(
+      401,
+      'UNAUTHENTICATED',
+      'Log in first: there is no live session.',
+    );
+    return { ok: false, response };
+  }
+  const body = await readFields(request);
+  if (!body.ok) return body;
+  const current = stringField(body.fields, 'currentPassword', PASSWORD_MAX_LENGTH);
+  if (!current.ok) return current;
+  const maxLength = field === 'newEmail' ? EMAIL_MAX_LENGTH : PASSWORD_MAX_LENGTH;
+  const next = stringField(body.fields, field, maxLength);
+  if (!next.ok) return next;
+
+  const ageMs = context.clock() - auth.session.createdAt.getTime();
+  if (ageMs > context.freshLoginSeconds * 1000) {
+    const response = errorResponse(
+      403,
+      'REAUTHENTICATION_REQUIRED',
+      `Log in again to change ${what}: the login must be recent.`,
+    );
+    return { ok: false, response };
+  }
+  const stamp = await context.accounts.credentialStamp(auth.user.email);
+  const deviceId = context.deviceCookie.read(request.header('cookie'), auth.user.email, stamp);
+  const verdict = await context.throttle.check(
+    { email: auth.user.email, address: request.clientAddress, deviceId, credentialStamp: stamp },
+    { recordsSuccess: false },
+  );
+  if (!verdict.allowed) return { ok: false, response: throttled(verdict) };
+  return { ok: true, auth, current: current.value, next: next.value, stamp, deviceId, verdict };
 }
 
 /** Puts a user's email back after a change that did not stand; false when it could not. */
