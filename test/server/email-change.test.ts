@@ -173,6 +173,24 @@ describe('POST /auth/email', () => {
     assert.doesNotMatch(server.rawLog(), new RegExp(`moved${counter}@`, 'i'));
   });
 
+  it('double submit: two changes at once from one session leave the email one answer names', async () => {
+    const { email, cookie } = await register();
+    const targets = [`b-${email}`, `c-${email}`];
+    const answers = await Promise.all(
+      targets.map((newEmail) => change(cookie, { currentPassword: PASSWORD, newEmail })),
+    );
+    // The second waits its turn (429) or, once the first has rotated the session, finds none.
+    const statuses = answers.map((answer) => answer.status).sort();
+    assert.equal(statuses[0], 200, answers.map((answer) => answer.text).join('\n'));
+    assert.ok([401, 429].includes(statuses[1] ?? 0), answers.map((a) => a.text).join('\n'));
+    const done = answers.find((answer) => answer.status === 200);
+    const named = (done?.body as { user: { email: string } }).user.email;
+    assert.ok(targets.includes(named));
+    assert.equal(await whoAmI(cookiePair(done?.setCookies[0])), named);
+    assert.equal(await logsIn(named), true);
+    assert.equal(await logsIn(email), false);
+  });
+
   it('password guessing: wrong passwords count against the account as failed logins do', async () => {
     const { cookie } = await register();
     const statuses: number[] = [];

@@ -74,9 +74,10 @@ ${guardedSnippet(latchkey)}:${String(port)} {
 
 function guardedSnippet(latchkey: string): string {
   return `(latchkey_guard) {
-	# The app learns the user from Latchkey only: what the client sent is dropped first.
-	request_header -X-Latchkey-User-Id
-	request_header -X-Latchkey-User-Email
+	# The app learns the user from Latchkey only: every header of the client's whose name holds
+	# "latchkey" is dropped first, underscores and all (a FastCGI app such as PHP reads
+	# X_Latchkey_User_Id as X-Latchkey-User-Id).
+	request_header -*atchkey*
 	reverse_proxy ${latchkey} {
 		method GET
 		rewrite /auth/verify

@@ -226,25 +226,46 @@ export async function changeEmail(
   }
   const begun = await beginAccountChange(context, request, 'newEmail', 'your email');
   if (!begun.ok) return begun.response;
-  const { auth, current, next, stamp, deviceId, verdict } = begun;
+  // The account's turn is held to the end, rotation included: a second change from the same
+  // browser waits its turn (429 busy) instead of finding this one's rotation and taking it
+  // for a logout.
+  try {
+    return await applyEmailChange(context, request, begun);
+  } finally {
+    begun.verdict.attempt.release();
+  }
+}
 
+async function applyEmailChange(
+  context: AuthContext,
+  request: HttpRequest,
+  begun: AccountChange,
+): Promise<HttpResponse> {
+  const { auth, current, next, stamp, deviceId, verdict } = begun;
+  // Read again now that the turn is this request's: a change just before it may have rotated
+  // this session away, or moved the email this change would put back if it were undone.
+  const [live, before] = await Promise.all([
+    context.sessions.sessionExists(auth.session.id),
+    context.accounts.getUser(auth.user.id),
+  ]);
+  if (!live || before === null) {
+    return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
+  }
   let user: User | null;
   try {
     user = await context.accounts.changeEmail(auth.user.id, {
       currentPassword: current,
       newEmail: next,
     });
-    if (user === null) await context.throttle.recordFailure(verdict.attempt);
   } catch (error) {
     if (!(error instanceof AccountError)) throw error;
     // A taken email tells that it has an account: counted as a failure, so that probing emails
     // this way is slowed as guessing passwords is.
     if (error.code === 'EMAIL_TAKEN') await context.throttle.recordFailure(verdict.attempt);
     return accountErrorResponse(error, 'currentPassword', 'newEmail');
-  } finally {
-    verdict.attempt.release();
   }
   if (user === null) {
+    await context.throttle.recordFailure(verdict.attempt);
     return errorResponse(403, 'INVALID_CREDENTIALS', 'The current password is incorrect.', {
       field: 'currentPassword',
     });
@@ -257,24 +278,25 @@ export async function changeEmail(
   const stampNow = rotated === null ? null : await context.accounts.credentialStampOf(user.id);
   if (rotated === null || stampNow !== stamp) {
     if (rotated !== null) await context.sessions.invalidateSession(rotated.session.id);
-    const restored = await restoreEmail(context, user.id, auth.user.email);
+    const restored = await restoreEmail(context, user, before.email);
     context.logger.log('warn', 'user.email_change_undone', { userId: user.id, restored });
     return errorResponse(
       401,
       'UNAUTHENTICATED',
       restored
         ? 'The session ended during the change, and the email was left as it was; log in again.'
-        : 'The session ended during the change, after the new email was saved; log in again.',
+        : 'The session ended during the change; the email may have changed. Log in again.',
     );
   }
   context.logger.log('info', 'user.email_changed', { userId: user.id });
   // Throttle state is kept by email: this address becomes known to the account's new email, as
   // a registration makes it known to a new account's.
+  const moved = user;
   await afterAccountChange(
     context,
     () =>
       context.throttle.rememberAddress({
-        email: user.email,
+        email: moved.email,
         address: request.clientAddress,
         deviceId,
         credentialStamp: stamp,
@@ -292,6 +314,16 @@ export async function changeEmail(
   ]);
 }
 
+/** What {@link beginAccountChange} hands on: who asks, with what, under which throttle turn. */
+interface AccountChange {
+  auth: Extract<RequestAuth, { authenticated: true }>;
+  current: string;
+  next: string;
+  stamp: string;
+  deviceId: string | null;
+  verdict: Extract<ThrottleVerdict, { allowed: true }>;
+}
+
 /**
  * The start of a change to the account (its password, its email): a live session from a login
  * within the fresh-login window, the current password and the new value (`field`) from the body,
@@ -304,18 +336,7 @@ async function beginAccountChange(
   request: HttpRequest,
   field: 'newPassword' | 'newEmail',
   what: string,
-): Promise<
-  | { ok: false; response: HttpResponse }
-  | {
-      ok: true;
-      auth: Extract<RequestAuth, { authenticated: true }>;
-      current: string;
-      next: string;
-      stamp: string;
-      deviceId: string | null;
-      verdict: Extract<ThrottleVerdict, { allowed: true }>;
-    }
-> {
+): Promise<{ ok: false; response: HttpResponse } | ({ ok: true } & AccountChange)> {
   const auth = await authenticateRequest(context, request);
   if (!auth.authenticated) {
     const response = errorResponse(
@@ -352,13 +373,18 @@ async function beginAccountChange(
   return { ok: true, auth, current: current.value, next: next.value, stamp, deviceId, verdict };
 }
 
-/** Puts a user's email back after a change that did not stand; false when it could not. */
-async function restoreEmail(context: AuthContext, userId: string, email: string): Promise<boolean> {
+/**
+ * Puts a user's email back after a change that did not stand, unless the account has moved on
+ * from the email this change gave it; false when it is not put back.
+ */
+async function restoreEmail(context: AuthContext, changed: User, email: string): Promise<boolean> {
+  const now = await context.accounts.getUser(changed.id);
+  if (now?.email !== changed.email) return now?.email === email;
   try {
-    return (await context.accounts.setUserEmail(userId, email)) !== null;
+    return (await context.accounts.setUserEmail(changed.id, email)) !== null;
   } catch (error) {
     if (!(error instanceof AccountError)) throw error;
-    return error.code === 'EMAIL_UNCHANGED';
+    return false;
   }
 }
 

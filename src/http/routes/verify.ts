@@ -62,6 +62,8 @@ export async function verifyForProxy(
     [VERIFIED_USER_ID_HEADER, auth.user.id],
     [VERIFIED_USER_EMAIL_HEADER, headerSafeEmail(auth.user.email)],
   ];
+  // One Set-Cookie line at most: Caddy's {rp.header.Set-Cookie} (the README's Caddyfile) joins
+  // several into one with commas, which no browser reads as two cookies.
   if (auth.setCookie !== null) headers.push(['Set-Cookie', auth.setCookie]);
   return jsonResponse(200, { user: { id: auth.user.id, email: auth.user.email } }, headers);
 }

@@ -25,14 +25,29 @@ return 1
 `;
 
 /**
- * KEYS: user hash. ARGV: new email, now. Marks an existing user as moving to the email (`pe`,
- * `pt`), so that a claim finding its lookup held by this user knows it is not left over.
- * Returns 1, or 0 when there is no such user.
+ * KEYS: user hash. ARGV: new email. Marks an existing user as moving to the email (`pe`, and
+ * `pt`, the time by this Redis's clock), so that a claim finding its lookup held by this user
+ * knows it is not left over (HOLDS_EMAIL). Returns 1, or 0 when there is no such user.
  */
 export const MARK_EMAIL = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'pe', ARGV[1], 'pt', ARGV[2])
+local now = redis.call('TIME')
+redis.call('HSET', KEYS[1], 'pe', ARGV[1], 'pt', now[1] * 1000 + math.floor(now[2] / 1000))
 return 1
+`;
+
+/**
+ * KEYS: user hash. ARGV: email, how long a mark holds (ms). Returns 1 when the user has the email
+ * or is moving to it (a MARK_EMAIL younger than that, by the same Redis's clock), else 0.
+ */
+export const HOLDS_EMAIL = `
+local user = redis.call('HMGET', KEYS[1], 'email', 'pe', 'pt')
+if user[1] == ARGV[1] then return 1 end
+if user[2] ~= ARGV[1] then return 0 end
+local now = redis.call('TIME')
+local age = now[1] * 1000 + math.floor(now[2] / 1000) - tonumber(user[3])
+if age < tonumber(ARGV[2]) then return 1 end
+return 0
 `;
 
 /**

@@ -1,6 +1,6 @@
 import { CREATE_USER, DELETE_IF_EQUAL, DELETE_THROTTLE, DELETE_USER } from './lua-accounts.js';
 import { INCREMENT_THROTTLE, REPLACE_IF_EQUAL, SWEEP_THROTTLES } from './lua-accounts.js';
-import { MARK_EMAIL, SETTLE_EMAIL, UPDATE_USER } from './lua-accounts.js';
+import { HOLDS_EMAIL, MARK_EMAIL, SETTLE_EMAIL, UPDATE_USER } from './lua-accounts.js';
 import { BIND_SESSION, CREATE_SESSION, DELETE_USER_SESSIONS } from './lua-sessions.js';
 import { INDEX_ADD, LIST_SESSIONS } from './lua-sessions.js';
 import { REPLACE_SESSION, SWEEP_SESSION, TAKE_SESSION, TOUCH_SESSION } from './lua-sessions.js';
@@ -29,6 +29,7 @@ const SOURCES = {
   createUser: [CREATE_USER, 1],
   updateUser: [UPDATE_USER, 1],
   markEmail: [MARK_EMAIL, 1],
+  holdsEmail: [HOLDS_EMAIL, 1],
   settleEmail: [SETTLE_EMAIL, 1],
   deleteUser: [DELETE_USER, 1],
   deleteIfEqual: [DELETE_IF_EQUAL, 1],

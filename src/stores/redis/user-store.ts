@@ -135,7 +135,7 @@ export class RedisUserStore implements UserStore {
       // Marked before the email is claimed: a registration or another change that finds the
       // lookup held by this user, whose email is still the old one, then knows that the lookup
       // is not left over (see #claimEmail), and two accounts never end up with one email.
-      if (integer(await this.#scripts.markEmail([userKey], [email, Date.now()])) !== 1) {
+      if (integer(await this.#scripts.markEmail([userKey], [email])) !== 1) {
         return false;
       }
       if (!(await this.#claimEmail(email, id))) {
@@ -184,16 +184,13 @@ export class RedisUserStore implements UserStore {
     const holder = await this.#client.get(key);
     if (holder === null) return (await this.#client.set(key, id, 'NX')) === 'OK';
     if (holder === id) return true;
-    const [holderEmail, pending, since] = await this.#client.hmget(
-      this.#keys.user(holder),
-      'email',
-      'pe',
-      'pt',
+    // Taken while the holder has the email or is moving to it right now (a mark older than a
+    // minute is left over from a change that stopped part-way), both judged on the holder's node.
+    const holds = await this.#scripts.holdsEmail(
+      [this.#keys.user(holder)],
+      [email, PENDING_EMAIL_MS],
     );
-    if (holderEmail === email) return false;
-    // The holder is moving to this email right now (a mark older than a minute is left over
-    // from a change that stopped part-way).
-    if (pending === email && Date.now() - Number(since) < PENDING_EMAIL_MS) return false;
+    if (integer(holds) === 1) return false;
     return integer(await this.#scripts.replaceIfEqual([key], [holder, id])) === 1;
   }
 
