@@ -183,11 +183,11 @@ export class Accounts {
   /**
    * Gives a user another email after checking their password, and returns the user as now.
    * Returns null, changing nothing, when the password is wrong or the account is gone or
-   * disabled. Throws `AccountError`:
-   * `EMAIL_INVALID` (checked before the password, at no hashing cost), then, once the password
-   * is proven, `EMAIL_UNCHANGED` when the account already has this email and `EMAIL_TAKEN` when
-   * another account has it. The old email can be registered by anyone from then on. Sessions
-   * are left alone: rotating the caller's is the caller's job.
+   * disabled. Throws `AccountError`: `EMAIL_INVALID` (checked before the password, at no
+   * hashing cost), then, once the password is proven, `EMAIL_UNCHANGED` when the account
+   * already has this email and `EMAIL_TAKEN` when another account has it. The old email can be
+   * registered by anyone from then on. Sessions are left alone: rotating the caller's is the
+   * caller's job.
    */
   async changeEmail(
     userId: string,

@@ -51,8 +51,8 @@ function answer(status: number, reason: string, code: string, message: string): 
  * over the limit, a body framed twice) or that took too long. Answered with node:http's own
  * status (400, 408, 413 or 431), a JSON error and the security headers, then the connection
  * closed; and logged as `http.client_error` with the parser's code and the connection's peer
- * address (a proxy's, behind one), so that probing leaves a trace; never a byte of the request. A connection the client reset or dropped
- * is closed without a line.
+ * address (a proxy's, behind one), so that probing leaves a trace; never a byte of the request.
+ * A connection the client reset or dropped is closed without a line.
  */
 export function answerClientError(
   error: NodeJS.ErrnoException,

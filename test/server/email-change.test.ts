@@ -173,7 +173,7 @@ describe('POST /auth/email', () => {
     assert.doesNotMatch(server.rawLog(), new RegExp(`moved${counter}@`, 'i'));
   });
 
-  it('double submit: two changes at once from one session leave the email one answer names', async () => {
+  it('double submit: two changes at once from one session leave the email one names', async () => {
     const { email, cookie } = await register();
     const targets = [`b-${email}`, `c-${email}`];
     const answers = await Promise.all(
@@ -191,7 +191,7 @@ describe('POST /auth/email', () => {
     assert.equal(await logsIn(email), false);
   });
 
-  it('password guessing: wrong passwords count against the account as failed logins do', async () => {
+  it('password guessing: wrong passwords count against the account as logins do', async () => {
     const { cookie } = await register();
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 8; attempt += 1) {
@@ -256,7 +256,7 @@ describe('POST /auth/email, at the edges', () => {
     assert.equal(await userStore.findUserByEmail('ceo@corp.example'), null);
   });
 
-  it('account takeover race: a change landing as the owner changes the password is undone', async () => {
+  it('takeover race: a change that lands as the owner locks the thief out is undone', async () => {
     const sessionStore = new MemorySessionStore();
     const userStore = new MemoryUserStore();
     const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });

@@ -51,7 +51,7 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.ok(!server.logs.some((line) => line.event === 'http.request'), 'no route ran');
   });
 
-  it('bare error pages: what node:http cannot read is answered in JSON with the security headers', async () => {
+  it('bare error pages: what node:http cannot read gets JSON and security headers', async () => {
     const cases = [
       { raw: `GET / HTTP/1.1\r\nHost: localhost:${port}\r\nBad Header\r\n\r\n`, status: 400 },
       {

@@ -131,7 +131,7 @@ describe(
       }
     });
 
-    it('a mark left by a change that stopped part-way holds its email for a minute only', async () => {
+    it('a mark left by a change that stopped part-way holds its email a minute only', async () => {
       const { other, clean } = await stores();
       try {
         await other.insertUser(makeUser(1));

@@ -116,7 +116,7 @@ export function describeGuardingProxy(
       assert.equal(seen.length, before);
     });
 
-    it('a logged-in request reaches the app with the user the proxy names, and no other', async () => {
+    it('a logged-in request reaches the app with the user the proxy names, no other', async () => {
       const { email, id, cookie } = await logIn();
       // With underscores too: PHP (through FastCGI) reads X_Latchkey_User_Id as the same name.
       const response = await send(proxy.url, 'GET', '/reports/2026?page=2', {
@@ -172,7 +172,7 @@ export function describeGuardingProxy(
       assert.equal(seen.at(-1)?.userEmail, email);
     });
 
-    it('address spoofing through the proxy: the real client counts, not X-Forwarded-For', async () => {
+    it('address spoofing via the proxy: the real client counts, not X-Forwarded-For', async () => {
       const failed = await send(proxy.url, 'POST', '/auth/login', {
         json: { email: 'nobody@example.com', password: PASSWORD },
         headers: { origin: proxy.url, 'x-forwarded-for': '203.0.113.9' },
