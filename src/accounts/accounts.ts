@@ -165,13 +165,8 @@ export class Accounts {
       beforeSave?: () => Promise<void>;
     } = {},
   ): Promise<boolean> {
-    const record = await this.#store.findUserById(userId);
-    if (record === null) {
-      await verifyPassword(this.#unknownAccountHash, change.currentPassword);
-      return false;
-    }
-    const valid = await verifyPassword(record.passwordHash, change.currentPassword);
-    if (!valid || record.disabledAt !== null) return false;
+    const record = await this.#proven(userId, change.currentPassword);
+    if (record === null) return false;
 
     await this.#refuseUnfitPassword(change.newPassword, record.email);
     const passwordHash = await hashPassword(change.newPassword, this.#parameters);
@@ -194,14 +189,22 @@ export class Accounts {
     change: { currentPassword: string; newEmail: string },
   ): Promise<User | null> {
     const email = requireEmail(change.newEmail);
+    const record = await this.#proven(userId, change.currentPassword);
+    return record === null ? null : this.#moveEmail(record, email);
+  }
+
+  /**
+   * The user's record when `password` is theirs and the account is enabled, else null; a user
+   * that is gone costs a verification all the same.
+   */
+  async #proven(userId: string, password: string): Promise<UserRecord | null> {
     const record = await this.#store.findUserById(userId);
     if (record === null) {
-      await verifyPassword(this.#unknownAccountHash, change.currentPassword);
+      await verifyPassword(this.#unknownAccountHash, password);
       return null;
     }
-    const valid = await verifyPassword(record.passwordHash, change.currentPassword);
-    if (!valid || record.disabledAt !== null) return null;
-    return this.#moveEmail(record, email);
+    const valid = await verifyPassword(record.passwordHash, password);
+    return valid && record.disabledAt === null ? record : null;
   }
 
   /**
