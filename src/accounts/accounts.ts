@@ -190,7 +190,9 @@ export class Accounts {
   ): Promise<User | null> {
     const email = requireEmail(change.newEmail);
     const record = await this.#proven(userId, change.currentPassword);
-    return record === null ? null : this.#moveEmail(record, email);
+    // Only over the password it was checked against: a password change that lands meanwhile
+    // (its owner locking a thief out) wins.
+    return record === null ? null : this.#moveEmail(record, email, record.passwordHash);
   }
 
   /**
@@ -218,11 +220,15 @@ export class Accounts {
     return record === null ? null : this.#moveEmail(record, email);
   }
 
-  async #moveEmail(record: UserRecord, email: string): Promise<User | null> {
+  async #moveEmail(
+    record: UserRecord,
+    email: string,
+    ifPasswordHash?: string,
+  ): Promise<User | null> {
     if (record.email === email) {
       throw new AccountError('EMAIL_UNCHANGED', "this is already the account's email");
     }
-    const moved = await this.#store.updateUserEmail(record.id, email);
+    const moved = await this.#store.updateUserEmail(record.id, email, ifPasswordHash);
     return moved ? toUser({ ...record, email }) : null;
   }
 

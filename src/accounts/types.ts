@@ -38,10 +38,12 @@ export interface UserStore {
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /**
    * Gives a user another normalized email; the old one is free for another account at once.
-   * Returns false when there is no such user. Throws `AccountError` with code `EMAIL_TAKEN`
-   * when another account holds the email (the user keeps the old one).
+   * With `ifPasswordHash`, only while the user's password hash is still that one (the password
+   * the change was checked against). Returns false, changing nothing, when there is no such
+   * user or the hash has moved on. Throws `AccountError` with code `EMAIL_TAKEN` when another
+   * account holds the email (the user keeps the old one).
    */
-  updateUserEmail(id: string, email: string): Promise<boolean>;
+  updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean>;
   /** Disables (a date) or re-enables (null) an account. Returns false when there is no such user. */
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean>;
   /**

@@ -69,9 +69,9 @@ class ProbeStore implements UserStore {
     this.updates += 1;
     await this.inner.updatePasswordHash(id, passwordHash);
   }
-  async updateUserEmail(id: string, email: string): Promise<boolean> {
+  async updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
     this.#check('updateUserEmail');
-    return this.inner.updateUserEmail(id, email);
+    return this.inner.updateUserEmail(id, email, ifPasswordHash);
   }
   async setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
     this.#check('setUserDisabled');

@@ -256,32 +256,52 @@ describe('POST /auth/email, at the edges', () => {
     assert.equal(await userStore.findUserByEmail('ceo@corp.example'), null);
   });
 
-  it('takeover race: a change that lands as the owner locks the thief out is undone', async () => {
+  it('takeover race: a change checked against the old password does not land after it changed', async () => {
     const sessionStore = new MemorySessionStore();
     const userStore = new MemoryUserStore();
     const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
     const thief = await registerIn(latchkey, 'owner@example.com');
     const owner = await userStore.findUserByEmail('owner@example.com');
     assert.ok(owner);
-    // The owner's password change runs while the thief's email change is being saved: it ends
-    // every other session and saves a new hash.
+    // The owner's password change lands while the thief's password is being checked: it ends
+    // every other session and saves a new hash before the thief's change is written.
     const save = userStore.updateUserEmail.bind(userStore);
-    userStore.updateUserEmail = async (id, email) => {
-      const saved = await save(id, email);
+    userStore.updateUserEmail = async (id, email, ifPasswordHash) => {
       await sessionStore.deleteUserSessions(id);
       await userStore.updatePasswordHash(id, `${owner.passwordHash}-changed`);
-      return saved;
+      return save(id, email, ifPasswordHash);
     };
 
     const response = await latchkey.handleAuthRoute(
       json({ currentPassword: PASSWORD, newEmail: 'thief@example.com' }, thief),
     );
 
-    assert.equal(response?.status, 401);
-    const { error } = JSON.parse(response.body) as { error: { message: string } };
-    assert.match(error.message, /left as it was/);
+    assert.equal(response?.status, 403);
+    assert.equal(errorCode(JSON.parse(response.body)), 'INVALID_CREDENTIALS');
     assert.equal((await userStore.findUserById(owner.id))?.email, 'owner@example.com');
     assert.equal(await userStore.findUserByEmail('thief@example.com'), null);
     assert.deepEqual(await sessionStore.listUserSessions(owner.id), []);
+  });
+
+  it('a session ended just after the change is told which email the account now has', async () => {
+    const sessionStore = new MemorySessionStore();
+    const userStore = new MemoryUserStore();
+    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
+    const cookie = await registerIn(latchkey, 'kim@example.com');
+    const save = userStore.updateUserEmail.bind(userStore);
+    userStore.updateUserEmail = async (id, email, ifPasswordHash) => {
+      const saved = await save(id, email, ifPasswordHash);
+      await sessionStore.deleteUserSessions(id);
+      return saved;
+    };
+
+    const response = await latchkey.handleAuthRoute(
+      json({ currentPassword: PASSWORD, newEmail: 'kim@example.org' }, cookie),
+    );
+
+    assert.equal(response?.status, 401);
+    const { error } = JSON.parse(response.body) as { error: { message: string } };
+    assert.match(error.message, /now kim@example\.org/);
+    assert.equal((await userStore.findUserByEmail('kim@example.org'))?.email, 'kim@example.org');
   });
 });

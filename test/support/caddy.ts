@@ -48,6 +48,8 @@ function guardingCaddyfile(port: number, options: { latchkeyUrl: string; appUrl:
 
 ${guardedSnippet(latchkey)}:${String(port)} {
 	bind 127.0.0.1
+	# For every route, unguarded ones too: only Latchkey names the user.
+	request_header -*atchkey*
 
 	handle /auth/* {
 		reverse_proxy ${latchkey}

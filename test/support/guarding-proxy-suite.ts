@@ -149,6 +149,18 @@ export function describeGuardingProxy(
       assert.equal(seen.at(-1)?.userId, undefined);
     });
 
+    it('header spoofing into an unguarded page: the app is told of no user', async () => {
+      const response = await send(proxy.url, 'GET', '/login.html', {
+        headers: {
+          'x-latchkey-user-id': 'admin',
+          x_latchkey_user_email: 'admin@example.com',
+        },
+      });
+      assert.equal(response.status, 200, proxy.errorLog());
+      assert.equal(seen.at(-1)?.url, '/login.html');
+      assert.deepEqual(seen.at(-1)?.latchkeyHeaders, []);
+    });
+
     it('header spoofing: an anonymous request naming a user in X-Latchkey-* gets 401', async () => {
       const before = seen.length;
       const response = await send(proxy.url, 'GET', '/reports/2026', {

@@ -227,8 +227,7 @@ export async function changeEmail(
   const begun = await beginAccountChange(context, request, 'newEmail', 'your email');
   if (!begun.ok) return begun.response;
   // The account's turn is held to the end, rotation included: a second change from the same
-  // browser waits its turn (429 busy) instead of finding this one's rotation and taking it
-  // for a logout.
+  // browser, on this server, waits its turn (429 busy) or finds its session rotated away.
   try {
     return await applyEmailChange(context, request, begun);
   } finally {
@@ -242,13 +241,9 @@ async function applyEmailChange(
   begun: AccountChange,
 ): Promise<HttpResponse> {
   const { auth, current, next, stamp, deviceId, verdict } = begun;
-  // Read again now that the turn is this request's: a change just before it may have rotated
-  // this session away, or moved the email this change would put back if it were undone.
-  const [live, before] = await Promise.all([
-    context.sessions.sessionExists(auth.session.id),
-    context.accounts.getUser(auth.user.id),
-  ]);
-  if (!live || before === null) {
+  // Checked again now that the turn is this request's: a change just before it, from this
+  // browser, may have rotated this session away.
+  if (!(await context.sessions.sessionExists(auth.session.id))) {
     return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
   }
   let user: User | null;
@@ -271,21 +266,16 @@ async function applyEmailChange(
     });
   }
 
-  // A logout or a password change that ended this session while the email was being changed
-  // wins: the new session is ended and the email put back, so that a thief who knew the old
-  // password cannot move the account away from its owner at the moment the owner locks them out.
+  // A password change that lands while this one is checked wins (the store's write depends on
+  // the password hash checked: null above). A logout that ends this session after the write
+  // leaves the change made, and says so.
   const rotated = await context.sessions.rotateSession(auth.session.id);
-  const stampNow = rotated === null ? null : await context.accounts.credentialStampOf(user.id);
-  if (rotated === null || stampNow !== stamp) {
-    if (rotated !== null) await context.sessions.invalidateSession(rotated.session.id);
-    const restored = await restoreEmail(context, user, before.email);
-    context.logger.log('warn', 'user.email_change_undone', { userId: user.id, restored });
+  if (rotated === null) {
+    context.logger.log('info', 'user.email_changed', { userId: user.id, sessionEnded: true });
     return errorResponse(
       401,
       'UNAUTHENTICATED',
-      restored
-        ? 'The session ended during the change, and the email was left as it was; log in again.'
-        : 'The session ended during the change; the email may have changed. Log in again.',
+      `The email is now ${user.email}, but this session ended during the change; log in again.`,
     );
   }
   context.logger.log('info', 'user.email_changed', { userId: user.id });
@@ -371,21 +361,6 @@ async function beginAccountChange(
   );
   if (!verdict.allowed) return { ok: false, response: throttled(verdict) };
   return { ok: true, auth, current: current.value, next: next.value, stamp, deviceId, verdict };
-}
-
-/**
- * Puts a user's email back after a change that did not stand, unless the account has moved on
- * from the email this change gave it; false when it is not put back.
- */
-async function restoreEmail(context: AuthContext, changed: User, email: string): Promise<boolean> {
-  const now = await context.accounts.getUser(changed.id);
-  if (now?.email !== changed.email) return now?.email === email;
-  try {
-    return (await context.accounts.setUserEmail(changed.id, email)) !== null;
-  } catch (error) {
-    if (!(error instanceof AccountError)) throw error;
-    return false;
-  }
 }
 
 /** A login refused by the throttle: logged, and answered 429. */

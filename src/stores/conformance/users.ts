@@ -97,6 +97,24 @@ export function describeUserTests(makeStores: ConformanceStoreFactory): void {
       assert.deepEqual(await users.findUserByEmail('user2@example.com'), makeUser(2));
     });
 
+    test('moves the email only while the password hash is the one given', async ({ users }) => {
+      const user = makeUser(1);
+      await users.insertUser(user);
+      await users.updatePasswordHash('user-1', `${user.passwordHash}-changed`);
+
+      assert.equal(
+        await users.updateUserEmail('user-1', 'late@example.com', user.passwordHash),
+        false,
+      );
+      assert.equal((await users.findUserById('user-1'))?.email, 'user1@example.com');
+      assert.equal(await users.findUserByEmail('late@example.com'), null);
+      await users.insertUser(makeUser(2, { email: 'late@example.com' }));
+
+      const current = `${user.passwordHash}-changed`;
+      assert.equal(await users.updateUserEmail('user-1', 'now@example.com', current), true);
+      assert.equal((await users.findUserByEmail('now@example.com'))?.id, 'user-1');
+    });
+
     test('moves no email for an unknown user, and holds none for it', async ({ users }) => {
       assert.equal(await users.updateUserEmail('user-unknown', 'ghost@example.com'), false);
 

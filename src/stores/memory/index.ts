@@ -207,9 +207,12 @@ export class MemoryUserStore implements UserStore {
     return Promise.resolve();
   }
 
-  updateUserEmail(id: string, email: string): Promise<boolean> {
+  updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
     const record = this.#byId.get(id);
     if (record === undefined) return Promise.resolve(false);
+    if (ifPasswordHash !== undefined && record.passwordHash !== ifPasswordHash) {
+      return Promise.resolve(false);
+    }
     for (const existing of this.#byId.values()) {
       if (existing !== record && existing.email === email) {
         return Promise.reject(new AccountError('EMAIL_TAKEN', 'this email is already registered'));

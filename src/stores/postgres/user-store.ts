@@ -43,7 +43,9 @@ export class PostgresUserStore implements UserStore {
       findById: prepared(`${select} WHERE id = $1`),
       list: prepared(`${select} ORDER BY created_at, id`),
       updatePassword: prepared(`UPDATE ${table} SET password_hash = $2 WHERE id = $1`),
-      updateEmail: prepared(`UPDATE ${table} SET email = $2 WHERE id = $1`),
+      updateEmail: prepared(
+        `UPDATE ${table} SET email = $2 WHERE id = $1 AND ($3::text IS NULL OR password_hash = $3)`,
+      ),
       setDisabled: prepared(`UPDATE ${table} SET disabled_at = $2 WHERE id = $1`),
       delete: prepared(`DELETE FROM ${table} WHERE id = $1`),
     };
@@ -90,9 +92,10 @@ export class PostgresUserStore implements UserStore {
     });
   }
 
-  async updateUserEmail(id: string, email: string): Promise<boolean> {
+  async updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
     try {
-      const result = await this.#pool.query({ ...this.#sql.updateEmail, values: [id, email] });
+      const values = [id, email, ifPasswordHash ?? null];
+      const result = await this.#pool.query({ ...this.#sql.updateEmail, values });
       return (result.rowCount ?? 0) > 0;
     } catch (error) {
       if (isUniqueViolation(error, 'users_email_unique')) {

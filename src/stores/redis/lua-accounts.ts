@@ -51,15 +51,23 @@ return 0
 `;
 
 /**
- * KEYS: user hash. ARGV: new email, 'move' or 'drop'. Ends a change marked by MARK_EMAIL: gives
- * the user the email ('move') or not ('drop'), and clears the mark if it still names this email.
- * Returns 1, or 0 when there is no such user.
+ * KEYS: user hash. ARGV: new email, 'move' or 'drop', and the password hash the move depends on
+ * ('' for none). Ends a change marked by MARK_EMAIL: gives the user the email ('move', when the
+ * hash is still the one given) or not, and clears the mark if it still names this email.
+ * Returns 1 when moved (or dropped), 0 when there is no such user or the hash has moved on.
  */
 export const SETTLE_EMAIL = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[2] == 'move' then redis.call('HSET', KEYS[1], 'email', ARGV[1]) end
+local moved = 1
+if ARGV[2] == 'move' then
+  if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'ph') ~= ARGV[3] then
+    moved = 0
+  else
+    redis.call('HSET', KEYS[1], 'email', ARGV[1])
+  end
+end
 if redis.call('HGET', KEYS[1], 'pe') == ARGV[1] then redis.call('HDEL', KEYS[1], 'pe', 'pt') end
-return 1
+return moved
 `;
 
 /** KEYS: user hash. Deletes it; returns its email, or '' when there was no such user. */

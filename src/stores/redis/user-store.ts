@@ -126,7 +126,7 @@ export class RedisUserStore implements UserStore {
     });
   }
 
-  updateUserEmail(id: string, email: string): Promise<boolean> {
+  updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
     return guard('updateUserEmail', async () => {
       const userKey = this.#keys.user(id);
       const before = await this.#client.hget(userKey, 'email');
@@ -139,10 +139,14 @@ export class RedisUserStore implements UserStore {
         return false;
       }
       if (!(await this.#claimEmail(email, id))) {
-        await this.#scripts.settleEmail([userKey], [email, 'drop']);
+        await this.#scripts.settleEmail([userKey], [email, 'drop', '']);
         throw new AccountError('EMAIL_TAKEN', 'this email is already registered');
       }
-      const moved = integer(await this.#scripts.settleEmail([userKey], [email, 'move'])) === 1;
+      const settled = await this.#scripts.settleEmail(
+        [userKey],
+        [email, 'move', ifPasswordHash ?? ''],
+      );
+      const moved = integer(settled) === 1;
       await this.#release(moved ? before : email, id);
       // A change back to the old email, racing this one, may have seen its lookup released just
       // after claiming it as already its own: claimed again, if nobody else has taken it since.

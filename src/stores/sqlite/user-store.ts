@@ -22,7 +22,7 @@ export class SqliteUserStore implements UserStore {
   readonly #findById: Database.Statement<[string], UserRow>;
   readonly #list: Database.Statement<[], UserRow>;
   readonly #updatePasswordHash: Database.Statement<[string, string]>;
-  readonly #updateEmail: Database.Statement<[string, string]>;
+  readonly #updateEmail: Database.Statement<{ id: string; email: string; hash: string | null }>;
   readonly #setDisabled: Database.Statement<[number | null, string]>;
   readonly #delete: Database.Statement<[string]>;
   // Rows by id, for the lookup every authenticated request makes (see ReadCache).
@@ -41,7 +41,9 @@ export class SqliteUserStore implements UserStore {
       this.#updatePasswordHash = database.prepare(
         'UPDATE users SET password_hash = ? WHERE id = ?',
       );
-      this.#updateEmail = database.prepare('UPDATE users SET email = ? WHERE id = ?');
+      this.#updateEmail = database.prepare(
+        'UPDATE users SET email = @email WHERE id = @id AND (@hash IS NULL OR password_hash = @hash)',
+      );
       this.#setDisabled = database.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
       this.#delete = database.prepare('DELETE FROM users WHERE id = ?');
       this.#cache = userCacheOf(database);
@@ -92,10 +94,12 @@ export class SqliteUserStore implements UserStore {
     });
   }
 
-  updateUserEmail(id: string, email: string): Promise<boolean> {
+  updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
     this.#cache.delete(id);
     try {
-      return Promise.resolve(this.#updateEmail.run(email, id).changes > 0);
+      const hash = ifPasswordHash ?? null;
+      const changes = this.#updateEmail.run({ id, email, hash }).changes;
+      return Promise.resolve(changes > 0);
     } catch (error) {
       if (isEmailClash(error)) return Promise.reject(emailTaken());
       return Promise.reject(toStoreError('updateUserEmail', error));
