@@ -256,7 +256,7 @@ describe('POST /auth/email, at the edges', () => {
     assert.equal(await userStore.findUserByEmail('ceo@corp.example'), null);
   });
 
-  it('takeover race: a change checked against the old password does not land after it changed', async () => {
+  it('takeover race: a change checked on a password since changed is not written', async () => {
     const sessionStore = new MemorySessionStore();
     const userStore = new MemoryUserStore();
     const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
