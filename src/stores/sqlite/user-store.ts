@@ -42,7 +42,8 @@ export class SqliteUserStore implements UserStore {
         'UPDATE users SET password_hash = ? WHERE id = ?',
       );
       this.#updateEmail = database.prepare(
-        'UPDATE users SET email = @email WHERE id = @id AND (@hash IS NULL OR password_hash = @hash)',
+        `UPDATE users SET email = @email
+         WHERE id = @id AND (@hash IS NULL OR password_hash = @hash)`,
       );
       this.#setDisabled = database.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
       this.#delete = database.prepare('DELETE FROM users WHERE id = ?');
