@@ -43,10 +43,10 @@ return 1
 export const HOLDS_EMAIL = `
 local user = redis.call('HMGET', KEYS[1], 'email', 'pe', 'pt')
 if user[1] == ARGV[1] then return 1 end
-if user[2] ~= ARGV[1] then return 0 end
+local since = tonumber(user[3])
+if user[2] ~= ARGV[1] or not since then return 0 end
 local now = redis.call('TIME')
-local age = now[1] * 1000 + math.floor(now[2] / 1000) - tonumber(user[3])
-if age < tonumber(ARGV[2]) then return 1 end
+if now[1] * 1000 + math.floor(now[2] / 1000) - since < tonumber(ARGV[2]) then return 1 end
 return 0
 `;
 
