@@ -6,7 +6,7 @@
  * piece pulls in nothing else.
  */
 export { Accounts } from './accounts/index.js';
-export type { User, UserRecord, UserStore } from './accounts/types.js';
+export type { ExpectedUser, User, UserRecord, UserStore } from './accounts/types.js';
 export { AccountError, ConfigError, LatchkeyError, StoreUnavailableError } from './errors.js';
 export type { AccountErrorCode } from './errors.js';
 export { silentLogger } from './log.js';

@@ -11,7 +11,7 @@ import { normalizeEmail } from './email.js';
 import type { Argon2idParameters } from '../password/parameters.js';
 import type { PasswordPolicy } from '../password/policy.js';
 import type { Clock } from '../session/types.js';
-import type { User, UserRecord, UserStore } from './types.js';
+import type { ExpectedUser, User, UserRecord, UserStore } from './types.js';
 
 /** An email and a password, as a person typed them. */
 export interface Credentials {
@@ -180,9 +180,10 @@ export class Accounts {
    * Returns null, changing nothing, when the password is wrong or the account is gone or
    * disabled. Throws `AccountError`: `EMAIL_INVALID` (checked before the password, at no
    * hashing cost), then, once the password is proven, `EMAIL_UNCHANGED` when the account
-   * already has this email and `EMAIL_TAKEN` when another account has it. The old email can be
-   * registered by anyone from then on. Sessions are left alone: rotating the caller's is the
-   * caller's job.
+   * already has this email, `EMAIL_TAKEN` when another account has it, and `CHANGED_MEANWHILE`
+   * when the account's email or password changed while this was checked (another change, a
+   * password change: the first to be written wins). The old email can be registered by anyone
+   * from then on. Sessions are left alone: rotating the caller's is the caller's job.
    */
   async changeEmail(
     userId: string,
@@ -190,9 +191,16 @@ export class Accounts {
   ): Promise<User | null> {
     const email = requireEmail(change.newEmail);
     const record = await this.#proven(userId, change.currentPassword);
-    // Only over the password it was checked against: a password change that lands meanwhile
-    // (its owner locking a thief out) wins.
-    return record === null ? null : this.#moveEmail(record, email, record.passwordHash);
+    if (record === null) return null;
+    // Written only over the email and password it was read and checked with: a password change
+    // that lands meanwhile (its owner locking a thief out) wins, as does another email change.
+    const moved = await this.#moveEmail(record, email, record);
+    if (moved !== null) return moved;
+    if ((await this.#store.findUserById(userId)) === null) return null;
+    throw new AccountError(
+      'CHANGED_MEANWHILE',
+      "the account's email or password changed while this change was checked",
+    );
   }
 
   /**
@@ -223,12 +231,16 @@ export class Accounts {
   async #moveEmail(
     record: UserRecord,
     email: string,
-    ifPasswordHash?: string,
+    expected?: ExpectedUser,
   ): Promise<User | null> {
     if (record.email === email) {
       throw new AccountError('EMAIL_UNCHANGED', "this is already the account's email");
     }
-    const moved = await this.#store.updateUserEmail(record.id, email, ifPasswordHash);
+    const moved = await this.#store.updateUserEmail(
+      record.id,
+      email,
+      expected && { email: expected.email, passwordHash: expected.passwordHash },
+    );
     return moved ? toUser({ ...record, email }) : null;
   }
 

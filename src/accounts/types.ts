@@ -21,6 +21,12 @@ export interface User {
   disabledAt: Date | null;
 }
 
+/** What a user must still have for a conditional write (see `UserStore.updateUserEmail`). */
+export interface ExpectedUser {
+  email: string;
+  passwordHash: string;
+}
+
 /**
  * The persistence accounts need. Every method either does what it says or throws
  * `StoreUnavailableError`.
@@ -38,12 +44,12 @@ export interface UserStore {
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /**
    * Gives a user another normalized email; the old one is free for another account at once.
-   * With `ifPasswordHash`, only while the user's password hash is still that one (the password
-   * the change was checked against). Returns false, changing nothing, when there is no such
-   * user or the hash has moved on. Throws `AccountError` with code `EMAIL_TAKEN` when another
+   * With `expected`, only while the user's email and password hash are still those (what the
+   * change was read and checked against). Returns false, changing nothing, when there is no such
+   * user or either has moved on. Throws `AccountError` with code `EMAIL_TAKEN` when another
    * account holds the email (the user keeps the old one).
    */
-  updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean>;
+  updateUserEmail(id: string, email: string, expected?: ExpectedUser): Promise<boolean>;
   /** Disables (a date) or re-enables (null) an account. Returns false when there is no such user. */
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean>;
   /**

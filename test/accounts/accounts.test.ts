@@ -8,7 +8,7 @@ import { MemoryUserStore } from '../../src/stores/memory/index.js';
 import { ManualClock } from '../support/clock.js';
 
 import type { AccountErrorCode } from '../../src/errors.js';
-import type { UserRecord, UserStore } from '../../src/accounts/index.js';
+import type { ExpectedUser, UserRecord, UserStore } from '../../src/accounts/index.js';
 
 // Cheap parameters keep these tests fast; the cost itself is tested in test/password/.
 const CHEAP = { memoryCostKib: 256, timeCost: 1, parallelism: 1 };
@@ -69,9 +69,9 @@ class ProbeStore implements UserStore {
     this.updates += 1;
     await this.inner.updatePasswordHash(id, passwordHash);
   }
-  async updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
+  async updateUserEmail(id: string, email: string, expected?: ExpectedUser): Promise<boolean> {
     this.#check('updateUserEmail');
-    return this.inner.updateUserEmail(id, email, ifPasswordHash);
+    return this.inner.updateUserEmail(id, email, expected);
   }
   async setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean> {
     this.#check('setUserDisabled');

@@ -266,21 +266,43 @@ describe('POST /auth/email, at the edges', () => {
     // The owner's password change lands while the thief's password is being checked: it ends
     // every other session and saves a new hash before the thief's change is written.
     const save = userStore.updateUserEmail.bind(userStore);
-    userStore.updateUserEmail = async (id, email, ifPasswordHash) => {
+    userStore.updateUserEmail = async (id, email, expected) => {
       await sessionStore.deleteUserSessions(id);
       await userStore.updatePasswordHash(id, `${owner.passwordHash}-changed`);
-      return save(id, email, ifPasswordHash);
+      return save(id, email, expected);
     };
 
     const response = await latchkey.handleAuthRoute(
       json({ currentPassword: PASSWORD, newEmail: 'thief@example.com' }, thief),
     );
 
-    assert.equal(response?.status, 403);
-    assert.equal(errorCode(JSON.parse(response.body)), 'INVALID_CREDENTIALS');
+    assert.equal(response?.status, 409);
+    assert.equal(errorCode(JSON.parse(response.body)), 'CHANGED_MEANWHILE');
     assert.equal((await userStore.findUserById(owner.id))?.email, 'owner@example.com');
     assert.equal(await userStore.findUserByEmail('thief@example.com'), null);
     assert.deepEqual(await sessionStore.listUserSessions(owner.id), []);
+  });
+
+  it('lost update: a change read before another was written is refused, not told it stands', async () => {
+    const sessionStore = new MemorySessionStore();
+    const userStore = new MemoryUserStore();
+    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
+    const cookie = await registerIn(latchkey, 'lee@example.com');
+    // Another session's change (on another server, say) is written while this one is checked.
+    const save = userStore.updateUserEmail.bind(userStore);
+    userStore.updateUserEmail = async (id, email, expected) => {
+      await save(id, 'lee@example.net');
+      return save(id, email, expected);
+    };
+
+    const response = await latchkey.handleAuthRoute(
+      json({ currentPassword: PASSWORD, newEmail: 'lee@example.org' }, cookie),
+    );
+
+    assert.equal(response?.status, 409);
+    assert.equal(errorCode(JSON.parse(response.body)), 'CHANGED_MEANWHILE');
+    assert.equal((await userStore.findUserByEmail('lee@example.net'))?.email, 'lee@example.net');
+    assert.equal(await userStore.findUserByEmail('lee@example.org'), null);
   });
 
   it('a session ended just after the change is told which email the account now has', async () => {
@@ -289,8 +311,8 @@ describe('POST /auth/email, at the edges', () => {
     const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
     const cookie = await registerIn(latchkey, 'kim@example.com');
     const save = userStore.updateUserEmail.bind(userStore);
-    userStore.updateUserEmail = async (id, email, ifPasswordHash) => {
-      const saved = await save(id, email, ifPasswordHash);
+    userStore.updateUserEmail = async (id, email, expected) => {
+      const saved = await save(id, email, expected);
       await sessionStore.deleteUserSessions(id);
       return saved;
     };
@@ -301,7 +323,7 @@ describe('POST /auth/email, at the edges', () => {
 
     assert.equal(response?.status, 401);
     const { error } = JSON.parse(response.body) as { error: { message: string } };
-    assert.match(error.message, /now kim@example\.org/);
+    assert.match(error.message, /changed to kim@example\.org/);
     assert.equal((await userStore.findUserByEmail('kim@example.org'))?.email, 'kim@example.org');
   });
 });

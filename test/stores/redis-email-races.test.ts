@@ -131,6 +131,27 @@ describe(
       }
     });
 
+    it('a second change of the same user in the middle of the first: one stands, no email shared', async () => {
+      const { changing, other, clean, ...slow } = await stores();
+      try {
+        await other.insertUser(makeUser(1));
+        const first = changing.updateUserEmail('user-1', 'x@example.com');
+        await slow.paused;
+
+        assert.equal(await other.updateUserEmail('user-1', 'y@example.com'), true);
+        await other.insertUser(makeUser(3, { email: 'x@example.com' }));
+        slow.resume();
+
+        assert.equal(await first, false, 'the first change no longer stands');
+        assert.equal((await other.findUserByEmail('y@example.com'))?.id, 'user-1');
+        assert.equal((await other.findUserByEmail('x@example.com'))?.id, 'user-3');
+        assert.equal((await other.findUserById('user-1'))?.email, 'y@example.com');
+      } finally {
+        slow.resume();
+        await clean();
+      }
+    });
+
     it('a mark left by a change that stopped part-way holds its email a minute only', async () => {
       const { other, clean } = await stores();
       try {

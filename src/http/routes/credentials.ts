@@ -275,7 +275,7 @@ async function applyEmailChange(
     return errorResponse(
       401,
       'UNAUTHENTICATED',
-      `The email is now ${user.email}, but this session ended during the change; log in again.`,
+      `The email was changed to ${user.email}, but this session ended during the change; log in again.`,
     );
   }
   context.logger.log('info', 'user.email_changed', { userId: user.id });
@@ -408,6 +408,12 @@ function accountErrorResponse(
       return errorResponse(400, 'EMAIL_INVALID', 'This is not a valid email address.', {
         field: emailField,
       });
+    case 'CHANGED_MEANWHILE':
+      return errorResponse(
+        409,
+        'CHANGED_MEANWHILE',
+        'The account changed while this was checked (its email or password): reload and retry.',
+      );
     case 'EMAIL_UNCHANGED':
       return errorResponse(400, 'EMAIL_UNCHANGED', "This is already the account's email.", {
         field: emailField,

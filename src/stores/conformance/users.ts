@@ -97,22 +97,24 @@ export function describeUserTests(makeStores: ConformanceStoreFactory): void {
       assert.deepEqual(await users.findUserByEmail('user2@example.com'), makeUser(2));
     });
 
-    test('moves the email only while the password hash is the one given', async ({ users }) => {
+    test('moves the email only while the email and hash are the ones given', async ({ users }) => {
       const user = makeUser(1);
       await users.insertUser(user);
+      const read = { email: user.email, passwordHash: user.passwordHash };
       await users.updatePasswordHash('user-1', `${user.passwordHash}-changed`);
 
-      assert.equal(
-        await users.updateUserEmail('user-1', 'late@example.com', user.passwordHash),
-        false,
-      );
+      assert.equal(await users.updateUserEmail('user-1', 'late@example.com', read), false);
       assert.equal((await users.findUserById('user-1'))?.email, 'user1@example.com');
       assert.equal(await users.findUserByEmail('late@example.com'), null);
       await users.insertUser(makeUser(2, { email: 'late@example.com' }));
 
-      const current = `${user.passwordHash}-changed`;
-      assert.equal(await users.updateUserEmail('user-1', 'now@example.com', current), true);
-      assert.equal((await users.findUserByEmail('now@example.com'))?.id, 'user-1');
+      const current = { email: user.email, passwordHash: `${user.passwordHash}-changed` };
+      assert.equal(await users.updateUserEmail('user-1', 'first@example.com', current), true);
+      // A second change read before the first was written: the first stands.
+      assert.equal(await users.updateUserEmail('user-1', 'second@example.com', current), false);
+      assert.equal((await users.findUserById('user-1'))?.email, 'first@example.com');
+      assert.equal(await users.findUserByEmail('second@example.com'), null);
+      await users.insertUser(makeUser(3, { email: 'second@example.com' }));
     });
 
     test('moves no email for an unknown user, and holds none for it', async ({ users }) => {

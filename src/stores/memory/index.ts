@@ -2,7 +2,7 @@ import { AccountError } from '../../errors.js';
 import { copyBinding, encodeBinding } from '../binding.js';
 import { copySession, copyUser } from '../records.js';
 
-import type { UserRecord, UserStore } from '../../accounts/types.js';
+import type { ExpectedUser, UserRecord, UserStore } from '../../accounts/types.js';
 import type {
   SessionBinding,
   SessionRecord,
@@ -207,10 +207,13 @@ export class MemoryUserStore implements UserStore {
     return Promise.resolve();
   }
 
-  updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
+  updateUserEmail(id: string, email: string, expected?: ExpectedUser): Promise<boolean> {
     const record = this.#byId.get(id);
     if (record === undefined) return Promise.resolve(false);
-    if (ifPasswordHash !== undefined && record.passwordHash !== ifPasswordHash) {
+    if (
+      expected !== undefined &&
+      (record.email !== expected.email || record.passwordHash !== expected.passwordHash)
+    ) {
       return Promise.resolve(false);
     }
     for (const existing of this.#byId.values()) {

@@ -3,7 +3,7 @@ import { guard, isUniqueViolation, toStoreError } from './errors.js';
 import { DEFAULT_SCHEMA, prepared, quoteSchema } from './schema.js';
 
 import type { Pool } from 'pg';
-import type { UserRecord, UserStore } from '../../accounts/types.js';
+import type { ExpectedUser, UserRecord, UserStore } from '../../accounts/types.js';
 import type { PreparedQuery } from './schema.js';
 import type { PostgresStoreOptions } from './session-store.js';
 
@@ -44,7 +44,8 @@ export class PostgresUserStore implements UserStore {
       list: prepared(`${select} ORDER BY created_at, id`),
       updatePassword: prepared(`UPDATE ${table} SET password_hash = $2 WHERE id = $1`),
       updateEmail: prepared(
-        `UPDATE ${table} SET email = $2 WHERE id = $1 AND ($3::text IS NULL OR password_hash = $3)`,
+        `UPDATE ${table} SET email = $2
+         WHERE id = $1 AND ($3::text IS NULL OR (password_hash = $3 AND email = $4))`,
       ),
       setDisabled: prepared(`UPDATE ${table} SET disabled_at = $2 WHERE id = $1`),
       delete: prepared(`DELETE FROM ${table} WHERE id = $1`),
@@ -92,9 +93,9 @@ export class PostgresUserStore implements UserStore {
     });
   }
 
-  async updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
+  async updateUserEmail(id: string, email: string, expected?: ExpectedUser): Promise<boolean> {
     try {
-      const values = [id, email, ifPasswordHash ?? null];
+      const values = [id, email, expected?.passwordHash ?? null, expected?.email ?? null];
       const result = await this.#pool.query({ ...this.#sql.updateEmail, values });
       return (result.rowCount ?? 0) > 0;
     } catch (error) {

@@ -51,23 +51,23 @@ return 0
 `;
 
 /**
- * KEYS: user hash. ARGV: new email, 'move' or 'drop', and the password hash the move depends on
- * ('' for none). Ends a change marked by MARK_EMAIL: gives the user the email ('move', when the
- * hash is still the one given) or not, and clears the mark if it still names this email.
- * Returns 1 when moved (or dropped), 0 when there is no such user or the hash has moved on.
+ * KEYS: user hash. ARGV: new email, 'move' or 'drop', and the email and password hash the move
+ * depends on ('' for none). Ends a change marked by MARK_EMAIL: gives the user the email
+ * ('move': only while the mark still names it, so that another change of the same user since has
+ * not taken its place, and while the user's email and hash are the ones given) or not, and
+ * clears the mark if it still names this email. Returns 1 when moved (or dropped), 0 when there
+ * is no such user or something has moved on.
  */
 export const SETTLE_EMAIL = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local moved = 1
-if ARGV[2] == 'move' then
-  if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'ph') ~= ARGV[3] then
-    moved = 0
-  else
-    redis.call('HSET', KEYS[1], 'email', ARGV[1])
-  end
-end
-if redis.call('HGET', KEYS[1], 'pe') == ARGV[1] then redis.call('HDEL', KEYS[1], 'pe', 'pt') end
-return moved
+local user = redis.call('HMGET', KEYS[1], 'pe', 'email', 'ph')
+local marked = user[1] == ARGV[1]
+if marked then redis.call('HDEL', KEYS[1], 'pe', 'pt') end
+if ARGV[2] ~= 'move' then return 1 end
+if not marked then return 0 end
+if ARGV[3] ~= '' and (user[2] ~= ARGV[3] or user[3] ~= ARGV[4]) then return 0 end
+redis.call('HSET', KEYS[1], 'email', ARGV[1])
+return 1
 `;
 
 /** KEYS: user hash. Deletes it; returns its email, or '' when there was no such user. */

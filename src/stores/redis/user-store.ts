@@ -9,7 +9,7 @@ import { scriptsFor } from './scripts.js';
 import { RedisSessionStore } from './session-store.js';
 import { readHash } from './tracked-reads.js';
 
-import type { UserRecord, UserStore } from '../../accounts/types.js';
+import type { ExpectedUser, UserRecord, UserStore } from '../../accounts/types.js';
 import type { RedisClient, RedisScripts } from './scripts.js';
 import type { RedisStoreOptions } from './session-store.js';
 import type { TrackedReads } from './tracked-reads.js';
@@ -126,7 +126,7 @@ export class RedisUserStore implements UserStore {
     });
   }
 
-  updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
+  updateUserEmail(id: string, email: string, expected?: ExpectedUser): Promise<boolean> {
     return guard('updateUserEmail', async () => {
       const userKey = this.#keys.user(id);
       const before = await this.#client.hget(userKey, 'email');
@@ -139,12 +139,12 @@ export class RedisUserStore implements UserStore {
         return false;
       }
       if (!(await this.#claimEmail(email, id))) {
-        await this.#scripts.settleEmail([userKey], [email, 'drop', '']);
+        await this.#scripts.settleEmail([userKey], [email, 'drop', '', '']);
         throw new AccountError('EMAIL_TAKEN', 'this email is already registered');
       }
       const settled = await this.#scripts.settleEmail(
         [userKey],
-        [email, 'move', ifPasswordHash ?? ''],
+        [email, 'move', expected?.email ?? '', expected?.passwordHash ?? ''],
       );
       const moved = integer(settled) === 1;
       await this.#release(moved ? before : email, id);

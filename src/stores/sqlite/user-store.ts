@@ -4,7 +4,7 @@ import { AccountError } from '../../errors.js';
 import { readCacheOf } from './read-cache.js';
 import { settle, toStoreError } from './settle.js';
 
-import type { UserRecord, UserStore } from '../../accounts/types.js';
+import type { ExpectedUser, UserRecord, UserStore } from '../../accounts/types.js';
 import type { ReadCache } from './read-cache.js';
 
 /**
@@ -22,7 +22,12 @@ export class SqliteUserStore implements UserStore {
   readonly #findById: Database.Statement<[string], UserRow>;
   readonly #list: Database.Statement<[], UserRow>;
   readonly #updatePasswordHash: Database.Statement<[string, string]>;
-  readonly #updateEmail: Database.Statement<{ id: string; email: string; hash: string | null }>;
+  readonly #updateEmail: Database.Statement<{
+    id: string;
+    email: string;
+    was: string | null;
+    hash: string | null;
+  }>;
   readonly #setDisabled: Database.Statement<[number | null, string]>;
   readonly #delete: Database.Statement<[string]>;
   // Rows by id, for the lookup every authenticated request makes (see ReadCache).
@@ -43,7 +48,7 @@ export class SqliteUserStore implements UserStore {
       );
       this.#updateEmail = database.prepare(
         `UPDATE users SET email = @email
-         WHERE id = @id AND (@hash IS NULL OR password_hash = @hash)`,
+         WHERE id = @id AND (@hash IS NULL OR (password_hash = @hash AND email = @was))`,
       );
       this.#setDisabled = database.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
       this.#delete = database.prepare('DELETE FROM users WHERE id = ?');
@@ -95,11 +100,12 @@ export class SqliteUserStore implements UserStore {
     });
   }
 
-  updateUserEmail(id: string, email: string, ifPasswordHash?: string): Promise<boolean> {
+  updateUserEmail(id: string, email: string, expected?: ExpectedUser): Promise<boolean> {
     this.#cache.delete(id);
     try {
-      const hash = ifPasswordHash ?? null;
-      const changes = this.#updateEmail.run({ id, email, hash }).changes;
+      const was = expected?.email ?? null;
+      const hash = expected?.passwordHash ?? null;
+      const changes = this.#updateEmail.run({ id, email, was, hash }).changes;
       return Promise.resolve(changes > 0);
     } catch (error) {
       if (isEmailClash(error)) return Promise.reject(emailTaken());
