@@ -235,6 +235,14 @@ describe('POST /auth/email, at the edges', () => {
     return cookie;
   };
 
+  /** A Latchkey on memory stores with one user, registered and logged in. */
+  const oneUser = async (email: string) => {
+    const sessionStore = new MemorySessionStore();
+    const userStore = new MemoryUserStore();
+    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
+    return { sessionStore, userStore, latchkey, cookie: await registerIn(latchkey, email) };
+  };
+
   it('email squatting: with registration off, a user cannot claim an address either', async () => {
     const sessionStore = new MemorySessionStore();
     const userStore = new MemoryUserStore();
@@ -257,10 +265,7 @@ describe('POST /auth/email, at the edges', () => {
   });
 
   it('takeover race: a change checked on a password since changed is not written', async () => {
-    const sessionStore = new MemorySessionStore();
-    const userStore = new MemoryUserStore();
-    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
-    const thief = await registerIn(latchkey, 'owner@example.com');
+    const { sessionStore, userStore, latchkey, cookie: thief } = await oneUser('owner@example.com');
     const owner = await userStore.findUserByEmail('owner@example.com');
     assert.ok(owner);
     // The owner's password change lands while the thief's password is being checked: it ends
@@ -283,11 +288,8 @@ describe('POST /auth/email, at the edges', () => {
     assert.deepEqual(await sessionStore.listUserSessions(owner.id), []);
   });
 
-  it('lost update: a change read before another was written is refused, not told it stands', async () => {
-    const sessionStore = new MemorySessionStore();
-    const userStore = new MemoryUserStore();
-    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
-    const cookie = await registerIn(latchkey, 'lee@example.com');
+  it('lost update: a change read before another was written is refused', async () => {
+    const { userStore, latchkey, cookie } = await oneUser('lee@example.com');
     // Another session's change (on another server, say) is written while this one is checked.
     const save = userStore.updateUserEmail.bind(userStore);
     userStore.updateUserEmail = async (id, email, expected) => {
@@ -306,10 +308,7 @@ describe('POST /auth/email, at the edges', () => {
   });
 
   it('a session ended just after the change is told which email the account now has', async () => {
-    const sessionStore = new MemorySessionStore();
-    const userStore = new MemoryUserStore();
-    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
-    const cookie = await registerIn(latchkey, 'kim@example.com');
+    const { sessionStore, userStore, latchkey, cookie } = await oneUser('kim@example.com');
     const save = userStore.updateUserEmail.bind(userStore);
     userStore.updateUserEmail = async (id, email, expected) => {
       const saved = await save(id, email, expected);

@@ -131,7 +131,7 @@ describe(
       }
     });
 
-    it('a second change of the same user in the middle of the first: one stands, no email shared', async () => {
+    it('a second change of one user amid the first: one stands, no email shared', async () => {
       const { changing, other, clean, ...slow } = await stores();
       try {
         await other.insertUser(makeUser(1));

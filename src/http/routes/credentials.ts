@@ -275,7 +275,7 @@ async function applyEmailChange(
     return errorResponse(
       401,
       'UNAUTHENTICATED',
-      `The email was changed to ${user.email}, but this session ended during the change; log in again.`,
+      `The email was changed to ${user.email}, but this session ended meanwhile; log in again.`,
     );
   }
   context.logger.log('info', 'user.email_changed', { userId: user.id });
