@@ -110,8 +110,10 @@ export function describeUserTests(makeStores: ConformanceStoreFactory): void {
 
       const current = { email: user.email, passwordHash: `${user.passwordHash}-changed` };
       assert.equal(await users.updateUserEmail('user-1', 'first@example.com', current), true);
-      // A second change read before the first was written: the first stands.
+      // A second change read before the first was written: the first stands, whether it names
+      // another email or the same one.
       assert.equal(await users.updateUserEmail('user-1', 'second@example.com', current), false);
+      assert.equal(await users.updateUserEmail('user-1', 'first@example.com', current), false);
       assert.equal((await users.findUserById('user-1'))?.email, 'first@example.com');
       assert.equal(await users.findUserByEmail('second@example.com'), null);
       await users.insertUser(makeUser(3, { email: 'second@example.com' }));

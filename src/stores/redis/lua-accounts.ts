@@ -25,12 +25,17 @@ return 1
 `;
 
 /**
- * KEYS: user hash. ARGV: new email. Marks an existing user as moving to the email (`pe`, and
- * `pt`, the time by this Redis's clock), so that a claim finding its lookup held by this user
- * knows it is not left over (HOLDS_EMAIL). Returns 1, or 0 when there is no such user.
+ * KEYS: user hash. ARGV: new email, and the email and password hash the change depends on ('' for
+ * none). Marks an existing user as moving to the email (`pe`, and `pt`, the time by this Redis's
+ * clock), so that a claim finding its lookup held by this user knows it is not left over
+ * (HOLDS_EMAIL). Returns 1, or 0 when there is no such user or it is not as expected.
  */
 export const MARK_EMAIL = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] ~= '' then
+  local user = redis.call('HMGET', KEYS[1], 'email', 'ph')
+  if user[1] ~= ARGV[2] or user[2] ~= ARGV[3] then return 0 end
+end
 local now = redis.call('TIME')
 redis.call('HSET', KEYS[1], 'pe', ARGV[1], 'pt', now[1] * 1000 + math.floor(now[2] / 1000))
 return 1

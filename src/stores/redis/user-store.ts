@@ -17,6 +17,11 @@ import type { TrackedReads } from './tracked-reads.js';
 // How long a change of email in progress keeps others from its new email's lookup.
 const PENDING_EMAIL_MS = 60_000;
 
+/** Whether a user's email and password hash are the expected ones (always, with none). */
+function matches(email: string, hash: string | null, expected: ExpectedUser | undefined): boolean {
+  return expected === undefined || (email === expected.email && hash === expected.passwordHash);
+}
+
 /**
  * User accounts in Redis (see keys.ts for the layout): one hash per user, an email lookup that
  * makes emails unique, and a sorted set for listing. A taken email rejects with `AccountError`
@@ -129,23 +134,22 @@ export class RedisUserStore implements UserStore {
   updateUserEmail(id: string, email: string, expected?: ExpectedUser): Promise<boolean> {
     return guard('updateUserEmail', async () => {
       const userKey = this.#keys.user(id);
-      const before = await this.#client.hget(userKey, 'email');
-      if (before === null) return false;
+      const [before = null, hash = null] = await this.#client.hmget(userKey, 'email', 'ph');
+      if (before === null || !matches(before, hash, expected)) return false;
       if (before === email) return true;
-      // Marked before the email is claimed: a registration or another change that finds the
-      // lookup held by this user, whose email is still the old one, then knows that the lookup
-      // is not left over (see #claimEmail), and two accounts never end up with one email.
-      if (integer(await this.#scripts.markEmail([userKey], [email])) !== 1) {
+      // Marked before the email is claimed (and only while the user is as expected): a
+      // registration or another change that finds the lookup held by this user, whose email is
+      // still the old one, then knows that the lookup is not left over (see #claimEmail), and
+      // two accounts never end up with one email.
+      const expectedArgs = [expected?.email ?? '', expected?.passwordHash ?? ''];
+      if (integer(await this.#scripts.markEmail([userKey], [email, ...expectedArgs])) !== 1) {
         return false;
       }
       if (!(await this.#claimEmail(email, id))) {
         await this.#scripts.settleEmail([userKey], [email, 'drop', '', '']);
         throw new AccountError('EMAIL_TAKEN', 'this email is already registered');
       }
-      const settled = await this.#scripts.settleEmail(
-        [userKey],
-        [email, 'move', expected?.email ?? '', expected?.passwordHash ?? ''],
-      );
+      const settled = await this.#scripts.settleEmail([userKey], [email, 'move', ...expectedArgs]);
       const moved = integer(settled) === 1;
       await this.#release(moved ? before : email, id);
       // A change back to the old email, racing this one, may have seen its lookup released just
