@@ -77,11 +77,23 @@ describe(
       const slow = pausingClient(found.url);
       opened.push(slow.client);
       await slow.client.connect();
+      const store = new RedisUserStore(slow.client, { keyPrefix: prefix });
+      const inFlight: Promise<unknown>[] = [];
       return {
         ...slow,
-        changing: new RedisUserStore(slow.client, { keyPrefix: prefix }),
+        changing: store,
         other: new RedisUserStore(fast, { keyPrefix: prefix }),
-        clean: () => deleteKeysWithPrefix(fast, prefix),
+        /** A change through the paused server; waited for, whatever its outcome, by clean(). */
+        change: (id: string, email: string): Promise<boolean> => {
+          const changing = store.updateUserEmail(id, email);
+          inFlight.push(changing.catch(() => undefined));
+          return changing;
+        },
+        clean: async () => {
+          slow.resume();
+          await Promise.all(inFlight);
+          await deleteKeysWithPrefix(fast, prefix);
+        },
       };
     };
 
@@ -89,7 +101,7 @@ describe(
       const { changing, other, clean, ...slow } = await stores();
       try {
         await changing.insertUser(makeUser(1));
-        const change = changing.updateUserEmail('user-1', 'wanted@example.com');
+        const change = slow.change('user-1', 'wanted@example.com');
         await slow.paused;
 
         await assert.rejects(other.insertUser(makeUser(3, { email: 'wanted@example.com' })), {
@@ -109,11 +121,11 @@ describe(
     });
 
     it('two changes to one email at once: the second is refused, not both kept', async () => {
-      const { changing, other, clean, ...slow } = await stores();
+      const { other, clean, ...slow } = await stores();
       try {
         await other.insertUser(makeUser(1));
         await other.insertUser(makeUser(2));
-        const first = changing.updateUserEmail('user-1', 'wanted@example.com');
+        const first = slow.change('user-1', 'wanted@example.com');
         await slow.paused;
 
         await assert.rejects(other.updateUserEmail('user-2', 'wanted@example.com'), {
@@ -132,10 +144,10 @@ describe(
     });
 
     it('a second change of one user amid the first: one stands, no email shared', async () => {
-      const { changing, other, clean, ...slow } = await stores();
+      const { other, clean, ...slow } = await stores();
       try {
         await other.insertUser(makeUser(1));
-        const first = changing.updateUserEmail('user-1', 'x@example.com');
+        const first = slow.change('user-1', 'x@example.com');
         await slow.paused;
 
         assert.equal(await other.updateUserEmail('user-1', 'y@example.com'), true);
