@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { StoreUnavailableError } from '../../src/errors.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 import { ManualClock } from '../support/clock.js';
@@ -305,6 +306,21 @@ describe('POST /auth/email, at the edges', () => {
     assert.equal(errorCode(JSON.parse(response.body)), 'CHANGED_MEANWHILE');
     assert.equal((await userStore.findUserByEmail('lee@example.net'))?.email, 'lee@example.net');
     assert.equal(await userStore.findUserByEmail('lee@example.org'), null);
+  });
+
+  it('a store failing just after the change says the email was changed', async () => {
+    const { sessionStore, latchkey, cookie } = await oneUser('max@example.com');
+    sessionStore.replaceSession = () =>
+      Promise.reject(new StoreUnavailableError('replaceSession', new Error('connection lost')));
+
+    const response = await latchkey.handleAuthRoute(
+      json({ currentPassword: PASSWORD, newEmail: 'max@example.org' }, cookie),
+    );
+
+    assert.equal(response?.status, 503);
+    const { error } = JSON.parse(response.body) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'STORE_UNAVAILABLE');
+    assert.match(error.message, /changed to max@example\.org/);
   });
 
   it('a session ended just after the change is told which email the account now has', async () => {

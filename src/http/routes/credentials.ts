@@ -266,10 +266,21 @@ async function applyEmailChange(
     });
   }
 
-  // A password change that lands while this one is checked wins (the store's write depends on
-  // the password hash checked: null above). A logout that ends this session after the write
-  // leaves the change made, and says so.
-  const rotated = await context.sessions.rotateSession(auth.session.id);
+  // A password change or another email change that lands while this one is checked wins (the
+  // write depends on what was read: CHANGED_MEANWHILE above). From here the change is made: a
+  // logout that ends this session, or a store failure, is answered saying so.
+  let rotated;
+  try {
+    rotated = await context.sessions.rotateSession(auth.session.id);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    context.logger.log('warn', 'user.email_changed', { userId: user.id, rotationFailed: true });
+    return errorResponse(
+      503,
+      'STORE_UNAVAILABLE',
+      `The email was changed to ${user.email}, but the store failed as the session was renewed.`,
+    );
+  }
   if (rotated === null) {
     context.logger.log('info', 'user.email_changed', { userId: user.id, sessionEnded: true });
     return errorResponse(
