@@ -1,6 +1,7 @@
 import { checkCsrf } from './csrf-check.js';
 import { methodNotAllowed, notFound } from './respond.js';
-import { changeEmail, changePassword, login, register } from './routes/credentials.js';
+import { changeEmail, changePassword } from './routes/account-changes.js';
+import { login, register } from './routes/credentials.js';
 import { dbscRefresh, dbscRegister } from './routes/dbsc.js';
 import {
   currentSession,

@@ -1,22 +1,18 @@
-import { issueCsrfToken } from '../../csrf/index.js';
 import { AccountError, StoreUnavailableError } from '../../errors.js';
 import { describeError } from '../../log.js';
-import { authenticateRequest } from '../authenticate.js';
 import { readFields, stringField } from '../body.js';
-import { publicUser } from '../present.js';
-import { errorResponse, jsonResponse } from '../respond.js';
+import { errorResponse } from '../respond.js';
 import { startSession } from './start-session.js';
 
 import type { User } from '../../accounts/types.js';
 import type { LoginAttempt, ThrottleVerdict } from '../../throttle/index.js';
-import type { RequestAuth } from '../authenticate.js';
 import type { AuthContext } from '../context.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 
 // RFC 5321 caps a forward path at 256 octets; passwords beyond the policy's maximum cannot
 // match a stored hash, and bounding them keeps hashing cost bounded.
-const EMAIL_MAX_LENGTH = 320;
-const PASSWORD_MAX_LENGTH = 1024;
+export const EMAIL_MAX_LENGTH = 320;
+export const PASSWORD_MAX_LENGTH = 1024;
 
 /** `POST /auth/register` `{email, password}`: 201 and the new user logged in. */
 export async function register(context: AuthContext, request: HttpRequest): Promise<HttpResponse> {
@@ -77,7 +73,7 @@ export async function register(context: AuthContext, request: HttpRequest): Prom
  * address): the change is saved, so a store failure here is logged (`event`) and the change
  * answered as made. A 503 would send its owner to a 409 on the retry.
  */
-async function afterAccountChange(
+export async function afterAccountChange(
   context: AuthContext,
   write: () => Promise<void>,
   event = 'register.count_failed',
@@ -138,242 +134,6 @@ export async function login(context: AuthContext, request: HttpRequest): Promise
   });
 }
 
-/**
- * `POST /auth/password` `{currentPassword, newPassword}`: needs a live session from a recent
- * login and the current password. Ends every other session of the user, rotates this one,
- * and voids every device cookie issued under the old password.
- */
-export async function changePassword(
-  context: AuthContext,
-  request: HttpRequest,
-): Promise<HttpResponse> {
-  const begun = await beginAccountChange(context, request, 'newPassword', 'your password');
-  if (!begun.ok) return begun.response;
-  const { auth, current, next, deviceId, verdict } = begun;
-
-  let changed: boolean;
-  let ended = 0;
-  try {
-    changed = await context.accounts.changePassword(
-      auth.user.id,
-      { currentPassword: current, newPassword: next },
-      {
-        // Other sessions end before the new password is saved: should the store fail between
-        // the two, the password is unchanged rather than changed with a thief still logged in.
-        beforeSave: async () => {
-          ended = await context.sessions.invalidateOtherSessions(auth.user.id, auth.session.id);
-        },
-      },
-    );
-    if (!changed) await context.throttle.recordFailure(verdict.attempt);
-  } catch (error) {
-    if (error instanceof AccountError) return accountErrorResponse(error, 'newPassword');
-    throw error;
-  } finally {
-    verdict.attempt.release();
-  }
-  if (!changed) {
-    return errorResponse(403, 'INVALID_CREDENTIALS', 'The current password is incorrect.', {
-      field: 'currentPassword',
-    });
-  }
-
-  // Again after the save: a login that proved the old password between the first round and the
-  // save made its session then; later ones end their own (their credential check fails).
-  ended += await context.sessions.invalidateOtherSessions(auth.user.id, auth.session.id);
-  const rotated = await context.sessions.rotateSession(auth.session.id);
-  context.logger.log('info', 'user.password_changed', {
-    userId: auth.user.id,
-    endedSessions: ended,
-  });
-  if (rotated === null) {
-    return errorResponse(
-      401,
-      'UNAUTHENTICATED',
-      'The session ended during the change; log in again.',
-    );
-  }
-  const newStamp = await context.accounts.credentialStamp(auth.user.email);
-  const cookie = context.cookie.serialize(
-    rotated.token,
-    context.sessions.cookieMaxAgeSeconds(rotated.session),
-  );
-  // The rotated session has a new id, so the CSRF token of the old one no longer holds.
-  const csrfToken = issueCsrfToken(context.keys, rotated.session.id);
-  return jsonResponse(200, { message: 'Password changed.', endedSessions: ended, csrfToken }, [
-    ['Set-Cookie', cookie],
-    ['Set-Cookie', context.deviceCookie.issue(auth.user.email, newStamp, deviceId)],
-  ]);
-}
-
-/**
- * `POST /auth/email` `{currentPassword, newEmail}`: needs a live session from a recent login and
- * the current password, throttled as a login to the account. Rotates this session (a change of
- * what the account is known by); the account's other sessions stay. 409 `EMAIL_TAKEN` once the
- * password is proven and another account has the email. Turned off with registration: where
- * accounts are made by an administrator, so are their emails.
- */
-export async function changeEmail(
-  context: AuthContext,
-  request: HttpRequest,
-): Promise<HttpResponse> {
-  if (!context.registration) {
-    return errorResponse(
-      403,
-      'EMAIL_CHANGE_DISABLED',
-      'Changing the email is turned off on this server, as registration is.',
-    );
-  }
-  const begun = await beginAccountChange(context, request, 'newEmail', 'your email');
-  if (!begun.ok) return begun.response;
-  // The account's turn is held to the end, rotation included: a second change from the same
-  // browser, on this server, waits its turn (429 busy) or finds its session rotated away.
-  try {
-    return await applyEmailChange(context, request, begun);
-  } finally {
-    begun.verdict.attempt.release();
-  }
-}
-
-async function applyEmailChange(
-  context: AuthContext,
-  request: HttpRequest,
-  begun: AccountChange,
-): Promise<HttpResponse> {
-  const { auth, current, next, stamp, deviceId, verdict } = begun;
-  // Checked again now that the turn is this request's: a change just before it, from this
-  // browser, may have rotated this session away.
-  if (!(await context.sessions.sessionExists(auth.session.id))) {
-    return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
-  }
-  let user: User | null;
-  try {
-    user = await context.accounts.changeEmail(auth.user.id, {
-      currentPassword: current,
-      newEmail: next,
-    });
-  } catch (error) {
-    if (!(error instanceof AccountError)) throw error;
-    // A taken email tells that it has an account: counted as a failure, so that probing emails
-    // this way is slowed as guessing passwords is.
-    if (error.code === 'EMAIL_TAKEN') await context.throttle.recordFailure(verdict.attempt);
-    return accountErrorResponse(error, 'currentPassword', 'newEmail');
-  }
-  if (user === null) {
-    await context.throttle.recordFailure(verdict.attempt);
-    return errorResponse(403, 'INVALID_CREDENTIALS', 'The current password is incorrect.', {
-      field: 'currentPassword',
-    });
-  }
-
-  // A password change or another email change that lands while this one is checked wins (the
-  // write depends on what was read: CHANGED_MEANWHILE above). From here the change is made: a
-  // logout that ends this session, or a store failure, is answered saying so.
-  let rotated;
-  try {
-    rotated = await context.sessions.rotateSession(auth.session.id);
-  } catch (error) {
-    if (!(error instanceof StoreUnavailableError)) throw error;
-    context.logger.log('warn', 'user.email_changed', { userId: user.id, rotationFailed: true });
-    return errorResponse(
-      503,
-      'STORE_UNAVAILABLE',
-      `The email was changed to ${user.email}, but the store failed as the session was renewed.`,
-    );
-  }
-  if (rotated === null) {
-    context.logger.log('info', 'user.email_changed', { userId: user.id, sessionEnded: true });
-    return errorResponse(
-      401,
-      'UNAUTHENTICATED',
-      `The email was changed to ${user.email}, but this session ended meanwhile; log in again.`,
-    );
-  }
-  context.logger.log('info', 'user.email_changed', { userId: user.id });
-  // Throttle state is kept by email: this address becomes known to the account's new email, as
-  // a registration makes it known to a new account's.
-  const moved = user;
-  await afterAccountChange(
-    context,
-    () =>
-      context.throttle.rememberAddress({
-        email: moved.email,
-        address: request.clientAddress,
-        deviceId,
-        credentialStamp: stamp,
-      }),
-    'email_change.count_failed',
-  );
-  const cookie = context.cookie.serialize(
-    rotated.token,
-    context.sessions.cookieMaxAgeSeconds(rotated.session),
-  );
-  const csrfToken = issueCsrfToken(context.keys, rotated.session.id);
-  return jsonResponse(200, { message: 'Email changed.', user: publicUser(user), csrfToken }, [
-    ['Set-Cookie', cookie],
-    ['Set-Cookie', context.deviceCookie.issue(user.email, stamp, deviceId)],
-  ]);
-}
-
-/** What {@link beginAccountChange} hands on: who asks, with what, under which throttle turn. */
-interface AccountChange {
-  auth: Extract<RequestAuth, { authenticated: true }>;
-  current: string;
-  next: string;
-  stamp: string;
-  deviceId: string | null;
-  verdict: Extract<ThrottleVerdict, { allowed: true }>;
-}
-
-/**
- * The start of a change to the account (its password, its email): a live session from a login
- * within the fresh-login window, the current password and the new value (`field`) from the body,
- * and the throttle's leave to check the password, under the login keys of the account. A success
- * is not recorded by the throttle: a change is not a login, and makes no address known. The
- * caller records a failure and releases the attempt.
- */
-async function beginAccountChange(
-  context: AuthContext,
-  request: HttpRequest,
-  field: 'newPassword' | 'newEmail',
-  what: string,
-): Promise<{ ok: false; response: HttpResponse } | ({ ok: true } & AccountChange)> {
-  const auth = await authenticateRequest(context, request);
-  if (!auth.authenticated) {
-    const response = errorResponse(
-      401,
-      'UNAUTHENTICATED',
-      'Log in first: there is no live session.',
-    );
-    return { ok: false, response };
-  }
-  const body = await readFields(request);
-  if (!body.ok) return body;
-  const current = stringField(body.fields, 'currentPassword', PASSWORD_MAX_LENGTH);
-  if (!current.ok) return current;
-  const maxLength = field === 'newEmail' ? EMAIL_MAX_LENGTH : PASSWORD_MAX_LENGTH;
-  const next = stringField(body.fields, field, maxLength);
-  if (!next.ok) return next;
-
-  const ageMs = context.clock() - auth.session.createdAt.getTime();
-  if (ageMs > context.freshLoginSeconds * 1000) {
-    const response = errorResponse(
-      403,
-      'REAUTHENTICATION_REQUIRED',
-      `Log in again to change ${what}: the login must be recent.`,
-    );
-    return { ok: false, response };
-  }
-  const stamp = await context.accounts.credentialStamp(auth.user.email);
-  const deviceId = context.deviceCookie.read(request.header('cookie'), auth.user.email, stamp);
-  const verdict = await context.throttle.check(
-    { email: auth.user.email, address: request.clientAddress, deviceId, credentialStamp: stamp },
-    { recordsSuccess: false },
-  );
-  if (!verdict.allowed) return { ok: false, response: throttled(verdict) };
-  return { ok: true, auth, current: current.value, next: next.value, stamp, deviceId, verdict };
-}
-
 /** A login refused by the throttle: logged, and answered 429. */
 function throttledLogin(
   context: AuthContext,
@@ -387,7 +147,7 @@ function throttledLogin(
   return throttled(verdict);
 }
 
-function throttled(
+export function throttled(
   verdict: Extract<ThrottleVerdict, { allowed: false }>,
   what: 'login' | 'registration' = 'login',
 ): HttpResponse {
@@ -406,7 +166,7 @@ function throttled(
   });
 }
 
-function accountErrorResponse(
+export function accountErrorResponse(
   error: AccountError,
   passwordField: string,
   emailField = 'email',
