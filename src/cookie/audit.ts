@@ -1,4 +1,6 @@
+import { MAX_COOKIE_LIFETIME_SECONDS } from './limits.js';
 import { parseSetCookie } from './parse-set-cookie.js';
+import { parseSetCookieString } from './set-cookie-string.js';
 
 import type { SetCookieRejectionCode, StoredCookie } from './stored-cookie.js';
 
@@ -27,6 +29,7 @@ export type AuditFindingCode =
   | 'DOMAIN_WIDENS_SCOPE'
   | 'HOST_PREFIX_POSSIBLE'
   | 'LONG_LIVED_SESSION'
+  | 'LIFETIME_CAPPED'
   | 'SHORT_SESSION_VALUE'
   | 'PATH_NOT_A_BOUNDARY'
   | 'SET_TWICE'
@@ -206,7 +209,7 @@ function auditOne(line: string, from: string | null, now: number): CookieAudit {
         'A browser reads one cookie per line',
     });
   }
-  findings.push(...judge(cookie, value.length, now));
+  findings.push(...judge(cookie, value.length, now), ...capped(line, now));
   return {
     name,
     from,
@@ -303,6 +306,27 @@ function judge(
     }
   }
   return findings;
+}
+
+// A line asking for more than the 400 days a browser keeps a cookie is kept 400 days (RFC 6265bis
+// sections 5.6.1 and 5.6.2), without a word to the server: a "remember me for ten years" that
+// ends after 400 days, or a deletion meant for 2038 that comes sooner, is said out loud here.
+function capped(line: string, now: number): AuditFinding[] {
+  const parsed = parseSetCookieString(line, now);
+  if ('code' in parsed || parsed.askedExpiresAt === undefined) return [];
+  const askedMs = parsed.askedExpiresAt - now;
+  if (askedMs <= MAX_COOKIE_LIFETIME_SECONDS * 1000) return [];
+  const days = askedMs / DAY_MS;
+  const asked = days > 1_000_000 ? 'over a million days' : `${Math.round(days).toString()} days`;
+  return [
+    {
+      severity: 'warning',
+      code: 'LIFETIME_CAPPED',
+      message:
+        `it asks to be kept ${asked}, and browsers keep a cookie 400 days at most ` +
+        '(RFC 6265bis 5.6.1, 5.6.2): it expires sooner than the server meant',
+    },
+  ];
 }
 
 /** Whether a cookie's name says it holds a login, by its words (`sidebar_state` does not). */

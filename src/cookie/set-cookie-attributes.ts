@@ -13,8 +13,9 @@ import type { SameSiteEnforcement } from './stored-cookie.js';
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis#section-5.6
  */
 export type CookieAttribute =
-  | { kind: 'Expires'; expiresAt: number }
-  | { kind: 'Max-Age'; expiresAt: number }
+  /** `expiresAt` is capped at 400 days from now; `askedExpiresAt` is what the line asked for. */
+  | { kind: 'Expires'; expiresAt: number; askedExpiresAt: number }
+  | { kind: 'Max-Age'; expiresAt: number; askedExpiresAt: number }
   | { kind: 'Domain'; domain: string }
   /** `path` is undefined when the value was empty or relative: the default path applies. */
   | { kind: 'Path'; path: string | undefined }
@@ -85,7 +86,11 @@ function readExpires(value: string, nowMs: number): AttributeReading {
     return ignored('not a cookie-date (RFC 6265bis section 5.1.1)');
   }
   // Section 5.6.1 caps the expiry at the cookie-age-limit, 400 days from now.
-  return found({ kind: 'Expires', expiresAt: Math.min(parsed, nowMs + MAX_LIFETIME_MS) });
+  return found({
+    kind: 'Expires',
+    expiresAt: Math.min(parsed, nowMs + MAX_LIFETIME_MS),
+    askedExpiresAt: parsed,
+  });
 }
 
 function readMaxAge(value: string, nowMs: number): AttributeReading {
@@ -93,9 +98,11 @@ function readMaxAge(value: string, nowMs: number): AttributeReading {
     return ignored('not a whole number of seconds (RFC 6265bis section 5.6.2)');
   }
   // A long run of digits becomes ±Infinity, which the cap and the sign test below handle.
-  const seconds = Math.min(Number(value), MAX_COOKIE_LIFETIME_SECONDS);
-  const expiresAt = seconds <= 0 ? EARLIEST_EXPIRY_MS : nowMs + seconds * 1000;
-  return found({ kind: 'Max-Age', expiresAt });
+  const seconds = Number(value);
+  const askedExpiresAt = seconds <= 0 ? EARLIEST_EXPIRY_MS : nowMs + seconds * 1000;
+  // Section 5.6.2 caps the delta at the cookie-age-limit, 400 days.
+  const expiresAt = Math.min(askedExpiresAt, nowMs + MAX_LIFETIME_MS);
+  return found({ kind: 'Max-Age', expiresAt, askedExpiresAt });
 }
 
 function readDomain(value: string): AttributeReading {

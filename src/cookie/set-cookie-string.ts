@@ -14,6 +14,11 @@ export interface ParsedSetCookie {
   value: string;
   /** Milliseconds since the epoch, from Max-Age or else Expires; undefined: a session cookie. */
   expiresAt: number | undefined;
+  /**
+   * The expiry the line asked for, before the 400-day cap (sections 5.6.1 and 5.6.2): later than
+   * `expiresAt` when the browser shortened it. Infinity for a Max-Age too long to count.
+   */
+  askedExpiresAt: number | undefined;
   /** The last Domain attribute (lower case, one leading dot removed), or undefined. */
   domain: string | undefined;
   /** Whether the line has a Path attribute at all, even an empty one (__Host- needs one). */
@@ -75,6 +80,7 @@ export function parseSetCookieString(
     name,
     value,
     expiresAt: undefined,
+    askedExpiresAt: undefined,
     domain: undefined,
     hasPath: false,
     path: undefined,
@@ -138,10 +144,14 @@ function apply(cookie: ParsedSetCookie, attribute: CookieAttribute): void {
   switch (attribute.kind) {
     case 'Expires':
       // Max-Age wins over Expires whatever their order (section 5.7).
-      cookie.expiresAt ??= attribute.expiresAt;
+      if (cookie.expiresAt === undefined) {
+        cookie.expiresAt = attribute.expiresAt;
+        cookie.askedExpiresAt = attribute.askedExpiresAt;
+      }
       break;
     case 'Max-Age':
       cookie.expiresAt = attribute.expiresAt;
+      cookie.askedExpiresAt = attribute.askedExpiresAt;
       break;
     case 'Domain':
       cookie.domain = attribute.domain;

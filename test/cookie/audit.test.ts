@@ -154,6 +154,43 @@ describe('auditSetCookies', () => {
     );
   });
 
+  it('says when a browser keeps a cookie 400 days instead of the longer lifetime asked for', () => {
+    const flags = 'Path=/; Secure; HttpOnly; SameSite=Lax';
+    const message = (line: string) =>
+      auditSetCookies([{ line }], { now: NOW })[0]?.findings.find(
+        (finding) => finding.code === 'LIFETIME_CAPPED',
+      )?.message;
+    const tenYears = 10 * 365 * 86_400;
+    assert.match(message(`theme=dark; Max-Age=${String(tenYears)}; ${flags}`) ?? '', /3650 days/);
+    assert.match(
+      message(`theme=dark; Expires=Thu, 01 Jan 2037 00:00:00 GMT; ${flags}`) ?? '',
+      /3679 days/,
+    );
+    assert.match(message(`theme=dark; Max-Age=${'9'.repeat(400)}; ${flags}`) ?? '', /a million/);
+    // The one that counts: Max-Age over Expires, the last Max-Age over earlier ones.
+    const expires = 'Expires=Thu, 01 Jan 2037 00:00:00 GMT';
+    assert.equal(message(`theme=dark; ${expires}; Max-Age=600; ${flags}`), undefined);
+    assert.equal(message(`theme=dark; Max-Age=600; ${expires}; ${flags}`), undefined);
+    assert.equal(
+      message(`theme=dark; Max-Age=${String(tenYears)}; Max-Age=600; ${flags}`),
+      undefined,
+    );
+    assert.notEqual(
+      message(`theme=dark; Max-Age=600; Max-Age=${String(tenYears)}; ${flags}`),
+      undefined,
+    );
+    // Exactly 400 days is kept as asked; a deletion is a deletion.
+    assert.equal(message(`theme=dark; Max-Age=34560000; ${flags}`), undefined);
+    assert.equal(message(`theme=dark; Max-Age=-${String(tenYears)}; ${flags}`), undefined);
+    const [kept] = auditSetCookies(
+      [{ line: `theme=dark; Max-Age=${String(tenYears)}; ${flags}` }],
+      {
+        now: NOW,
+      },
+    );
+    assert.equal(kept?.stored?.expires?.getTime(), NOW + 34_560_000_000);
+  });
+
   it('tells login cookies by the words of their names', () => {
     const logins = ['PHPSESSID', 'JSESSIONID', 'connect.sid', 'sessionid', '_app_session'];
     logins.push('__Host-auth_token', 'authToken', 'next-auth.session-token', 'remember_user_token');
