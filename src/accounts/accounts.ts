@@ -218,6 +218,48 @@ export class Accounts {
   }
 
   /**
+   * Gives a user a new password, with no current password asked: for administrators (`latchkey
+   * users set-password`), for an owner who lost theirs. Returns false when there is no such user.
+   * Throws `AccountError` when the password breaks the policy, before anything is written.
+   * `beforeSave` runs once the new hash is made, just before it is saved, as in
+   * {@link changePassword}; a disabled account stays disabled.
+   */
+  async setUserPassword(
+    userId: string,
+    newPassword: string,
+    options: { beforeSave?: () => Promise<void> } = {},
+  ): Promise<boolean> {
+    const record = await this.#store.findUserById(userId);
+    if (record === null) return false;
+    await this.#refuseUnfitPassword(newPassword, record.email);
+    const passwordHash = await hashPassword(newPassword, this.#parameters);
+    await options.beforeSave?.();
+    await this.#store.updatePasswordHash(record.id, passwordHash);
+    return true;
+  }
+
+  /**
+   * Deletes the account of a user who proves it is theirs with their password. Returns the user
+   * as it was, or null, deleting nothing, when the password is wrong or the account is gone or
+   * disabled. Throws `AccountError` `CHANGED_MEANWHILE` when the password changed while this was
+   * checked: the account is deleted only over the password hash it was checked against, so an
+   * owner changing a stolen password wins over a thief's deletion. Ending the user's sessions is
+   * the caller's job (a store may already have deleted them with the user).
+   */
+  async deleteAccount(userId: string, proof: { currentPassword: string }): Promise<User | null> {
+    const record = await this.#proven(userId, proof.currentPassword);
+    if (record === null) return null;
+    if (await this.#store.deleteUser(record.id, { passwordHash: record.passwordHash })) {
+      return toUser(record);
+    }
+    if ((await this.#store.findUserById(userId)) === null) return null;
+    throw new AccountError(
+      'CHANGED_MEANWHILE',
+      "the account's password changed while this deletion was checked",
+    );
+  }
+
+  /**
    * Gives a user another email, with no password asked: for administrators (`latchkey users
    * set-email`), disabled accounts included. Returns the user as now, or null when there is
    * no such user; throws `AccountError` as {@link changeEmail} does.

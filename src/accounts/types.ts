@@ -53,9 +53,10 @@ export interface UserStore {
   /** Disables (a date) or re-enables (null) an account. Returns false when there is no such user. */
   setUserDisabled(id: string, disabledAt: Date | null): Promise<boolean>;
   /**
-   * Deletes an account. Returns false when there is no such user. A store that also keeps
-   * sessions may delete the user's sessions with it; callers end them through the session
-   * store regardless.
+   * Deletes an account. With `expected`, only while the user's password hash is still that one
+   * (the one a deletion by its owner was checked against). Returns false, deleting nothing, when
+   * there is no such user or the hash has moved on. A store that also keeps sessions may delete
+   * the user's sessions with it; callers end them through the session store regardless.
    */
-  deleteUser(id: string): Promise<boolean>;
+  deleteUser(id: string, expected?: Pick<ExpectedUser, 'passwordHash'>): Promise<boolean>;
 }

@@ -17,6 +17,9 @@ export const USERS_HELP = `Usage:
   latchkey users set-email <email> <new-email>
                                    give an account another email (its sessions stay; the
                                    old email is free for a new account at once)
+  latchkey users set-password <email>
+                                   give an account a new password, read as for add, and end
+                                   its sessions (for a user who lost theirs)
 
 Options:
   --data-dir DIR   folder holding latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
@@ -27,7 +30,7 @@ Options:
 
 type Flags = Readonly<Record<string, string | boolean | undefined>>;
 
-/** `latchkey users add|list|disable|enable|delete|set-email`. */
+/** `latchkey users add|list|disable|enable|delete|set-email|set-password`. */
 export async function usersCommand(
   positionals: readonly string[],
   flags: Flags,
@@ -35,7 +38,8 @@ export async function usersCommand(
 ): Promise<void> {
   const [action, ...rest] = positionals;
   if (action === undefined) throw new CliError(`Say what to do with users.\n\n${USERS_HELP}`, 2);
-  if (!['add', 'list', 'disable', 'enable', 'delete', 'set-email'].includes(action)) {
+  const actions = ['add', 'list', 'disable', 'enable', 'delete', 'set-email', 'set-password'];
+  if (!actions.includes(action)) {
     throw new CliError(`Unknown users command "${action}".\n\n${USERS_HELP}`, 2);
   }
   const wanted = action === 'list' ? 0 : action === 'set-email' ? 2 : 1;
@@ -58,6 +62,10 @@ export async function usersCommand(
     const user = await findUser(data, email);
     if (action === 'set-email') {
       await setEmail(data, user, rest[1] ?? '', flags, io);
+      return;
+    }
+    if (action === 'set-password') {
+      await setPassword(data, user, io);
       return;
     }
     if (action === 'enable') {
@@ -115,6 +123,28 @@ async function setEmail(
   if (changed === null) throw new CliError(`No user with the email ${user.email}.`);
   if (flags.json === true) io.out(`${JSON.stringify(changed)}\n`);
   else io.out(`Changed the email of ${user.email} to ${changed.email}.\n`);
+}
+
+async function setPassword(data: DataAccess, user: User, io: CliIo): Promise<void> {
+  const password = await io.readSecret('New password: ');
+  let ended = 0;
+  try {
+    // Sessions end before the new hash is saved and again after: a failure between leaves the
+    // old password with nobody logged in, never the new one with a thief still logged in; and a
+    // login that proved the old password meanwhile is ended by the second round (or by its own
+    // check of the password it proved).
+    const changed = await data.accounts.setUserPassword(user.id, password, {
+      beforeSave: async () => {
+        ended = await data.sessions.invalidateUserSessions(user.id);
+      },
+    });
+    if (!changed) throw new CliError(`No user with the email ${user.email}.`);
+  } catch (error) {
+    if (error instanceof AccountError) throw new CliError(error.message.replace(/^latchkey: /, ''));
+    throw error;
+  }
+  ended += await data.sessions.invalidateUserSessions(user.id);
+  io.out(`Set a new password for ${user.email}; ended ${ended} session(s).\n`);
 }
 
 async function add(data: DataAccess, email: string, flags: Flags, io: CliIo): Promise<void> {

@@ -1,6 +1,7 @@
 import { checkCsrf } from './csrf-check.js';
 import { methodNotAllowed, notFound } from './respond.js';
 import { changeEmail, changePassword } from './routes/account-changes.js';
+import { deleteAccount } from './routes/account-deletion.js';
 import { login, register } from './routes/credentials.js';
 import { dbscRefresh, dbscRegister } from './routes/dbsc.js';
 import {
@@ -35,6 +36,7 @@ const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>
   '/logout-others': { POST: logoutOthers },
   '/password': { POST: changePassword },
   '/email': { POST: changeEmail },
+  '/delete-account': { POST: deleteAccount },
   '/session': { GET: currentSession },
   '/sessions': { GET: listSessions },
   '/sessions/:id': { DELETE: revokeSession },
@@ -48,7 +50,8 @@ const SESSION_ID = /^\/sessions\/([a-z2-7]{26})$/;
 /**
  * The auth routes, behaving the same behind the standalone server and every adapter:
  *
- * - `POST /auth/register`, `POST /auth/login`, `POST /auth/logout`, `POST /auth/password`
+ * - `POST /auth/register`, `POST /auth/login`, `POST /auth/logout`, `POST /auth/password`,
+ *   `POST /auth/email`, `POST /auth/delete-account`
  * - `GET /auth/session`, `GET /auth/sessions`, `DELETE /auth/sessions/:id`,
  *   `POST /auth/logout-others`
  * - `GET /auth/verify` (forward authentication for a reverse proxy guarding another app)

@@ -6,6 +6,7 @@ import type { HttpResponse } from './types.js';
  */
 export type HttpErrorCode =
   | CsrfRejectionCode
+  | 'ACCOUNT_DELETION_DISABLED'
   | 'BODY_TOO_LARGE'
   | 'DBSC_PROOF_REFUSED'
   | 'DBSC_PROOF_REQUIRED'

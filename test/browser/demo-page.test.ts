@@ -135,4 +135,29 @@ describe('the demo page in a real browser (Chromium)', { skip }, () => {
     });
     assert.equal(replay.status, 401);
   });
+
+  it('deletes the account through the page, and neither the cookie nor the login is left', async () => {
+    await page.waitForSelector('#login', { state: 'visible' });
+    await page.fill('#email', 'moved@example.com');
+    await page.fill('#password', 'correct horse battery staple');
+    assert.equal((await click('#login', '/auth/login', 'POST')).status(), 200);
+    const stolen = await sessionCookie();
+    assert.ok(stolen);
+
+    await page.waitForSelector('#delete-account', { state: 'visible' });
+    await page.fill('#delete-current-password', 'correct horse battery staple');
+    await page.check('#delete-confirm');
+    assert.equal((await click('#delete-account', '/auth/delete-account', 'POST')).status(), 200);
+
+    assert.equal(await sessionCookie(), undefined, 'the cookie was cleared');
+    await page.waitForSelector('#login', { state: 'visible' });
+    const replay = await send(server.url, 'GET', '/api/secure-data', {
+      cookie: `${stolen.name}=${stolen.value}`,
+    });
+    assert.equal(replay.status, 401);
+    const login = await send(server.url, 'POST', '/auth/login', {
+      json: { email: 'moved@example.com', password: 'correct horse battery staple' },
+    });
+    assert.equal(login.status, 401);
+  });
 });

@@ -5,7 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { openData } from '../../src/cli/data.js';
+
+import type { CliIo } from '../../src/cli/io.js';
+
 const BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'bin.ts');
+
+/** Streams for opening the data folder in the test's own process; nothing is read or shown. */
+function cliIo(): CliIo {
+  return {
+    out: () => undefined,
+    err: () => undefined,
+    readSecret: () => Promise.reject(new Error('no secret to read here')),
+    env: {},
+  };
+}
 
 function latchkey(args: string[], input?: string, env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], {
@@ -100,6 +114,49 @@ describe('latchkey CLI', () => {
     const listed = latchkey(['users', 'list', '--json'], undefined, env);
     const emails = (JSON.parse(listed.stdout) as { email: string }[]).map((user) => user.email);
     assert.ok(emails.includes('lin@example.org') && !emails.includes('lin@example.com'));
+  });
+
+  it('sets a new password for a user who lost theirs and ends their sessions', async () => {
+    const env = { LATCHKEY_DATA_DIR: dataDir };
+    const old = 'correct horse battery staple';
+    assert.equal(latchkey(['users', 'add', 'mo@example.com'], `${old}\n`, env).code, 0);
+    const open = () => openData({ 'data-dir': dataDir }, cliIo(), { create: false });
+    let data = await open();
+    const user = await data.accounts.getUserByEmail('mo@example.com');
+    assert.ok(user);
+    await data.sessions.createSession(user.id);
+    await data.sessions.createSession(user.id);
+    await data.close();
+
+    const short = latchkey(['users', 'set-password', 'mo@example.com'], 'short\n', env);
+    assert.equal(short.code, 1);
+    assert.match(short.stderr, /^latchkey: .*8/);
+    const unknown = latchkey(['users', 'set-password', 'nobody@example.com'], `${old}\n`, env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No user with the email nobody@example\.com/);
+    data = await open();
+    assert.equal((await data.sessions.listUserSessions(user.id)).length, 2, 'nothing changed');
+    await data.close();
+
+    const set = latchkey(
+      ['users', 'set-password', 'MO@example.com'],
+      'a brand new passphrase\n',
+      env,
+    );
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout, 'Set a new password for mo@example.com; ended 2 session(s).\n');
+    data = await open();
+    try {
+      assert.deepEqual(await data.sessions.listUserSessions(user.id), []);
+      const credentials = (password: string) => ({ email: 'mo@example.com', password });
+      assert.equal(await data.accounts.authenticate(credentials(old)), null);
+      assert.equal(
+        (await data.accounts.authenticate(credentials('a brand new passphrase')))?.id,
+        user.id,
+      );
+    } finally {
+      await data.close();
+    }
   });
 
   it('serves until SIGTERM, saying where it listens, then exits 0', async () => {

@@ -110,6 +110,21 @@ describe('cross-site form POST', () => {
     await loginUser(server.url, browser.email);
   });
 
+  it('a forged form POST to /auth/delete-account is refused and the account stays', async () => {
+    const { browser, other } = await victim();
+    for (const forgery of FORGERIES) {
+      const response = await send(server.url, 'POST', '/auth/delete-account', {
+        form: { currentPassword: PASSWORD },
+        cookie: browser.cookie,
+        headers: forgery.headers,
+      });
+      assertRefused(response, forgery);
+    }
+    assert.equal(await sessionStatus(server.url, browser.cookie), 200);
+    assert.equal(await sessionStatus(server.url, other.cookie), 200);
+    await loginUser(server.url, browser.email);
+  });
+
   it('a forged form POST to /auth/logout-others is refused and no other session ends', async () => {
     const { browser, other } = await victim();
     for (const forgery of FORGERIES) {
@@ -167,5 +182,13 @@ describe('cross-site form POST', () => {
     });
     assert.equal(logout.status, 200, logout.text);
     assert.equal(await sessionStatus(server.url, browser.cookie), 401);
+    const deleting = await victim();
+    const deleted = await send(server.url, 'POST', '/auth/delete-account', {
+      form: { currentPassword: PASSWORD },
+      cookie: deleting.browser.cookie,
+      headers: own,
+    });
+    assert.equal(deleted.status, 200, deleted.text);
+    assert.equal(await sessionStatus(server.url, deleting.other.cookie), 401);
   });
 });

@@ -30,7 +30,7 @@ export async function changePassword(
   context: AuthContext,
   request: HttpRequest,
 ): Promise<HttpResponse> {
-  const begun = await beginAccountChange(context, request, 'newPassword', 'your password');
+  const begun = await beginAccountChange(context, request, 'newPassword', 'change your password');
   if (!begun.ok) return begun.response;
   const { auth, current, next, deviceId, verdict } = begun;
 
@@ -107,7 +107,7 @@ export async function changeEmail(
       'Changing the email is turned off on this server, as registration is.',
     );
   }
-  const begun = await beginAccountChange(context, request, 'newEmail', 'your email');
+  const begun = await beginAccountChange(context, request, 'newEmail', 'change your email');
   if (!begun.ok) return begun.response;
   // The account's turn is held to the end, rotation included: a second change from the same
   // browser, on this server, waits its turn (429 busy) or finds its session rotated away.
@@ -199,9 +199,10 @@ async function applyEmailChange(
 }
 
 /** What {@link beginAccountChange} hands on: who asks, with what, under which throttle turn. */
-interface AccountChange {
+export interface AccountChange {
   auth: Extract<RequestAuth, { authenticated: true }>;
   current: string;
+  /** The new value from the body's `field`; '' when the change names none (a deletion). */
   next: string;
   stamp: string;
   deviceId: string | null;
@@ -209,16 +210,16 @@ interface AccountChange {
 }
 
 /**
- * The start of a change to the account (its password, its email): a live session from a login
- * within the fresh-login window, the current password and the new value (`field`) from the body,
- * and the throttle's leave to check the password, under the login keys of the account. A success
- * is not recorded by the throttle: a change is not a login, and makes no address known. The
- * caller records a failure and releases the attempt.
+ * The start of a change to the account (its password, its email, its deletion): a live session
+ * from a login within the fresh-login window, the current password and the new value (`field`,
+ * when the change has one) from the body, and the throttle's leave to check the password, under
+ * the login keys of the account. A success is not recorded by the throttle: a change is not a
+ * login, and makes no address known. The caller records a failure and releases the attempt.
  */
-async function beginAccountChange(
+export async function beginAccountChange(
   context: AuthContext,
   request: HttpRequest,
-  field: 'newPassword' | 'newEmail',
+  field: 'newPassword' | 'newEmail' | null,
   what: string,
 ): Promise<{ ok: false; response: HttpResponse } | ({ ok: true } & AccountChange)> {
   const auth = await authenticateRequest(context, request);
@@ -235,7 +236,8 @@ async function beginAccountChange(
   const current = stringField(body.fields, 'currentPassword', PASSWORD_MAX_LENGTH);
   if (!current.ok) return current;
   const maxLength = field === 'newEmail' ? EMAIL_MAX_LENGTH : PASSWORD_MAX_LENGTH;
-  const next = stringField(body.fields, field, maxLength);
+  const next =
+    field === null ? { ok: true as const, value: '' } : stringField(body.fields, field, maxLength);
   if (!next.ok) return next;
 
   const ageMs = context.clock() - auth.session.createdAt.getTime();
@@ -243,7 +245,7 @@ async function beginAccountChange(
     const response = errorResponse(
       403,
       'REAUTHENTICATION_REQUIRED',
-      `Log in again to change ${what}: the login must be recent.`,
+      `Log in again to ${what}: the login must be recent.`,
     );
     return { ok: false, response };
   }

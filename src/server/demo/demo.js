@@ -45,6 +45,7 @@ async function refreshSession() {
       `Logged in as ${data.user.email}. The session ends by ${ends} unless used.${bound}`;
     $('password-form-username').value = data.user.email;
     $('email-form-username').value = data.user.email;
+    $('delete-form-username').value = data.user.email;
   } else {
     $('status').textContent = status === 401 ? 'Not logged in.' : describeFailure(status, data);
   }
@@ -53,6 +54,7 @@ async function refreshSession() {
   $('sessions-panel').hidden = !signedIn;
   $('password-panel').hidden = !signedIn;
   $('email-panel').hidden = !signedIn;
+  $('delete-panel').hidden = !signedIn;
   showCookie();
   if (signedIn) await refreshSessions();
 }
@@ -130,6 +132,19 @@ async function changeEmail(event) {
   await refreshSession();
 }
 
+async function deleteAccount(event) {
+  event.preventDefault();
+  const body = { currentPassword: $('delete-current-password').value };
+  const { status, data } = await callJson('POST', '/auth/delete-account', body);
+  $('delete-message').textContent = status === 200 ? '' : describeFailure(status, data);
+  $('delete-form').reset();
+  if (status === 200) {
+    $('api-result').textContent = 'Not called yet.';
+    $('form-message').textContent = 'The account was deleted.';
+  }
+  await refreshSession();
+}
+
 async function callApi() {
   const { status, data } = await callJson('GET', '/api/secure-data');
   $('api-result').textContent = `${status}\n${JSON.stringify(data, null, 2)}`;
@@ -154,6 +169,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('credentials').addEventListener('submit', (event) => void submitCredentials(event));
   $('password-form').addEventListener('submit', (event) => void changePassword(event));
   $('email-form').addEventListener('submit', (event) => void changeEmail(event));
+  $('delete-form').addEventListener('submit', (event) => void deleteAccount(event));
   $('read-cookie').addEventListener('click', showCookie);
   $('call-api').addEventListener('click', () => void callApi());
   $('logout').addEventListener('click', () => void logout());

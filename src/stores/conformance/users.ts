@@ -199,5 +199,28 @@ export function describeUserTests(makeStores: ConformanceStoreFactory): void {
       assert.equal(await users.deleteUser('user-1'), true);
       assert.equal(await users.deleteUser('user-1'), false);
     });
+
+    test('a deletion checked against a password hash deletes only while it is still that one', async ({
+      users,
+    }) => {
+      const user = makeUser(1);
+      await users.insertUser(user);
+      await users.insertUser(makeUser(2));
+      // The owner changed the password after the deletion was checked: the change wins.
+      await users.updatePasswordHash(user.id, '$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3');
+
+      assert.equal(await users.deleteUser(user.id, { passwordHash: user.passwordHash }), false);
+      assert.notEqual(await users.findUserById(user.id), null);
+      assert.equal(
+        await users.deleteUser(user.id, {
+          passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3',
+        }),
+        true,
+      );
+      assert.equal(await users.findUserById(user.id), null);
+      assert.equal(await users.findUserByEmail(user.email), null);
+      assert.deepEqual(await users.listUsers(), [makeUser(2)]);
+      assert.equal(await users.deleteUser('user-unknown', { passwordHash: 'x' }), false);
+    });
   });
 }

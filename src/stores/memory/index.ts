@@ -232,7 +232,12 @@ export class MemoryUserStore implements UserStore {
     return Promise.resolve(true);
   }
 
-  deleteUser(id: string): Promise<boolean> {
+  deleteUser(id: string, expected?: Pick<ExpectedUser, 'passwordHash'>): Promise<boolean> {
+    const record = this.#byId.get(id);
+    if (record === undefined) return Promise.resolve(false);
+    if (expected !== undefined && record.passwordHash !== expected.passwordHash) {
+      return Promise.resolve(false);
+    }
     return Promise.resolve(this.#byId.delete(id));
   }
 }

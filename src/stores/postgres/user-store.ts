@@ -25,7 +25,8 @@ export class PostgresUserStore implements UserStore {
     | 'updatePassword'
     | 'updateEmail'
     | 'setDisabled'
-    | 'delete',
+    | 'delete'
+    | 'deleteIfHash',
     PreparedQuery
   >;
 
@@ -49,6 +50,7 @@ export class PostgresUserStore implements UserStore {
       ),
       setDisabled: prepared(`UPDATE ${table} SET disabled_at = $2 WHERE id = $1`),
       delete: prepared(`DELETE FROM ${table} WHERE id = $1`),
+      deleteIfHash: prepared(`DELETE FROM ${table} WHERE id = $1 AND password_hash = $2`),
     };
   }
 
@@ -114,10 +116,14 @@ export class PostgresUserStore implements UserStore {
     });
   }
 
-  deleteUser(id: string): Promise<boolean> {
+  deleteUser(id: string, expected?: Pick<ExpectedUser, 'passwordHash'>): Promise<boolean> {
     return guard('deleteUser', async () => {
       // rowCount counts only the users row, never the sessions the cascade deletes with it.
-      const result = await this.#pool.query({ ...this.#sql.delete, values: [id] });
+      const result = await this.#pool.query(
+        expected === undefined
+          ? { ...this.#sql.delete, values: [id] }
+          : { ...this.#sql.deleteIfHash, values: [id, expected.passwordHash] },
+      );
       return (result.rowCount ?? 0) > 0;
     });
   }

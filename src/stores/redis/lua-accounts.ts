@@ -75,12 +75,17 @@ redis.call('HSET', KEYS[1], 'email', ARGV[1])
 return 1
 `;
 
-/** KEYS: user hash. Deletes it; returns its email, or '' when there was no such user. */
+/**
+ * KEYS: user hash. ARGV: the expected password hash, or nothing. Deletes it (only while its
+ * password hash is the expected one, when given); returns its email, or '' when there was no
+ * such user or the hash had moved on.
+ */
 export const DELETE_USER = `
-local email = redis.call('HGET', KEYS[1], 'email')
-if not email then return '' end
+local user = redis.call('HMGET', KEYS[1], 'email', 'ph')
+if not user[1] then return '' end
+if ARGV[1] and user[2] ~= ARGV[1] then return '' end
 redis.call('DEL', KEYS[1])
-return email
+return user[1]
 `;
 
 /** KEYS: a string. ARGV: expected value. Deletes it only if it holds that value. Returns 1/0. */

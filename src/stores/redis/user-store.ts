@@ -168,9 +168,10 @@ export class RedisUserStore implements UserStore {
     });
   }
 
-  deleteUser(id: string): Promise<boolean> {
+  deleteUser(id: string, expected?: Pick<ExpectedUser, 'passwordHash'>): Promise<boolean> {
     return guard('deleteUser', async () => {
-      const email = await this.#scripts.deleteUser([this.#keys.user(id)], []);
+      const args = expected === undefined ? [] : [expected.passwordHash];
+      const email = await this.#scripts.deleteUser([this.#keys.user(id)], args);
       if (typeof email !== 'string' || email === '') return false;
       await Promise.all([
         this.#scripts.deleteIfEqual([this.#keys.email(email)], [id]),

@@ -30,6 +30,7 @@ export class SqliteUserStore implements UserStore {
   }>;
   readonly #setDisabled: Database.Statement<[number | null, string]>;
   readonly #delete: Database.Statement<[string]>;
+  readonly #deleteIfHash: Database.Statement<[string, string]>;
   // Rows by id, for the lookup every authenticated request makes (see ReadCache).
   readonly #cache: ReadCache<UserRow>;
 
@@ -52,6 +53,7 @@ export class SqliteUserStore implements UserStore {
       );
       this.#setDisabled = database.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
       this.#delete = database.prepare('DELETE FROM users WHERE id = ?');
+      this.#deleteIfHash = database.prepare('DELETE FROM users WHERE id = ? AND password_hash = ?');
       this.#cache = userCacheOf(database);
     } catch (error) {
       throw toStoreError('SqliteUserStore', error);
@@ -121,12 +123,16 @@ export class SqliteUserStore implements UserStore {
     });
   }
 
-  deleteUser(id: string): Promise<boolean> {
+  deleteUser(id: string, expected?: Pick<ExpectedUser, 'passwordHash'>): Promise<boolean> {
     // changes counts only the users row, never the sessions the cascade deletes with it.
     return settle('deleteUser', () => {
       // The cascade deletes the user's sessions too: the session store's cache must forget them.
       this.#cache.clearAll();
-      return this.#delete.run(id).changes > 0;
+      const result =
+        expected === undefined
+          ? this.#delete.run(id)
+          : this.#deleteIfHash.run(id, expected.passwordHash);
+      return result.changes > 0;
     });
   }
 }

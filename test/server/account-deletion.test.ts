@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { StoreUnavailableError } from '../../src/errors.js';
+import { createLatchkey } from '../../src/http/latchkey.js';
+import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
+import { ManualClock } from '../support/clock.js';
+import { inProcessRequest } from '../support/http-request.js';
+import { cookiePair, errorCode, send, startTestServer } from '../support/server.js';
+
+import type { Latchkey } from '../../src/http/latchkey.js';
+import type { HttpRequest } from '../../src/http/types.js';
+import type { TestResponse, TestServer } from '../support/server.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+describe('POST /auth/delete-account', () => {
+  let server: TestServer;
+  const clock = new ManualClock(Date.now());
+  let counter = 0;
+
+  before(async () => {
+    server = await startTestServer({ clock: clock.now });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  const register = async (email = `gone${++counter}@example.com`) => {
+    const response = await send(server.url, 'POST', '/auth/register', {
+      json: { email, password: PASSWORD },
+    });
+    assert.equal(response.status, 201, response.text);
+    return { email, cookie: cookiePair(response.setCookies[0]) };
+  };
+  const remove = (cookie: string | undefined, body: unknown): Promise<TestResponse> =>
+    send(server.url, 'POST', '/auth/delete-account', {
+      ...(cookie === undefined ? {} : { cookie }),
+      json: body,
+      headers: { origin: server.url },
+    });
+  const logsIn = async (email: string): Promise<boolean> => {
+    const response = await send(server.url, 'POST', '/auth/login', {
+      json: { email, password: PASSWORD },
+    });
+    return response.status === 200;
+  };
+  const secureData = async (cookie: string): Promise<number> =>
+    (await send(server.url, 'GET', '/api/secure-data', { cookie })).status;
+
+  it('needs a live session', async () => {
+    const response = await remove(undefined, { currentPassword: PASSWORD });
+    assert.equal(response.status, 401);
+    assert.equal(errorCode(response.body), 'UNAUTHENTICATED');
+  });
+
+  it('account destruction: a stolen session cannot delete the account without its password', async () => {
+    const { email, cookie } = await register();
+    const response = await remove(cookie, { currentPassword: 'a guess' });
+    assert.equal(response.status, 403);
+    assert.equal(errorCode(response.body), 'INVALID_CREDENTIALS');
+    assert.deepEqual(response.setCookies, []);
+    assert.equal(await secureData(cookie), 200);
+    assert.equal(await logsIn(email), true);
+  });
+
+  it('needs a recent login: an old session gets 403 REAUTHENTICATION_REQUIRED', async () => {
+    const { email, cookie } = await register();
+    clock.advanceSeconds(601);
+    const response = await remove(cookie, { currentPassword: PASSWORD });
+    assert.equal(response.status, 403);
+    assert.equal(errorCode(response.body), 'REAUTHENTICATION_REQUIRED');
+    assert.equal(await logsIn(email), true);
+  });
+
+  it('refuses a body without the current password, deleting nothing', async () => {
+    const { email, cookie } = await register();
+    for (const body of [{}, { currentPassword: 7 }, { password: PASSWORD }]) {
+      const response = await remove(cookie, body);
+      assert.equal(response.status, 400, JSON.stringify(body));
+    }
+    assert.equal(await logsIn(email), true);
+  });
+
+  it('cross-site request forgery: a forged deletion from another site is refused', async () => {
+    const { email, cookie } = await register();
+    const response = await send(server.url, 'POST', '/auth/delete-account', {
+      cookie,
+      json: { currentPassword: PASSWORD },
+      headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    });
+    assert.equal(response.status, 403);
+    assert.equal(await logsIn(email), true);
+  });
+
+  it('deletes the account, ends every session of it and clears the cookie', async () => {
+    const { email, cookie } = await register();
+    const other = await send(server.url, 'POST', '/auth/login', {
+      json: { email, password: PASSWORD },
+    });
+    const otherCookie = cookiePair(other.setCookies[0]);
+    const bystander = await register();
+
+    const response = await remove(cookie, { currentPassword: PASSWORD });
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(response.body, { message: 'Account deleted.' });
+    assert.deepEqual(response.setCookies, [
+      '__Host-auth_token=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax',
+    ]);
+    assert.equal(response.headers.get('clear-site-data'), '"cookies"');
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+
+    assert.equal(await secureData(cookie), 401);
+    assert.equal(await secureData(otherCookie), 401);
+    assert.equal(await logsIn(email), false);
+    assert.equal(await secureData(bystander.cookie), 200, 'nobody else is touched');
+    // The email is free: someone else may register it, and the old sessions stay dead.
+    const again = await register(email);
+    assert.equal(await secureData(again.cookie), 200);
+    assert.equal(await secureData(cookie), 401);
+    const logged = server.logs.filter((line) => line.event === 'user.deleted');
+    assert.equal(logged.length, 1);
+    assert.doesNotMatch(server.rawLog(), new RegExp(email.replace('.', '\\.').split('@')[0] ?? ''));
+  });
+
+  it('double submit: two deletions at once delete the account once', async () => {
+    const { email, cookie } = await register();
+    const answers = await Promise.all([
+      remove(cookie, { currentPassword: PASSWORD }),
+      remove(cookie, { currentPassword: PASSWORD }),
+    ]);
+    // The second waits its turn (429) or, once the first has ended the session, finds none.
+    const statuses = answers.map((answer) => answer.status).sort();
+    assert.equal(statuses[0], 200, answers.map((answer) => answer.text).join('\n'));
+    assert.ok([401, 429].includes(statuses[1] ?? 0), answers.map((a) => a.text).join('\n'));
+    assert.equal(await logsIn(email), false);
+  });
+
+  it('password guessing: wrong passwords count against the account as logins do', async () => {
+    const { email, cookie } = await register();
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const response = await remove(cookie, { currentPassword: `guess number ${attempt}` });
+      statuses.push(response.status);
+    }
+    assert.deepEqual(statuses.slice(0, 5), [403, 403, 403, 403, 403]);
+    assert.ok(statuses.slice(5).includes(429), statuses.join(' '));
+    const response = await remove(cookie, { currentPassword: PASSWORD });
+    assert.equal(response.status, 429, 'refused while the account waits, whatever the password');
+    clock.advanceSeconds(3600);
+    assert.equal(await logsIn(email), true);
+  });
+});
+
+describe('POST /auth/delete-account, at the edges', () => {
+  const SECRET = 'a secret that is at least thirty-two bytes long';
+  const json = (body: unknown, cookie?: string): HttpRequest =>
+    inProcessRequest('POST', '/auth/delete-account', {
+      headers: {
+        'content-type': 'application/json',
+        'sec-fetch-site': 'same-origin',
+        ...(cookie === undefined ? {} : { cookie }),
+      },
+      body: JSON.stringify(body),
+    });
+  const registerIn = async (latchkey: Latchkey, email: string): Promise<string> => {
+    const response = await latchkey.handleAuthRoute(
+      inProcessRequest('POST', '/auth/register', {
+        headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      }),
+    );
+    assert.equal(response?.status, 201);
+    const cookie = response.headers.find(([name]) => name === 'Set-Cookie')?.[1].split(';')[0];
+    assert.ok(cookie);
+    return cookie;
+  };
+  const oneUser = async (email: string) => {
+    const sessionStore = new MemorySessionStore();
+    const userStore = new MemoryUserStore();
+    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
+    return { sessionStore, userStore, latchkey, cookie: await registerIn(latchkey, email) };
+  };
+
+  it('with registration off, users cannot delete their accounts: the administrator does', async () => {
+    const sessionStore = new MemorySessionStore();
+    const userStore = new MemoryUserStore();
+    const open = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
+    const cookie = await registerIn(open, 'staff@corp.example');
+    const closed = createLatchkey({
+      sessionStore,
+      userStore,
+      secrets: [SECRET],
+      registration: false,
+    });
+
+    const response = await closed.handleAuthRoute(json({ currentPassword: PASSWORD }, cookie));
+
+    assert.equal(response?.status, 403);
+    assert.equal(errorCode(JSON.parse(response.body)), 'ACCOUNT_DELETION_DISABLED');
+    assert.notEqual(await userStore.findUserByEmail('staff@corp.example'), null);
+  });
+
+  it('takeover race: an owner changing the stolen password wins over the thief deleting', async () => {
+    const { sessionStore, userStore, latchkey, cookie: thief } = await oneUser('owner@example.com');
+    const owner = await userStore.findUserByEmail('owner@example.com');
+    assert.ok(owner);
+    // The owner's password change lands while the thief's password is being checked.
+    const remove = userStore.deleteUser.bind(userStore);
+    userStore.deleteUser = async (id, expected) => {
+      await sessionStore.deleteUserSessions(id);
+      await userStore.updatePasswordHash(id, `${owner.passwordHash}-changed`);
+      return remove(id, expected);
+    };
+
+    const response = await latchkey.handleAuthRoute(json({ currentPassword: PASSWORD }, thief));
+
+    assert.equal(response?.status, 409);
+    assert.equal(errorCode(JSON.parse(response.body)), 'CHANGED_MEANWHILE');
+    assert.notEqual(await userStore.findUserById(owner.id), null);
+  });
+
+  it('a store failing as the sessions are ended still says the account was deleted', async () => {
+    const { sessionStore, userStore, latchkey, cookie } = await oneUser('max@example.com');
+    const user = await userStore.findUserByEmail('max@example.com');
+    assert.ok(user);
+    const endSessions = sessionStore.deleteUserSessions.bind(sessionStore);
+    sessionStore.deleteUserSessions = () =>
+      Promise.reject(new StoreUnavailableError('deleteUserSessions', new Error('connection lost')));
+
+    const response = await latchkey.handleAuthRoute(json({ currentPassword: PASSWORD }, cookie));
+
+    assert.equal(response?.status, 200, response?.body);
+    assert.equal(await userStore.findUserById(user.id), null);
+    assert.equal((await sessionStore.listUserSessions(user.id)).length, 1);
+    // Once the store is back, the session left behind names a user that is gone: it is not a
+    // session, and it is ended.
+    sessionStore.deleteUserSessions = endSessions;
+    const session = await latchkey.handleAuthRoute(
+      inProcessRequest('GET', '/auth/session', { headers: { cookie } }),
+    );
+    assert.equal(session?.status, 401);
+    assert.deepEqual(await sessionStore.listUserSessions(user.id), []);
+  });
+});
