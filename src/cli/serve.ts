@@ -98,9 +98,10 @@ export async function serveCommand(
   }
   if (config.dbsc.enabled && server.certificate === null && config.trustProxy === false) {
     io.err(
-      'DBSC is on, but this server speaks plain HTTP and trusts no TLS proxy: browsers run ' +
-        'DBSC over HTTPS only, so no session will be bound. Add --dev-cert, --tls-cert/--tls-key ' +
-        'or --trust-proxy.\n',
+      'DBSC waits for HTTPS: browsers bind sessions over HTTPS only, and this server speaks ' +
+        'plain HTTP behind no TLS proxy, so its sessions stay unbound (they work as usual). To ' +
+        'try it: --dev-cert (npm start -- --dev-cert), --tls-cert/--tls-key, or --trust-proxy ' +
+        'behind a TLS proxy.\n',
     );
   }
 
