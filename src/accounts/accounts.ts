@@ -149,9 +149,10 @@ export class Accounts {
 
   /**
    * Changes a user's password after checking the current one. Returns false, changing
-   * nothing, when the current password is wrong or the account is gone or disabled. Throws
+   * nothing, when the current password is wrong or the account is disabled. Throws
    * `AccountError` when the new password breaks the policy (`PASSWORD_TOO_SHORT`,
-   * `PASSWORD_TOO_LONG`, `PASSWORD_TOO_COMMON`). Ending other sessions is the caller's job.
+   * `PASSWORD_TOO_LONG`, `PASSWORD_TOO_COMMON`), and `USER_NOT_FOUND` when the account is gone
+   * (deleted before or while this was checked). Ending other sessions is the caller's job.
    */
   async changePassword(
     userId: string,
@@ -171,15 +172,16 @@ export class Accounts {
     await this.#refuseUnfitPassword(change.newPassword, record.email);
     const passwordHash = await hashPassword(change.newPassword, this.#parameters);
     await options.beforeSave?.();
-    await this.#store.updatePasswordHash(record.id, passwordHash);
+    if ((await this.#store.updatePasswordHash(record.id, passwordHash)) === false) throw gone();
     return true;
   }
 
   /**
    * Gives a user another email after checking their password, and returns the user as now.
-   * Returns null, changing nothing, when the password is wrong or the account is gone or
-   * disabled. Throws `AccountError`: `EMAIL_INVALID` (checked before the password, at no
-   * hashing cost), then, once the password is proven, `EMAIL_UNCHANGED` when the account
+   * Returns null, changing nothing, when the password is wrong or the account is disabled.
+   * Throws `AccountError`: `EMAIL_INVALID` (checked before the password, at no hashing cost),
+   * `USER_NOT_FOUND` when the account is gone (deleted before or while this was checked), then,
+   * once the password is proven, `EMAIL_UNCHANGED` when the account
    * already has this email, `EMAIL_TAKEN` when another account has it, and `CHANGED_MEANWHILE`
    * when the account's email or password changed while this was checked (another change, a
    * password change: the first to be written wins). The old email can be registered by anyone
@@ -196,7 +198,7 @@ export class Accounts {
     // that lands meanwhile (its owner locking a thief out) wins, as does another email change.
     const moved = await this.#moveEmail(record, email, record);
     if (moved !== null) return moved;
-    if ((await this.#store.findUserById(userId)) === null) return null;
+    if ((await this.#store.findUserById(userId)) === null) throw gone();
     throw new AccountError(
       'CHANGED_MEANWHILE',
       "the account's email or password changed while this change was checked",
@@ -204,14 +206,15 @@ export class Accounts {
   }
 
   /**
-   * The user's record when `password` is theirs and the account is enabled, else null; a user
-   * that is gone costs a verification all the same.
+   * The user's record when `password` is theirs and the account is enabled, else null. Throws
+   * `USER_NOT_FOUND` for a user that is gone, which is no wrong password (a race with the
+   * account's deletion), after a verification all the same.
    */
   async #proven(userId: string, password: string): Promise<UserRecord | null> {
     const record = await this.#store.findUserById(userId);
     if (record === null) {
       await verifyPassword(this.#unknownAccountHash, password);
-      return null;
+      throw gone();
     }
     const valid = await verifyPassword(record.passwordHash, password);
     return valid && record.disabledAt === null ? record : null;
@@ -234,15 +237,14 @@ export class Accounts {
     await this.#refuseUnfitPassword(newPassword, record.email);
     const passwordHash = await hashPassword(newPassword, this.#parameters);
     await options.beforeSave?.();
-    await this.#store.updatePasswordHash(record.id, passwordHash);
-    return true;
+    return (await this.#store.updatePasswordHash(record.id, passwordHash)) !== false;
   }
 
   /**
    * Deletes the account of a user who proves it is theirs with their password. Returns the user
-   * as it was, or null, deleting nothing, when the password is wrong or the account is gone or
-   * disabled. Throws `AccountError` `CHANGED_MEANWHILE` when the password changed while this was
-   * checked: the account is deleted only over the password hash it was checked against, so an
+   * as it was, or null, deleting nothing, when the password is wrong or the account is disabled.
+   * Throws `AccountError` `USER_NOT_FOUND` when the account is gone (another deletion won), and
+   * `CHANGED_MEANWHILE` when the password changed while this was checked: the account is deleted only over the password hash it was checked against, so an
    * owner changing a stolen password wins over a thief's deletion. Ending the user's sessions is
    * the caller's job (a store may already have deleted them with the user).
    */
@@ -252,7 +254,7 @@ export class Accounts {
     if (await this.#store.deleteUser(record.id, { passwordHash: record.passwordHash })) {
       return toUser(record);
     }
-    if ((await this.#store.findUserById(userId)) === null) return null;
+    if ((await this.#store.findUserById(userId)) === null) throw gone();
     throw new AccountError(
       'CHANGED_MEANWHILE',
       "the account's password changed while this deletion was checked",
@@ -346,6 +348,10 @@ export class Accounts {
   deleteUser(id: string): Promise<boolean> {
     return this.#store.deleteUser(id);
   }
+}
+
+function gone(): AccountError {
+  return new AccountError('USER_NOT_FOUND', 'the account no longer exists');
 }
 
 /** The normalized form of an email given for an account, or `EMAIL_INVALID`. */

@@ -40,8 +40,14 @@ export interface UserStore {
   findUserById(id: string): Promise<UserRecord | null>;
   /** Every user, oldest first. */
   listUsers(): Promise<UserRecord[]>;
-  /** Replaces a user's password hash (after a rehash or a password change). */
-  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  /**
+   * Replaces a user's password hash (after a rehash or a password change). Returns false when
+   * there is no such user (deleted meanwhile); a store that returns nothing is taken to have
+   * written it.
+   */
+  // `void` kept in the union so that stores written when this returned nothing still compile.
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+  updatePasswordHash(id: string, passwordHash: string): Promise<boolean | void>;
   /**
    * Gives a user another normalized email; the old one is free for another account at once.
    * With `expected`, only while the user's email and password hash are still those (what the

@@ -317,7 +317,12 @@ function capped(line: string, now: number): AuditFinding[] {
   const askedMs = parsed.askedExpiresAt - now;
   if (askedMs <= MAX_COOKIE_LIFETIME_SECONDS * 1000) return [];
   const days = askedMs / DAY_MS;
-  const asked = days > 1_000_000 ? 'over a million days' : `${Math.round(days).toString()} days`;
+  const asked =
+    days > 1_000_000
+      ? 'over a million days'
+      : days < 400.5
+        ? 'a little over 400 days'
+        : `${Math.round(days).toString()} days`;
   return [
     {
       severity: 'warning',

@@ -74,8 +74,9 @@ export interface ThrottleState {
 export interface SessionStore {
   /**
    * Stores a new session. Its `id` (128 random bits) and `tokenHash` (of 256 random bits) are
-   * new; a clash, or a session for a user the store does not know, can only be a caller's bug
-   * and is rejected as a failure.
+   * new; a clash can only be a caller's bug and is rejected as a failure. A store that keeps the
+   * users too may refuse a session for a user it does not have with `AccountError`
+   * `USER_NOT_FOUND`: a login that raced the account's deletion, which is no failure of the store.
    */
   insertSession(record: SessionRecord): Promise<void>;
   /** The session whose token hashes to `tokenHash`, or null. Expired sessions may be returned. */

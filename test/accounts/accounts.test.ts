@@ -309,7 +309,11 @@ describe('Accounts', () => {
       const change = { currentPassword: 'not the password', newEmail: 'bob@example.com' };
 
       assert.equal(await accounts.changeEmail(user.id, change), null);
-      assert.equal(await accounts.changeEmail('no-such-id', change), null);
+      // An account that is gone is not a wrong password (a race with its deletion).
+      await assert.rejects(
+        accounts.changeEmail('no-such-id', change),
+        accountError('USER_NOT_FOUND'),
+      );
       await accounts.disableUser(user.id);
       assert.equal(
         await accounts.changeEmail(user.id, { ...change, currentPassword: PASSWORD }),

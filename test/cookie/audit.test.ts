@@ -179,6 +179,7 @@ describe('auditSetCookies', () => {
       message(`theme=dark; Max-Age=600; Max-Age=${String(tenYears)}; ${flags}`),
       undefined,
     );
+    assert.match(message(`theme=dark; Max-Age=34560001; ${flags}`) ?? '', /a little over 400 days/);
     // Exactly 400 days is kept as asked; a deletion is a deletion.
     assert.equal(message(`theme=dark; Max-Age=34560000; ${flags}`), undefined);
     assert.equal(message(`theme=dark; Max-Age=-${String(tenYears)}; ${flags}`), undefined);

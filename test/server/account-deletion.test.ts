@@ -4,6 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
+import { openSqliteStores } from '../../src/stores/sqlite/index.js';
+import { makeTempFolder } from '../stores/sqlite-helpers.js';
 import { ManualClock } from '../support/clock.js';
 import { inProcessRequest } from '../support/http-request.js';
 import { cookiePair, errorCode, send, startTestServer } from '../support/server.js';
@@ -218,6 +220,85 @@ describe('POST /auth/delete-account, at the edges', () => {
     assert.equal(response?.status, 409);
     assert.equal(errorCode(JSON.parse(response.body)), 'CHANGED_MEANWHILE');
     assert.notEqual(await userStore.findUserById(owner.id), null);
+  });
+
+  it('a login whose account is deleted as its session is made gets 401, not a store failure', async () => {
+    const temp = makeTempFolder();
+    const stores = openSqliteStores(temp.path('race.db'));
+    try {
+      const latchkey = createLatchkey({
+        sessionStore: stores.sessions,
+        userStore: stores.users,
+        secrets: [SECRET],
+      });
+      await registerIn(latchkey, 'lou@example.com');
+      const user = await stores.users.findUserByEmail('lou@example.com');
+      assert.ok(user);
+      // The deletion lands after the login checked the password, before its session is stored.
+      const insert = stores.sessions.insertSession.bind(stores.sessions);
+      stores.sessions.insertSession = async (record) => {
+        await stores.users.deleteUser(user.id);
+        return insert(record);
+      };
+
+      const response = await latchkey.handleAuthRoute(
+        inProcessRequest('POST', '/auth/login', {
+          headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+          body: JSON.stringify({ email: 'lou@example.com', password: PASSWORD }),
+        }),
+      );
+
+      assert.equal(response?.status, 401, response?.body);
+      assert.equal(errorCode(JSON.parse(response.body)), 'INVALID_CREDENTIALS');
+      assert.deepEqual(await stores.sessions.listUserSessions(user.id), []);
+    } finally {
+      await stores.close();
+      temp.remove();
+    }
+  });
+
+  it('a password change or an email change that loses to a deletion says the account is gone', async () => {
+    for (const [path, body] of [
+      ['/auth/password', { currentPassword: PASSWORD, newPassword: 'another long passphrase' }],
+      ['/auth/email', { currentPassword: PASSWORD, newEmail: 'elsewhere@example.com' }],
+      ['/auth/delete-account', { currentPassword: PASSWORD }],
+    ] as const) {
+      const { userStore, latchkey, cookie } = await oneUser('ned@example.com');
+      const user = await userStore.findUserByEmail('ned@example.com');
+      assert.ok(user);
+      // Another server deletes the account while this request checks the password (the first
+      // read by id), or just before it writes the new password (the write finds no row).
+      const find = userStore.findUserById.bind(userStore);
+      let reads = 0;
+      userStore.findUserById = async (id) => {
+        reads += 1;
+        if (path !== '/auth/password' && reads === 2) await userStore.deleteUser(id);
+        return find(id);
+      };
+      const update = userStore.updatePasswordHash.bind(userStore);
+      userStore.updatePasswordHash = async (id, hash) => {
+        await userStore.deleteUser(id);
+        return update(id, hash);
+      };
+
+      const response = await latchkey.handleAuthRoute(
+        inProcessRequest('POST', path, {
+          headers: {
+            'content-type': 'application/json',
+            'sec-fetch-site': 'same-origin',
+            cookie,
+          },
+          body: JSON.stringify(body),
+        }),
+      );
+
+      // Not "the current password is incorrect", and not counted as a wrong password.
+      assert.equal(response?.status, 401, `${path}: ${response?.body ?? ''}`);
+      assert.equal(errorCode(JSON.parse(response.body)), 'UNAUTHENTICATED', path);
+      const { error } = JSON.parse(response.body) as { error: { message: string } };
+      assert.match(error.message, /no longer exists/, path);
+      assert.equal(await userStore.findUserById(user.id), null, path);
+    }
   });
 
   it('a store failing as the sessions are ended still says the account was deleted', async () => {

@@ -68,12 +68,18 @@ if ('skip' in found) {
       assert.equal(await stores.sessions.findSessionById('session-1'), null);
     });
 
-    void it('refuses a session for a user it does not know as STORE_UNAVAILABLE', async () => {
+    void it('refuses a session of a user that is gone with USER_NOT_FOUND, no store failure', async () => {
       await empty();
-
       await assert.rejects(
         stores.sessions.insertSession(makeSession(1, 'user-unknown')),
-        withCode('STORE_UNAVAILABLE'),
+        withCode('USER_NOT_FOUND'),
+      );
+      // A login that checked the password just before the account was deleted.
+      await stores.users.insertUser(makeUser(1));
+      await stores.users.deleteUser('user-1');
+      await assert.rejects(
+        stores.sessions.insertSession(makeSession(2, 'user-1')),
+        withCode('USER_NOT_FOUND'),
       );
     });
 

@@ -170,13 +170,15 @@ void describe('SQLite stores', () => {
     await second.close();
   });
 
-  void it('refuse a session of an unknown user as STORE_UNAVAILABLE (foreign key)', async () => {
+  void it('refuse a session of a user that is gone with USER_NOT_FOUND, no store failure', async () => {
     const stores = openSqliteStores(temp.path('foreign-key.db'));
+    await assert.rejects(stores.sessions.insertSession(session('1')), withCode('USER_NOT_FOUND'));
+    // A login that checked the password just before the account was deleted.
+    await stores.users.insertUser(user);
+    await stores.users.deleteUser(user.id);
+    await assert.rejects(stores.sessions.insertSession(session('2')), withCode('USER_NOT_FOUND'));
 
-    await assert.rejects(
-      stores.sessions.insertSession(session('1')),
-      withCode('STORE_UNAVAILABLE'),
-    );
+    assert.deepEqual(await stores.sessions.listUserSessions(user.id), []);
     await stores.close();
   });
 

@@ -194,7 +194,12 @@ export function accountErrorResponse(
     case 'PASSWORD_TOO_COMMON':
       return errorResponse(400, error.code, message, { field: passwordField });
     case 'USER_NOT_FOUND':
-      return errorResponse(404, 'NOT_FOUND', 'There is no such user.');
+      // The account was deleted before or while the change was checked, its sessions with it.
+      return errorResponse(
+        401,
+        'UNAUTHENTICATED',
+        'The account no longer exists (it was deleted); nothing was changed.',
+      );
   }
 }
 

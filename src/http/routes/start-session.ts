@@ -1,4 +1,5 @@
 import { issueCsrfToken } from '../../csrf/index.js';
+import { AccountError } from '../../errors.js';
 import { sessionsInRequest } from '../authenticate.js';
 import { publicSession, publicUser } from '../present.js';
 import { errorResponse, jsonResponse } from '../respond.js';
@@ -32,9 +33,19 @@ export async function startSession(
   const previous = await sessionsInRequest(context, request);
   if (previous === null) return tooManyCookies();
   // The new session first: if the store fails here, the old one is still intact.
-  const { token, session } = await context.sessions.createSession(user.id, {
-    userAgent: request.header('user-agent') ?? null,
-  });
+  let created;
+  try {
+    created = await context.sessions.createSession(user.id, {
+      userAgent: request.header('user-agent') ?? null,
+    });
+  } catch (error) {
+    // The account was deleted since its password was checked: as if there had been none.
+    if (error instanceof AccountError && error.code === 'USER_NOT_FOUND') {
+      return errorResponse(401, 'INVALID_CREDENTIALS', 'The email or password is incorrect.');
+    }
+    throw error;
+  }
+  const { token, session } = created;
   // A password change that ran while this login was checking the old password has already
   // ended "every other session"; this one must not outlive it either.
   if (

@@ -55,11 +55,14 @@ export function describeUserTests(makeStores: ConformanceStoreFactory): void {
       await users.insertUser(makeUser(2));
       const rehashed = '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$rehashed';
 
-      await users.updatePasswordHash('user-1', rehashed);
-      await users.updatePasswordHash('user-unknown', rehashed);
+      assert.equal(await users.updatePasswordHash('user-1', rehashed), true);
+      // A user deleted meanwhile: nothing is written, and nothing half-made is left behind.
+      assert.equal(await users.updatePasswordHash('user-unknown', rehashed), false);
 
       assert.equal((await users.findUserById('user-1'))?.passwordHash, rehashed);
       assert.deepEqual(await users.findUserById('user-2'), makeUser(2));
+      assert.equal(await users.findUserById('user-unknown'), null);
+      assert.equal((await users.listUsers()).length, 2);
     });
 
     test('gives that user another email: found by it, no longer by the old one', async ({

@@ -201,10 +201,10 @@ export class MemoryUserStore implements UserStore {
     return Promise.resolve(users.map(copyUser));
   }
 
-  updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+  updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
     const record = this.#byId.get(id);
     if (record !== undefined) record.passwordHash = passwordHash;
-    return Promise.resolve();
+    return Promise.resolve(record !== undefined);
   }
 
   updateUserEmail(id: string, email: string, expected?: ExpectedUser): Promise<boolean> {

@@ -1,3 +1,6 @@
+import { DatabaseError } from 'pg';
+
+import { AccountError } from '../../errors.js';
 import { encodeBinding } from '../binding.js';
 import { guard, refuseSweepLimit } from './errors.js';
 import { DEFAULT_SCHEMA, quoteSchema } from './schema.js';
@@ -50,7 +53,16 @@ export class PostgresSessionStore implements SessionStore {
 
   insertSession(record: SessionRecord): Promise<void> {
     return guard('insertSession', async () => {
-      await this.#pool.query({ ...this.#sql.insert, values: sessionParams(record) });
+      try {
+        await this.#pool.query({ ...this.#sql.insert, values: sessionParams(record) });
+      } catch (error) {
+        // SQLSTATE 23503, foreign_key_violation: the session's only foreign key is its user, one
+        // deleted since the caller read it.
+        if (error instanceof DatabaseError && error.code === '23503') {
+          throw new AccountError('USER_NOT_FOUND', "the session's user no longer exists");
+        }
+        throw error;
+      }
     });
   }
 

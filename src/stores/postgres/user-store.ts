@@ -89,9 +89,11 @@ export class PostgresUserStore implements UserStore {
     });
   }
 
-  updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+  updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
     return guard('updatePasswordHash', async () => {
-      await this.#pool.query({ ...this.#sql.updatePassword, values: [id, passwordHash] });
+      const values = [id, passwordHash];
+      const result = await this.#pool.query({ ...this.#sql.updatePassword, values });
+      return (result.rowCount ?? 0) > 0;
     });
   }
 

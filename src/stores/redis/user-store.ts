@@ -125,9 +125,10 @@ export class RedisUserStore implements UserStore {
     });
   }
 
-  updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+  updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
     return guard('updatePasswordHash', async () => {
-      await this.#scripts.updateUser([this.#keys.user(id)], ['ph', passwordHash, 'set']);
+      const args = ['ph', passwordHash, 'set'];
+      return integer(await this.#scripts.updateUser([this.#keys.user(id)], args)) === 1;
     });
   }
 

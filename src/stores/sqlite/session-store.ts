@@ -1,10 +1,12 @@
+import Database from 'better-sqlite3';
+
+import { AccountError } from '../../errors.js';
 import { decodeBinding, encodeBinding } from '../binding.js';
 import { readCacheOf } from './read-cache.js';
 import { settle, toStoreError } from './settle.js';
 import { ThrottleTable } from './throttles.js';
 import { userCacheOf } from './user-store.js';
 
-import type Database from 'better-sqlite3';
 import type { ReadCache } from './read-cache.js';
 import type { UserRow } from './user-store.js';
 import type {
@@ -99,9 +101,16 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   insertSession(record: SessionRecord): Promise<void> {
-    return settle('insertSession', () => {
+    try {
       this.#insert.run(toParams(record));
-    });
+      return Promise.resolve();
+    } catch (error) {
+      // The only foreign key of a session is its user: one deleted since the caller read it.
+      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+        return Promise.reject(userGone());
+      }
+      return Promise.reject(toStoreError('insertSession', error));
+    }
   }
 
   findSessionByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
@@ -346,4 +355,8 @@ function toSessionRecord(row: SessionRow): SessionRecord {
     userAgent: row.user_agent,
     binding: row.binding === null ? null : decodeBinding(row.binding),
   };
+}
+
+function userGone(): AccountError {
+  return new AccountError('USER_NOT_FOUND', "the session's user no longer exists");
 }

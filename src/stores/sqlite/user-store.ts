@@ -95,10 +95,10 @@ export class SqliteUserStore implements UserStore {
     return settle('listUsers', () => this.#list.all().map(toUserRecord));
   }
 
-  updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+  updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
     return settle('updatePasswordHash', () => {
       this.#cache.delete(id);
-      this.#updatePasswordHash.run(passwordHash, id);
+      return this.#updatePasswordHash.run(passwordHash, id).changes > 0;
     });
   }
 
