@@ -123,8 +123,21 @@ export class Accounts {
 
     let passwordHash = record.passwordHash;
     if (needsRehash(passwordHash, this.#parameters)) {
-      passwordHash = await hashPassword(credentials.password, this.#parameters);
-      await this.#store.updatePasswordHash(record.id, passwordHash);
+      const rehashed = await hashPassword(credentials.password, this.#parameters);
+      // Written only over the hash just checked: a password change made meanwhile stands.
+      const saved = await this.#store.updatePasswordHash(record.id, rehashed, {
+        passwordHash: record.passwordHash,
+      });
+      if (saved === false) {
+        // The hash moved on (a password change, or another login's rehash) or the account went:
+        // the password must be checked against what the account holds now.
+        const now = await this.#store.findUserById(record.id);
+        if (now === null || now.disabledAt !== null) return null;
+        if (!(await verifyPassword(now.passwordHash, credentials.password))) return null;
+        passwordHash = now.passwordHash;
+      } else {
+        passwordHash = rehashed;
+      }
     }
     return { ...toUser(record), credentialStamp: stampOf(passwordHash) };
   }

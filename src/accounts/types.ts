@@ -41,13 +41,19 @@ export interface UserStore {
   /** Every user, oldest first. */
   listUsers(): Promise<UserRecord[]>;
   /**
-   * Replaces a user's password hash (after a rehash or a password change). Returns false when
-   * there is no such user (deleted meanwhile); a store that returns nothing is taken to have
-   * written it.
+   * Replaces a user's password hash (after a rehash or a password change). With `expected`,
+   * only while the hash is still that one: a rehash at login must not undo a password change
+   * made while the login checked the old password. Returns false, writing nothing, when there is
+   * no such user (deleted meanwhile) or the hash has moved on; a store that returns nothing is
+   * taken to have written it.
    */
-  // `void` kept in the union so that stores written when this returned nothing still compile.
-  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
-  updatePasswordHash(id: string, passwordHash: string): Promise<boolean | void>;
+  updatePasswordHash(
+    id: string,
+    passwordHash: string,
+    expected?: Pick<ExpectedUser, 'passwordHash'>,
+    // `void` kept in the union so that stores written when this returned nothing still compile.
+    // eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+  ): Promise<boolean | void>;
   /**
    * Gives a user another normalized email; the old one is free for another account at once.
    * With `expected`, only while the user's email and password hash are still those (what the

@@ -83,6 +83,33 @@ if ('skip' in found) {
       );
     });
 
+    void it('a deletion racing rotations of the user’s sessions never deadlocks with them', async () => {
+      await empty();
+      // A rotation locks the old session's row, then the user's row for the new one's foreign
+      // key; a deletion must take them in that order too, or the two wait on each other.
+      const failures: string[] = [];
+      const started = Date.now();
+      for (let round = 0; round < 150 && Date.now() - started < 20_000; round += 1) {
+        const userId = `user-${String(round)}`;
+        await stores.users.insertUser(makeUser(round, { id: userId }));
+        const sessions = [0, 1, 2, 3].map((n) => makeSession(round * 10 + n, userId));
+        for (const session of sessions) await stores.sessions.insertSession(session);
+        const outcomes = await Promise.allSettled([
+          ...sessions.map((session, n) =>
+            stores.sessions.replaceSession(session.id, makeSession(round * 10 + 5 + n, userId)),
+          ),
+          stores.users.deleteUser(userId),
+        ]);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected') failures.push(String(outcome.reason));
+        }
+        const deleted = outcomes.at(-1);
+        assert.ok(deleted?.status === 'fulfilled' && deleted.value, 'the deletion went through');
+        assert.deepEqual(await stores.sessions.listUserSessions(userId), []);
+      }
+      assert.deepEqual(failures, []);
+    });
+
     void it('refuses a negative or fractional sweep limit rather than sweep all', async () => {
       for (const limit of [-1, 1.5, Number.NaN]) {
         await assert.rejects(stores.sessions.deleteExpiredSessions(new Date(), limit), RangeError);

@@ -65,6 +65,29 @@ export function describeUserTests(makeStores: ConformanceStoreFactory): void {
       assert.equal((await users.listUsers()).length, 2);
     });
 
+    test('a password write checked against a hash writes only while it is still that one', async ({
+      users,
+    }) => {
+      const user = makeUser(1);
+      await users.insertUser(user);
+      const changed = '$argon2id$v=19$m=19456,t=2,p=1$Y2hhbmdlZA$Y2hhbmdlZA';
+      const rehashed = '$argon2id$v=19$m=65536,t=3,p=4$cmVoYXNo$cmVoYXNo';
+
+      // A password change landed after a login checked the old hash: its rehash is not written.
+      assert.equal(await users.updatePasswordHash(user.id, changed), true);
+      const stale = { passwordHash: user.passwordHash };
+      assert.equal(await users.updatePasswordHash(user.id, rehashed, stale), false);
+      assert.equal((await users.findUserById(user.id))?.passwordHash, changed);
+
+      assert.equal(
+        await users.updatePasswordHash(user.id, rehashed, { passwordHash: changed }),
+        true,
+      );
+      assert.equal((await users.findUserById(user.id))?.passwordHash, rehashed);
+      assert.equal(await users.updatePasswordHash('user-unknown', rehashed, stale), false);
+      assert.equal(await users.findUserById('user-unknown'), null);
+    });
+
     test('gives that user another email: found by it, no longer by the old one', async ({
       users,
     }) => {

@@ -201,10 +201,18 @@ export class MemoryUserStore implements UserStore {
     return Promise.resolve(users.map(copyUser));
   }
 
-  updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
+  updatePasswordHash(
+    id: string,
+    passwordHash: string,
+    expected?: Pick<ExpectedUser, 'passwordHash'>,
+  ): Promise<boolean> {
     const record = this.#byId.get(id);
-    if (record !== undefined) record.passwordHash = passwordHash;
-    return Promise.resolve(record !== undefined);
+    if (record === undefined) return Promise.resolve(false);
+    if (expected !== undefined && record.passwordHash !== expected.passwordHash) {
+      return Promise.resolve(false);
+    }
+    record.passwordHash = passwordHash;
+    return Promise.resolve(true);
   }
 
   updateUserEmail(id: string, email: string, expected?: ExpectedUser): Promise<boolean> {

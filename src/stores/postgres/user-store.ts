@@ -26,13 +26,15 @@ export class PostgresUserStore implements UserStore {
     | 'updateEmail'
     | 'setDisabled'
     | 'delete'
-    | 'deleteIfHash',
+    | 'deleteIfHash'
+    | 'deleteSessions',
     PreparedQuery
   >;
 
   /** Builds the statements; throws `ConfigError` for a bad schema name. Nothing is sent yet. */
   constructor(pool: Pool, options: PostgresStoreOptions = {}) {
-    const table = `${quoteSchema(options.schema ?? DEFAULT_SCHEMA)}.users`;
+    const schema = quoteSchema(options.schema ?? DEFAULT_SCHEMA);
+    const table = `${schema}.users`;
     const select = `SELECT id, email, password_hash, created_at, disabled_at FROM ${table}`;
     this.#pool = pool;
     this.#sql = {
@@ -43,7 +45,10 @@ export class PostgresUserStore implements UserStore {
       findByEmail: prepared(`${select} WHERE email = $1`),
       findById: prepared(`${select} WHERE id = $1`),
       list: prepared(`${select} ORDER BY created_at, id`),
-      updatePassword: prepared(`UPDATE ${table} SET password_hash = $2 WHERE id = $1`),
+      updatePassword: prepared(
+        `UPDATE ${table} SET password_hash = $2
+         WHERE id = $1 AND ($3::text IS NULL OR password_hash = $3)`,
+      ),
       updateEmail: prepared(
         `UPDATE ${table} SET email = $2
          WHERE id = $1 AND ($3::text IS NULL OR (password_hash = $3 AND email = $4))`,
@@ -51,6 +56,7 @@ export class PostgresUserStore implements UserStore {
       setDisabled: prepared(`UPDATE ${table} SET disabled_at = $2 WHERE id = $1`),
       delete: prepared(`DELETE FROM ${table} WHERE id = $1`),
       deleteIfHash: prepared(`DELETE FROM ${table} WHERE id = $1 AND password_hash = $2`),
+      deleteSessions: prepared(`DELETE FROM ${schema}.sessions WHERE user_id = $1`),
     };
   }
 
@@ -89,9 +95,13 @@ export class PostgresUserStore implements UserStore {
     });
   }
 
-  updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
+  updatePasswordHash(
+    id: string,
+    passwordHash: string,
+    expected?: Pick<ExpectedUser, 'passwordHash'>,
+  ): Promise<boolean> {
     return guard('updatePasswordHash', async () => {
-      const values = [id, passwordHash];
+      const values = [id, passwordHash, expected?.passwordHash ?? null];
       const result = await this.#pool.query({ ...this.#sql.updatePassword, values });
       return (result.rowCount ?? 0) > 0;
     });
@@ -120,13 +130,30 @@ export class PostgresUserStore implements UserStore {
 
   deleteUser(id: string, expected?: Pick<ExpectedUser, 'passwordHash'>): Promise<boolean> {
     return guard('deleteUser', async () => {
-      // rowCount counts only the users row, never the sessions the cascade deletes with it.
-      const result = await this.#pool.query(
-        expected === undefined
-          ? { ...this.#sql.delete, values: [id] }
-          : { ...this.#sql.deleteIfHash, values: [id, expected.passwordHash] },
-      );
-      return (result.rowCount ?? 0) > 0;
+      const client = await this.#pool.connect();
+      try {
+        await client.query('BEGIN');
+        // The sessions first, then the user: the order in which a session's rotation takes its
+        // locks (the old session's row, then the user's row for the new one's foreign key).
+        // Deleting the user first, and the sessions by its cascade, takes them the other way
+        // round, and the two deadlock.
+        await client.query({ ...this.#sql.deleteSessions, values: [id] });
+        const result = await client.query(
+          expected === undefined
+            ? { ...this.#sql.delete, values: [id] }
+            : { ...this.#sql.deleteIfHash, values: [id, expected.passwordHash] },
+        );
+        const deleted = (result.rowCount ?? 0) > 0;
+        // Not deleted (none, or the password moved on): the sessions stay as they were.
+        await client.query(deleted ? 'COMMIT' : 'ROLLBACK');
+        client.release();
+        return deleted;
+      } catch (error) {
+        // The connection may be broken or mid-transaction: destroy it rather than reuse it.
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release(true);
+        throw error;
+      }
     });
   }
 

@@ -11,11 +11,14 @@ return 1
 `;
 
 /**
- * KEYS: user hash. ARGV: field, value, 'set' or 'clear'. Changes an existing user only, so that
- * a write for a missing user never creates a partial one. Returns 1, or 0 when there is none.
+ * KEYS: user hash. ARGV: field, value, 'set' or 'clear', and optionally the field's expected
+ * value. Changes an existing user only, so that a write for a missing user never creates a
+ * partial one, and only while the field holds the expected value when one is given. Returns 1,
+ * or 0 when there is none or the field has moved on.
  */
 export const UPDATE_USER = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[4] and redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[4] then return 0 end
 if ARGV[3] == 'set' then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 else

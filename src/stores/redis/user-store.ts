@@ -125,9 +125,13 @@ export class RedisUserStore implements UserStore {
     });
   }
 
-  updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
+  updatePasswordHash(
+    id: string,
+    passwordHash: string,
+    expected?: Pick<ExpectedUser, 'passwordHash'>,
+  ): Promise<boolean> {
     return guard('updatePasswordHash', async () => {
-      const args = ['ph', passwordHash, 'set'];
+      const args = ['ph', passwordHash, 'set', ...(expected ? [expected.passwordHash] : [])];
       return integer(await this.#scripts.updateUser([this.#keys.user(id)], args)) === 1;
     });
   }

@@ -21,7 +21,11 @@ export class SqliteUserStore implements UserStore {
   readonly #findByEmail: Database.Statement<[string], UserRow>;
   readonly #findById: Database.Statement<[string], UserRow>;
   readonly #list: Database.Statement<[], UserRow>;
-  readonly #updatePasswordHash: Database.Statement<[string, string]>;
+  readonly #updatePasswordHash: Database.Statement<{
+    id: string;
+    hash: string;
+    was: string | null;
+  }>;
   readonly #updateEmail: Database.Statement<{
     id: string;
     email: string;
@@ -45,7 +49,8 @@ export class SqliteUserStore implements UserStore {
       this.#findById = database.prepare(`${SELECT_SQL} WHERE id = ?`);
       this.#list = database.prepare(`${SELECT_SQL} ORDER BY created_at, id`);
       this.#updatePasswordHash = database.prepare(
-        'UPDATE users SET password_hash = ? WHERE id = ?',
+        `UPDATE users SET password_hash = @hash
+         WHERE id = @id AND (@was IS NULL OR password_hash = @was)`,
       );
       this.#updateEmail = database.prepare(
         `UPDATE users SET email = @email
@@ -95,10 +100,15 @@ export class SqliteUserStore implements UserStore {
     return settle('listUsers', () => this.#list.all().map(toUserRecord));
   }
 
-  updatePasswordHash(id: string, passwordHash: string): Promise<boolean> {
+  updatePasswordHash(
+    id: string,
+    passwordHash: string,
+    expected?: Pick<ExpectedUser, 'passwordHash'>,
+  ): Promise<boolean> {
     return settle('updatePasswordHash', () => {
       this.#cache.delete(id);
-      return this.#updatePasswordHash.run(passwordHash, id).changes > 0;
+      const was = expected?.passwordHash ?? null;
+      return this.#updatePasswordHash.run({ id, hash: passwordHash, was }).changes > 0;
     });
   }
 
