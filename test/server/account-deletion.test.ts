@@ -3,23 +3,25 @@ import { after, before, describe, it } from 'node:test';
 
 import { StoreUnavailableError } from '../../src/errors.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
-import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 import { openSqliteStores } from '../../src/stores/sqlite/index.js';
 import { makeTempFolder } from '../stores/sqlite-helpers.js';
 import { ManualClock } from '../support/clock.js';
 import { inProcessRequest } from '../support/http-request.js';
+import {
+  SECRET,
+  jsonPost,
+  oneUser,
+  registerIn,
+  registrationTurnedOff,
+} from '../support/in-process-accounts.js';
+import { PASSWORD, logsIn as logsInAs, registerUser } from '../support/users.js';
 import { cookiePair, errorCode, send, startTestServer } from '../support/server.js';
 
-import type { Latchkey } from '../../src/http/latchkey.js';
-import type { HttpRequest } from '../../src/http/types.js';
 import type { TestResponse, TestServer } from '../support/server.js';
-
-const PASSWORD = 'correct horse battery staple';
 
 describe('POST /auth/delete-account', () => {
   let server: TestServer;
   const clock = new ManualClock(Date.now());
-  let counter = 0;
 
   before(async () => {
     server = await startTestServer({ clock: clock.now });
@@ -28,25 +30,14 @@ describe('POST /auth/delete-account', () => {
     await server.close();
   });
 
-  const register = async (email = `gone${++counter}@example.com`) => {
-    const response = await send(server.url, 'POST', '/auth/register', {
-      json: { email, password: PASSWORD },
-    });
-    assert.equal(response.status, 201, response.text);
-    return { email, cookie: cookiePair(response.setCookies[0]) };
-  };
+  const register = (email?: string) => registerUser(server.url, email);
   const remove = (cookie: string | undefined, body: unknown): Promise<TestResponse> =>
     send(server.url, 'POST', '/auth/delete-account', {
       ...(cookie === undefined ? {} : { cookie }),
       json: body,
       headers: { origin: server.url },
     });
-  const logsIn = async (email: string): Promise<boolean> => {
-    const response = await send(server.url, 'POST', '/auth/login', {
-      json: { email, password: PASSWORD },
-    });
-    return response.status === 200;
-  };
+  const logsIn = (email: string) => logsInAs(server.url, email);
   const secureData = async (cookie: string): Promise<number> =>
     (await send(server.url, 'GET', '/api/secure-data', { cookie })).status;
 
@@ -155,46 +146,10 @@ describe('POST /auth/delete-account', () => {
 });
 
 describe('POST /auth/delete-account, at the edges', () => {
-  const SECRET = 'a secret that is at least thirty-two bytes long';
-  const json = (body: unknown, cookie?: string): HttpRequest =>
-    inProcessRequest('POST', '/auth/delete-account', {
-      headers: {
-        'content-type': 'application/json',
-        'sec-fetch-site': 'same-origin',
-        ...(cookie === undefined ? {} : { cookie }),
-      },
-      body: JSON.stringify(body),
-    });
-  const registerIn = async (latchkey: Latchkey, email: string): Promise<string> => {
-    const response = await latchkey.handleAuthRoute(
-      inProcessRequest('POST', '/auth/register', {
-        headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
-        body: JSON.stringify({ email, password: PASSWORD }),
-      }),
-    );
-    assert.equal(response?.status, 201);
-    const cookie = response.headers.find(([name]) => name === 'Set-Cookie')?.[1].split(';')[0];
-    assert.ok(cookie);
-    return cookie;
-  };
-  const oneUser = async (email: string) => {
-    const sessionStore = new MemorySessionStore();
-    const userStore = new MemoryUserStore();
-    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
-    return { sessionStore, userStore, latchkey, cookie: await registerIn(latchkey, email) };
-  };
+  const json = (body: unknown, cookie?: string) => jsonPost('/auth/delete-account', body, cookie);
 
   it('with registration off, users cannot delete their accounts: the administrator does', async () => {
-    const sessionStore = new MemorySessionStore();
-    const userStore = new MemoryUserStore();
-    const open = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
-    const cookie = await registerIn(open, 'staff@corp.example');
-    const closed = createLatchkey({
-      sessionStore,
-      userStore,
-      secrets: [SECRET],
-      registration: false,
-    });
+    const { userStore, closed, cookie } = await registrationTurnedOff('staff@corp.example');
 
     const response = await closed.handleAuthRoute(json({ currentPassword: PASSWORD }, cookie));
 

@@ -2,14 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { StoreUnavailableError } from '../../src/errors.js';
-import { createLatchkey } from '../../src/http/latchkey.js';
-import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 import { ManualClock } from '../support/clock.js';
-import { inProcessRequest } from '../support/http-request.js';
+import { jsonPost, oneUser, registrationTurnedOff } from '../support/in-process-accounts.js';
 import { cookiePair, errorCode, send, startTestServer } from '../support/server.js';
 
-import type { Latchkey } from '../../src/http/latchkey.js';
-import type { HttpRequest } from '../../src/http/types.js';
 import type { TestResponse, TestServer } from '../support/server.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -213,48 +209,10 @@ describe('POST /auth/email', () => {
 });
 
 describe('POST /auth/email, at the edges', () => {
-  const SECRET = 'a secret that is at least thirty-two bytes long';
-  const json = (body: unknown, cookie?: string): HttpRequest =>
-    inProcessRequest('POST', '/auth/email', {
-      headers: {
-        'content-type': 'application/json',
-        'sec-fetch-site': 'same-origin',
-        ...(cookie === undefined ? {} : { cookie }),
-      },
-      body: JSON.stringify(body),
-    });
-  const registerIn = async (latchkey: Latchkey, email: string): Promise<string> => {
-    const response = await latchkey.handleAuthRoute(
-      inProcessRequest('POST', '/auth/register', {
-        headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
-        body: JSON.stringify({ email, password: PASSWORD }),
-      }),
-    );
-    assert.equal(response?.status, 201);
-    const cookie = response.headers.find(([name]) => name === 'Set-Cookie')?.[1].split(';')[0];
-    assert.ok(cookie);
-    return cookie;
-  };
-
-  /** A Latchkey on memory stores with one user, registered and logged in. */
-  const oneUser = async (email: string) => {
-    const sessionStore = new MemorySessionStore();
-    const userStore = new MemoryUserStore();
-    const latchkey = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
-    return { sessionStore, userStore, latchkey, cookie: await registerIn(latchkey, email) };
-  };
+  const json = (body: unknown, cookie?: string) => jsonPost('/auth/email', body, cookie);
 
   it('email squatting: with registration off, a user cannot claim an address either', async () => {
-    const sessionStore = new MemorySessionStore();
-    const userStore = new MemoryUserStore();
-    const open = createLatchkey({ sessionStore, userStore, secrets: [SECRET] });
-    const cookie = await registerIn(open, 'staff@corp.example');
-    const closed = createLatchkey({
-      sessionStore,
-      userStore,
-      secrets: [SECRET],
-      registration: false,
-    });
+    const { userStore, closed, cookie } = await registrationTurnedOff('staff@corp.example');
 
     const response = await closed.handleAuthRoute(
       json({ currentPassword: PASSWORD, newEmail: 'ceo@corp.example' }, cookie),

@@ -55,6 +55,16 @@ export async function loginUser(
   return held(email, response);
 }
 
+/** Whether a login with this email and password (default {@link PASSWORD}) succeeds. */
+export async function logsIn(
+  baseUrl: string,
+  email: string,
+  password = PASSWORD,
+): Promise<boolean> {
+  const response = await send(baseUrl, 'POST', '/auth/login', { json: { email, password } });
+  return response.status === 200;
+}
+
 /** The status of `GET /auth/session` with this Cookie header: 200 live, 401 not. */
 export async function sessionStatus(baseUrl: string, cookie: string): Promise<number> {
   return (await send(baseUrl, 'GET', '/auth/session', { cookie })).status;
