@@ -257,9 +257,10 @@ export class Accounts {
    * Deletes the account of a user who proves it is theirs with their password. Returns the user
    * as it was, or null, deleting nothing, when the password is wrong or the account is disabled.
    * Throws `AccountError` `USER_NOT_FOUND` when the account is gone (another deletion won), and
-   * `CHANGED_MEANWHILE` when the password changed while this was checked: the account is deleted only over the password hash it was checked against, so an
-   * owner changing a stolen password wins over a thief's deletion. Ending the user's sessions is
-   * the caller's job (a store may already have deleted them with the user).
+   * `CHANGED_MEANWHILE` when the password hash changed while this was checked (a password change,
+   * or a rehash at login): the account is deleted only over the hash it was checked against, so
+   * an owner changing a stolen password wins over a thief's deletion. Ending the user's sessions
+   * is the caller's job (a store may already have deleted them with the user).
    */
   async deleteAccount(userId: string, proof: { currentPassword: string }): Promise<User | null> {
     const record = await this.#proven(userId, proof.currentPassword);

@@ -25,7 +25,8 @@ export async function deleteAccount(
     return errorResponse(
       403,
       'ACCOUNT_DELETION_DISABLED',
-      'Deleting an account is turned off on this server, as registration is: ask its administrator.',
+      'Deleting an account is turned off on this server, as registration is: ' +
+        'ask its administrator.',
     );
   }
   const begun = await beginAccountChange(context, request, null, 'delete your account');

@@ -226,7 +226,7 @@ export function describeUserTests(makeStores: ConformanceStoreFactory): void {
       assert.equal(await users.deleteUser('user-1'), false);
     });
 
-    test('a deletion checked against a password hash deletes only while it is still that one', async ({
+    test('a deletion checked against a hash deletes only while it is still that one', async ({
       users,
     }) => {
       const user = makeUser(1);
