@@ -17,7 +17,7 @@ const HELP = `Usage: latchkey <command> [options]
 
 Commands:
   serve                       start the auth server (latchkey serve --help)
-  users add|list|disable|enable|delete
+  users add|list|disable|enable|delete|set-email|set-password
                               manage accounts (latchkey users --help)
   sessions list|revoke        see and end sessions (latchkey sessions --help)
   migrate                     bring the store's schema up to date (latchkey migrate --help)

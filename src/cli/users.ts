@@ -126,7 +126,7 @@ async function setEmail(
 }
 
 async function setPassword(data: DataAccess, user: User, io: CliIo): Promise<void> {
-  const password = await io.readSecret('New password: ');
+  const password = await readPassword(io, 'New password: ');
   let ended = 0;
   try {
     // Sessions end before the new hash is saved and again after: a failure between leaves the
@@ -148,7 +148,7 @@ async function setPassword(data: DataAccess, user: User, io: CliIo): Promise<voi
 }
 
 async function add(data: DataAccess, email: string, flags: Flags, io: CliIo): Promise<void> {
-  const password = await io.readSecret('Password: ');
+  const password = await readPassword(io, 'Password: ');
   try {
     const user = await data.accounts.register({ email, password });
     if (flags.json === true) io.out(`${JSON.stringify(user)}\n`);
@@ -157,4 +157,16 @@ async function add(data: DataAccess, email: string, flags: Flags, io: CliIo): Pr
     if (error instanceof AccountError) throw new CliError(error.message.replace(/^latchkey: /, ''));
     throw error;
   }
+}
+
+/** The password typed at the prompt or piped in; an empty one is a missing one, said plainly. */
+async function readPassword(io: CliIo, prompt: string): Promise<string> {
+  const password = await io.readSecret(prompt);
+  if (password === '') {
+    throw new CliError(
+      'No password given: type it at the prompt, or pipe it in on standard input ' +
+        "(echo '...' | latchkey users ...).",
+    );
+  }
+  return password;
 }

@@ -47,7 +47,18 @@ export async function readFields(request: HttpRequest): Promise<BodyResult> {
     return fail(400, 'INVALID_ENCODING', 'The body is not valid UTF-8.');
   }
 
-  if (mediaType === FORM) return parseForm(text);
+  if (mediaType === FORM) {
+    // `curl -d '{...}'` without a Content-Type sends JSON labelled as a form: say so, rather
+    // than report the fields it holds as missing.
+    if (/^\s*[{[]/.test(text)) {
+      return fail(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'The body is JSON but its Content-Type says a form: send Content-Type: application/json.',
+      );
+    }
+    return parseForm(text);
+  }
 
   let parsed: unknown;
   try {
@@ -86,8 +97,9 @@ function parseForm(text: string): BodyResult {
     } catch {
       return fail(400, 'INVALID_ENCODING', 'The form body has an escape that is not UTF-8.');
     }
-    if (name in fields)
-      return fail(400, 'VALIDATION_FAILED', `The field "${safe(name)}" is repeated.`);
+    if (name in fields) {
+      return fail(400, 'VALIDATION_FAILED', `The field "${safe(name)}" is repeated.`, safe(name));
+    }
     fields[name] = value;
   }
   return { ok: true, fields };

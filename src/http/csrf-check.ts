@@ -14,7 +14,9 @@ const MESSAGES = {
   CSRF_CROSS_SITE: 'Cross-site requests may not change anything here.',
   CSRF_ORIGIN_MISMATCH: 'Requests from this origin may not change anything here.',
   CSRF_TOKEN_MISSING: 'Send the CSRF token from GET /auth/session in the X-CSRF-Token header.',
-  CSRF_TOKEN_INVALID: 'The CSRF token does not belong to this session.',
+  CSRF_TOKEN_INVALID:
+    'The CSRF token does not belong to this session (a login or a change renews both): ' +
+    'get the current one from GET /auth/session.',
 } as const;
 
 /**

@@ -75,18 +75,24 @@ export function answerClientError(
 }
 
 /**
- * Whether a request names its host at most once. RFC 9112 section 3.2: a request with more than
- * one `Host` line is answered 400, since a proxy in front may route by one and the server check
- * the other. node:http keeps only the first in `headers`; the raw list has them all.
+ * What is wrong with a request's `Host` lines, or null. RFC 9112 section 3.2: a request with
+ * more than one `Host` line is answered 400, since a proxy in front may route by one and the
+ * server check the other, and so is an HTTP/1.1 request with none (the server is created with
+ * node:http's own check off, so that this answer is JSON like every other). node:http keeps only
+ * the first in `headers`; the raw list has them all.
  */
-export function namesOneHost(rawHeaders: readonly string[]): boolean {
-  let seen = false;
+export function hostLinesProblem(
+  rawHeaders: readonly string[],
+  httpVersion: string,
+): string | null {
+  let seen = 0;
   for (let index = 0; index < rawHeaders.length; index += 2) {
     const name = rawHeaders[index] as string;
-    if (name === 'Host' || sameHeaderName(name, 'host')) {
-      if (seen) return false;
-      seen = true;
-    }
+    if (name === 'Host' || sameHeaderName(name, 'host')) seen += 1;
   }
-  return true;
+  if (seen > 1) return 'A request names its host once.';
+  if (seen === 0 && httpVersion !== '1.0') {
+    return 'An HTTP/1.1 request names its host in a Host header (RFC 9112 section 3.2).';
+  }
+  return null;
 }

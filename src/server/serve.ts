@@ -10,7 +10,7 @@ import { errorResponse } from '../http/respond.js';
 import { describeError } from '../log.js';
 import { createNodeRequestReader, writeNodeResponse } from '../http/node.js';
 import { createServerApp, withSecurityHeaders } from './app.js';
-import { answerClientError, namesOneHost } from './client-errors.js';
+import { answerClientError, hostLinesProblem } from './client-errors.js';
 import { loadOrCreateDevCertificate } from './dev-cert.js';
 import { isDemoAssetPath } from './demo/assets.js';
 import { ensureInstalled } from './installed.js';
@@ -28,7 +28,7 @@ import type { ThrottlePolicy } from '../throttle/index.js';
 import type { ServerConfig } from './config.js';
 
 // The answer to a request with two Host lines (RFC 9112 section 3.2), which runs no route.
-const twoHosts = () => errorResponse(400, 'HOST_INVALID', 'A request names its host once.');
+const badHost = (message: string) => errorResponse(400, 'HOST_INVALID', message);
 
 /** A running server. */
 export interface RunningServer {
@@ -158,9 +158,11 @@ export async function startServer(
   const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const started = performance.now();
     const request = readRequest(incoming);
-    const answer = namesOneHost(incoming.rawHeaders)
-      ? handle(request)
-      : Promise.resolve(withSecurityHeaders(twoHosts(), request));
+    const hostProblem = hostLinesProblem(incoming.rawHeaders, incoming.httpVersion);
+    const answer =
+      hostProblem === null
+        ? handle(request)
+        : Promise.resolve(withSecurityHeaders(badHost(hostProblem), request));
     void answer.then((response) => {
       writeSoon(() => {
         try {
@@ -197,8 +199,11 @@ export async function startServer(
   // from the connection itself (a TLS socket), never from a header a client could write.
   const server =
     tls === null
-      ? createHttpServer(listener)
-      : createHttpsServer({ cert: tls.pem.cert, key: tls.pem.key }, listener);
+      ? createHttpServer({ requireHostHeader: false }, listener)
+      : createHttpsServer(
+          { cert: tls.pem.cert, key: tls.pem.key, requireHostHeader: false },
+          listener,
+        );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     answerClientError(error, socket, logger);
   });

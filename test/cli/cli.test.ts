@@ -128,6 +128,9 @@ describe('latchkey CLI', () => {
     await data.sessions.createSession(user.id);
     await data.close();
 
+    const none = latchkey(['users', 'set-password', 'mo@example.com'], '', env);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^latchkey: No password given/);
     const short = latchkey(['users', 'set-password', 'mo@example.com'], 'short\n', env);
     assert.equal(short.code, 1);
     assert.match(short.stderr, /^latchkey: .*8/);

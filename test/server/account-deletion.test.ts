@@ -131,6 +131,12 @@ describe('POST /auth/delete-account', () => {
 
   it('password guessing: wrong passwords count against the account as logins do', async () => {
     const { email, cookie } = await register();
+    const events = (name: string) =>
+      server.logs.filter((line) => line.event === name && line.change === 'deletion').length;
+    const [failedBefore, throttledBefore] = [
+      events('account_change.failed'),
+      events('account_change.throttled'),
+    ];
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const response = await remove(cookie, { currentPassword: `guess number ${attempt}` });
@@ -140,6 +146,11 @@ describe('POST /auth/delete-account', () => {
     assert.ok(statuses.slice(5).includes(429), statuses.join(' '));
     const response = await remove(cookie, { currentPassword: PASSWORD });
     assert.equal(response.status, 429, 'refused while the account waits, whatever the password');
+    // Guessing from a stolen session shows in the log (and the metrics) as guessing at login does.
+    const refused = statuses.filter((status) => status === 403).length;
+    assert.equal(events('account_change.failed') - failedBefore, refused);
+    assert.ok(events('account_change.throttled') > throttledBefore);
+    assert.doesNotMatch(server.rawLog(), /guess number/);
     clock.advanceSeconds(3600);
     assert.equal(await logsIn(email), true);
   });

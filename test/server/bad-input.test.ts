@@ -159,6 +159,17 @@ describe('the auth server over HTTP, given bad input', () => {
       code: 'UNSUPPORTED_MEDIA_TYPE',
     },
     {
+      name: 'JSON sent as a form (curl -d without a Content-Type)',
+      method: 'POST',
+      path: '/auth/login',
+      options: {
+        body: ' {"email":"v@example.com","password":"correct horse battery staple"}',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
       name: 'a repeated form field',
       method: 'POST',
       path: '/auth/register',
@@ -222,6 +233,19 @@ describe('the auth server over HTTP, given bad input', () => {
       if (testCase.status === 405) assert.ok(response.headers.get('allow'));
     });
   }
+
+  it('names what to fix: the Content-Type of JSON sent as a form, the repeated field', async () => {
+    const asForm = await send(server.url, 'POST', '/auth/register', {
+      body: '{"email":"w@example.com","password":"correct horse battery staple"}',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.match(JSON.stringify(asForm.body), /Content-Type: application\/json/);
+    const repeated = await send(server.url, 'POST', '/auth/register', {
+      body: 'email=a@example.com&email=b@example.com&password=xxxxxxxxxx',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal((repeated.body as { error: { field?: string } }).error.field, 'email');
+  });
 
   it('creates no account for any refused registration', async () => {
     for (const email of ['x@example.com', 'y@example.com', 'v@example.com', 'w@example.com']) {

@@ -141,6 +141,19 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     }
   });
 
+  it('an HTTP/1.1 request with no Host line gets 400 HOST_INVALID as JSON', async () => {
+    const answer = await exchange(
+      server.url,
+      'GET /auth/session HTTP/1.1\r\nConnection: close\r\n\r\n',
+    );
+    assert.equal(statusOf(answer), 'HTTP/1.1 400 Bad Request');
+    assert.match(answer, /"code":"HOST_INVALID"/);
+    assert.match(answer, /\r\nCache-Control: no-store\r\n/i);
+    // HTTP/1.0 has no Host requirement: that request is judged by what it asks for.
+    const old = await exchange(server.url, 'GET /auth/session HTTP/1.0\r\n\r\n');
+    assert.doesNotMatch(old, /"code":"HOST_INVALID"/);
+  });
+
   it('DNS rebinding by absolute-form target: its host is checked, not the Host line', async () => {
     const refused = await exchange(
       server.url,

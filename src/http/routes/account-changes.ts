@@ -30,9 +30,9 @@ export async function changePassword(
   context: AuthContext,
   request: HttpRequest,
 ): Promise<HttpResponse> {
-  const begun = await beginAccountChange(context, request, 'newPassword', 'change your password');
+  const begun = await beginAccountChange(context, request, 'newPassword', 'password');
   if (!begun.ok) return begun.response;
-  const { auth, current, next, deviceId, verdict } = begun;
+  const { auth, current, next, deviceId, verdict, countFailure } = begun;
 
   let changed: boolean;
   let ended = 0;
@@ -48,7 +48,7 @@ export async function changePassword(
         },
       },
     );
-    if (!changed) await context.throttle.recordFailure(verdict.attempt);
+    if (!changed) await countFailure('wrong_password');
   } catch (error) {
     if (error instanceof AccountError) return accountErrorResponse(error, 'newPassword');
     throw error;
@@ -104,10 +104,11 @@ export async function changeEmail(
     return errorResponse(
       403,
       'EMAIL_CHANGE_DISABLED',
-      'Changing the email is turned off on this server, as registration is.',
+      'Changing the email is turned off on this server, as registration is: ' +
+        'ask its administrator.',
     );
   }
-  const begun = await beginAccountChange(context, request, 'newEmail', 'change your email');
+  const begun = await beginAccountChange(context, request, 'newEmail', 'email');
   if (!begun.ok) return begun.response;
   // The account's turn is held to the end, rotation included: a second change from the same
   // browser, on this server, waits its turn (429 busy) or finds its session rotated away.
@@ -123,7 +124,7 @@ async function applyEmailChange(
   request: HttpRequest,
   begun: AccountChange,
 ): Promise<HttpResponse> {
-  const { auth, current, next, stamp, deviceId, verdict } = begun;
+  const { auth, current, next, stamp, deviceId, countFailure } = begun;
   // Checked again now that the turn is this request's: a change just before it, from this
   // browser, may have rotated this session away.
   if (!(await context.sessions.sessionExists(auth.session.id))) {
@@ -139,11 +140,11 @@ async function applyEmailChange(
     if (!(error instanceof AccountError)) throw error;
     // A taken email tells that it has an account: counted as a failure, so that probing emails
     // this way is slowed as guessing passwords is.
-    if (error.code === 'EMAIL_TAKEN') await context.throttle.recordFailure(verdict.attempt);
+    if (error.code === 'EMAIL_TAKEN') await countFailure('email_taken');
     return accountErrorResponse(error, 'currentPassword', 'newEmail');
   }
   if (user === null) {
-    await context.throttle.recordFailure(verdict.attempt);
+    await countFailure('wrong_password');
     return errorResponse(403, 'INVALID_CREDENTIALS', 'The current password is incorrect.', {
       field: 'currentPassword',
     });
@@ -207,7 +208,21 @@ export interface AccountChange {
   stamp: string;
   deviceId: string | null;
   verdict: Extract<ThrottleVerdict, { allowed: true }>;
+  /**
+   * Counts a failed check against the account's throttle (a wrong password; a taken email, which
+   * tells that it has an account) and logs `account_change.failed`.
+   */
+  countFailure: (reason: 'wrong_password' | 'email_taken') => Promise<void>;
 }
+
+/** What an account change changes, as its log events name it. */
+export type AccountChangeKind = 'password' | 'email' | 'deletion';
+
+const WHAT: Record<AccountChangeKind, string> = {
+  password: 'change your password',
+  email: 'change your email',
+  deletion: 'delete your account',
+};
 
 /**
  * The start of a change to the account (its password, its email, its deletion): a live session
@@ -220,7 +235,7 @@ export async function beginAccountChange(
   context: AuthContext,
   request: HttpRequest,
   field: 'newPassword' | 'newEmail' | null,
-  what: string,
+  change: AccountChangeKind,
 ): Promise<{ ok: false; response: HttpResponse } | ({ ok: true } & AccountChange)> {
   const auth = await authenticateRequest(context, request);
   if (!auth.authenticated) {
@@ -245,7 +260,7 @@ export async function beginAccountChange(
     const response = errorResponse(
       403,
       'REAUTHENTICATION_REQUIRED',
-      `Log in again to ${what}: the login must be recent.`,
+      `Log in again to ${WHAT[change]}: the login must be recent.`,
     );
     return { ok: false, response };
   }
@@ -255,6 +270,27 @@ export async function beginAccountChange(
     { email: auth.user.email, address: request.clientAddress, deviceId, credentialStamp: stamp },
     { recordsSuccess: false },
   );
-  if (!verdict.allowed) return { ok: false, response: throttled(verdict) };
-  return { ok: true, auth, current: current.value, next: next.value, stamp, deviceId, verdict };
+  const userId = auth.user.id;
+  if (!verdict.allowed) {
+    context.logger.log('warn', 'account_change.throttled', {
+      userId,
+      change,
+      scope: verdict.scope,
+    });
+    return { ok: false, response: throttled(verdict) };
+  }
+  const countFailure = async (reason: 'wrong_password' | 'email_taken'): Promise<void> => {
+    context.logger.log('info', 'account_change.failed', { userId, change, reason });
+    await context.throttle.recordFailure(verdict.attempt);
+  };
+  return {
+    ok: true,
+    auth,
+    current: current.value,
+    next: next.value,
+    stamp,
+    deviceId,
+    verdict,
+    countFailure,
+  };
 }

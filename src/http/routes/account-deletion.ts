@@ -29,9 +29,9 @@ export async function deleteAccount(
         'ask its administrator.',
     );
   }
-  const begun = await beginAccountChange(context, request, null, 'delete your account');
+  const begun = await beginAccountChange(context, request, null, 'deletion');
   if (!begun.ok) return begun.response;
-  const { auth, current, verdict } = begun;
+  const { auth, current, verdict, countFailure } = begun;
 
   let deleted: User | null;
   try {
@@ -41,7 +41,7 @@ export async function deleteAccount(
       return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
     }
     deleted = await context.accounts.deleteAccount(auth.user.id, { currentPassword: current });
-    if (deleted === null) await context.throttle.recordFailure(verdict.attempt);
+    if (deleted === null) await countFailure('wrong_password');
   } catch (error) {
     if (error instanceof AccountError) return accountErrorResponse(error, 'currentPassword');
     throw error;
