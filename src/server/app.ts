@@ -75,7 +75,7 @@ export function createServerApp(
     const fromAuth = await authRoutes(request);
     if (fromAuth !== null) return fromAuth;
 
-    const asset = demoAsset(request.path);
+    const asset = demoAsset(request.path, { registration: context.registration });
     if (asset !== null) {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         return methodNotAllowed(['GET', 'HEAD']);

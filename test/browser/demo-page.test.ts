@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { Accounts } from '../../src/accounts/index.js';
+import { DATABASE_FILE } from '../../src/server/serve.js';
+import { openSqliteStores } from '../../src/stores/sqlite/index.js';
 import { findChromium, launchChromium } from '../support/chromium.js';
 import { send, startTestServer } from '../support/server.js';
 
@@ -159,5 +163,50 @@ describe('the demo page in a real browser (Chromium)', { skip }, () => {
       json: { email: 'moved@example.com', password: 'correct horse battery staple' },
     });
     assert.equal(login.status, 401);
+  });
+});
+
+describe('the demo page with registration off, in Chromium', { skip }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    server = await startTestServer({
+      env: { LATCHKEY_REGISTRATION: 'off' },
+      // An account the administrator made (`latchkey users add`), in the server's database.
+      beforeStart: async (dataDir) => {
+        const stores = openSqliteStores(join(dataDir, DATABASE_FILE));
+        await new Accounts(stores.users).register({
+          email: 'staff@example.com',
+          password: 'correct horse battery staple',
+        });
+        await stores.close();
+      },
+    });
+    browser = await launchChromium('path' in found ? found.path : '');
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser.close();
+    await server.close();
+  });
+
+  it('offers no registration, email change or deletion, which the server would refuse', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('#login', { state: 'visible' });
+    assert.equal(await page.isHidden('#register'), true);
+
+    await page.fill('#email', 'staff@example.com');
+    await page.fill('#password', 'correct horse battery staple');
+    const [response] = await Promise.all([
+      page.waitForResponse((candidate) => new URL(candidate.url()).pathname === '/auth/login'),
+      page.click('#login'),
+    ]);
+    assert.equal(response.status(), 200);
+    await page.waitForSelector('#password-panel', { state: 'visible' });
+    assert.equal(await page.isHidden('#email-panel'), true);
+    assert.equal(await page.isHidden('#delete-panel'), true);
   });
 });

@@ -31,13 +31,23 @@ export function isDemoAssetPath(path: string): boolean {
   return Object.hasOwn(FILES, path);
 }
 
-/** The demo page's files by path, or null for any other path. */
-export function demoAsset(path: string): HttpResponse | null {
+/**
+ * The demo page's files by path, or null for any other path. With `registration: false` the page
+ * says so (`<body data-registration="off">`), and its script offers no registration, no email
+ * change and no deletion, which the server would refuse.
+ */
+export function demoAsset(
+  path: string,
+  options: { registration?: boolean } = {},
+): HttpResponse | null {
   const entry = Object.hasOwn(FILES, path) ? FILES[path] : undefined;
   if (entry === undefined) return null;
-  let cached = CACHE.get(path);
+  const closed = options.registration === false && path === '/';
+  const key = closed ? `${path} closed` : path;
+  let cached = CACHE.get(key);
   if (cached === undefined) {
-    const body = readFileSync(new URL(entry.file, import.meta.url), 'utf8');
+    let body = readFileSync(new URL(entry.file, import.meta.url), 'utf8');
+    if (closed) body = body.replace('<body>', '<body data-registration="off">');
     cached = {
       status: 200,
       headers: [
@@ -47,7 +57,7 @@ export function demoAsset(path: string): HttpResponse | null {
       ],
       body,
     };
-    CACHE.set(path, cached);
+    CACHE.set(key, cached);
   }
   return { status: cached.status, headers: [...cached.headers], body: cached.body };
 }

@@ -5,6 +5,8 @@
 
 const $ = (id) => document.getElementById(id);
 let csrfToken = null;
+// The server says when registration is off: then it also refuses email changes and deletions.
+let registrationOff = false;
 
 function showCookie() {
   $('document-cookie').textContent = JSON.stringify(document.cookie);
@@ -53,8 +55,8 @@ async function refreshSession() {
   $('account').hidden = signedIn;
   $('sessions-panel').hidden = !signedIn;
   $('password-panel').hidden = !signedIn;
-  $('email-panel').hidden = !signedIn;
-  $('delete-panel').hidden = !signedIn;
+  $('email-panel').hidden = !signedIn || registrationOff;
+  $('delete-panel').hidden = !signedIn || registrationOff;
   showCookie();
   if (signedIn) await refreshSessions();
 }
@@ -166,6 +168,8 @@ async function logoutOthers() {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  registrationOff = document.body.dataset.registration === 'off';
+  $('register').hidden = registrationOff;
   $('credentials').addEventListener('submit', (event) => void submitCredentials(event));
   $('password-form').addEventListener('submit', (event) => void changePassword(event));
   $('email-form').addEventListener('submit', (event) => void changeEmail(event));
