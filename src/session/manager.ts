@@ -296,7 +296,8 @@ export class SessionManager {
     const count = await this.#call('deleteUserSessions', () =>
       this.#store.deleteUserSessions(userId),
     );
-    this.#logger.log('info', 'session.revoked_all', { userId, count });
+    // Nothing ended, nothing to tell: a second round after a password change usually finds none.
+    if (count > 0) this.#logger.log('info', 'session.revoked_all', { userId, count });
     return count;
   }
 
@@ -314,7 +315,7 @@ export class SessionManager {
       await this.#call('deleteSession', () => this.#store.deleteSession(record.id));
       count += 1;
     }
-    this.#logger.log('info', 'session.revoked_others', { userId, count });
+    if (count > 0) this.#logger.log('info', 'session.revoked_others', { userId, count });
     return count;
   }
 

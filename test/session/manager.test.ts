@@ -81,6 +81,27 @@ describe('SessionManager', () => {
     assert.equal(touches.count, 5);
   });
 
+  it('logs the revocation of a user’s sessions when some ended, and nothing when none did', async () => {
+    const events: { event: string; fields: unknown }[] = [];
+    const logger = {
+      log: (_: string, event: string, fields?: unknown) => events.push({ event, fields }),
+    };
+    const logged = new SessionManager(store, { policy, clock: clock.now, logger });
+    const kept = await logged.createSession('user-1');
+    await logged.createSession('user-1');
+
+    assert.equal(await logged.invalidateOtherSessions('user-1', kept.session.id), 1);
+    assert.equal(await logged.invalidateOtherSessions('user-1', kept.session.id), 0);
+    assert.equal(await logged.invalidateUserSessions('user-1'), 1);
+    assert.equal(await logged.invalidateUserSessions('user-1'), 0);
+
+    const revocations = events.filter((entry) => entry.event.startsWith('session.revoked_'));
+    assert.deepEqual(revocations, [
+      { event: 'session.revoked_others', fields: { userId: 'user-1', count: 1 } },
+      { event: 'session.revoked_all', fields: { userId: 'user-1', count: 1 } },
+    ]);
+  });
+
   it('a renewal the store cannot write is skipped, logged, and tried again next time', async () => {
     const events: { level: string; event: string; fields: unknown }[] = [];
     const logger = {
