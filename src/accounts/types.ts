@@ -45,7 +45,9 @@ export interface UserStore {
    * only while the hash is still that one: a rehash at login must not undo a password change
    * made while the login checked the old password. Returns false, writing nothing, when there is
    * no such user (deleted meanwhile) or the hash has moved on; a store that returns nothing is
-   * taken to have written it.
+   * taken to have written it. A store written when this took two arguments ignores `expected`,
+   * and a rehash may then overwrite a password change made during the login: implement it, and
+   * run the conformance suite (`describeUserTests`).
    */
   updatePasswordHash(
     id: string,

@@ -50,7 +50,7 @@ export async function readFields(request: HttpRequest): Promise<BodyResult> {
   if (mediaType === FORM) {
     // `curl -d '{...}'` without a Content-Type sends JSON labelled as a form: say so, rather
     // than report the fields it holds as missing.
-    if (/^\s*[{[]/.test(text)) {
+    if (/^[ \t\r\n]*\{[ \t\r\n]*["}]/.test(text)) {
       return fail(
         415,
         'UNSUPPORTED_MEDIA_TYPE',

@@ -92,7 +92,7 @@ export function hostLinesProblem(
   }
   if (seen > 1) return 'A request names its host once.';
   if (seen === 0 && httpVersion !== '1.0') {
-    return 'An HTTP/1.1 request names its host in a Host header (RFC 9112 section 3.2).';
+    return 'A request names its host in a Host header (RFC 9112 section 3.2).';
   }
   return null;
 }

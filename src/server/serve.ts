@@ -166,7 +166,10 @@ export async function startServer(
     void answer.then((response) => {
       writeSoon(() => {
         try {
-          writeNodeResponse(outgoing, response, { closeConnection: request.bodyAbandoned });
+          // A request whose Host lines are wrong ends its connection, as node:http's own check did.
+          writeNodeResponse(outgoing, response, {
+            closeConnection: request.bodyAbandoned || hostProblem !== null,
+          });
         } catch (error) {
           // node:http refused the answer: the client sees its connection closed, not a hang.
           outgoing.destroy();

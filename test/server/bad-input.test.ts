@@ -234,6 +234,15 @@ describe('the auth server over HTTP, given bad input', () => {
     });
   }
 
+  it('reads a real form whose first field name starts with a bracket as a form', async () => {
+    const response = await send(server.url, 'POST', '/auth/login', {
+      body: '[csrf]=1&email=nobody%40example.com&password=xxxxxxxxxx',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(response.status, 401, response.text);
+    assert.equal(errorCode(response.body), 'INVALID_CREDENTIALS');
+  });
+
   it('names what to fix: the Content-Type of JSON sent as a form, the repeated field', async () => {
     const asForm = await send(server.url, 'POST', '/auth/register', {
       body: '{"email":"w@example.com","password":"correct horse battery staple"}',

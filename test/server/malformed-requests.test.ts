@@ -149,6 +149,7 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.equal(statusOf(answer), 'HTTP/1.1 400 Bad Request');
     assert.match(answer, /"code":"HOST_INVALID"/);
     assert.match(answer, /\r\nCache-Control: no-store\r\n/i);
+    assert.match(answer, /\r\nConnection: close\r\n/i);
     // HTTP/1.0 has no Host requirement: that request is judged by what it asks for.
     const old = await exchange(server.url, 'GET /auth/session HTTP/1.0\r\n\r\n');
     assert.doesNotMatch(old, /"code":"HOST_INVALID"/);
