@@ -27,7 +27,8 @@ import type { SessionPolicy } from '../session/index.js';
 import type { ThrottlePolicy } from '../throttle/index.js';
 import type { ServerConfig } from './config.js';
 
-// The answer to a request with two Host lines (RFC 9112 section 3.2), which runs no route.
+// The answer to a request with two Host lines, or an HTTP/1.1 one with none (RFC 9112 section
+// 3.2), which runs no route.
 const badHost = (message: string) => errorResponse(400, 'HOST_INVALID', message);
 
 /** A running server. */
