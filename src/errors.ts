@@ -55,3 +55,11 @@ export type AccountErrorCode =
   | 'PASSWORD_TOO_LONG'
   | 'PASSWORD_TOO_COMMON'
   | 'USER_NOT_FOUND';
+
+/**
+ * `USER_NOT_FOUND` for an account that is gone while something was being done for it (deleted
+ * meanwhile): a login's session, a password check, a change. No failure of the store.
+ */
+export function accountGone(): AccountError {
+  return new AccountError('USER_NOT_FOUND', 'the account no longer exists');
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { AccountError } from '../errors.js';
+import { AccountError, accountGone } from '../errors.js';
 import { loadCommonPasswords } from '../password/blocklist.js';
 import { hashPassword, needsRehash, unmatchableHash, verifyPassword } from '../password/hash.js';
 import { resolveArgon2idParameters } from '../password/parameters.js';
@@ -185,7 +185,8 @@ export class Accounts {
     await this.#refuseUnfitPassword(change.newPassword, record.email);
     const passwordHash = await hashPassword(change.newPassword, this.#parameters);
     await options.beforeSave?.();
-    if ((await this.#store.updatePasswordHash(record.id, passwordHash)) === false) throw gone();
+    if ((await this.#store.updatePasswordHash(record.id, passwordHash)) === false)
+      throw accountGone();
     return true;
   }
 
@@ -211,7 +212,7 @@ export class Accounts {
     // that lands meanwhile (its owner locking a thief out) wins, as does another email change.
     const moved = await this.#moveEmail(record, email, record);
     if (moved !== null) return moved;
-    if ((await this.#store.findUserById(userId)) === null) throw gone();
+    if ((await this.#store.findUserById(userId)) === null) throw accountGone();
     throw new AccountError(
       'CHANGED_MEANWHILE',
       "the account's email or password changed while this change was checked",
@@ -227,7 +228,7 @@ export class Accounts {
     const record = await this.#store.findUserById(userId);
     if (record === null) {
       await verifyPassword(this.#unknownAccountHash, password);
-      throw gone();
+      throw accountGone();
     }
     const valid = await verifyPassword(record.passwordHash, password);
     return valid && record.disabledAt === null ? record : null;
@@ -268,7 +269,7 @@ export class Accounts {
     if (await this.#store.deleteUser(record.id, { passwordHash: record.passwordHash })) {
       return toUser(record);
     }
-    if ((await this.#store.findUserById(userId)) === null) throw gone();
+    if ((await this.#store.findUserById(userId)) === null) throw accountGone();
     throw new AccountError(
       'CHANGED_MEANWHILE',
       "the account's password changed while this deletion was checked",
@@ -362,10 +363,6 @@ export class Accounts {
   deleteUser(id: string): Promise<boolean> {
     return this.#store.deleteUser(id);
   }
-}
-
-function gone(): AccountError {
-  return new AccountError('USER_NOT_FOUND', 'the account no longer exists');
 }
 
 /** The normalized form of an email given for an account, or `EMAIL_INVALID`. */

@@ -31,7 +31,7 @@ async function dueForRehash(first: (accounts: Accounts, id: string) => Promise<u
 }
 
 describe('a rehash at login', () => {
-  it('password reversion: a rehash does not undo a password change made while it was checked', async () => {
+  it('password reversion: a rehash does not undo a password change made meanwhile', async () => {
     // The owner changes the password after the login verified the old one, before its rehash is
     // written: the rehash of the old password must not overwrite the new hash.
     const { accounts, user } = await dueForRehash((owner, id) =>

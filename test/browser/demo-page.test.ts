@@ -140,7 +140,7 @@ describe('the demo page in a real browser (Chromium)', { skip }, () => {
     assert.equal(replay.status, 401);
   });
 
-  it('deletes the account through the page, and neither the cookie nor the login is left', async () => {
+  it('deletes the account through the page: no cookie and no login are left', async () => {
     await page.waitForSelector('#login', { state: 'visible' });
     await page.fill('#email', 'moved@example.com');
     await page.fill('#password', 'correct horse battery staple');
@@ -193,7 +193,7 @@ describe('the demo page with registration off, in Chromium', { skip }, () => {
     await server.close();
   });
 
-  it('offers no registration, email change or deletion, which the server would refuse', async () => {
+  it('offers no registration, email change or deletion, which the server refuses', async () => {
     await page.goto(`${server.url}/`);
     await page.waitForSelector('#login', { state: 'visible' });
     assert.equal(await page.isHidden('#register'), true);

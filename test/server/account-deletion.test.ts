@@ -47,7 +47,7 @@ describe('POST /auth/delete-account', () => {
     assert.equal(errorCode(response.body), 'UNAUTHENTICATED');
   });
 
-  it('account destruction: a stolen session cannot delete the account without its password', async () => {
+  it('account destruction: a stolen session cannot delete without the password', async () => {
     const { email, cookie } = await register();
     const response = await remove(cookie, { currentPassword: 'a guess' });
     assert.equal(response.status, 403);
@@ -159,7 +159,7 @@ describe('POST /auth/delete-account', () => {
 describe('POST /auth/delete-account, at the edges', () => {
   const json = (body: unknown, cookie?: string) => jsonPost('/auth/delete-account', body, cookie);
 
-  it('with registration off, users cannot delete their accounts: the administrator does', async () => {
+  it('with registration off, only the administrator deletes accounts', async () => {
     const { userStore, closed, cookie } = await registrationTurnedOff('staff@corp.example');
 
     const response = await closed.handleAuthRoute(json({ currentPassword: PASSWORD }, cookie));
@@ -169,7 +169,7 @@ describe('POST /auth/delete-account, at the edges', () => {
     assert.notEqual(await userStore.findUserByEmail('staff@corp.example'), null);
   });
 
-  it('takeover race: an owner changing the stolen password wins over the thief deleting', async () => {
+  it('takeover race: the owner’s password change wins over a thief’s deletion', async () => {
     const { sessionStore, userStore, latchkey, cookie: thief } = await oneUser('owner@example.com');
     const owner = await userStore.findUserByEmail('owner@example.com');
     assert.ok(owner);
@@ -188,7 +188,7 @@ describe('POST /auth/delete-account, at the edges', () => {
     assert.notEqual(await userStore.findUserById(owner.id), null);
   });
 
-  it('a login whose account is deleted as its session is made gets 401, not a store failure', async () => {
+  it('a login whose account is deleted meanwhile gets 401, not a store failure', async () => {
     const temp = makeTempFolder();
     const stores = openSqliteStores(temp.path('race.db'));
     try {
@@ -223,7 +223,7 @@ describe('POST /auth/delete-account, at the edges', () => {
     }
   });
 
-  it('a password change or an email change that loses to a deletion says the account is gone', async () => {
+  it('a change that loses to a deletion says that the account is gone', async () => {
     for (const [path, body] of [
       ['/auth/password', { currentPassword: PASSWORD, newPassword: 'another long passphrase' }],
       ['/auth/email', { currentPassword: PASSWORD, newEmail: 'elsewhere@example.com' }],

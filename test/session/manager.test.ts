@@ -81,7 +81,7 @@ describe('SessionManager', () => {
     assert.equal(touches.count, 5);
   });
 
-  it('logs the revocation of a user’s sessions when some ended, and nothing when none did', async () => {
+  it('logs a revocation of a user’s sessions only when some ended', async () => {
     const events: { event: string; fields: unknown }[] = [];
     const logger = {
       log: (_: string, event: string, fields?: unknown) => events.push({ event, fields }),

@@ -68,7 +68,7 @@ if ('skip' in found) {
       assert.equal(await stores.sessions.findSessionById('session-1'), null);
     });
 
-    void it('refuses a session of a user that is gone with USER_NOT_FOUND, no store failure', async () => {
+    void it('refuses a session of a gone user with USER_NOT_FOUND, no store failure', async () => {
       await empty();
       await assert.rejects(
         stores.sessions.insertSession(makeSession(1, 'user-unknown')),
@@ -83,7 +83,7 @@ if ('skip' in found) {
       );
     });
 
-    void it('a deletion racing rotations of the user’s sessions never deadlocks with them', async () => {
+    void it('a deletion racing rotations of the user’s sessions never deadlocks', async () => {
       await empty();
       // A rotation locks the old session's row, then the user's row for the new one's foreign
       // key; a deletion must take them in that order too, or the two wait on each other.

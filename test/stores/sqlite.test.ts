@@ -170,7 +170,7 @@ void describe('SQLite stores', () => {
     await second.close();
   });
 
-  void it('refuse a session of a user that is gone with USER_NOT_FOUND, no store failure', async () => {
+  void it('refuse a session of a gone user with USER_NOT_FOUND, no store failure', async () => {
     const stores = openSqliteStores(temp.path('foreign-key.db'));
     await assert.rejects(stores.sessions.insertSession(session('1')), withCode('USER_NOT_FOUND'));
     // A login that checked the password just before the account was deleted.

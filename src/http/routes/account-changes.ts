@@ -100,14 +100,6 @@ export async function changeEmail(
   context: AuthContext,
   request: HttpRequest,
 ): Promise<HttpResponse> {
-  if (!context.registration) {
-    return errorResponse(
-      403,
-      'EMAIL_CHANGE_DISABLED',
-      'Changing the email is turned off on this server, as registration is: ' +
-        'ask its administrator.',
-    );
-  }
   const begun = await beginAccountChange(context, request, 'newEmail', 'email');
   if (!begun.ok) return begun.response;
   // The account's turn is held to the end, rotation included: a second change from the same
@@ -224,12 +216,25 @@ const WHAT: Record<AccountChangeKind, string> = {
   deletion: 'delete your account',
 };
 
+// The changes turned off with registration: where an administrator makes the accounts, they also
+// set their emails and delete them.
+const OFF_WITH_REGISTRATION: Partial<
+  Record<
+    AccountChangeKind,
+    { code: 'EMAIL_CHANGE_DISABLED' | 'ACCOUNT_DELETION_DISABLED'; doing: string }
+  >
+> = {
+  email: { code: 'EMAIL_CHANGE_DISABLED', doing: 'Changing the email' },
+  deletion: { code: 'ACCOUNT_DELETION_DISABLED', doing: 'Deleting an account' },
+};
+
 /**
- * The start of a change to the account (its password, its email, its deletion): a live session
- * from a login within the fresh-login window, the current password and the new value (`field`,
- * when the change has one) from the body, and the throttle's leave to check the password, under
- * the login keys of the account. A success is not recorded by the throttle: a change is not a
- * login, and makes no address known. The caller records a failure and releases the attempt.
+ * The start of a change to the account (its password, its email, its deletion): 403 for an email
+ * change or a deletion while registration is off; else a live session from a login within the
+ * fresh-login window, the current password and the new value (`field`, when the change has one)
+ * from the body, and the throttle's leave to check the password, under the login keys of the
+ * account. A success is not recorded by the throttle: a change is not a login, and makes no
+ * address known. The caller counts a failure with `countFailure` and releases the attempt.
  */
 export async function beginAccountChange(
   context: AuthContext,
@@ -237,6 +242,12 @@ export async function beginAccountChange(
   field: 'newPassword' | 'newEmail' | null,
   change: AccountChangeKind,
 ): Promise<{ ok: false; response: HttpResponse } | ({ ok: true } & AccountChange)> {
+  const off = context.registration ? undefined : OFF_WITH_REGISTRATION[change];
+  if (off !== undefined) {
+    const message =
+      `${off.doing} is turned off on this server, as registration is: ` + 'ask its administrator.';
+    return { ok: false, response: errorResponse(403, off.code, message) };
+  }
   const auth = await authenticateRequest(context, request);
   if (!auth.authenticated) {
     const response = errorResponse(

@@ -21,14 +21,6 @@ export async function deleteAccount(
   context: AuthContext,
   request: HttpRequest,
 ): Promise<HttpResponse> {
-  if (!context.registration) {
-    return errorResponse(
-      403,
-      'ACCOUNT_DELETION_DISABLED',
-      'Deleting an account is turned off on this server, as registration is: ' +
-        'ask its administrator.',
-    );
-  }
   const begun = await beginAccountChange(context, request, null, 'deletion');
   if (!begun.ok) return begun.response;
   const { auth, current, verdict, countFailure } = begun;

@@ -1,6 +1,6 @@
 import { DatabaseError } from 'pg';
 
-import { AccountError } from '../../errors.js';
+import { accountGone } from '../../errors.js';
 import { encodeBinding } from '../binding.js';
 import { guard, refuseSweepLimit } from './errors.js';
 import { DEFAULT_SCHEMA, quoteSchema } from './schema.js';
@@ -59,7 +59,7 @@ export class PostgresSessionStore implements SessionStore {
         // SQLSTATE 23503, foreign_key_violation: the session's only foreign key is its user, one
         // deleted since the caller read it.
         if (error instanceof DatabaseError && error.code === '23503') {
-          throw new AccountError('USER_NOT_FOUND', "the session's user no longer exists");
+          throw accountGone();
         }
         throw error;
       }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 
-import { AccountError } from '../../errors.js';
+import { accountGone } from '../../errors.js';
 import { decodeBinding, encodeBinding } from '../binding.js';
 import { readCacheOf } from './read-cache.js';
 import { settle, toStoreError } from './settle.js';
@@ -107,7 +107,7 @@ export class SqliteSessionStore implements SessionStore {
     } catch (error) {
       // The only foreign key of a session is its user: one deleted since the caller read it.
       if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-        return Promise.reject(userGone());
+        return Promise.reject(accountGone());
       }
       return Promise.reject(toStoreError('insertSession', error));
     }
@@ -355,8 +355,4 @@ function toSessionRecord(row: SessionRow): SessionRecord {
     userAgent: row.user_agent,
     binding: row.binding === null ? null : decodeBinding(row.binding),
   };
-}
-
-function userGone(): AccountError {
-  return new AccountError('USER_NOT_FOUND', "the session's user no longer exists");
 }
