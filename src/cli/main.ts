@@ -54,6 +54,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         'secrets-file': { type: 'string' },
         'trust-proxy': { type: 'string' },
         'proxy-header': { type: 'string' },
+        'trust-forwarded-host': { type: 'boolean' },
         origin: { type: 'string' },
         'trusted-origins': { type: 'string' },
         'tls-cert': { type: 'string' },

@@ -26,7 +26,13 @@ Options:
                        count (1) or addresses/CIDRs (10.0.0.0/8,::1) (env LATCHKEY_TRUST_PROXY)
   --proxy-header NAME  the header those proxies write: x-forwarded (default) or forwarded
                        (env LATCHKEY_PROXY_HEADER); the other one is ignored
-  --origin URL         public origin when a proxy rewrites Host (env LATCHKEY_ORIGIN)
+  --trust-forwarded-host
+                       take the site's host from those proxies' X-Forwarded-Host (or Forwarded
+                       host=), not Host: for Traefik's forwardAuth, which sends Latchkey its own
+                       address as Host; every trusted proxy must set or remove that header
+                       (env LATCHKEY_TRUST_FORWARDED_HOST=on)
+  --origin URL         the site's public origin: the Origin unsafe requests must have, and the
+                       one host name answered to (env LATCHKEY_ORIGIN)
   --trusted-origins L  other origins allowed to send unsafe requests, comma-separated
                        (env LATCHKEY_TRUSTED_ORIGINS)
   --tls-cert FILE      serve HTTPS with this PEM certificate (then any intermediates); needs

@@ -60,6 +60,11 @@ export interface ExpressLatchkeyOptions {
   trustProxy?: TrustProxy;
   /** Which header those proxies write; see `ForwardingHeader`. Default: `x-forwarded`. */
   proxyHeader?: ForwardingHeader;
+  /**
+   * Take the `host` header from those proxies' `X-Forwarded-Host` (or `Forwarded: host=`), for
+   * the origin unsafe requests are compared with; see `ClientResolverOptions`. Default: false.
+   */
+  trustForwardedHost?: boolean;
 }
 
 /** Express middleware, typed without Express: `(req, res, next) => void`. */
@@ -99,6 +104,7 @@ export function latchkey(
   const read = createNodeRequestReader({
     trustProxy: options.trustProxy ?? false,
     proxyHeader: options.proxyHeader ?? 'x-forwarded',
+    trustForwardedHost: options.trustForwardedHost ?? false,
     logger: instance.context.logger,
   });
 

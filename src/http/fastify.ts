@@ -65,6 +65,11 @@ export interface FastifyLatchkeyOptions {
   trustProxy?: TrustProxy;
   /** Which header those proxies write; see `ForwardingHeader`. Default: `x-forwarded`. */
   proxyHeader?: ForwardingHeader;
+  /**
+   * Take the `host` header from those proxies' `X-Forwarded-Host` (or `Forwarded: host=`), for
+   * the origin unsafe requests are compared with; see `ClientResolverOptions`. Default: false.
+   */
+  trustForwardedHost?: boolean;
 }
 
 interface Adapter {
@@ -88,6 +93,7 @@ async function plugin(fastify: FastifyInstance, options: FastifyLatchkeyOptions)
     read: createNodeRequestReader({
       trustProxy: options.trustProxy ?? false,
       proxyHeader: options.proxyHeader ?? 'x-forwarded',
+      trustForwardedHost: options.trustForwardedHost ?? false,
       logger: instance.context.logger,
     }),
   };

@@ -14,6 +14,11 @@ export interface FetchProxyOptions {
   /** Which header those proxies write; see {@link ForwardingHeader}. Default: `x-forwarded`. */
   proxyHeader?: ForwardingHeader;
   /**
+   * Take the `host` header from those proxies' `X-Forwarded-Host` (or `Forwarded: host=`);
+   * see `ClientResolverOptions`. Default: false.
+   */
+  trustForwardedHost?: boolean;
+  /**
    * Whether the request URL's scheme says how the client connected. Default: true. A framework
    * that builds the URL from a client-sent `X-Forwarded-Proto` (Next.js does) must not be
    * believed there unless `trustProxy` is set; its adapter turns this off.
@@ -40,15 +45,20 @@ export interface FetchRequestOptions extends FetchProxyOptions {
 export function createFetchRequestReader(
   options: FetchProxyOptions = {},
 ): (request: Request, clientAddress?: string) => HttpRequest {
+  const forwardedHost = options.trustForwardedHost ?? false;
   const resolveClient = createClientResolver(options.trustProxy ?? false, {
     header: options.proxyHeader ?? 'x-forwarded',
+    trustForwardedHost: forwardedHost,
   });
   const schemeFromUrl = options.schemeFromUrl ?? true;
   const seen = new WeakMap<Request, HttpRequest>();
   return (request, clientAddress = '') => {
     let translated = seen.get(request);
     if (translated === undefined) {
-      translated = translate(request, clientAddress, resolveClient, schemeFromUrl);
+      translated = translate(request, clientAddress, resolveClient, {
+        schemeFromUrl,
+        forwardedHost,
+      });
       seen.set(request, translated);
     }
     return translated;
@@ -86,17 +96,19 @@ function translate(
   request: Request,
   clientAddress: string,
   resolveClient: (input: ForwardingInput) => ResolvedClient,
-  schemeFromUrl: boolean,
+  options: { schemeFromUrl: boolean; forwardedHost: boolean },
 ): HttpRequest {
   const url = new URL(request.url);
   const single = (name: string): string | undefined => request.headers.get(name) ?? undefined;
   const client = resolveClient({
     remoteAddress: clientAddress,
-    encrypted: schemeFromUrl && url.protocol === 'https:',
+    encrypted: options.schemeFromUrl && url.protocol === 'https:',
     forwarded: single('forwarded'),
     xForwardedFor: single('x-forwarded-for'),
     xForwardedProto: single('x-forwarded-proto'),
+    xForwardedHost: options.forwardedHost ? single('x-forwarded-host') : undefined,
   });
+  const host = client.host;
   let body: Promise<Uint8Array | null> | undefined;
   return {
     method: request.method.toUpperCase(),
@@ -106,7 +118,7 @@ function translate(
     // Headers.get joins repeated values with ", ", Cookie included (the Fetch standard makes
     // no exception for it); browsers send a single Cookie header. A Request made in code, or
     // from HTTP/2 (`:authority`), may have no Host header: the URL's host is the same fact.
-    header: (name) => single(name) ?? (name === 'host' ? url.host : undefined),
+    header: (name) => (name === 'host' ? (host ?? single(name) ?? url.host) : single(name)),
     readBody(limitBytes) {
       body ??= readLimited(request, limitBytes);
       return body;

@@ -120,7 +120,12 @@ export function withRenewal(response: Response, auth: FetchAuth | null): Respons
 const readers = new Map<string, (request: Request, clientAddress?: string) => HttpRequest>();
 
 function translate(request: Request, options: FetchRequestOptions): HttpRequest {
-  const key = JSON.stringify([options.trustProxy ?? false, options.proxyHeader ?? 'x-forwarded']);
+  const key = JSON.stringify([
+    options.trustProxy ?? false,
+    options.proxyHeader ?? 'x-forwarded',
+    options.trustForwardedHost ?? false,
+    options.schemeFromUrl ?? true,
+  ]);
   let read = readers.get(key);
   if (read === undefined) {
     read = createFetchRequestReader(options);

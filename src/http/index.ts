@@ -14,7 +14,13 @@ export { createNodeListener, createNodeRequestReader, writeNodeResponse } from '
 export type { NodeAdapterOptions, NodeHttpRequest } from './node.js';
 export { publicSession, publicUser } from './present.js';
 export { createClientResolver } from './proxy.js';
-export type { ForwardingHeader, ForwardingInput, ResolvedClient, TrustProxy } from './proxy.js';
+export type {
+  ClientResolverOptions,
+  ForwardingHeader,
+  ForwardingInput,
+  ResolvedClient,
+  TrustProxy,
+} from './proxy.js';
 export {
   errorResponse,
   jsonResponse,

@@ -13,7 +13,7 @@ import type { HttpResponse } from './types.js';
 /** Options for {@link latchkeyNode}. */
 export interface LatchkeyNodeOptions extends Pick<
   NodeAdapterOptions,
-  'trustProxy' | 'proxyHeader'
+  'trustProxy' | 'proxyHeader' | 'trustForwardedHost'
 > {
   /**
    * The largest body read from a request, shared by Latchkey and the application through

@@ -26,6 +26,11 @@ export interface NodeAdapterOptions {
   trustProxy?: TrustProxy;
   /** Which header those proxies write; see {@link ForwardingHeader}. Default: `x-forwarded`. */
   proxyHeader?: ForwardingHeader;
+  /**
+   * Take the `host` header from those proxies' `X-Forwarded-Host` (or `Forwarded: host=`);
+   * see `ClientResolverOptions`. Default: false.
+   */
+  trustForwardedHost?: boolean;
   /** Receives `store.unavailable` and `http.internal_error` events. Default: silent. */
   logger?: Logger;
 }
@@ -38,10 +43,12 @@ export interface NodeAdapterOptions {
 export function createNodeRequestReader(
   options: NodeAdapterOptions = {},
 ): (incoming: IncomingMessage) => NodeHttpRequest {
+  const forwardedHost = options.trustForwardedHost ?? false;
   const resolveClient = createClientResolver(options.trustProxy ?? false, {
     header: options.proxyHeader ?? 'x-forwarded',
+    trustForwardedHost: forwardedHost,
   });
-  return (incoming) => new NodeRequestView(incoming, resolveClient);
+  return (incoming) => new NodeRequestView(incoming, resolveClient, forwardedHost);
 }
 
 type ResolveClient = (input: ForwardingInput) => ResolvedClient;
@@ -55,6 +62,7 @@ class NodeRequestView implements NodeHttpRequest {
   readonly path: string;
   readonly #incoming: IncomingMessage;
   readonly #resolveClient: ResolveClient;
+  readonly #forwardedHost: boolean;
   // Read now: once the connection has closed (the log line is written after the response),
   // the socket may no longer know its peer.
   readonly #remoteAddress: string;
@@ -65,13 +73,14 @@ class NodeRequestView implements NodeHttpRequest {
   #body: Promise<Uint8Array | null> | undefined;
   #bodyAbandoned = false;
 
-  constructor(incoming: IncomingMessage, resolveClient: ResolveClient) {
+  constructor(incoming: IncomingMessage, resolveClient: ResolveClient, forwardedHost: boolean) {
     this.method = (incoming.method ?? 'GET').toUpperCase();
     const target = incoming.url ?? '/';
     this.path = pathOf(target);
     this.#targetHost = target.startsWith('/') ? undefined : authorityOf(target);
     this.#incoming = incoming;
     this.#resolveClient = resolveClient;
+    this.#forwardedHost = forwardedHost;
     this.#remoteAddress = incoming.socket.remoteAddress ?? '';
     this.#encrypted = (incoming.socket as Partial<TLSSocket>).encrypted === true;
   }
@@ -90,9 +99,12 @@ class NodeRequestView implements NodeHttpRequest {
 
   // node:http already joins repeated Cookie headers with "; " and others with ", ".
   header(name: string): string | undefined {
-    if (this.#targetHost !== undefined && name === 'host') return this.#targetHost;
-    const value = this.#incoming.headers[name];
-    return Array.isArray(value) ? value.join(', ') : value;
+    if (name === 'host') {
+      const forwarded = this.#forwardedHost ? this.#resolved().host : undefined;
+      if (forwarded !== undefined) return forwarded;
+      if (this.#targetHost !== undefined) return this.#targetHost;
+    }
+    return this.#raw(name);
   }
 
   readBody(limitBytes: number): Promise<Uint8Array | null> {
@@ -103,13 +115,19 @@ class NodeRequestView implements NodeHttpRequest {
     return this.#body;
   }
 
+  #raw(name: string): string | undefined {
+    const value = this.#incoming.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
   #resolved(): ResolvedClient {
     this.#client ??= this.#resolveClient({
       remoteAddress: this.#remoteAddress,
       encrypted: this.#encrypted,
-      forwarded: this.header('forwarded'),
-      xForwardedFor: this.header('x-forwarded-for'),
-      xForwardedProto: this.header('x-forwarded-proto'),
+      forwarded: this.#raw('forwarded'),
+      xForwardedFor: this.#raw('x-forwarded-for'),
+      xForwardedProto: this.#raw('x-forwarded-proto'),
+      xForwardedHost: this.#forwardedHost ? this.#raw('x-forwarded-host') : undefined,
     });
     return this.#client;
   }

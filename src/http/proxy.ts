@@ -19,6 +19,12 @@ export interface ResolvedClient {
   address: string;
   /** The scheme the client used for the request. */
   protocol: 'http' | 'https';
+  /**
+   * The host the client asked for (`host[:port]`, lower-cased), as the trusted proxies forward
+   * it: only with `trustForwardedHost`, and only when they sent one. `''` when what they sent is
+   * not a host, which no host check or origin accepts. Otherwise undefined: use `Host`.
+   */
+  host?: string;
 }
 
 /** What the adapter knows of the connection and the forwarding headers. */
@@ -29,6 +35,8 @@ export interface ForwardingInput {
   forwarded: string | undefined;
   xForwardedFor: string | undefined;
   xForwardedProto: string | undefined;
+  /** Read only with `trustForwardedHost`. */
+  xForwardedHost?: string | undefined;
 }
 
 /**
@@ -40,25 +48,48 @@ export interface ForwardingInput {
  */
 export type ForwardingHeader = 'x-forwarded' | 'forwarded';
 
+/** How {@link createClientResolver} reads what the trusted proxies write. */
+export interface ClientResolverOptions {
+  /** Which header they write; see {@link ForwardingHeader}. Default: `x-forwarded`. */
+  header?: ForwardingHeader;
+  /**
+   * Take the host the client asked for from the trusted proxies too: the last value of
+   * `X-Forwarded-Host`, or the `host` of the client's `Forwarded` element. For a proxy that
+   * sends Latchkey its own address in `Host`, as Traefik's `forwardAuth` does; the `Host` check
+   * and the origin that unsafe requests are compared with then use the forwarded host. Turn it
+   * on only when every trusted proxy sets (or removes) that header: nginx, for one, passes a
+   * client's `X-Forwarded-Host` on untouched unless told `proxy_set_header X-Forwarded-Host
+   * $host;`. Needs `trustProxy`. Default: false.
+   */
+  trustForwardedHost?: boolean;
+}
+
 /** Checks a {@link TrustProxy} once, at start-up, and returns the resolver it describes. */
 export function createClientResolver(
   trust: TrustProxy,
-  options: { header?: ForwardingHeader } = {},
+  options: ClientResolverOptions = {},
 ): (input: ForwardingInput) => ResolvedClient {
   const header = options.header ?? 'x-forwarded';
+  const withHost = options.trustForwardedHost ?? false;
   if (trust === false) {
+    if (withHost) {
+      throw new ConfigError(
+        'trustForwardedHost',
+        'a forwarded host is read only from trusted proxies; set trustProxy to them as well',
+      );
+    }
     return (input) => ({ address: normalize(input.remoteAddress), protocol: own(input) });
   }
   if (typeof trust === 'number') {
     if (!Number.isSafeInteger(trust) || trust < 1 || trust > 10) {
       throw new ConfigError('trustProxy', 'a hop count must be a whole number from 1 to 10');
     }
-    return (input) => resolve(input, header, (_address, hop) => hop < trust);
+    return (input) => resolve(input, header, withHost, (_address, hop) => hop < trust);
   }
   const list = new BlockList();
   for (const entry of trust) addToList(list, entry);
   return (input) =>
-    resolve(input, header, (address) => {
+    resolve(input, header, withHost, (address) => {
       const family = isIP(address);
       return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
     });
@@ -67,6 +98,7 @@ export function createClientResolver(
 function resolve(
   input: ForwardingInput,
   header: ForwardingHeader,
+  withHost: boolean,
   trusted: (address: string, hop: number) => boolean,
 ): ResolvedClient {
   const peer = normalize(input.remoteAddress);
@@ -94,12 +126,16 @@ function resolve(
     header === 'forwarded'
       ? (client?.protocol ?? own(input))
       : (scheme((input.xForwardedProto ?? '').split(',').at(-1) ?? '') ?? own(input));
-  return { address, protocol };
+  if (!withHost) return { address, protocol };
+  // As with the scheme: the client's Forwarded element, or the last X-Forwarded-Host value.
+  const host = header === 'forwarded' ? client?.host : input.xForwardedHost?.split(',').at(-1);
+  return host === undefined ? { address, protocol } : { address, protocol, host: hostValue(host) };
 }
 
 interface Hop {
   address: string | null;
   protocol: 'http' | 'https' | undefined;
+  host?: string;
 }
 
 function parseXff(input: ForwardingInput): Hop[] {
@@ -114,6 +150,7 @@ function parseForwarded(header: string): Hop[] {
   return header.split(',').map((element) => {
     let address: string | null = null;
     let protocol: Hop['protocol'];
+    let host: string | undefined;
     for (const pair of element.split(';')) {
       const equals = pair.indexOf('=');
       if (equals === -1) continue;
@@ -124,9 +161,21 @@ function parseForwarded(header: string): Hop[] {
         .replace(/^"(.*)"$/, '$1');
       if (name === 'for') address = toAddress(value);
       else if (name === 'proto') protocol = scheme(value);
+      else if (name === 'host') host = value;
     }
-    return { address, protocol };
+    return host === undefined ? { address, protocol } : { address, protocol, host };
   });
+}
+
+// RFC 9110 section 7.2: uri-host [ ":" port ]. Names are kept to what DNS and proxies' own
+// configurations use (letters, digits, dots, hyphens, underscores), addresses as IPv4 or a
+// bracketed IPv6 literal.
+const HOST = /^(?:[a-z0-9._-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+/** A forwarded host, lower-cased; `''` when it is not one, so that nothing accepts it. */
+function hostValue(value: string): string {
+  const host = value.trim().toLowerCase();
+  return HOST.test(host) ? host : '';
 }
 
 /** An address from a forwarding header, without brackets or port; null when not an IP. */

@@ -68,8 +68,17 @@ export interface ServerConfig {
    */
   proxyHeader: ForwardingHeader;
   /**
-   * The public origin, when a proxy rewrites `Host` (`https://auth.example.com`). Flag
-   * `--origin`, env `LATCHKEY_ORIGIN`. Default: none (each request's Host is used).
+   * Take the host the client asked for from those proxies' `X-Forwarded-Host` (or `Forwarded:
+   * host=`) rather than from `Host`: for a proxy that sends its own upstream address in `Host`,
+   * as Traefik's `forwardAuth` does. Every trusted proxy must set or remove that header. Flag
+   * `--trust-forwarded-host`, env `LATCHKEY_TRUST_FORWARDED_HOST=on`; needs `--trust-proxy`.
+   * Default: off.
+   */
+  trustForwardedHost: boolean;
+  /**
+   * The public origin (`https://auth.example.com`): what unsafe requests' `Origin` must be, and
+   * the one host name answered to. Flag `--origin`, env `LATCHKEY_ORIGIN`. Default: none (each
+   * request's Host is used).
    */
   origin: string | undefined;
   /**
@@ -208,6 +217,9 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
     secrets: readSecrets(pick('secrets-file', 'LATCHKEY_SECRETS_FILE'), env.LATCHKEY_SECRETS),
     trustProxy: parseTrustProxy(pick('trust-proxy', 'LATCHKEY_TRUST_PROXY')),
     proxyHeader: parseProxyHeader(pick('proxy-header', 'LATCHKEY_PROXY_HEADER')),
+    trustForwardedHost:
+      flags['trust-forwarded-host'] === true ||
+      readSwitch(env, 'LATCHKEY_TRUST_FORWARDED_HOST', false),
     origin,
     trustedOrigins: list(pick('trusted-origins', 'LATCHKEY_TRUSTED_ORIGINS')?.value),
     allowedHosts:
@@ -231,6 +243,12 @@ export function resolveServerConfig({ flags, env }: ConfigSources): ServerConfig
     metricsToken: readMetricsToken(env.LATCHKEY_METRICS_TOKEN),
   };
 
+  if (config.trustForwardedHost && config.trustProxy === false) {
+    throw new ConfigError(
+      '--trust-forwarded-host (LATCHKEY_TRUST_FORWARDED_HOST)',
+      'a forwarded host is believed only from trusted proxies; name them with --trust-proxy too',
+    );
+  }
   if (!secure) {
     const publicHost = origin === undefined ? host : hostOf(origin);
     if (!LOCAL_HOSTS.has(publicHost)) {

@@ -104,6 +104,7 @@ export async function startServer(
     readRequest = createNodeRequestReader({
       trustProxy: config.trustProxy,
       proxyHeader: config.proxyHeader,
+      trustForwardedHost: config.trustForwardedHost,
     });
   } catch (error) {
     throw error instanceof ConfigError ? inServerTerms(error, secretsFrom) : error;

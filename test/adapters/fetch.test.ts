@@ -233,6 +233,22 @@ describe('latchkey/fetch', () => {
     assert.equal(await checkCsrf(latchkey, webRequest('GET', '/api/notes', { cookie })), null);
   });
 
+  it('checkCsrf reads each request with its own options, whatever came before', async () => {
+    const { latchkey } = testLatchkey();
+    // Behind a proxy that names the site in X-Forwarded-Host, the site's own origin is that one.
+    const headers = { origin: 'https://app.example.com', 'x-forwarded-host': 'app.example.com' };
+    const request = () => new Request('https://127.0.0.1:3000/x', { method: 'POST', headers });
+    const viaProxy = { clientAddress: '127.0.0.1', trustProxy: ['127.0.0.1'] };
+    const statusWith = async (options: object) => {
+      const refused = await checkCsrf(latchkey, request(), { ...viaProxy, ...options });
+      return refused === null ? 'allowed' : (await readResponse(refused)).status;
+    };
+    assert.equal(await statusWith({}), 403);
+    assert.equal(await statusWith({ trustForwardedHost: true }), 'allowed');
+    assert.equal(await statusWith({ trustForwardedHost: true, schemeFromUrl: false }), 403);
+    assert.equal(await statusWith({}), 403);
+  });
+
   it('shared-cache session leak: withRenewal makes a public response no-store', async () => {
     const { latchkey } = testLatchkey({ session: { renewalIntervalSeconds: 0 } });
     const cookie = await register(latchkey);

@@ -21,7 +21,7 @@ export function findCaddy(): { path: string } | { skip: string } {
  */
 export function startGuardingCaddy(
   caddyPath: string,
-  options: { latchkeyUrl: string; appUrl: string; port: number },
+  options: { latchkeyUrl: string; appUrl: string; port: number; traefikShaped?: boolean },
 ): Promise<GuardingProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-caddy-'));
   writeFileSync(join(dir, 'Caddyfile'), guardingCaddyfile(options.port, options));
@@ -36,17 +36,37 @@ export function startGuardingCaddy(
   });
 }
 
+/**
+ * Caddy asking Latchkey as Traefik's `forwardAuth` does: `GET /auth/verify` with Latchkey's own
+ * address in `Host` (here `localhost:<port>`, another name than the site's) and the site's host
+ * only in `X-Forwarded-Host`, the method and URI in `X-Forwarded-Method` and `-Uri`.
+ */
+export function startTraefikShapedCaddy(
+  caddyPath: string,
+  options: { latchkeyUrl: string; appUrl: string; port: number },
+): Promise<GuardingProxy> {
+  return startGuardingCaddy(caddyPath, { ...options, traefikShaped: true });
+}
+
 // The Caddyfile the README shows, with this test's ports, its unguarded login page, and one more
 // route of the kind a site already has (static files by extension), which must stay guarded.
-function guardingCaddyfile(port: number, options: { latchkeyUrl: string; appUrl: string }): string {
+function guardingCaddyfile(
+  port: number,
+  options: { latchkeyUrl: string; appUrl: string; traefikShaped?: boolean },
+): string {
   const latchkey = new URL(options.latchkeyUrl).host;
   const app = new URL(options.appUrl).host;
+  const asTraefik =
+    options.traefikShaped === true
+      ? `header_up Host localhost:${new URL(options.latchkeyUrl).port}
+		header_up X-Forwarded-Host {hostport}`
+      : '';
   return `{
 	admin off
 	auto_https off
 }
 
-${guardedSnippet(latchkey)}:${String(port)} {
+${guardedSnippet(latchkey, asTraefik)}:${String(port)} {
 	bind 127.0.0.1
 	# For every route, unguarded ones too: only Latchkey names the user.
 	request_header -*atchkey*
@@ -74,7 +94,7 @@ ${guardedSnippet(latchkey)}:${String(port)} {
 `;
 }
 
-function guardedSnippet(latchkey: string): string {
+function guardedSnippet(latchkey: string, extraHeaders: string): string {
   return `(latchkey_guard) {
 	# The app learns the user from Latchkey only: every header of the client's whose name holds
 	# "latchkey" is dropped first, underscores and all (a FastCGI app such as PHP reads
@@ -85,6 +105,7 @@ function guardedSnippet(latchkey: string): string {
 		rewrite /auth/verify
 		header_up X-Forwarded-Method {method}
 		header_up X-Forwarded-Uri {uri}
+		${extraHeaders}
 		transport http {
 			dial_timeout 2s
 			response_header_timeout 5s

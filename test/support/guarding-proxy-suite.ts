@@ -31,7 +31,8 @@ interface Seen {
 
 /**
  * The tests of a real proxy guarding an application with `GET /auth/verify`, as the README
- * configures it: the same attacks, whichever proxy (nginx, Caddy) stands in front.
+ * configures it: the same attacks, whichever proxy (nginx, Caddy) stands in front. `env` is
+ * added to the Latchkey server's, given the site's origin (the proxy's URL).
  */
 export function describeGuardingProxy(
   title: string,
@@ -40,6 +41,7 @@ export function describeGuardingProxy(
     path: string,
     options: { latchkeyUrl: string; appUrl: string; port: number },
   ) => Promise<GuardingProxy>,
+  env: (site: string) => Record<string, string> = () => ({}),
 ): void {
   describe(title, 'skip' in found ? { skip: found.skip } : {}, () => {
     const clock = new ManualClock(Date.now());
@@ -81,9 +83,10 @@ export function describeGuardingProxy(
       const appPort = (app.address() as AddressInfo).port;
       // As the README runs it: the site's origin given, proxy's address trusted for the client's.
       const port = await freePort();
+      const site = `http://127.0.0.1:${String(port)}`;
       latchkey = await startTestServer({
         clock: clock.now,
-        env: { LATCHKEY_ORIGIN: `http://127.0.0.1:${port}`, LATCHKEY_TRUST_PROXY: '127.0.0.1' },
+        env: { LATCHKEY_ORIGIN: site, LATCHKEY_TRUST_PROXY: '127.0.0.1', ...env(site) },
       });
       proxy = await start(found.path, {
         latchkeyUrl: latchkey.url,
@@ -217,6 +220,24 @@ export function describeGuardingProxy(
       assert.equal(own.status, 200, proxy.errorLog());
       assert.equal(seen.at(-1)?.method, 'POST');
       assert.equal(seen.at(-1)?.body, 'to=landlord&amount=700');
+    });
+
+    it('forgery from a browser without Fetch Metadata: the Origin must be the site', async () => {
+      const { cookie } = await logIn();
+      const before = seen.length;
+      const forged = await send(proxy.url, 'DELETE', '/reports/2026', {
+        cookie,
+        headers: { origin: 'https://attacker.example' },
+      });
+      assert.equal(forged.status, 403, proxy.errorLog());
+      assert.equal(seen.length, before);
+
+      const own = await send(proxy.url, 'DELETE', '/reports/2026', {
+        cookie,
+        headers: { origin: proxy.url },
+      });
+      assert.equal(own.status, 200, `${own.text}\n${proxy.errorLog()}`);
+      assert.equal(seen.at(-1)?.method, 'DELETE');
     });
 
     it('a session logged out at Latchkey is refused by the proxy at once', async () => {
