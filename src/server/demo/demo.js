@@ -7,6 +7,9 @@ const $ = (id) => document.getElementById(id);
 let csrfToken = null;
 // The server says when registration is off: then it also refuses email changes and deletions.
 let registrationOff = false;
+// Set when a change was refused for want of a recent login: the login form is shown again,
+// for the same account, until a login succeeds or the user logs out.
+let reauthenticating = false;
 
 function showCookie() {
   $('document-cookie').textContent = JSON.stringify(document.cookie);
@@ -51,8 +54,12 @@ async function refreshSession() {
   } else {
     $('status').textContent = status === 401 ? 'Not logged in.' : describeFailure(status, data);
   }
+  reauthenticating &&= signedIn;
+  if (reauthenticating) $('email').value = data.user.email;
+  $('account-heading').textContent = reauthenticating ? 'Log in again' : 'Register or log in';
+  $('register').hidden = registrationOff || reauthenticating;
   $('logout').hidden = !signedIn;
-  $('account').hidden = signedIn;
+  $('account').hidden = signedIn && !reauthenticating;
   $('sessions-panel').hidden = !signedIn;
   $('password-panel').hidden = !signedIn;
   $('email-panel').hidden = !signedIn || registrationOff;
@@ -100,6 +107,7 @@ async function submitCredentials(event) {
   if (status === 200 || status === 201) {
     $('password').value = '';
     $('api-result').textContent = 'Not called yet.';
+    reauthenticating = false;
   } else {
     $('form-message').textContent = describeFailure(status, data);
   }
@@ -113,6 +121,7 @@ async function changePassword(event) {
     newPassword: $('new-password').value,
   };
   const { status, data } = await callJson('POST', '/auth/password', body);
+  noteReauthentication(data);
   $('password-message').textContent =
     status === 200
       ? `Password changed. ${data.endedSessions} other session(s) ended.`
@@ -128,6 +137,7 @@ async function changeEmail(event) {
     newEmail: $('new-email').value,
   };
   const { status, data } = await callJson('POST', '/auth/email', body);
+  noteReauthentication(data);
   $('email-message').textContent =
     status === 200 ? `Email changed to ${data.user.email}.` : describeFailure(status, data);
   if (status === 200) $('email-form').reset();
@@ -138,6 +148,7 @@ async function deleteAccount(event) {
   event.preventDefault();
   const body = { currentPassword: $('delete-current-password').value };
   const { status, data } = await callJson('POST', '/auth/delete-account', body);
+  noteReauthentication(data);
   $('delete-message').textContent = status === 200 ? '' : describeFailure(status, data);
   $('delete-form').reset();
   if (status === 200) {
@@ -145,6 +156,11 @@ async function deleteAccount(event) {
     $('form-message').textContent = 'The account was deleted.';
   }
   await refreshSession();
+}
+
+// A change refused because the login is not recent: offer the login form again.
+function noteReauthentication(data) {
+  if (data?.error?.code === 'REAUTHENTICATION_REQUIRED') reauthenticating = true;
 }
 
 async function callApi() {
