@@ -16,6 +16,7 @@ import { isDemoAssetPath } from './demo/assets.js';
 import { ensureInstalled } from './installed.js';
 import { createServerMetrics, routeLabel } from './metrics.js';
 import { loadOrCreateSecrets } from './secrets.js';
+import { inServerTerms } from './server-terms.js';
 import { openStores } from './stores.js';
 import { loadTlsCredentials } from './tls.js';
 import { createWriteBatch } from './write-batch.js';
@@ -209,6 +210,14 @@ export async function startServer(
           { cert: tls.pem.cert, key: tls.pem.key, requireHostHeader: false },
           listener,
         );
+  // Expect: 100-continue. The client is told to send its body only when its Host lines are
+  // right: a request refused for them is answered before any body is sent.
+  server.on('checkContinue', (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    if (hostLinesProblem(incoming.rawHeaders, incoming.httpVersion) === null) {
+      outgoing.writeContinue();
+    }
+    listener(incoming, outgoing);
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     answerClientError(error, socket, logger);
   });
@@ -373,33 +382,6 @@ function prepareTls(
 /** `{ [key]: value }`, or nothing when the value is undefined (exact optional properties). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-// The library names its options as code spells them; a server user set flags and variables.
-const SERVER_NAMES: Record<string, string> = {
-  secrets: 'LATCHKEY_SECRETS (or --secrets-file)',
-  cookie: 'the cookie flags (--cookie-name, --same-site, --insecure-cookie)',
-  'cookie.name': '--cookie-name (LATCHKEY_COOKIE_NAME)',
-  'cookie.sameSite': '--same-site (LATCHKEY_COOKIE_SAMESITE)',
-  freshLoginSeconds: 'LATCHKEY_FRESH_LOGIN_SECONDS',
-  'session.idleTimeoutSeconds': 'LATCHKEY_IDLE_TIMEOUT_SECONDS',
-  'session.absoluteLifetimeSeconds': 'LATCHKEY_ABSOLUTE_LIFETIME_SECONDS',
-  origin: '--origin (LATCHKEY_ORIGIN)',
-  trustProxy: '--trust-proxy (LATCHKEY_TRUST_PROXY)',
-  trustedOrigins: '--trusted-origins (LATCHKEY_TRUSTED_ORIGINS)',
-  'tls.certFile': '--tls-cert (LATCHKEY_TLS_CERT)',
-  'tls.keyFile': '--tls-key (LATCHKEY_TLS_KEY)',
-};
-
-function inServerTerms(error: ConfigError, secretsFrom: string): ConfigError {
-  const name = error.option === 'secrets' ? secretsFrom : SERVER_NAMES[error.option];
-  if (name === undefined) return error;
-  const detail = error.message
-    .replace(/^latchkey: [^:]+: /, '')
-    .replace(/^latchkey: /, '')
-    .replace(/set secure: true/g, 'keep Secure on (drop --insecure-cookie)')
-    .replace(/choose sameSite (\w+) or (\w+)/g, 'use --same-site $1 or $2');
-  return new ConfigError(name, detail);
 }
 
 // The throttle key `GET /healthz` reads: no login or registration key looks like it.

@@ -155,6 +155,27 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.doesNotMatch(old, /"code":"HOST_INVALID"/);
   });
 
+  it('Expect: 100-continue: no Host gets 400 at once, never a Continue to send the body', async () => {
+    const refused = await exchange(
+      server.url,
+      'POST /auth/login HTTP/1.1\r\nExpect: 100-continue\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 2\r\n\r\n',
+    );
+    assert.equal(statusOf(refused), 'HTTP/1.1 400 Bad Request');
+    assert.doesNotMatch(refused, /100 Continue/);
+    assert.match(refused, /"code":"HOST_INVALID"/);
+
+    // With a Host, the client is told to go on, and its body is read.
+    const served = await exchange(
+      server.url,
+      `POST /auth/login HTTP/1.1\r\nHost: localhost:${port}\r\nExpect: 100-continue\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+    );
+    assert.equal(statusOf(served), 'HTTP/1.1 100 Continue');
+    assert.match(served, /\r\n\r\nHTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(served, /"code":"INVALID_INPUT"|"field":"email"/);
+  });
+
   it('DNS rebinding by absolute-form target: its host is checked, not the Host line', async () => {
     const refused = await exchange(
       server.url,
