@@ -292,7 +292,21 @@ function isLoopback(hostname: string): boolean {
 }
 
 /** What went wrong, with the cause fetch keeps apart (a refused connection, a certificate). */
+// What the system said about a file, in words, without repeating the path it was given.
+const FILE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'there is no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  ELOOP: 'too many symbolic links',
+};
+
 function describeFailure(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && Object.hasOwn(FILE_ERRORS, code)) {
+    return FILE_ERRORS[code] ?? code;
+  }
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : null;
   const text = cause === null ? String(error) : `${String(error)} (${cause.message})`;
   return printable(text);

@@ -70,15 +70,19 @@ export async function usersCommand(
     }
     if (action === 'enable') {
       await data.accounts.enableUser(user.id);
-      io.out(`Enabled ${user.email}.\n`);
+      io.out(
+        user.disabledAt === null
+          ? `${user.email} was not disabled; nothing changed.\n`
+          : `Enabled ${user.email}.\n`,
+      );
       return;
     }
     const ended = await data.sessions.invalidateUserSessions(user.id);
     if (action === 'disable') await data.accounts.disableUser(user.id);
     else await data.accounts.deleteUser(user.id);
-    io.out(
-      `${action === 'disable' ? 'Disabled' : 'Deleted'} ${user.email}; ended ${ended} session(s).\n`,
-    );
+    const done =
+      action === 'delete' ? 'Deleted' : user.disabledAt === null ? 'Disabled' : 'Already disabled:';
+    io.out(`${done} ${user.email}; ended ${ended} session(s).\n`);
   } finally {
     await data.close();
   }

@@ -138,6 +138,10 @@ describe('latchkey audit', () => {
     assert.doesNotMatch(notJson.err, /SUPERS/);
     const missing = await audit(['--har', join(dir, 'nothing-here.har')]);
     assert.equal(missing.code, 3);
+    assert.match(missing.err, /cannot open .*nothing-here\.har: there is no such file\.\n$/);
+    const folder = await audit(['--har', dir]);
+    assert.equal(folder.code, 3);
+    assert.match(folder.err, /: it is a folder\.\n$/);
   });
 
   it("judges a HAR's lines as of their response's time, within their response", async () => {

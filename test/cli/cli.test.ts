@@ -271,6 +271,17 @@ describe('latchkey CLI', () => {
     assert.match(disabled.stdout, /Disabled ada@xn--bcher-kva\.de/);
   });
 
+  it('says when disabling or enabling changes nothing', () => {
+    const again = latchkey(['users', 'disable', 'ada@bücher.de', '--data-dir', dataDir]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^Already disabled: ada@xn--bcher-kva\.de; ended 0 session/);
+    const enabled = latchkey(['users', 'enable', 'ada@bücher.de', '--data-dir', dataDir]);
+    assert.match(enabled.stdout, /^Enabled ada@xn--bcher-kva\.de\.$/m);
+    const twice = latchkey(['users', 'enable', 'ada@bücher.de', '--data-dir', dataDir]);
+    assert.equal(twice.code, 0, twice.stderr);
+    assert.match(twice.stdout, /was not disabled; nothing changed/);
+  });
+
   it('says so when asked to revoke a session id that does not exist', () => {
     const result = latchkey(['sessions', 'revoke', 'nope', '--data-dir', dataDir]);
     assert.equal(result.code, 1);
