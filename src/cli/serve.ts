@@ -60,7 +60,8 @@ Environment only:
   LATCHKEY_IDLE_TIMEOUT_SECONDS, LATCHKEY_ABSOLUTE_LIFETIME_SECONDS, LATCHKEY_FRESH_LOGIN_SECONDS
 
 Besides the auth routes: GET /healthz (200, or 503 when the store fails), GET /auth/verify
-(forward authentication for nginx's auth_request; see the README).
+(forward authentication for nginx's auth_request, Caddy or Traefik's forwardAuth; see the
+README).
 `;
 
 // Chromium runs DBSC with software keys (no TPM needed) when started with these.

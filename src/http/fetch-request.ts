@@ -107,6 +107,7 @@ function translate(
     xForwardedFor: single('x-forwarded-for'),
     xForwardedProto: single('x-forwarded-proto'),
     xForwardedHost: options.forwardedHost ? single('x-forwarded-host') : undefined,
+    host: options.forwardedHost ? (single('host') ?? url.host) : undefined,
   });
   const host = client.host;
   let body: Promise<Uint8Array | null> | undefined;

@@ -21,6 +21,7 @@
 import { createFetchHandler, checkCsrf, getAuth, requireUser } from './fetch.js';
 import { notFound } from './respond.js';
 import { toFetchResponse } from './fetch-request.js';
+import { createClientResolver } from './proxy.js';
 
 import type { FetchAuth } from './fetch.js';
 import type { FetchProxyOptions, FetchRequestOptions } from './fetch-request.js';
@@ -148,6 +149,11 @@ export function sharedInstance<T>(key: string, create: () => T): T {
  * scheme is believed only when the application trusts proxies (then the proxy sets it).
  */
 function withoutUrlScheme(options: LatchkeyNextOptions): LatchkeyNextOptions {
+  // Checked now, so that a mistake fails where the handlers are made, not at every request.
+  createClientResolver(options.trustProxy ?? false, {
+    header: options.proxyHeader ?? 'x-forwarded',
+    trustForwardedHost: options.trustForwardedHost ?? false,
+  });
   const trusted = options.trustProxy !== undefined && options.trustProxy !== false;
   return { ...options, schemeFromUrl: options.schemeFromUrl ?? trusted };
 }

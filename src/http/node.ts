@@ -128,6 +128,7 @@ class NodeRequestView implements NodeHttpRequest {
       xForwardedFor: this.#raw('x-forwarded-for'),
       xForwardedProto: this.#raw('x-forwarded-proto'),
       xForwardedHost: this.#forwardedHost ? this.#raw('x-forwarded-host') : undefined,
+      host: this.#forwardedHost ? (this.#targetHost ?? this.#raw('host')) : undefined,
     });
     return this.#client;
   }

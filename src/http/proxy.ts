@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 
 import { ConfigError } from '../errors.js';
+import { parseForwardedHeader } from './forwarded-header.js';
 
 /**
  * Which peers may tell us who the client is. Default `false`: the socket's peer is the client
@@ -37,6 +38,8 @@ export interface ForwardingInput {
   xForwardedProto: string | undefined;
   /** Read only with `trustForwardedHost`. */
   xForwardedHost?: string | undefined;
+  /** The request's own `Host`; read only with `trustForwardedHost`. */
+  host?: string | undefined;
 }
 
 /**
@@ -56,10 +59,12 @@ export interface ClientResolverOptions {
    * Take the host the client asked for from the trusted proxies too: the last value of
    * `X-Forwarded-Host`, or the `host` of the client's `Forwarded` element. For a proxy that
    * sends Latchkey its own address in `Host`, as Traefik's `forwardAuth` does; the `Host` check
-   * and the origin that unsafe requests are compared with then use the forwarded host. Turn it
-   * on only when every trusted proxy sets (or removes) that header: nginx, for one, passes a
-   * client's `X-Forwarded-Host` on untouched unless told `proxy_set_header X-Forwarded-Host
-   * $host;`. Needs `trustProxy`. Default: false.
+   * and the origin that unsafe requests are compared with then use the forwarded host. It is
+   * believed only when the request's own `Host` names Latchkey as a proxy does: an IP address, a
+   * name without a dot (a container's), or a name under `.localhost`, `.local`, `.internal`,
+   * `.home.arpa` or `.svc`. Turn it on only when every trusted proxy sets (or removes) that
+   * header: nginx, for one, passes a client's `X-Forwarded-Host` on untouched unless told
+   * `proxy_set_header X-Forwarded-Host $host;`. Needs `trustProxy`. Default: false.
    */
   trustForwardedHost?: boolean;
 }
@@ -71,7 +76,7 @@ export function createClientResolver(
 ): (input: ForwardingInput) => ResolvedClient {
   const header = options.header ?? 'x-forwarded';
   const withHost = options.trustForwardedHost ?? false;
-  if (trust === false) {
+  if (trust === false || (typeof trust !== 'number' && trust.length === 0)) {
     if (withHost) {
       throw new ConfigError(
         'trustForwardedHost',
@@ -126,10 +131,30 @@ function resolve(
     header === 'forwarded'
       ? (client?.protocol ?? own(input))
       : (scheme((input.xForwardedProto ?? '').split(',').at(-1) ?? '') ?? own(input));
-  if (!withHost) return { address, protocol };
-  // As with the scheme: the client's Forwarded element, or the last X-Forwarded-Host value.
-  const host = header === 'forwarded' ? client?.host : input.xForwardedHost?.split(',').at(-1);
+  if (!withHost || !namesUpstream(input.host)) return { address, protocol };
+  // The host as our nearest proxy received it: the last Forwarded element (which that proxy
+  // added) or the last X-Forwarded-Host value. Values to their left may come from the client.
+  const host = header === 'forwarded' ? hops.at(-1)?.host : input.xForwardedHost?.split(',').at(-1);
   return host === undefined ? { address, protocol } : { address, protocol, host: hostValue(host) };
+}
+
+// Names no one can put in the public DNS, as private networks use them: RFC 6761's localhost,
+// RFC 6762's local (Kubernetes' cluster.local too), RFC 8375's home.arpa, the internal that
+// ICANN keeps back, and Kubernetes' short svc.
+const PRIVATE_SUFFIXES = ['.localhost', '.local', '.internal', '.home.arpa', '.svc'];
+
+/**
+ * Whether `Host` names Latchkey as a proxy in front of it does: by an IP address, by a name
+ * without a dot (a container's, `localhost`), or by a name under a suffix kept out of the public
+ * DNS. A forwarded host is believed only then: a page can send `X-Forwarded-Host` too, and a
+ * page that reaches Latchkey from a trusted address (a browser on the proxy's machine) does so
+ * under a public name of its author's (DNS rebinding), which is then the host checked.
+ */
+function namesUpstream(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.trim().toLowerCase().replace(/:\d*$/, '');
+  if (name.startsWith('[') || isIP(name) !== 0 || !name.includes('.')) return name !== '';
+  return PRIVATE_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }
 
 interface Hop {
@@ -147,23 +172,13 @@ function parseXff(input: ForwardingInput): Hop[] {
 }
 
 function parseForwarded(header: string): Hop[] {
-  return header.split(',').map((element) => {
-    let address: string | null = null;
-    let protocol: Hop['protocol'];
-    let host: string | undefined;
-    for (const pair of element.split(';')) {
-      const equals = pair.indexOf('=');
-      if (equals === -1) continue;
-      const name = pair.slice(0, equals).trim().toLowerCase();
-      const value = pair
-        .slice(equals + 1)
-        .trim()
-        .replace(/^"(.*)"$/, '$1');
-      if (name === 'for') address = toAddress(value);
-      else if (name === 'proto') protocol = scheme(value);
-      else if (name === 'host') host = value;
-    }
-    return host === undefined ? { address, protocol } : { address, protocol, host };
+  return parseForwardedHeader(header).map((element) => {
+    const host = element.get('host');
+    const hop = {
+      address: toAddress(element.get('for') ?? ''),
+      protocol: scheme(element.get('proto') ?? ''),
+    };
+    return host === undefined ? hop : { ...hop, host };
   });
 }
 
@@ -188,9 +203,11 @@ function toAddress(value: string): string | null {
   return isIP(text) === 0 ? null : normalize(text);
 }
 
+// ws and wss: what Traefik writes for a WebSocket handshake when it passes the header on.
 function scheme(value: string): 'http' | 'https' | undefined {
   const lower = value.trim().toLowerCase();
-  return lower === 'https' || lower === 'http' ? lower : undefined;
+  if (lower === 'https' || lower === 'wss') return 'https';
+  return lower === 'http' || lower === 'ws' ? 'http' : undefined;
 }
 
 function own(input: ForwardingInput): 'http' | 'https' {

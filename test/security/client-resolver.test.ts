@@ -50,6 +50,20 @@ const cases: ResolverCase[] = [
     input: { remoteAddress: '2001:db8::1', xForwardedFor: '203.0.113.9' },
     address: '2001:db8::1',
   },
+  {
+    name: 'XFP wss and ws, which Traefik writes for a WebSocket handshake, are https and http',
+    trust: 1,
+    input: { xForwardedProto: 'wss' },
+    address: PEER,
+    protocol: 'https',
+  },
+  {
+    name: 'XFP ws is http',
+    trust: 1,
+    input: { encrypted: true, xForwardedProto: 'ws' },
+    address: PEER,
+    protocol: 'http',
+  },
   // Hop counts: the client is the entry the last trusted proxy wrote.
   {
     name: '1 hop: the rightmost XFF entry, not the client’s own',

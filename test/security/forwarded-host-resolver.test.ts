@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 
 import { ConfigError } from '../../src/errors.js';
 import { createFetchRequestReader } from '../../src/http/fetch-request.js';
+import { createNextHandlers, latchkeyNext } from '../../src/http/next.js';
 import { createNodeRequestReader } from '../../src/http/node.js';
 import { createClientResolver } from '../../src/http/proxy.js';
 import { PEER } from '../support/resolve-client.js';
@@ -24,6 +25,8 @@ function forwardedHost(
     forwarded: undefined,
     xForwardedFor: undefined,
     xForwardedProto: undefined,
+    // The proxy names Latchkey by its address, as Traefik's forwardAuth address usually does.
+    host: '127.0.0.1:3000',
     ...input,
   }).host;
 }
@@ -100,10 +103,52 @@ describe('the host a trusted proxy forwards', () => {
       host: 'app.example.com:8443',
     },
     {
-      name: 'Forwarded: 2 hops read the element the first trusted proxy wrote',
+      name: 'Forwarded: the last element’s, which the nearest proxy added',
       trust: 2,
-      input: { forwarded: 'for=192.0.2.43;host=app.example.com, for=10.0.0.2;host=inner.lan' },
+      input: { forwarded: 'for=192.0.2.43;host=chosen-by-client.example, for=10.0.0.2;host=app' },
+      host: 'app',
+    },
+    {
+      name: 'host spoofing: a comma quoted into Forwarded adds no element',
+      trust: 1,
+      input: {
+        forwarded: 'for=192.0.2.43;host="evil.example,for=10.0.0.1;host=app.example.com;x="',
+      },
+      host: '',
+    },
+    {
+      name: 'Forwarded: a quoted-pair is undone',
+      trust: 1,
+      input: { forwarded: 'for=192.0.2.43;host="app\\.example.com"' },
       host: 'app.example.com',
+    },
+    {
+      name: 'DNS rebinding: Host a public name (a page’s own), the forwarded host is ignored',
+      trust: ['127.0.0.1'],
+      input: { host: 'rebound.attacker.example:3000', xForwardedHost: 'app.example.com' },
+    },
+    {
+      name: 'Host a container’s name: believed',
+      trust: 1,
+      input: { host: 'latchkey:3000', xForwardedHost: 'app.example.com' },
+      host: 'app.example.com',
+    },
+    {
+      name: 'Host a Kubernetes service’s name: believed',
+      trust: 1,
+      input: { host: 'latchkey.auth.svc.cluster.local:3000', xForwardedHost: 'app.example.com' },
+      host: 'app.example.com',
+    },
+    {
+      name: 'Host an IPv6 address: believed',
+      trust: 1,
+      input: { host: '[fd00::5]:3000', xForwardedHost: 'app.example.com' },
+      host: 'app.example.com',
+    },
+    {
+      name: 'no Host at all: the forwarded host is ignored',
+      trust: 1,
+      input: { host: undefined, xForwardedHost: 'app.example.com' },
     },
     {
       name: 'Forwarded without host=: undefined',
@@ -134,11 +179,25 @@ describe('the host a trusted proxy forwards', () => {
     assert.equal(resolved.host, undefined);
   });
 
+  it('is refused where Next.js handlers are made, not at their first request', () => {
+    const never = (): never => {
+      throw new Error('no instance is needed to check the options');
+    };
+    for (const make of [latchkeyNext, createNextHandlers]) {
+      assert.throws(
+        () => make(never, { trustForwardedHost: true }),
+        (error: unknown) => error instanceof ConfigError && error.option === 'trustForwardedHost',
+      );
+    }
+  });
+
   it('is refused at start-up without trusted proxies, naming the option', () => {
-    assert.throws(
-      () => createClientResolver(false, { trustForwardedHost: true }),
-      (error: unknown) => error instanceof ConfigError && error.option === 'trustForwardedHost',
-    );
+    for (const trust of [false, []] as const) {
+      assert.throws(
+        () => createClientResolver(trust, { trustForwardedHost: true }),
+        (error: unknown) => error instanceof ConfigError && error.option === 'trustForwardedHost',
+      );
+    }
   });
 });
 

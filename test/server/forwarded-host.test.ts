@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { ConfigError } from '../../src/errors.js';
-import { cookiePair, errorCode, send, startTestServer } from '../support/server.js';
+import { cookiePair, errorCode, send, sendRaw, startTestServer } from '../support/server.js';
 import { uniqueEmail } from '../support/users.js';
 
 import type { TestServer } from '../support/server.js';
@@ -62,6 +62,18 @@ describe('a proxy that names the site only in X-Forwarded-Host (--trust-forwarde
   it('DNS rebinding through the proxy: a forwarded host not answered to gets 421', async () => {
     const response = await send(server.url, 'GET', '/auth/session', {
       headers: { 'x-forwarded-host': 'rebound.attacker.example' },
+    });
+    assert.equal(response.status, 421, response.text);
+  });
+
+  it('DNS rebinding from a trusted address: the page’s own Host is checked', async () => {
+    // A browser on the proxy's machine reaches the server under its attacker's name, and a
+    // page may send X-Forwarded-Host: it is not believed beside a public Host.
+    const response = await sendRaw(`${server.url}/auth/session`, {
+      headers: {
+        host: `rebound.attacker.example:${new URL(server.url).port}`,
+        'x-forwarded-host': 'app.example.com',
+      },
     });
     assert.equal(response.status, 421, response.text);
   });
