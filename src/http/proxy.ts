@@ -57,7 +57,8 @@ export interface ClientResolverOptions {
   header?: ForwardingHeader;
   /**
    * Take the host the client asked for from the trusted proxies too: the last value of
-   * `X-Forwarded-Host`, or the `host` of the client's `Forwarded` element. For a proxy that
+   * `X-Forwarded-Host`, or the `host` of the last `Forwarded` element (both what the nearest
+   * proxy wrote). For a proxy that
    * sends Latchkey its own address in `Host`, as Traefik's `forwardAuth` does; the `Host` check
    * and the origin that unsafe requests are compared with then use the forwarded host. It is
    * believed only when the request's own `Host` names Latchkey as a proxy does: an IP address, a

@@ -282,6 +282,7 @@ export async function startServer(
     dbsc: config.dbsc.enabled,
     metrics: metrics !== null,
     trustProxy: config.trustProxy === false ? 'off' : String(config.trustProxy),
+    ...(config.trustForwardedHost ? { trustForwardedHost: true } : {}),
     idleTimeoutSeconds: sessions.policy.idleTimeoutSeconds,
     absoluteLifetimeSeconds: sessions.policy.absoluteLifetimeSeconds,
   });

@@ -50,6 +50,12 @@ describe('a proxy that names the site only in X-Forwarded-Host (--trust-forwarde
     assert.equal(verified.headers.get('x-latchkey-user-email'), email);
   });
 
+  it('says so in the start-up summary', () => {
+    const started = (log: TestServer) => log.logs.find((line) => line.event === 'server.started');
+    assert.equal(started(server)?.trustForwardedHost, true);
+    assert.equal(started(without)?.trustForwardedHost, undefined);
+  });
+
   it('without the flag, the same requests are refused: Host names another server', async () => {
     const response = await send(without.url, 'POST', '/auth/register', {
       json: { email: uniqueEmail('unforwarded'), password: PASSWORD },
