@@ -45,7 +45,9 @@ const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>
   '/dbsc/refresh': { POST: dbscRefresh },
 };
 
-const SESSION_ID = /^\/sessions\/([a-z2-7]{26})$/;
+// Any one path segment: an id of the wrong shape is a session this user does not have (404 from
+// the route, after the session check), not a path that does not exist.
+const SESSION_ID = /^\/sessions\/([^/]+)$/;
 
 /**
  * The auth routes, behaving the same behind the standalone server and every adapter:

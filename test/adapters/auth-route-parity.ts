@@ -173,6 +173,10 @@ export async function runAuthScript(baseUrl: string): Promise<Observed[]> {
     cookie: second,
     headers: sameOrigin,
   });
+  await step('revoke, not an id', 'DELETE', '/auth/sessions/not-an-id', {
+    cookie: second,
+    headers: sameOrigin,
+  });
   await step('login, wrong method', 'PUT', '/auth/login', { headers: sameOrigin });
   await step('unknown path', 'GET', '/auth/nothing-here');
   await step('logout, cross-site', 'POST', '/auth/logout', {

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { errorCode, send, startTestServer } from '../support/server.js';
+import { registerUser, sessionStatus } from '../support/users.js';
 
 import type { TestServer } from '../support/server.js';
+
+const NO_SESSION = 'You have no session with this id.';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -213,6 +216,14 @@ describe('the auth server over HTTP, given bad input', () => {
       code: 'METHOD_NOT_ALLOWED',
     },
     {
+      name: 'DELETE of a session id of the wrong shape, without a session',
+      method: 'DELETE',
+      path: '/auth/sessions/not-an-id',
+      options: {},
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    },
+    {
       name: 'POST on the session',
       method: 'POST',
       path: '/auth/session',
@@ -233,6 +244,19 @@ describe('the auth server over HTTP, given bad input', () => {
       if (testCase.status === 405) assert.ok(response.headers.get('allow'));
     });
   }
+
+  it('a session id of the wrong shape is a session the user does not have: 404, none ended', async () => {
+    const held = await registerUser(server.url);
+    for (const id of ['not-an-id', 'with%20space', 'a'.repeat(300)]) {
+      const response = await send(server.url, 'DELETE', `/auth/sessions/${id}`, {
+        cookie: held.cookie,
+        headers: { 'x-csrf-token': held.csrfToken },
+      });
+      assert.equal(response.status, 404, `${id}: ${response.text}`);
+      assert.equal((response.body as { error: { message: string } }).error.message, NO_SESSION);
+    }
+    assert.equal(await sessionStatus(server.url, held.cookie), 200);
+  });
 
   it('reads a real form whose first field name starts with a bracket as a form', async () => {
     const response = await send(server.url, 'POST', '/auth/login', {
