@@ -3,57 +3,88 @@
  * each a list of `name=value` pairs joined by `;`, a value a token or a quoted-string. A comma
  * or semicolon inside a quoted-string belongs to the value: a proxy that quotes a client's own
  * `Host` into `host="..."` must not let that client add elements or pairs of its own.
+ *
+ * A header that breaks the grammar anywhere is refused whole. The client writes the start of
+ * the header and the proxies append to it, so a quote the client leaves open, or one in the
+ * middle of a token, would otherwise swallow what the proxies wrote after it.
  */
 
 /** One element's pairs, names lower-cased, values unquoted; a repeated name keeps its last. */
 export type ForwardedElement = ReadonlyMap<string, string>;
 
-/** The elements of a `Forwarded` header, client-most first. Never throws. */
-export function parseForwardedHeader(header: string): ForwardedElement[] {
+// Every empty element, shared: a header of commas costs no allocation per comma.
+const EMPTY: ForwardedElement = new Map();
+
+/** The elements of a `Forwarded` header, client-most first, or null when it is malformed. */
+export function parseForwardedHeader(header: string): ForwardedElement[] | null {
   const elements: ForwardedElement[] = [];
   let element = new Map<string, string>();
-  let pair = '';
-  let quoted = false;
-  const endPair = (): void => {
-    const equals = pair.indexOf('=');
-    const name = equals === -1 ? '' : pair.slice(0, equals).trim().toLowerCase();
-    if (name !== '') element.set(name, unquote(pair.slice(equals + 1).trim()));
-    pair = '';
-  };
-
-  for (let index = 0; index < header.length; index += 1) {
-    const character = header.charAt(index);
-    if (quoted) {
-      // quoted-pair: the backslash and the character it escapes stay together.
-      if (character === '\\' && index + 1 < header.length) {
-        pair += character + header.charAt(index + 1);
-        index += 1;
-        continue;
-      }
-      if (character === '"') quoted = false;
-      pair += character;
-    } else if (character === '"') {
-      quoted = true;
-      pair += character;
-    } else if (character === ';') {
-      endPair();
-    } else if (character === ',') {
-      endPair();
-      elements.push(element);
-      element = new Map();
-    } else {
-      pair += character;
+  let index = 0;
+  for (;;) {
+    index = skipSpace(header, index);
+    // An empty pair (`;;`) or element (`,,`) is allowed, as the list and element rules do.
+    const separator = header.charAt(index);
+    if (separator !== ';' && separator !== ',' && index < header.length) {
+      const pair = readPair(header, index);
+      if (pair === null) return null;
+      element.set(pair.name, pair.value);
+      index = skipSpace(header, pair.end);
     }
+    if (index >= header.length) break;
+    const next = header.charAt(index);
+    if (next === ',') {
+      elements.push(element.size === 0 ? EMPTY : element);
+      if (element.size > 0) element = new Map();
+    } else if (next !== ';') {
+      return null;
+    }
+    index += 1;
   }
-  endPair();
-  elements.push(element);
+  elements.push(element.size === 0 ? EMPTY : element);
   return elements;
 }
 
-// A quoted-string without its quotes and with its quoted-pairs undone (RFC 9110 section 5.6.4);
-// a token as it is. An unterminated quote keeps what follows it.
-function unquote(value: string): string {
-  if (!value.startsWith('"')) return value;
-  const body = value.length > 1 && value.endsWith('"') ? value.slice(1, -1) : value.slice(1);
-  return body.replace(/\\(.)/g, '$1');
+// RFC 9110 section 5.6.2: the characters of a token.
+const TOKEN_CHARACTER = /^[!#$%&'*+.^_`|~0-9A-Za-z-]$/;
+
+/** `name=value` at `start`, and where it ends; null when it is not one. */
+function readPair(
+  header: string,
+  start: number,
+): { name: string; value: string; end: number } | null {
+  let index = start;
+  while (index < header.length && TOKEN_CHARACTER.test(header.charAt(index))) index += 1;
+  if (index === start || header.charAt(index) !== '=') return null;
+  const name = header.slice(start, index).toLowerCase();
+  index += 1;
+
+  if (header.charAt(index) === '"') {
+    // quoted-string: up to the closing quote, a backslash keeping the character after it.
+    let value = '';
+    index += 1;
+    for (;;) {
+      if (index >= header.length) return null;
+      const character = header.charAt(index);
+      if (character === '"') return { name, value, end: index + 1 };
+      if (character === '\\') {
+        index += 1;
+        if (index >= header.length) return null;
+      }
+      value += header.charAt(index);
+      index += 1;
+    }
+  }
+  // A bare value: up to the next separator. Addresses with ports (`192.0.2.1:8080`) and
+  // brackets are written bare by some proxies, so more than token characters are taken, but
+  // never a quote, which would start a quoted-string where none may start.
+  const valueStart = index;
+  while (index < header.length && !/[;,\s"]/.test(header.charAt(index))) index += 1;
+  if (header.charAt(index) === '"') return null;
+  return { name, value: header.slice(valueStart, index), end: index };
+}
+
+function skipSpace(header: string, start: number): number {
+  let index = start;
+  while (header.charAt(index) === ' ' || header.charAt(index) === '\t') index += 1;
+  return index;
 }

@@ -62,8 +62,8 @@ export interface ClientResolverOptions {
    * sends Latchkey its own address in `Host`, as Traefik's `forwardAuth` does; the `Host` check
    * and the origin that unsafe requests are compared with then use the forwarded host. It is
    * believed only when the request's own `Host` names Latchkey as a proxy does: an IP address, a
-   * name without a dot (a container's), or a name under `.localhost`, `.local`, `.internal`,
-   * `.home.arpa` or `.svc`. Turn it on only when every trusted proxy sets (or removes) that
+   * name without a dot (a container's), or a name under `.localhost`, `.internal`, `.home.arpa`,
+   * `.svc` or `.cluster.local`. Turn it on only when every trusted proxy sets (or removes) that
    * header: nginx, for one, passes a client's `X-Forwarded-Host` on untouched unless told
    * `proxy_set_header X-Forwarded-Host $host;`. Needs `trustProxy`. Default: false.
    */
@@ -110,8 +110,10 @@ function resolve(
   const peer = normalize(input.remoteAddress);
   if (!trusted(peer, 0)) return { address: peer, protocol: own(input) };
 
-  // Only the header the proxies are said to write: the other may come from the client.
+  // Only the header the proxies are said to write: the other may come from the client. A
+  // Forwarded header out of its grammar says nothing (its start, the client's, spoiled it).
   const hops = header === 'forwarded' ? parseForwarded(input.forwarded ?? '') : parseXff(input);
+  if (hops === null) return { address: peer, protocol: own(input) };
   // hops are client-most first; walk from the proxy nearest us towards the client, stopping at
   // the first hop we do not run: everything left of it could be made up by the client.
   let index = hops.length - 1;
@@ -140,9 +142,9 @@ function resolve(
 }
 
 // Names no one can put in the public DNS, as private networks use them: RFC 6761's localhost,
-// RFC 6762's local (Kubernetes' cluster.local too), RFC 8375's home.arpa, the internal that
-// ICANN keeps back, and Kubernetes' short svc.
-const PRIVATE_SUFFIXES = ['.localhost', '.local', '.internal', '.home.arpa', '.svc'];
+// RFC 8375's home.arpa, the internal that ICANN keeps back, and Kubernetes' svc and
+// cluster.local. Not RFC 6762's other .local names: anyone on the LAN answers those (mDNS).
+const PRIVATE_SUFFIXES = ['.localhost', '.internal', '.home.arpa', '.svc', '.cluster.local'];
 
 /**
  * Whether `Host` names Latchkey as a proxy in front of it does: by an IP address, by a name
@@ -153,7 +155,12 @@ const PRIVATE_SUFFIXES = ['.localhost', '.local', '.internal', '.home.arpa', '.s
  */
 function namesUpstream(host: string | undefined): boolean {
   if (host === undefined) return false;
-  const name = host.trim().toLowerCase().replace(/:\d*$/, '');
+  // Without its port, and without the final dot of a fully qualified name.
+  const name = host
+    .trim()
+    .toLowerCase()
+    .replace(/:\d*$/, '')
+    .replace(/(?<=[^.])\.$/, '');
   if (name.startsWith('[') || isIP(name) !== 0 || !name.includes('.')) return name !== '';
   return PRIVATE_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }
@@ -172,8 +179,10 @@ function parseXff(input: ForwardingInput): Hop[] {
     .map((part) => ({ address: toAddress(part), protocol: undefined }));
 }
 
-function parseForwarded(header: string): Hop[] {
-  return parseForwardedHeader(header).map((element) => {
+function parseForwarded(header: string): Hop[] | null {
+  const elements = parseForwardedHeader(header);
+  if (elements === null) return null;
+  return elements.map((element) => {
     const host = element.get('host');
     const hop = {
       address: toAddress(element.get('for') ?? ''),

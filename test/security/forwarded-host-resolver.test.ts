@@ -140,6 +140,22 @@ describe('the host a trusted proxy forwards', () => {
       host: 'app.example.com',
     },
     {
+      name: 'Host a fully qualified name with its final dot: believed',
+      trust: 1,
+      input: { host: 'latchkey.auth.svc.cluster.local.:3000', xForwardedHost: 'app.example.com' },
+      host: 'app.example.com',
+    },
+    {
+      name: 'DNS rebinding over mDNS: a .local name anyone on the LAN answers is not believed',
+      trust: 1,
+      input: { host: 'printer.local:3000', xForwardedHost: 'app.example.com' },
+    },
+    {
+      name: 'DNS rebinding: a public name with a final dot is not believed',
+      trust: 1,
+      input: { host: 'rebound.attacker.example.:3000', xForwardedHost: 'app.example.com' },
+    },
+    {
       name: 'Host an IPv6 address: believed',
       trust: 1,
       input: { host: '[fd00::5]:3000', xForwardedHost: 'app.example.com' },
