@@ -291,7 +291,6 @@ function isLoopback(hostname: string): boolean {
   return host === '::1';
 }
 
-/** What went wrong, with the cause fetch keeps apart (a refused connection, a certificate). */
 // What the system said about a file, in words, without repeating the path it was given.
 const FILE_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'there is no such file',
@@ -300,12 +299,20 @@ const FILE_ERRORS: Readonly<Record<string, string>> = {
   EISDIR: 'it is a folder',
   ENOTDIR: 'a part of the path is not a folder',
   ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the path is too long',
 };
 
+/**
+ * What went wrong: a file error in words (another one by its code, as node's message repeats
+ * the path), or the error with the cause fetch keeps apart (a refused connection, a certificate).
+ */
 function describeFailure(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && Object.hasOwn(FILE_ERRORS, code)) {
-    return FILE_ERRORS[code] ?? code;
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
+  // A system call's error (opening or reading the file); fetch's carry their cause instead.
+  if (typeof code === 'string' && typeof syscall === 'string') {
+    return Object.hasOwn(FILE_ERRORS, code)
+      ? (FILE_ERRORS[code] ?? code)
+      : `the system said ${code}`;
   }
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : null;
   const text = cause === null ? String(error) : `${String(error)} (${cause.message})`;

@@ -78,8 +78,9 @@ export async function usersCommand(
       return;
     }
     const ended = await data.sessions.invalidateUserSessions(user.id);
-    if (action === 'disable') await data.accounts.disableUser(user.id);
-    else await data.accounts.deleteUser(user.id);
+    // Disabled already: kept as it was, with the time it was disabled.
+    if (action === 'disable' && user.disabledAt === null) await data.accounts.disableUser(user.id);
+    else if (action === 'delete') await data.accounts.deleteUser(user.id);
     const done =
       action === 'delete' ? 'Deleted' : user.disabledAt === null ? 'Disabled' : 'Already disabled:';
     io.out(`${done} ${user.email}; ended ${ended} session(s).\n`);

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 
 import { ConfigError, StoreUnavailableError } from '../errors.js';
 import { createAuthContext } from '../http/context.js';
+import { MAX_BODY_BYTES } from '../http/body.js';
 import { withErrorResponses } from '../http/guard.js';
 import { errorResponse } from '../http/respond.js';
 import { describeError } from '../log.js';
@@ -211,9 +212,14 @@ export async function startServer(
           listener,
         );
   // Expect: 100-continue. The client is told to send its body only when its Host lines are
-  // right: a request refused for them is answered before any body is sent.
+  // right and the length it declares is one a route reads: a request refused for those is
+  // answered (400, 413) before any body is sent.
   server.on('checkContinue', (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    if (hostLinesProblem(incoming.rawHeaders, incoming.httpVersion) === null) {
+    const declared = Number(incoming.headers['content-length'] ?? 0);
+    if (
+      hostLinesProblem(incoming.rawHeaders, incoming.httpVersion) === null &&
+      !(declared > MAX_BODY_BYTES)
+    ) {
       outgoing.writeContinue();
     }
     listener(incoming, outgoing);

@@ -272,9 +272,17 @@ describe('latchkey CLI', () => {
   });
 
   it('says when disabling or enabling changes nothing', () => {
+    const disabledAt = () => {
+      const listed = latchkey(['users', 'list', '--json', '--data-dir', dataDir]);
+      const users = JSON.parse(listed.stdout) as { email: string; disabledAt: string | null }[];
+      return users.find((user) => user.email === 'ada@xn--bcher-kva.de')?.disabledAt;
+    };
+    const first = disabledAt();
+    assert.ok(typeof first === 'string');
     const again = latchkey(['users', 'disable', 'ada@bücher.de', '--data-dir', dataDir]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^Already disabled: ada@xn--bcher-kva\.de; ended 0 session/);
+    assert.equal(disabledAt(), first, 'the time it was disabled is kept');
     const enabled = latchkey(['users', 'enable', 'ada@bücher.de', '--data-dir', dataDir]);
     assert.match(enabled.stdout, /^Enabled ada@xn--bcher-kva\.de\.$/m);
     const twice = latchkey(['users', 'enable', 'ada@bücher.de', '--data-dir', dataDir]);

@@ -176,6 +176,16 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.match(served, /"code":"INVALID_INPUT"|"field":"email"/);
   });
 
+  it('Expect: 100-continue with a body over the limit gets 413 at once, never a Continue', async () => {
+    const answer = await exchange(
+      server.url,
+      `POST /auth/login HTTP/1.1\r\nHost: localhost:${port}\r\nExpect: 100-continue\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 99999999\r\n\r\n',
+    );
+    assert.equal(statusOf(answer), 'HTTP/1.1 413 Payload Too Large');
+    assert.doesNotMatch(answer, /100 Continue/);
+  });
+
   it('DNS rebinding by absolute-form target: its host is checked, not the Host line', async () => {
     const refused = await exchange(
       server.url,
