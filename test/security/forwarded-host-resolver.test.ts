@@ -7,28 +7,17 @@ import { createFetchRequestReader } from '../../src/http/fetch-request.js';
 import { createNextHandlers, latchkeyNext } from '../../src/http/next.js';
 import { createNodeRequestReader } from '../../src/http/node.js';
 import { createClientResolver } from '../../src/http/proxy.js';
-import { PEER } from '../support/resolve-client.js';
+import { PEER, resolveClient } from '../support/resolve-client.js';
 import { sendRaw } from '../support/server.js';
 
 import type { AddressInfo } from 'node:net';
-import type { ForwardingHeader, ForwardingInput, TrustProxy } from '../../src/http/proxy.js';
+import type { ForwardingInput, TrustProxy } from '../../src/http/proxy.js';
 
 /** The host a plain-HTTP request from {@link PEER} resolves to, with a forwarded host read. */
-function forwardedHost(
-  trust: TrustProxy,
-  input: Partial<ForwardingInput>,
-  header: ForwardingHeader = input.forwarded === undefined ? 'x-forwarded' : 'forwarded',
-): string | undefined {
-  return createClientResolver(trust, { header, trustForwardedHost: true })({
-    remoteAddress: PEER,
-    encrypted: false,
-    forwarded: undefined,
-    xForwardedFor: undefined,
-    xForwardedProto: undefined,
-    // The proxy names Latchkey by its address, as Traefik's forwardAuth address usually does.
-    host: '127.0.0.1:3000',
-    ...input,
-  }).host;
+function forwardedHost(trust: TrustProxy, input: Partial<ForwardingInput>): string | undefined {
+  // The proxy names Latchkey by its address, as Traefik's forwardAuth address usually does.
+  const withHost = { host: '127.0.0.1:3000', ...input };
+  return resolveClient(trust, withHost, undefined, { trustForwardedHost: true }).host;
 }
 
 describe('the host a trusted proxy forwards', () => {

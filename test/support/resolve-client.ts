@@ -19,13 +19,17 @@ export interface ResolverCase {
   protocol?: 'http' | 'https';
 }
 
-/** Resolves a plain-HTTP connection from {@link PEER} carrying only the given headers. */
+/**
+ * Resolves a plain-HTTP connection from {@link PEER} carrying only the given headers; with
+ * `trustForwardedHost`, also the forwarded host.
+ */
 export function resolveClient(
   trust: TrustProxy,
   input: Partial<ForwardingInput>,
   header: ForwardingHeader = input.forwarded === undefined ? 'x-forwarded' : 'forwarded',
+  options: { trustForwardedHost?: boolean } = {},
 ): ResolvedClient {
-  return createClientResolver(trust, { header })({
+  return createClientResolver(trust, { header, ...options })({
     remoteAddress: PEER,
     encrypted: false,
     forwarded: undefined,
