@@ -119,13 +119,13 @@ function resolve(
   let index = hops.length - 1;
   let hop = 1;
   while (index >= 0) {
-    const candidate = hops[index];
+    const candidate = hops.at(index);
     if (candidate === undefined || candidate.address === null) break;
     if (!trusted(candidate.address, hop) || index === 0) break;
     index -= 1;
     hop += 1;
   }
-  const client = hops[index];
+  const client = hops.at(index);
   const address = client?.address ?? peer;
   // Forwarded: the element for the client was added by the first proxy we run, describing the
   // client's connection. X-Forwarded-Proto: the rightmost value is the one our nearest proxy
@@ -137,7 +137,10 @@ function resolve(
   if (!withHost || !namesUpstream(input.host)) return { address, protocol };
   // The host as our nearest proxy received it: the last Forwarded element (which that proxy
   // added) or the last X-Forwarded-Host value. Values to their left may come from the client.
-  const host = header === 'forwarded' ? hops.at(-1)?.host : input.xForwardedHost?.split(',').at(-1);
+  const host =
+    header === 'forwarded'
+      ? hops.at(hops.length - 1)?.host
+      : input.xForwardedHost?.split(',').at(-1);
   return host === undefined ? { address, protocol } : { address, protocol, host: hostValue(host) };
 }
 
@@ -161,7 +164,8 @@ function namesUpstream(host: string | undefined): boolean {
     .toLowerCase()
     .replace(/:\d*$/, '')
     .replace(/(?<=[^.])\.$/, '');
-  if (name.startsWith('[') || isIP(name) !== 0 || !name.includes('.')) return name !== '';
+  if (name.startsWith('[')) return name.endsWith(']') && isIP(name.slice(1, -1)) === 6;
+  if (isIP(name) !== 0 || !name.includes('.')) return name !== '';
   return PRIVATE_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }
 
@@ -171,25 +175,42 @@ interface Hop {
   host?: string;
 }
 
-function parseXff(input: ForwardingInput): Hop[] {
-  return (input.xForwardedFor ?? '')
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
-    .map((part) => ({ address: toAddress(part), protocol: undefined }));
+/** The hops, client-most first, each read only when the walk from the nearest one asks for it. */
+interface Hops {
+  length: number;
+  at(index: number): Hop | undefined;
 }
 
-function parseForwarded(header: string): Hop[] | null {
+function parseXff(input: ForwardingInput): Hops {
+  const parts = (input.xForwardedFor ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  return {
+    length: parts.length,
+    at: (index) => {
+      const part = parts[index];
+      return part === undefined ? undefined : { address: toAddress(part), protocol: undefined };
+    },
+  };
+}
+
+function parseForwarded(header: string): Hops | null {
   const elements = parseForwardedHeader(header);
   if (elements === null) return null;
-  return elements.map((element) => {
-    const host = element.get('host');
-    const hop = {
-      address: toAddress(element.get('for') ?? ''),
-      protocol: scheme(element.get('proto') ?? ''),
-    };
-    return host === undefined ? hop : { ...hop, host };
-  });
+  return {
+    length: elements.length,
+    at: (index) => {
+      const element = elements[index];
+      if (element === undefined) return undefined;
+      const host = element.get('host');
+      const hop = {
+        address: toAddress(element.get('for') ?? ''),
+        protocol: scheme(element.get('proto') ?? ''),
+      };
+      return host === undefined ? hop : { ...hop, host };
+    },
+  };
 }
 
 // RFC 9110 section 7.2: uri-host [ ":" port ]. Names are kept to what DNS and proxies' own
@@ -208,7 +229,8 @@ function toAddress(value: string): string | null {
   let text = value.trim();
   if (text.startsWith('['))
     text = text.slice(1, text.indexOf(']') === -1 ? undefined : text.indexOf(']'));
-  else if (isIP(text) === 0 && /^[\d.]+:\d+$/.test(text))
+  // RFC 7239 section 6: a port, or an obfuscated one (`_abc`), after an IPv4 address.
+  else if (isIP(text) === 0 && /^[\d.]+:(?:\d+|_[\w.-]+)$/.test(text))
     text = text.slice(0, text.lastIndexOf(':'));
   return isIP(text) === 0 ? null : normalize(text);
 }

@@ -55,6 +55,13 @@ const cases: ResolverCase[] = [
     protocol: 'https',
   },
   {
+    name: 'Forwarded: an IPv4 address with an obfuscated port (RFC 7239 section 6)',
+    trust: 1,
+    input: { forwarded: 'for="192.0.2.1:_abc";proto=https' },
+    address: '192.0.2.1',
+    protocol: 'https',
+  },
+  {
     name: 'Forwarded for=unknown: the proxy',
     trust: 1,
     input: { forwarded: 'for=unknown' },

@@ -151,6 +151,11 @@ describe('the host a trusted proxy forwards', () => {
       host: 'app.example.com',
     },
     {
+      name: 'Host in brackets that hold no IPv6 address: not believed',
+      trust: 1,
+      input: { host: '[rebound.attacker.example]:3000', xForwardedHost: 'app.example.com' },
+    },
+    {
       name: 'no Host at all: the forwarded host is ignored',
       trust: 1,
       input: { host: undefined, xForwardedHost: 'app.example.com' },
