@@ -75,7 +75,7 @@ const cases: ResolverCase[] = [
     address: PEER,
   },
   {
-    name: 'address spoofing: a quote the client leaves open swallows nothing, the header is refused',
+    name: 'address spoofing: a quote left open swallows nothing: the header is refused',
     trust: 1,
     input: { forwarded: 'for=198.51.100.7;proto=https;x=", for=203.0.113.9;proto=http' },
     address: PEER,

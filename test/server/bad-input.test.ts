@@ -245,7 +245,7 @@ describe('the auth server over HTTP, given bad input', () => {
     });
   }
 
-  it('a session id of the wrong shape is a session the user does not have: 404, none ended', async () => {
+  it('a session id of the wrong shape is one the user does not have: 404, none ended', async () => {
     const held = await registerUser(server.url);
     for (const id of ['not-an-id', 'with%20space', 'a'.repeat(300)]) {
       const response = await send(server.url, 'DELETE', `/auth/sessions/${id}`, {

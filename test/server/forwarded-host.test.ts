@@ -128,7 +128,7 @@ describe('the origin unsafe requests must come from, with no --origin given', ()
     assert.equal(response.status, 201, response.text);
   });
 
-  it('forgery: a request from another origin is refused however the host is forwarded', async () => {
+  it('forgery: a request from another origin is refused, whatever host is forwarded', async () => {
     const response = await send(server.url, 'POST', '/auth/register', {
       json: { email: uniqueEmail('forged'), password: PASSWORD },
       headers: { ...forwarded, origin: 'https://attacker.example' },

@@ -155,7 +155,7 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.doesNotMatch(old, /"code":"HOST_INVALID"/);
   });
 
-  it('Expect: 100-continue: no Host gets 400 at once, never a Continue to send the body', async () => {
+  it('Expect: 100-continue: no Host gets 400 at once, never a Continue', async () => {
     const refused = await exchange(
       server.url,
       'POST /auth/login HTTP/1.1\r\nExpect: 100-continue\r\nContent-Type: application/json\r\n' +
@@ -176,7 +176,7 @@ describe('requests node:http cannot read, and requests naming two hosts', () => 
     assert.match(served, /"code":"INVALID_INPUT"|"field":"email"/);
   });
 
-  it('Expect: 100-continue with a body over the limit gets 413 at once, never a Continue', async () => {
+  it('Expect: 100-continue, a body over the limit: 413 at once, never a Continue', async () => {
     const answer = await exchange(
       server.url,
       `POST /auth/login HTTP/1.1\r\nHost: localhost:${port}\r\nExpect: 100-continue\r\n` +

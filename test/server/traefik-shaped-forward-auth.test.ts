@@ -3,7 +3,7 @@ import { describeGuardingProxy } from '../support/guarding-proxy-suite.js';
 
 // Traefik is neither on npm nor in Debian: a real Caddy sends what its forwardAuth sends.
 describeGuardingProxy(
-  "a real Caddy asking GET /auth/verify as Traefik's forwardAuth does (site only in X-Forwarded-Host)",
+  "a real Caddy asking GET /auth/verify as Traefik's forwardAuth does (site in X-Forwarded-Host)",
   findCaddy(),
   startTraefikShapedCaddy,
   () => ({ LATCHKEY_TRUST_FORWARDED_HOST: 'on' }),
