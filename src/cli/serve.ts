@@ -29,7 +29,8 @@ Options:
   --trust-forwarded-host
                        take the site's host from those proxies' X-Forwarded-Host (or Forwarded
                        host=), not Host: for Traefik's forwardAuth, which sends Latchkey its own
-                       address as Host; every trusted proxy must set or remove that header
+                       address as Host (an IP or a private name: a container's, .cluster.local,
+                       .internal); every trusted proxy must set or remove that header
                        (env LATCHKEY_TRUST_FORWARDED_HOST=on)
   --origin URL         the site's public origin: the Origin unsafe requests must have, and the
                        one host name answered to (env LATCHKEY_ORIGIN)

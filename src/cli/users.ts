@@ -69,7 +69,7 @@ export async function usersCommand(
       return;
     }
     if (action === 'enable') {
-      await data.accounts.enableUser(user.id);
+      if (user.disabledAt !== null) await data.accounts.enableUser(user.id);
       io.out(
         user.disabledAt === null
           ? `${user.email} was not disabled; nothing changed.\n`

@@ -62,7 +62,8 @@ export interface ExpressLatchkeyOptions {
   proxyHeader?: ForwardingHeader;
   /**
    * Take the `host` header from those proxies' `X-Forwarded-Host` (or `Forwarded: host=`), for
-   * the origin unsafe requests are compared with; see `ClientResolverOptions`. Default: false.
+   * the origin unsafe requests are compared with, only when `Host` is an IP address or a private
+   * name; see `ClientResolverOptions`. Default: false.
    */
   trustForwardedHost?: boolean;
 }

@@ -4,9 +4,12 @@
  * or semicolon inside a quoted-string belongs to the value: a proxy that quotes a client's own
  * `Host` into `host="..."` must not let that client add elements or pairs of its own.
  *
- * A header that breaks the grammar anywhere is refused whole. The client writes the start of
+ * Quotes are where the grammar is held to: a quoted-string only where a value starts, nothing
+ * after its closing quote but a separator, no quote left open. The client writes the start of
  * the header and the proxies append to it, so a quote the client leaves open, or one in the
- * middle of a token, would otherwise swallow what the proxies wrote after it.
+ * middle of a token, would otherwise swallow what the proxies wrote after it. Bare values are
+ * read more loosely than tokens (`for=192.0.2.1:8080` and `for=[2001:db8::1]`, unquoted, are
+ * what some proxies write), and may be empty.
  */
 
 /** One element's pairs, names lower-cased, values unquoted; a repeated name keeps its last. */
@@ -44,6 +47,29 @@ export function parseForwardedHeader(header: string): ForwardedElement[] | null 
   return elements;
 }
 
+/**
+ * The elements of a `Forwarded` header; when it is malformed, its longest well-formed tail of
+ * at most `maxElements` elements. The proxies append theirs after what the client wrote, so a
+ * client that spoils the start of the header loses that start, not the elements its proxies
+ * added (which name its own address). Null when not even the last element is well formed.
+ */
+export function parseForwardedTail(header: string, maxElements: number): ForwardedElement[] | null {
+  const whole = parseForwardedHeader(header);
+  if (whole !== null) return whole;
+  let longest: ForwardedElement[] | null = null;
+  let end = header.length;
+  for (let tries = 0; tries < maxElements; tries += 1) {
+    const comma = header.lastIndexOf(',', end - 1);
+    if (comma === -1) break;
+    const tail = parseForwardedHeader(header.slice(comma + 1));
+    // A tail that fails after one that parsed has reached the spoiled part.
+    if (tail !== null) longest = tail;
+    else if (longest !== null) break;
+    end = comma;
+  }
+  return longest;
+}
+
 // RFC 9110 section 5.6.2: the characters of a token.
 const TOKEN_CHARACTER = /^[!#$%&'*+.^_`|~0-9A-Za-z-]$/;
 
@@ -79,6 +105,7 @@ function readPair(
   // never a quote, which would start a quoted-string where none may start.
   const valueStart = index;
   while (index < header.length && !/[;,\s"]/.test(header.charAt(index))) index += 1;
+  // A quote here would open a quoted-string inside a value: refused, as the caller would.
   if (header.charAt(index) === '"') return null;
   return { name, value: header.slice(valueStart, index), end: index };
 }

@@ -27,8 +27,9 @@ export interface NodeAdapterOptions {
   /** Which header those proxies write; see {@link ForwardingHeader}. Default: `x-forwarded`. */
   proxyHeader?: ForwardingHeader;
   /**
-   * Take the `host` header from those proxies' `X-Forwarded-Host` (or `Forwarded: host=`);
-   * see `ClientResolverOptions`. Default: false.
+   * Take the `host` header from those proxies' `X-Forwarded-Host` (or `Forwarded: host=`),
+   * only when `Host` is an IP address or a private name; see `ClientResolverOptions`. Default:
+   * false.
    */
   trustForwardedHost?: boolean;
   /** Receives `store.unavailable` and `http.internal_error` events. Default: silent. */

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 
 import { ConfigError } from '../errors.js';
-import { parseForwardedHeader } from './forwarded-header.js';
+import { parseForwardedTail } from './forwarded-header.js';
 
 /**
  * Which peers may tell us who the client is. Default `false`: the socket's peer is the client
@@ -58,14 +58,14 @@ export interface ClientResolverOptions {
   /**
    * Take the host the client asked for from the trusted proxies too: the last value of
    * `X-Forwarded-Host`, or the `host` of the last `Forwarded` element (both what the nearest
-   * proxy wrote). For a proxy that
-   * sends Latchkey its own address in `Host`, as Traefik's `forwardAuth` does; the `Host` check
-   * and the origin that unsafe requests are compared with then use the forwarded host. It is
-   * believed only when the request's own `Host` names Latchkey as a proxy does: an IP address, a
-   * name without a dot (a container's), or a name under `.localhost`, `.internal`, `.home.arpa`,
-   * `.svc` or `.cluster.local`. Turn it on only when every trusted proxy sets (or removes) that
-   * header: nginx, for one, passes a client's `X-Forwarded-Host` on untouched unless told
-   * `proxy_set_header X-Forwarded-Host $host;`. Needs `trustProxy`. Default: false.
+   * proxy wrote). For a proxy that sends Latchkey its own address in `Host`, as Traefik's
+   * `forwardAuth` does; the `Host` check and the origin that unsafe requests are compared with
+   * then use the forwarded host. It is believed only when the request's own `Host` names
+   * Latchkey as a proxy does: an IP address, a name without a dot (a container's), or a name
+   * under `.localhost`, `.internal`, `.home.arpa` or `.cluster.local`; under any other name it
+   * is not read. Turn it on only when every trusted proxy sets (or removes) that header: nginx,
+   * for one, passes a client's `X-Forwarded-Host` on untouched unless told `proxy_set_header
+   * X-Forwarded-Host $host;`. Needs `trustProxy`. Default: false.
    */
   trustForwardedHost?: boolean;
 }
@@ -110,8 +110,8 @@ function resolve(
   const peer = normalize(input.remoteAddress);
   if (!trusted(peer, 0)) return { address: peer, protocol: own(input) };
 
-  // Only the header the proxies are said to write: the other may come from the client. A
-  // Forwarded header out of its grammar says nothing (its start, the client's, spoiled it).
+  // Only the header the proxies are said to write: the other may come from the client. Of a
+  // Forwarded header out of its grammar, only the well-formed tail the proxies appended is read.
   const hops = header === 'forwarded' ? parseForwarded(input.forwarded ?? '') : parseXff(input);
   if (hops === null) return { address: peer, protocol: own(input) };
   // hops are client-most first; walk from the proxy nearest us towards the client, stopping at
@@ -144,17 +144,19 @@ function resolve(
   return host === undefined ? { address, protocol } : { address, protocol, host: hostValue(host) };
 }
 
-// Names no one can put in the public DNS, as private networks use them: RFC 6761's localhost,
-// RFC 8375's home.arpa, the internal that ICANN keeps back, and Kubernetes' svc and
-// cluster.local. Not RFC 6762's other .local names: anyone on the LAN answers those (mDNS).
-const PRIVATE_SUFFIXES = ['.localhost', '.internal', '.home.arpa', '.svc', '.cluster.local'];
+// Names kept out of the public DNS, as private networks use them: RFC 6761's localhost, RFC
+// 8375's home.arpa, the internal that ICANN keeps back, and Kubernetes' cluster.local. Not RFC
+// 6762's other .local names: anyone on the LAN answers those (mDNS).
+const PRIVATE_SUFFIXES = ['.localhost', '.internal', '.home.arpa', '.cluster.local'];
 
 /**
- * Whether `Host` names Latchkey as a proxy in front of it does: by an IP address, by a name
- * without a dot (a container's, `localhost`), or by a name under a suffix kept out of the public
- * DNS. A forwarded host is believed only then: a page can send `X-Forwarded-Host` too, and a
- * page that reaches Latchkey from a trusted address (a browser on the proxy's machine) does so
- * under a public name of its author's (DNS rebinding), which is then the host checked.
+ * Whether `Host` names Latchkey as a proxy in front of it does: by an IP address, by a name without
+ * a dot (a container's, `localhost`), or by a name under a suffix kept out of the public DNS (a
+ * dotless name may still be completed by the resolver's search domains, or answered on the LAN:
+ * docs/security.md, Known limitations). A forwarded host is believed only then: a page can send
+ * `X-Forwarded-Host` too, and a page that reaches Latchkey from a trusted address (a browser on the
+ * proxy's machine) does so under a public name of its author's (DNS rebinding), which is then the
+ * host checked.
  */
 function namesUpstream(host: string | undefined): boolean {
   if (host === undefined) return false;
@@ -195,8 +197,11 @@ function parseXff(input: ForwardingInput): Hops {
   };
 }
 
+// The most elements a walk reads: ten trusted hops (the largest count) and the client's.
+const MAX_HOPS = 11;
+
 function parseForwarded(header: string): Hops | null {
-  const elements = parseForwardedHeader(header);
+  const elements = parseForwardedTail(header, MAX_HOPS);
   if (elements === null) return null;
   return {
     length: elements.length,

@@ -70,15 +70,17 @@ export interface ServerConfig {
   /**
    * Take the host the client asked for from those proxies' `X-Forwarded-Host` (or `Forwarded:
    * host=`) rather than from `Host`: for a proxy that sends its own upstream address in `Host`,
-   * as Traefik's `forwardAuth` does. Every trusted proxy must set or remove that header. Flag
+   * as Traefik's `forwardAuth` does, naming Latchkey by an IP address or a private name (a
+   * container's, `.cluster.local`, `.internal`, `.home.arpa`); under a public name the forwarded
+   * host is not read. Every trusted proxy must set or remove that header. Flag
    * `--trust-forwarded-host`, env `LATCHKEY_TRUST_FORWARDED_HOST=on`; needs `--trust-proxy`.
    * Default: off.
    */
   trustForwardedHost: boolean;
   /**
-   * The public origin (`https://auth.example.com`): what unsafe requests' `Origin` must be, and
-   * the one host name answered to. Flag `--origin`, env `LATCHKEY_ORIGIN`. Default: none (each
-   * request's Host is used).
+   * The public origin (`https://auth.example.com`): what unsafe requests' `Origin` must be, and the
+   * one host name answered to (but for `/healthz` and `/metrics`). Flag `--origin`, env
+   * `LATCHKEY_ORIGIN`. Default: none (each request's Host is used).
    */
   origin: string | undefined;
   /**

@@ -215,10 +215,10 @@ export async function startServer(
   // right and the length it declares is one a route reads: a request refused for those is
   // answered (400, 413) before any body is sent.
   server.on('checkContinue', (incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const declared = Number(incoming.headers['content-length'] ?? 0);
+    const declaredBytes = Number(incoming.headers['content-length'] ?? 0);
     if (
       hostLinesProblem(incoming.rawHeaders, incoming.httpVersion) === null &&
-      !(declared > MAX_BODY_BYTES)
+      !(declaredBytes > MAX_BODY_BYTES)
     ) {
       outgoing.writeContinue();
     }
