@@ -93,6 +93,36 @@ describe('a proxy that names the site only in X-Forwarded-Host (--trust-forwarde
     }
   });
 
+  it('says once when a forwarded host came beside a public Host and was not read', async () => {
+    const own = await startTestServer({
+      env: {
+        LATCHKEY_ORIGIN: SITE,
+        LATCHKEY_TRUST_PROXY: '127.0.0.1',
+        LATCHKEY_TRUST_FORWARDED_HOST: 'on',
+      },
+    });
+    try {
+      const port = new URL(own.url).port;
+      const unread = () => own.logs.filter((line) => line.event === 'proxy.forwarded_host_unread');
+      // Read, and merely not answered to: nothing to say.
+      const read = await sendRaw(`${own.url}/auth/session`, {
+        headers: { host: `127.0.0.1:${port}`, 'x-forwarded-host': 'other.example.com' },
+      });
+      assert.equal(read.status, 421);
+      assert.equal(unread().length, 0);
+      for (let round = 0; round < 2; round += 1) {
+        const response = await sendRaw(`${own.url}/auth/session`, {
+          headers: { host: `auth.corp.example.com:${port}`, 'x-forwarded-host': 'app.example.com' },
+        });
+        assert.equal(response.status, 421);
+      }
+      assert.equal(unread().length, 1);
+      assert.equal(unread()[0]?.level, 'warn');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('refuses to start with the flag but no trusted proxy, naming both', async () => {
     await assert.rejects(
       startTestServer({ env: { LATCHKEY_TRUST_FORWARDED_HOST: 'on' } }),
