@@ -10,6 +10,8 @@ let registrationOff = false;
 // Set when a change was refused for want of a recent login: the login form is shown again,
 // for the same account, until a login succeeds or the user logs out.
 let reauthenticating = false;
+// The form's email is filled in once, when that starts, not over what the user types after.
+let prefillEmail = false;
 
 function showCookie() {
   $('document-cookie').textContent = JSON.stringify(document.cookie);
@@ -55,7 +57,8 @@ async function refreshSession() {
     $('status').textContent = status === 401 ? 'Not logged in.' : describeFailure(status, data);
   }
   reauthenticating &&= signedIn;
-  if (reauthenticating) $('email').value = data.user.email;
+  if (reauthenticating && prefillEmail) $('email').value = data.user.email;
+  prefillEmail = false;
   $('account-heading').textContent = reauthenticating ? 'Log in again' : 'Register or log in';
   $('register').hidden = registrationOff || reauthenticating;
   $('logout').hidden = !signedIn;
@@ -160,7 +163,9 @@ async function deleteAccount(event) {
 
 // A change refused because the login is not recent: offer the login form again.
 function noteReauthentication(data) {
-  if (data?.error?.code === 'REAUTHENTICATION_REQUIRED') reauthenticating = true;
+  if (data?.error?.code !== 'REAUTHENTICATION_REQUIRED') return;
+  prefillEmail = !reauthenticating;
+  reauthenticating = true;
 }
 
 async function callApi() {
