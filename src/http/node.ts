@@ -32,7 +32,10 @@ export interface NodeAdapterOptions {
    * false.
    */
   trustForwardedHost?: boolean;
-  /** Receives `store.unavailable` and `http.internal_error` events. Default: silent. */
+  /**
+   * Receives `store.unavailable` and `http.internal_error` events, and, once, the warning
+   * `proxy.forwarded_host_unread`. Default: silent.
+   */
   logger?: Logger;
 }
 
@@ -45,10 +48,27 @@ export function createNodeRequestReader(
   options: NodeAdapterOptions = {},
 ): (incoming: IncomingMessage) => NodeHttpRequest {
   const forwardedHost = options.trustForwardedHost ?? false;
-  const resolveClient = createClientResolver(options.trustProxy ?? false, {
+  const resolve = createClientResolver(options.trustProxy ?? false, {
     header: options.proxyHeader ?? 'x-forwarded',
     trustForwardedHost: forwardedHost,
   });
+  const logger = options.logger ?? silentLogger;
+  let warned = false;
+  const warning: ResolveClient = (input) => {
+    const client = resolve(input);
+    // Said once, for the operator whose proxy names the server by a public name in Host (every
+    // such request then gets 421); once only, since any client can send the header.
+    if (client.forwardedHostUnread === true && !warned) {
+      warned = true;
+      logger.log('warn', 'proxy.forwarded_host_unread', {
+        detail:
+          'X-Forwarded-Host came beside a Host that is a public name, so it was not read: ' +
+          "name this server by an IP address or a private name in the proxy's configuration",
+      });
+    }
+    return client;
+  };
+  const resolveClient = forwardedHost ? warning : resolve;
   return (incoming) => new NodeRequestView(incoming, resolveClient, forwardedHost);
 }
 

@@ -27,6 +27,11 @@ export interface ResolvedClient {
    * not a host, which no host check or origin accepts. Otherwise undefined: use `Host`.
    */
   host?: string;
+  /**
+   * True when a trusted proxy forwarded a host other than `Host` but `Host` is a public name, so
+   * the forwarded host was not read (see `ClientResolverOptions.trustForwardedHost`).
+   */
+  forwardedHostUnread?: true;
 }
 
 /** What the adapter knows of the connection and the forwarding headers. */
@@ -135,14 +140,19 @@ function resolve(
     header === 'forwarded'
       ? (client?.protocol ?? own(input))
       : (scheme((input.xForwardedProto ?? '').split(',').at(-1) ?? '') ?? own(input));
-  if (!withHost || !namesUpstream(input.host)) return { address, protocol };
+  if (!withHost) return { address, protocol };
   // The host as our nearest proxy received it: the last Forwarded element (which that proxy
   // added) or the last X-Forwarded-Host value. Values to their left may come from the client.
-  const host =
+  const forwarded =
     header === 'forwarded'
       ? hops.at(hops.length - 1)?.host
       : input.xForwardedHost?.split(',').at(-1);
-  return host === undefined ? { address, protocol } : { address, protocol, host: hostValue(host) };
+  if (forwarded === undefined) return { address, protocol };
+  const host = hostValue(forwarded);
+  if (namesUpstream(input.host)) return { address, protocol, host };
+  // Not read beside a public Host; worth telling only when it names another host than Host does.
+  const unread = host !== (input.host ?? '').trim().toLowerCase();
+  return unread ? { address, protocol, forwardedHostUnread: true } : { address, protocol };
 }
 
 interface Hop {

@@ -30,15 +30,12 @@ export function createServerApp(
     checkStore?: () => Promise<unknown>;
     /** Counters for `GET /metrics`. Without them, the server has no `/metrics`. */
     metrics?: ServerMetrics;
-    /** Whether trusted proxies' forwarded host is read (`--trust-forwarded-host`). */
-    trustForwardedHost?: boolean;
   } = {},
 ): RequestHandler {
   const authRoutes = createAuthRoutes(context, { csrf: false });
   const allowedHosts = options.allowedHosts == null ? null : new Set(options.allowedHosts);
   const hostAllowed = allowedHosts === null ? null : createHostCheck(allowedHosts);
   const { checkStore, metrics } = options;
-  const warnUnreadForwardedHost = options.trustForwardedHost === true ? once() : null;
 
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
     // Before the Host check: a load balancer's probe names the server by its address, and what
@@ -56,22 +53,6 @@ export function createServerApp(
       return metricsResponse(request, metrics);
     }
     if (hostAllowed !== null && !hostAllowed(request.header('host'))) {
-      // The forwarded host was sent but not read (the gate found a public name in Host): say
-      // so once, for the operator whose proxy names this server that way. Once only: any
-      // client can send the header.
-      const forwarded = request.header('x-forwarded-host');
-      if (warnUnreadForwardedHost !== null && forwarded !== undefined && forwarded !== '') {
-        // Read, it is the host now ('' when it was not a host at all).
-        const host = request.header('host');
-        const read = host === '' || host === forwarded.split(',').at(-1)?.trim().toLowerCase();
-        if (!read && warnUnreadForwardedHost()) {
-          context.logger.log('warn', 'proxy.forwarded_host_unread', {
-            detail:
-              'X-Forwarded-Host came beside a Host that is a public name, so it was not read: ' +
-              "name this server by an IP address or a private name in the proxy's configuration",
-          });
-        }
-      }
       return errorResponse(
         421,
         'MISDIRECTED_REQUEST',
@@ -201,14 +182,4 @@ function isLoopbackHost(host: string | undefined): boolean {
     name === '[::1]' ||
     /^127(\.\d{1,3}){3}$/.test(name)
   );
-}
-
-/** A function that answers true the first time it is called, and false ever after. */
-function once(): () => boolean {
-  let done = false;
-  return () => {
-    if (done) return false;
-    done = true;
-    return true;
-  };
 }

@@ -107,6 +107,7 @@ export async function startServer(
       trustProxy: config.trustProxy,
       proxyHeader: config.proxyHeader,
       trustForwardedHost: config.trustForwardedHost,
+      logger,
     });
   } catch (error) {
     throw error instanceof ConfigError ? inServerTerms(error, secretsFrom) : error;
@@ -150,7 +151,6 @@ export async function startServer(
   const handle = withErrorResponses(
     createServerApp(context, {
       allowedHosts: config.allowedHosts,
-      trustForwardedHost: config.trustForwardedHost,
       // A read that must reach the store (throttle counters are never kept in memory).
       checkStore: () => stores.sessions.findThrottle(HEALTH_PROBE_KEY, new Date(context.clock())),
       ...(metrics === null ? {} : { metrics }),

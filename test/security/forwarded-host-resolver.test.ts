@@ -189,6 +189,18 @@ describe('the host a trusted proxy forwards', () => {
     assert.equal(resolved.host, undefined);
   });
 
+  it('says when a forwarded host other than Host was left unread beside a public Host', () => {
+    const resolved = (host: string, xForwardedHost: string, header?: 'forwarded') =>
+      resolveClient(1, { host, xForwardedHost }, header, { trustForwardedHost: true });
+    assert.equal(resolved('auth.corp.example.com', 'app.example.com').forwardedHostUnread, true);
+    // The same host as Host (nginx passing both): nothing was lost.
+    assert.equal(resolved('app.example.com', 'app.example.com').forwardedHostUnread, undefined);
+    // Read beside a proxy's Host, and not the header read when Forwarded is: nothing to say.
+    assert.equal(resolved('127.0.0.1:3000', 'app.example.com').forwardedHostUnread, undefined);
+    const fromForwarded = resolved('auth.corp.example.com', 'app.example.com', 'forwarded');
+    assert.equal(fromForwarded.forwardedHostUnread, undefined);
+  });
+
   it('is refused where Next.js handlers are made, not at their first request', () => {
     const never = (): never => {
       throw new Error('no instance is needed to check the options');
