@@ -54,6 +54,7 @@ export type AccountErrorCode =
   | 'PASSWORD_TOO_SHORT'
   | 'PASSWORD_TOO_LONG'
   | 'PASSWORD_TOO_COMMON'
+  | 'PASSWORD_UNCHANGED'
   | 'USER_NOT_FOUND';
 
 /**

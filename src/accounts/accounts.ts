@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { AccountError, accountGone } from '../errors.js';
 import { loadCommonPasswords } from '../password/blocklist.js';
 import { hashPassword, needsRehash, unmatchableHash, verifyPassword } from '../password/hash.js';
+import { normalizePassword } from '../password/normalize.js';
 import { resolveArgon2idParameters } from '../password/parameters.js';
 import { checkPasswordPolicy, resolvePasswordPolicy } from '../password/policy.js';
 import { generateId } from '../token/index.js';
@@ -164,8 +165,12 @@ export class Accounts {
    * Changes a user's password after checking the current one. Returns false, changing
    * nothing, when the current password is wrong or the account is disabled. Throws
    * `AccountError` when the new password breaks the policy (`PASSWORD_TOO_SHORT`,
-   * `PASSWORD_TOO_LONG`, `PASSWORD_TOO_COMMON`), and `USER_NOT_FOUND` when the account is gone
-   * (deleted before or while this was checked). Ending other sessions is the caller's job.
+   * `PASSWORD_TOO_LONG`, `PASSWORD_TOO_COMMON`) or is the current one (`PASSWORD_UNCHANGED`),
+   * `USER_NOT_FOUND` when the account is gone (deleted before or while this was checked), and
+   * `CHANGED_MEANWHILE` when the password hash changed while this was checked (another change,
+   * or a rehash at login): the new hash is saved only over the one the current password was
+   * checked against, so of two changes made with one password (an owner's and a thief's), the
+   * first saved stands. Ending other sessions is the caller's job.
    */
   async changePassword(
     userId: string,
@@ -182,12 +187,26 @@ export class Accounts {
     const record = await this.#proven(userId, change.currentPassword);
     if (record === null) return false;
 
+    if (normalizePassword(change.newPassword) === normalizePassword(change.currentPassword)) {
+      throw new AccountError('PASSWORD_UNCHANGED', 'the new password is the current one');
+    }
     await this.#refuseUnfitPassword(change.newPassword, record.email);
     const passwordHash = await hashPassword(change.newPassword, this.#parameters);
+    // Read again before the caller ends other sessions: a change saved while this one hashed
+    // has won, and this one must not log its winner out on the way to losing.
+    await this.#refuseChangedMeanwhile(record);
     await options.beforeSave?.();
-    if ((await this.#store.updatePasswordHash(record.id, passwordHash)) === false)
-      throw accountGone();
-    return true;
+    const expected = { passwordHash: record.passwordHash };
+    if (await this.#store.updatePasswordHash(record.id, passwordHash, expected)) return true;
+    if ((await this.#store.findUserById(userId)) === null) throw accountGone();
+    throw changedMeanwhile('password', 'change');
+  }
+
+  /** Throws unless the account still has the password hash it was checked with. */
+  async #refuseChangedMeanwhile(record: UserRecord): Promise<void> {
+    const now = await this.#store.findUserById(record.id);
+    if (now === null) throw accountGone();
+    if (now.passwordHash !== record.passwordHash) throw changedMeanwhile('password', 'change');
   }
 
   /**
@@ -213,10 +232,7 @@ export class Accounts {
     const moved = await this.#moveEmail(record, email, record);
     if (moved !== null) return moved;
     if ((await this.#store.findUserById(userId)) === null) throw accountGone();
-    throw new AccountError(
-      'CHANGED_MEANWHILE',
-      "the account's email or password changed while this change was checked",
-    );
+    throw changedMeanwhile('email or password', 'change');
   }
 
   /**
@@ -270,10 +286,7 @@ export class Accounts {
       return toUser(record);
     }
     if ((await this.#store.findUserById(userId)) === null) throw accountGone();
-    throw new AccountError(
-      'CHANGED_MEANWHILE',
-      "the account's password changed while this deletion was checked",
-    );
+    throw changedMeanwhile('password', 'deletion');
   }
 
   /**
@@ -363,6 +376,12 @@ export class Accounts {
   deleteUser(id: string): Promise<boolean> {
     return this.#store.deleteUser(id);
   }
+}
+
+/** `CHANGED_MEANWHILE`: what a change or deletion was checked with is no longer the account's. */
+function changedMeanwhile(what: string, during: 'change' | 'deletion'): AccountError {
+  const message = `the account's ${what} changed while this ${during} was checked`;
+  return new AccountError('CHANGED_MEANWHILE', message);
 }
 
 /** The normalized form of an email given for an account, or `EMAIL_INVALID`. */

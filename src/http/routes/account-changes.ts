@@ -70,10 +70,11 @@ export async function changePassword(
     endedSessions: ended,
   });
   if (rotated === null) {
+    // The new password is saved: ended meanwhile is this session (another change, a revocation).
     return errorResponse(
       401,
       'UNAUTHENTICATED',
-      'The session ended during the change; log in again.',
+      'The password was changed, but this session ended meanwhile; log in with the new password.',
     );
   }
   const newStamp = await context.accounts.credentialStamp(auth.user.email);

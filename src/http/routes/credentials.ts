@@ -193,6 +193,13 @@ export function accountErrorResponse(
     case 'PASSWORD_TOO_LONG':
     case 'PASSWORD_TOO_COMMON':
       return errorResponse(400, error.code, message, { field: passwordField });
+    case 'PASSWORD_UNCHANGED':
+      return errorResponse(
+        400,
+        'PASSWORD_UNCHANGED',
+        'The new password is the current one; choose another.',
+        { field: passwordField },
+      );
     case 'USER_NOT_FOUND':
       // The account was deleted before or while the change was checked, its sessions with it.
       return errorResponse(
