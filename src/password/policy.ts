@@ -21,8 +21,8 @@ export interface PasswordPolicy {
    */
   readonly maxLength: number;
   /**
-   * Refuse the most common passwords (see `isCommonPassword`) and a password equal to the
-   * account's email. Default: true.
+   * Refuse the most common passwords (see `isCommonPassword`), a password equal to the
+   * account's email, and one character repeated. Default: true.
    */
   readonly refuseCommon: boolean;
 }
@@ -86,6 +86,15 @@ export function checkPasswordPolicy(
       message: 'the password must not be the email address; choose another one',
     };
   }
+  if (policy.refuseCommon && oneCharacterRepeated(normalizePassword(password))) {
+    // NIST SP 800-63B section 5.1.1.2 names repetitive characters ("aaaaaa") among what to
+    // refuse; eight spaces or eight of one letter are the first guesses of any cracker.
+    return {
+      ok: false,
+      code: 'PASSWORD_TOO_COMMON',
+      message: 'the password must not be one character repeated; choose another one',
+    };
+  }
   if (policy.refuseCommon && isCommonPassword(password)) {
     return {
       ok: false,
@@ -135,6 +144,16 @@ function countCodePoints(text: string): number {
     index += (text.codePointAt(index) ?? 0) > 0xffff ? 2 : 1;
   }
   return count;
+}
+
+function oneCharacterRepeated(text: string): boolean {
+  const first = text.codePointAt(0);
+  if (first === undefined) return false;
+  const width = first > 0xffff ? 2 : 1;
+  for (let index = width; index < text.length; index += width) {
+    if (text.codePointAt(index) !== first) return false;
+  }
+  return true;
 }
 
 function sameAsEmail(password: string, email: string | undefined): boolean {

@@ -6,7 +6,13 @@ import fc from 'fast-check';
 import { ConfigError } from '../../src/errors.js';
 import { DEFAULT_PASSWORD_POLICY, checkPasswordPolicy } from '../../src/password/index.js';
 
+import type { PasswordPolicyCode } from '../../src/password/index.js';
+
 const KEY = '\u{1F511}'; // 🔑: one code point, two UTF-16 units
+
+// Lengths are tested on passwords of more than one character: one repeated is refused.
+const varied = (length: number): string => `${'x'.repeat(length - 1)}y`;
+const keys = (count: number): string => `${KEY.repeat(count - 1)}\u{1F512}`;
 
 function isConfigError(option: string): (error: unknown) => true {
   return (error) => {
@@ -22,26 +28,35 @@ describe('checkPasswordPolicy', () => {
     assert.deepEqual(DEFAULT_PASSWORD_POLICY, { minLength: 8, maxLength: 256, refuseCommon: true });
   });
 
-  const table: [string, string, 'ok' | 'PASSWORD_TOO_SHORT' | 'PASSWORD_TOO_LONG'][] = [
+  const table: [string, string, 'ok' | PasswordPolicyCode][] = [
     ['empty', '', 'PASSWORD_TOO_SHORT'],
-    ['7 characters', 'x'.repeat(7), 'PASSWORD_TOO_SHORT'],
-    ['8 characters', 'x'.repeat(8), 'ok'],
-    ['64 characters', 'x'.repeat(64), 'ok'],
-    ['256 characters', 'x'.repeat(256), 'ok'],
-    ['257 characters', 'x'.repeat(257), 'PASSWORD_TOO_LONG'],
-    ['7 emoji (14 UTF-16 units)', KEY.repeat(7), 'PASSWORD_TOO_SHORT'],
-    ['8 emoji, each counted as one', KEY.repeat(8), 'ok'],
-    ['256 emoji (512 UTF-16 units)', KEY.repeat(256), 'ok'],
-    ['257 emoji', KEY.repeat(257), 'PASSWORD_TOO_LONG'],
+    ['7 characters', varied(7), 'PASSWORD_TOO_SHORT'],
+    ['8 characters', varied(8), 'ok'],
+    ['64 characters', varied(64), 'ok'],
+    ['256 characters', varied(256), 'ok'],
+    ['257 characters', varied(257), 'PASSWORD_TOO_LONG'],
+    ['7 emoji (14 UTF-16 units)', keys(7), 'PASSWORD_TOO_SHORT'],
+    ['8 emoji, each counted as one', keys(8), 'ok'],
+    ['256 emoji (512 UTF-16 units)', keys(256), 'ok'],
+    ['257 emoji', keys(257), 'PASSWORD_TOO_LONG'],
     // NFKC first: each "ﬃ" ligature becomes "ffi", three characters.
     ['3 ligatures, 9 characters after NFKC', '\ufb03'.repeat(3), 'ok'],
     ['2 ligatures, 6 characters after NFKC', '\ufb03'.repeat(2), 'PASSWORD_TOO_SHORT'],
-    // NFKC composes too: 8 "e" + combining acute become 8 "é".
-    ['16 code points composing to 8', 'e\u0301'.repeat(8), 'ok'],
-    ['14 code points composing to 7', 'e\u0301'.repeat(7), 'PASSWORD_TOO_SHORT'],
-    ['spaces count', '        ', 'ok'],
+    // NFKC composes too: "e" or "a" + combining acute become "é" or "á".
+    ['16 code points composing to 8', `${'e\u0301'.repeat(7)}a\u0301`, 'ok'],
+    ['14 code points composing to 7', `${'e\u0301'.repeat(6)}a\u0301`, 'PASSWORD_TOO_SHORT'],
+    ['spaces count', 'a b c d ', 'ok'],
     ['no composition rules: lowercase letters only', 'abcdefghij', 'ok'],
     ['no composition rules: digits only', '8675309112', 'ok'],
+    ['one character repeated: 8 spaces', ' '.repeat(8), 'PASSWORD_TOO_COMMON'],
+    ['one character repeated: 20 letters', 'q'.repeat(20), 'PASSWORD_TOO_COMMON'],
+    ['one character repeated: 9 NUL characters', '\0'.repeat(9), 'PASSWORD_TOO_COMMON'],
+    ['one character repeated: 8 emoji', KEY.repeat(8), 'PASSWORD_TOO_COMMON'],
+    [
+      'one character repeated after NFKC: 8 full-width and plain "a"',
+      'ａaａaａaａa',
+      'PASSWORD_TOO_COMMON',
+    ],
   ];
   for (const [name, password, expected] of table) {
     it(`${name}: ${expected === 'ok' ? 'accepted' : expected}`, () => {
@@ -61,10 +76,10 @@ describe('checkPasswordPolicy', () => {
   });
 
   it('takes other lengths, and always allows at least 64 characters', () => {
-    assert.equal(checkPasswordPolicy('x'.repeat(11), { minLength: 12 }).ok, false);
-    assert.equal(checkPasswordPolicy('x'.repeat(12), { minLength: 12 }).ok, true);
-    assert.equal(checkPasswordPolicy('x'.repeat(64), { maxLength: 64 }).ok, true);
-    assert.equal(checkPasswordPolicy('x'.repeat(65), { maxLength: 64 }).ok, false);
+    assert.equal(checkPasswordPolicy(varied(11), { minLength: 12 }).ok, false);
+    assert.equal(checkPasswordPolicy(varied(12), { minLength: 12 }).ok, true);
+    assert.equal(checkPasswordPolicy(varied(64), { maxLength: 64 }).ok, true);
+    assert.equal(checkPasswordPolicy(varied(65), { maxLength: 64 }).ok, false);
   });
 
   it('refuses a policy that forbids 64-character passwords or admits none, naming the option', () => {
@@ -88,6 +103,6 @@ describe('checkPasswordPolicy', () => {
       }),
       { numRuns: 500 },
     );
-    assert.equal(checkPasswordPolicy('\ud800'.repeat(8)).ok, true);
+    assert.equal(checkPasswordPolicy('\ud800x'.repeat(4)).ok, true);
   });
 });
