@@ -1,3 +1,4 @@
+import { repeatedTopLevelName } from './json-keys.js';
 import { errorResponse } from './respond.js';
 
 import type { HttpRequest, HttpResponse } from './types.js';
@@ -14,8 +15,9 @@ export type BodyResult =
 
 /**
  * Reads a JSON (`application/json`) or HTML form (`application/x-www-form-urlencoded`) body into
- * an object. Anything else, malformed JSON, a body that is not an object, or one over
- * {@link MAX_BODY_BYTES} gives a 4xx response instead. Never throws on hostile input.
+ * an object. Anything else, a `Content-Encoding`, malformed JSON, a body that is not an object,
+ * a field named twice, or a body over {@link MAX_BODY_BYTES} gives a 4xx response instead. Never
+ * throws on hostile input.
  */
 export async function readFields(request: HttpRequest): Promise<BodyResult> {
   const [type = '', ...parameters] = (request.header('content-type') ?? '').split(';');
@@ -32,6 +34,19 @@ export async function readFields(request: HttpRequest): Promise<BodyResult> {
       'UNSUPPORTED_MEDIA_TYPE',
       'Send application/json or application/x-www-form-urlencoded, in UTF-8.',
     );
+  }
+
+  const coding = request.header('content-encoding')?.trim().toLowerCase() ?? '';
+  if (coding !== '' && coding !== 'identity') {
+    // RFC 9110 section 15.5.16: 415 for a content coding the server does not read, with
+    // Accept-Encoding naming the ones it does.
+    const response = errorResponse(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'Send the body as it is, without a Content-Encoding such as gzip.',
+      { headers: [['Accept-Encoding', 'identity']] },
+    );
+    return { ok: false, response };
   }
 
   const bytes = await request.readBody(MAX_BODY_BYTES);
@@ -68,6 +83,15 @@ export async function readFields(request: HttpRequest): Promise<BodyResult> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return fail(400, 'VALIDATION_FAILED', 'The body must be a JSON object.');
+  }
+  const repeated = repeatedTopLevelName(text);
+  if (repeated !== null) {
+    return fail(
+      400,
+      'VALIDATION_FAILED',
+      `The field "${safe(repeated)}" is repeated.`,
+      safe(repeated),
+    );
   }
   return { ok: true, fields: parsed as Record<string, unknown> };
 }

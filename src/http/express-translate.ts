@@ -35,6 +35,7 @@ export function readExpressRequest(
   // the stream ended. Either way the bytes are gone from the stream.
   const streamRead =
     !req.readable || req.readableEnded || (req as { _body?: unknown })._body === true;
+  const fromStream = options.consume && !streamRead;
   const fromParsed = (limitBytes: number): Promise<Uint8Array | null> => {
     const bytes = bytesFromParsedBody(base.header('content-type'), req.body);
     return Promise.resolve(bytes.byteLength > limitBytes ? null : bytes);
@@ -43,14 +44,15 @@ export function readExpressRequest(
   return {
     method: base.method,
     path: pathOf(req.originalUrl ?? req.url ?? '/'),
-    header: (name) => base.header(name),
+    // A body parser that read the stream has undone its Content-Encoding (body-parser inflates
+    // gzip): what is rebuilt from `req.body` is plain.
+    header: (name) => (name === 'content-encoding' && !fromStream ? undefined : base.header(name)),
     clientAddress: base.clientAddress,
     protocol: base.protocol,
     get bodyAbandoned() {
       return base.bodyAbandoned;
     },
-    readBody: (limitBytes) =>
-      options.consume && !streamRead ? base.readBody(limitBytes) : fromParsed(limitBytes),
+    readBody: (limitBytes) => (fromStream ? base.readBody(limitBytes) : fromParsed(limitBytes)),
   };
 }
 

@@ -204,7 +204,8 @@ function parsedRequest(adapter: Adapter, request: FastifyRequest): HttpRequest {
   return {
     method: base.method,
     path: base.path,
-    header: (name) => base.header(name),
+    // What a parser made of the body is plain, whatever Content-Encoding it undid.
+    header: (name) => (name === 'content-encoding' ? undefined : base.header(name)),
     clientAddress: base.clientAddress,
     protocol: base.protocol,
     readBody: (limitBytes) => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 
 import { errorCode, send } from '../support/server.js';
+import { PASSWORD } from '../support/users.js';
 import { runAuthScript, startReferenceServer } from './auth-route-parity.js';
 import { expressHarness } from './express-harness.js';
 
@@ -74,6 +76,23 @@ export function expressRoutesSuite(label: string, createExpress: typeof express)
         const { url } = await startApp({ parsersFirst });
         const expected = (await runAuthScript(reference.url)).filter(reachesLatchkey);
         assert.deepEqual((await runAuthScript(url)).filter(reachesLatchkey), expected);
+      }
+    });
+
+    it('a gzip body is read when express.json() inflated it first, and refused (415) raw', async () => {
+      const body = gzipSync(JSON.stringify({ email: 'zip@example.com', password: PASSWORD }));
+      const headers = {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'sec-fetch-site': 'same-origin',
+      };
+      for (const [parsersFirst, status] of [
+        [true, 201],
+        [false, 415],
+      ] as const) {
+        const { url } = await startApp({ parsersFirst });
+        const answer = await send(url, 'POST', '/auth/register', { body, headers });
+        assert.equal(answer.status, status, answer.text);
       }
     });
 

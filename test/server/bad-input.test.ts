@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 
 import { errorCode, send, startTestServer } from '../support/server.js';
 import { registerUser, sessionStatus } from '../support/users.js';
@@ -182,6 +183,28 @@ describe('the auth server over HTTP, given bad input', () => {
       },
       status: 400,
       code: 'VALIDATION_FAILED',
+    },
+    {
+      name: 'a repeated JSON member (parser confusion: a firewall reads the first, JSON.parse the last)',
+      method: 'POST',
+      path: '/auth/register',
+      options: {
+        body: '{"email":"a@example.com","password":"a long enough password","email":"b@example.com"}',
+        headers: { 'content-type': 'application/json' },
+      },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: 'a gzip-encoded JSON body',
+      method: 'POST',
+      path: '/auth/register',
+      options: {
+        body: gzipSync('{"email":"gzip@example.com","password":"a long enough password"}'),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
     },
     {
       name: 'an unknown route',
