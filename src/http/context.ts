@@ -6,6 +6,7 @@ import { LoginThrottle } from '../throttle/index.js';
 import { KeyRing } from '../token/keyring.js';
 import { resolveDbsc } from './dbsc.js';
 import { DEVICE_COOKIE_NAMES, DeviceCookie } from './device-cookie.js';
+import { optionNames, refuseUnknownOptions } from './option-names.js';
 import { SessionCookie } from './session-cookie.js';
 
 import type { AccountsOptions } from '../accounts/index.js';
@@ -95,6 +96,9 @@ export interface AuthContextOptions {
  * `ConfigError` here, naming it, never later on a request.
  */
 export function createAuthContext(options: AuthContextOptions): AuthContext {
+  refuseUnknownOptions(options, CONTEXT_OPTIONS, '');
+  for (const [name, known] of NESTED_OPTIONS)
+    refuseUnknownOptions(options[name], known, `${name}.`);
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const keys = new KeyRing(options.secrets, 'secrets');
@@ -144,6 +148,74 @@ export function createAuthContext(options: AuthContextOptions): AuthContext {
   };
 }
 
+const CONTEXT_OPTIONS = optionNames<AuthContextOptions>({
+  sessionStore: true,
+  userStore: true,
+  secrets: true,
+  cookie: true,
+  session: true,
+  throttle: true,
+  accounts: true,
+  origin: true,
+  trustedOrigins: true,
+  freshLoginSeconds: true,
+  registration: true,
+  clearSiteDataOnLogout: true,
+  dbsc: true,
+  logger: true,
+  clock: true,
+});
+
+const NESTED_OPTIONS: readonly [keyof AuthContextOptions, readonly string[]][] = [
+  [
+    'cookie',
+    optionNames<SessionCookieOptions>({
+      name: true,
+      sameSite: true,
+      secure: true,
+      domain: true,
+      path: true,
+      persistent: true,
+    }),
+  ],
+  [
+    'session',
+    optionNames<SessionPolicy>({
+      idleTimeoutSeconds: true,
+      absoluteLifetimeSeconds: true,
+      renewalIntervalSeconds: true,
+    }),
+  ],
+  [
+    'throttle',
+    optionNames<ThrottlePolicy>({
+      accountFreeFailures: true,
+      addressFreeFailures: true,
+      registrationFreeAttempts: true,
+      baseDelaySeconds: true,
+      maxDelaySeconds: true,
+      resetAfterSeconds: true,
+    }),
+  ],
+  [
+    'accounts',
+    optionNames<Omit<AccountsOptions, 'clock'>>({
+      argon2id: true,
+      passwordPolicy: true,
+      generateId: true,
+    }),
+  ],
+  [
+    'dbsc',
+    optionNames<DbscOptions>({
+      enabled: true,
+      cookieName: true,
+      cookieLifetimeSeconds: true,
+      challengeSeconds: true,
+    }),
+  ],
+];
+
 /** An origin as browsers serialize it in `Origin`: scheme, host, port if not the default. */
 function checkOrigin(value: string, option: string): string {
   let url: URL;
@@ -152,9 +224,15 @@ function checkOrigin(value: string, option: string): string {
   } catch {
     throw new ConfigError(option, `"${value}" is not an origin; write it as https://host[:port]`);
   }
+  // Compared with `Origin` as browsers send it, so kept in that form: lower-case host, no
+  // default port, no final slash (`https://App.example.com:443/` is `https://app.example.com`).
   if (
     (url.protocol !== 'https:' && url.protocol !== 'http:') ||
-    url.origin !== value.replace(/\/$/, '')
+    url.username !== '' ||
+    url.password !== '' ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== ''
   ) {
     throw new ConfigError(
       option,

@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from '../errors.js';
+import { ConfigError, StoreUnavailableError } from '../errors.js';
 import { authenticateRequest } from './authenticate.js';
 import { createAuthRoutes } from './auth-routes.js';
 import { createAuthContext } from './context.js';
@@ -12,7 +12,10 @@ import type { HttpRequest, HttpResponse } from './types.js';
 
 /** Options for {@link createLatchkey}: the context's, plus where the auth routes live. */
 export interface LatchkeyOptions extends AuthContextOptions {
-  /** Path prefix of the auth routes. Default: `/auth`. */
+  /**
+   * Path prefix of the auth routes: a slash before each segment and none at the end, as in
+   * `/api/auth`. Default: `/auth`.
+   */
   routesPrefix?: string;
 }
 
@@ -58,8 +61,9 @@ export interface Latchkey {
  * mistake throws `ConfigError` naming it.
  */
 export function createLatchkey(options: LatchkeyOptions): Latchkey {
-  const context = createAuthContext(options);
-  const prefix = options.routesPrefix ?? '/auth';
+  const { routesPrefix, ...contextOptions } = options;
+  const prefix = resolveRoutesPrefix(routesPrefix);
+  const context = createAuthContext(contextOptions);
   const routes = createAuthRoutes(context, { prefix });
 
   return {
@@ -92,4 +96,25 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       }
     },
   };
+}
+
+// Segments of RFC 3986's unreserved characters (section 2.3), each after a slash, none of them
+// `.` or `..`: request paths are compared with it as they arrive, so it must be written as a
+// browser sends it.
+const ROUTES_PREFIX = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)+$/;
+
+function resolveRoutesPrefix(prefix: unknown = '/auth'): string {
+  if (typeof prefix === 'string' && ROUTES_PREFIX.test(prefix)) return prefix;
+  const tidy =
+    typeof prefix === 'string'
+      ? `/${prefix
+          .split('/')
+          .filter((segment) => segment !== '')
+          .join('/')}`
+      : '';
+  throw new ConfigError(
+    'routesPrefix',
+    `${JSON.stringify(prefix)} is not a path prefix; write it with a slash before each segment ` +
+      `and none at the end (letters, digits, - . _ ~), as in "${ROUTES_PREFIX.test(tidy) ? tidy : '/auth'}"`,
+  );
 }

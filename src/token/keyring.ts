@@ -19,10 +19,12 @@ export class KeyRing {
 
   /** Throws `ConfigError` (option `option`) for an empty list or a secret under 32 bytes. */
   constructor(secrets: readonly (string | Uint8Array)[], option = 'secrets') {
-    if (secrets.length === 0) {
+    // Checked as untyped input too: JavaScript callers leave it out, or pass a single string.
+    if (!Array.isArray(secrets) || secrets.length === 0) {
       throw new ConfigError(
         option,
-        'needs at least one secret; generate one with `openssl rand -base64 48`',
+        `needs a list of at least one secret${Array.isArray(secrets) ? '' : ` (got ${typeof secrets})`}; ` +
+          'generate one with `openssl rand -base64 48`',
       );
     }
     this.#secrets = secrets.map((secret: unknown, index) => {

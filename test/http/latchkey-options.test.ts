@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { ConfigError } from '../../src/errors.js';
+import { createLatchkey } from '../../src/http/latchkey.js';
+import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
+
+import type { LatchkeyOptions } from '../../src/http/latchkey.js';
+
+const SECRET = 'a secret that is at least thirty-two bytes long';
+
+// As JavaScript callers pass them: unchecked by the compiler.
+function options(extra: Record<string, unknown> = {}): LatchkeyOptions {
+  const given: Record<string, unknown> = {
+    sessionStore: new MemorySessionStore(),
+    userStore: new MemoryUserStore(),
+    secrets: [SECRET],
+    ...extra,
+  };
+  return given as unknown as LatchkeyOptions;
+}
+
+function refused(option: string, message?: RegExp): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.equal(error.option, option);
+    if (message !== undefined) assert.match(error.message, message);
+    return true;
+  };
+}
+
+describe('createLatchkey checks its options once, naming the one at fault', () => {
+  it('an options name misspelt (as JavaScript lets through) is refused, with the likely one', () => {
+    assert.throws(
+      () => createLatchkey(options({ sesion: { idleTimeoutSeconds: 60 } })),
+      refused('sesion', /did you mean session\?/),
+    );
+    assert.throws(
+      () => createLatchkey(options({ trustedOrigin: ['https://app.example.com'] })),
+      refused('trustedOrigin', /did you mean trustedOrigins\?/),
+    );
+    assert.throws(
+      () => createLatchkey(options({ session: { idleTimeoutSecs: 60 } })),
+      refused('session.idleTimeoutSecs', /the options of session are idleTimeoutSeconds/),
+    );
+    assert.throws(
+      () => createLatchkey(options({ cookie: { httpOnly: false } })),
+      refused('cookie.httpOnly'),
+    );
+    assert.throws(() => createLatchkey(options({ throttle: { max: 3 } })), refused('throttle.max'));
+    assert.throws(
+      () => createLatchkey(options({ accounts: { argon2: {} } })),
+      refused('accounts.argon2', /did you mean accounts\.argon2id\?/),
+    );
+  });
+
+  it('secrets left out, or given as one string, are named', () => {
+    assert.throws(
+      () => createLatchkey(options({ secrets: undefined })),
+      refused('secrets', /needs a list of at least one secret \(got undefined\)/),
+    );
+    assert.throws(
+      () => createLatchkey(options({ secrets: SECRET })),
+      refused('secrets', /\(got string\)/),
+    );
+  });
+
+  it('routesPrefix must be a path: a slash before each segment, none at the end', () => {
+    for (const [given, suggested] of [
+      ['auth', '/auth'],
+      ['/auth/', '/auth'],
+      ['api//auth', '/api/auth'],
+      ['/', '/auth'],
+      ['', '/auth'],
+      ['/auth?x', '/auth'],
+      ['/a/../auth', '/auth'],
+      ['/./auth', '/auth'],
+    ] as const) {
+      assert.throws(
+        () => createLatchkey(options({ routesPrefix: given })),
+        refused('routesPrefix', new RegExp(`as in "${suggested}"`)),
+        given,
+      );
+    }
+    for (const good of ['/auth', '/api/auth', '/v1.2/_auth~x']) {
+      assert.doesNotThrow(() => createLatchkey(options({ routesPrefix: good })));
+    }
+  });
+
+  it('an origin is taken in any spelling of one, and kept as browsers send it', () => {
+    const latchkey = createLatchkey(
+      options({
+        origin: 'https://APP.Example.com:443/',
+        trustedOrigins: ['http://Front.example.com:80', 'https://admin.example.com:8443'],
+      }),
+    );
+    assert.equal(latchkey.context.origin, 'https://app.example.com');
+    assert.deepEqual(
+      [...latchkey.context.trustedOrigins],
+      ['http://front.example.com', 'https://admin.example.com:8443'],
+    );
+    for (const notAnOrigin of [
+      'https://app.example.com/login',
+      'https://user@app.example.com',
+      'https://app.example.com?x=1',
+      'ftp://app.example.com',
+      'app.example.com',
+    ]) {
+      assert.throws(() => createLatchkey(options({ origin: notAnOrigin })), refused('origin'));
+    }
+  });
+});
