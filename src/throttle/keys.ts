@@ -64,15 +64,25 @@ export function registrationKey(address: string): string | null {
 
 /**
  * IPv6 clients usually hold a whole /64, so counting single addresses would let one client
- * rotate through 2^64 of them; the /64 is counted instead.
+ * rotate through 2^64 of them; the /64 is counted instead. An IPv4-mapped address
+ * (`::ffff:192.0.2.1`, as a dual-stack socket reports an IPv4 client) is that IPv4 address.
  */
 export function addressBucket(address: string): string {
   if (isIP(address) !== 6) return address;
   const groups = expandIpv6(address);
+  if (groups.slice(0, 5).every((group) => group === '0') && groups[5] === 'ffff') {
+    const [high = 0, low = 0] = groups.slice(6).map((group) => Number.parseInt(group, 16));
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  }
   return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
-function expandIpv6(address: string): string[] {
+function expandIpv6(written: string): string[] {
+  // A final dotted quad (RFC 4291 section 2.2, form 3) stands for the last two groups.
+  const address = written.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_quad, a: string, b: string, c: string, d: string) => `${group(a, b)}:${group(c, d)}`,
+  );
   const [head = '', tail] = address.toLowerCase().split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
@@ -80,6 +90,11 @@ function expandIpv6(address: string): string[] {
   return [...left, ...Array<string>(missing).fill('0'), ...right].map((group) =>
     group.replace(/^0+(?=.)/, ''),
   );
+}
+
+/** Two bytes written in decimal as one IPv6 group in hex. */
+function group(high: string, low: string): string {
+  return ((Number(high) << 8) | Number(low)).toString(16);
 }
 
 function sha256(text: string): string {

@@ -268,4 +268,14 @@ describe('addressBucket', () => {
     assert.equal(addressBucket('2001:0db8:0001:0002::9'), '2001:db8:1:2::/64');
     assert.equal(addressBucket('::1'), '0:0:0:0::/64');
   });
+
+  it('address pooling: IPv4 clients of a dual-stack socket are not one bucket', () => {
+    // A dual-stack listener reports IPv4 clients as IPv4-mapped IPv6 addresses, all in ::/64.
+    assert.equal(addressBucket('::ffff:192.0.2.1'), '192.0.2.1');
+    assert.equal(addressBucket('::FFFF:198.51.100.7'), '198.51.100.7');
+    assert.equal(addressBucket('::ffff:c000:201'), '192.0.2.1');
+    assert.equal(addressBucket('0:0:0:0:0:ffff:203.0.113.255'), '203.0.113.255');
+    // Other embedded IPv4 forms are IPv6 networks of their own (NAT64 here).
+    assert.equal(addressBucket('64:ff9b::192.0.2.1'), '64:ff9b:0:0::/64');
+  });
 });
