@@ -345,7 +345,7 @@ function describe(audits: readonly CookieAudit[]): string {
       out.push(
         `  ${deletesCookie(audit) ? 'deletes' : 'kept'}: ${scope}, ` +
           `Path=${printable(cookie.path) || '(no URL)'}, ${expires}, ` +
-          `${flags.join(', ')}; value of ${cookie.valueLength} characters`,
+          `${flags.join(', ')}; value of ${cookie.valueLength} character${cookie.valueLength === 1 ? '' : 's'}`,
       );
     }
     for (const finding of audit.findings) {

@@ -17,8 +17,9 @@ export interface DataAccess {
 
 /**
  * Opens the store (`--store`, or SQLite in `--data-dir`). With `create: false` a missing
- * SQLite file is an error: a command run in the wrong folder must say so, not report an
- * empty database.
+ * SQLite file, or a PostgreSQL schema without Latchkey's tables, is an error: a command run in
+ * the wrong folder, or with a mistyped `?schema=`, must say so, not report an empty store (nor
+ * create one).
  */
 export async function openData(
   flags: Readonly<Record<string, string | boolean | undefined>>,
@@ -32,7 +33,7 @@ export async function openData(
         'data, or pass --data-dir or --store.',
     );
   }
-  const stores = await openStores(location, { clientCache: false });
+  const stores = await openStores(location, { clientCache: false, existingOnly: !options.create });
   return {
     accounts: new Accounts(stores.users),
     sessions: new SessionManager(stores.sessions),

@@ -126,12 +126,15 @@ const MESSAGE_MAX_LENGTH = 500;
 function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
   // Usage and configuration errors quote what they were given, a store URL included.
   if (error instanceof CliError) {
-    io.err(`latchkey: ${replaceSecrets(error.message.replace(/^latchkey: /, ''), secrets)}\n`);
+    const message = capitalized(error.message.replace(/^latchkey: /, ''));
+    io.err(`latchkey: ${replaceSecrets(message, secrets)}\n`);
     return error.exitCode;
   }
   if (error instanceof LatchkeyError) {
+    const message = capitalized(error.message.replace(/^latchkey: /, ''));
     io.err(
-      `${replaceSecrets(error.message, secrets)} [${error.code}]${describeCause(error, secrets)}\n`,
+      `latchkey: ${replaceSecrets(message, secrets)} [${error.code}]` +
+        `${describeCause(error, secrets)}\n`,
     );
     return 1;
   }
@@ -139,7 +142,8 @@ function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
     // parseArgs and node:net errors: say what went wrong without a stack trace.
     const hint =
       error.code === 'EADDRINUSE' ? ' (choose another with --port or LATCHKEY_PORT)' : '';
-    io.err(`latchkey: ${untrustedText(error.message, secrets, MESSAGE_MAX_LENGTH)}${hint}\n`);
+    const message = capitalized(untrustedText(error.message, secrets, MESSAGE_MAX_LENGTH));
+    io.err(`latchkey: ${message}${hint}\n`);
     return error.code.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }
   const message = untrustedText(
@@ -149,6 +153,11 @@ function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
   );
   io.err(`latchkey: unexpected failure: ${message}\n`);
   return 1;
+}
+
+/** Every message the CLI prints starts as a sentence does, whoever wrote it. */
+function capitalized(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1);
 }
 
 function readVersion(): string {

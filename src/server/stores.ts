@@ -67,6 +67,12 @@ export interface OpenStoresOptions {
   clientCache?: boolean;
   /** Told of Redis connection errors outside any call (see `openRedisStores`). */
   onClientError?: (error: Error) => void;
+  /**
+   * Open a PostgreSQL schema only if it already holds Latchkey's tables, rather than create them:
+   * for a command that reads or changes what is there, where a mistyped `?schema=` must be an
+   * error, not an empty store left behind. Default false.
+   */
+  existingOnly?: boolean;
 }
 
 /**
@@ -86,15 +92,28 @@ export async function openStores(
       return { ...stores, description: `sqlite:${location.path}` };
     }
     case 'postgres': {
-      const { openPostgresStores } = await loadDriver(
+      const { getPostgresSchemaVersion, openPostgresStores } = await loadDriver(
         () => import('../stores/postgres/index.js'),
         'pg',
       );
-      const stores = await openPostgresStores(
-        location.url,
-        location.schema === undefined ? {} : { schema: location.schema },
-      );
       const schema = location.schema ?? 'latchkey';
+      const stores = await openPostgresStores(location.url, { schema, migrate: false });
+      try {
+        if (
+          options.existingOnly === true &&
+          (await getPostgresSchemaVersion(stores.pool, { schema })) === 0
+        ) {
+          throw new ConfigError(
+            '--store (LATCHKEY_STORE)',
+            `the schema "${schema}" of this database holds no Latchkey tables; check the URL's ` +
+              '?schema= (default latchkey), or start the server once to create them',
+          );
+        }
+        await stores.migrate();
+      } catch (error) {
+        await stores.close();
+        throw error;
+      }
       return { ...stores, description: `${masked(location.url)} (schema ${schema})` };
     }
     case 'redis': {
@@ -104,7 +123,8 @@ export async function openStores(
       );
       const stores = await openRedisStores(location.url, {
         ...(location.keyPrefix === undefined ? {} : { keyPrefix: location.keyPrefix }),
-        ...options,
+        ...(options.clientCache === undefined ? {} : { clientCache: options.clientCache }),
+        ...(options.onClientError === undefined ? {} : { onClientError: options.onClientError }),
       });
       const prefix = location.keyPrefix ?? 'latchkey';
       return { ...stores, description: `${masked(location.url)} (prefix ${prefix})` };

@@ -134,11 +134,11 @@ describe('latchkey audit', () => {
     writeFileSync(file, 'sid=SUPERSECRETVALUE12; Path=/\n');
     const notJson = await audit(['--har', file]);
     assert.equal(notJson.code, 3);
-    assert.match(notJson.err, /cannot read .* as a HAR file: it is not JSON\./);
+    assert.match(notJson.err, /Cannot read .* as a HAR file: it is not JSON\./);
     assert.doesNotMatch(notJson.err, /SUPERS/);
     const missing = await audit(['--har', join(dir, 'nothing-here.har')]);
     assert.equal(missing.code, 3);
-    assert.match(missing.err, /cannot open .*nothing-here\.har: there is no such file\.\n$/);
+    assert.match(missing.err, /Cannot open .*nothing-here\.har: there is no such file\.\n$/);
     const folder = await audit(['--har', dir]);
     assert.equal(folder.code, 3);
     assert.match(folder.err, /: it is a folder\.\n$/);
@@ -289,7 +289,7 @@ describe('latchkey audit', () => {
     closed.port = String(await freePort());
     const result = await audit(['--url', closed.href]);
     assert.equal(result.code, 3);
-    assert.match(result.err, /cannot fetch .*ECONNREFUSED/);
+    assert.match(result.err, /Cannot fetch .*ECONNREFUSED/);
   });
 
   it('exits 2 without exactly one source of lines', async () => {

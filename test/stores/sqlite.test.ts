@@ -77,14 +77,20 @@ void describe('SQLite database', () => {
     );
   });
 
-  void it('reports a missing folder or a file that is not a database as STORE_UNAVAILABLE', () => {
+  void it('reports a missing folder as a mistake in the path, naming the folder', () => {
+    const missing = temp.path('missing');
+    assert.throws(
+      () => openSqliteDatabase(`${missing}/latchkey.db`),
+      (error) =>
+        withCode('CONFIG_INVALID')(error) &&
+        (error as { message: string }).message.includes(`${missing} does not exist`),
+    );
+  });
+
+  void it('reports a file that is not a database as STORE_UNAVAILABLE', () => {
     const notADatabase = temp.path('junk.db');
     writeFileSync(notADatabase, 'this is not an SQLite file, only text long enough to be read');
 
-    assert.throws(
-      () => openSqliteDatabase(temp.path('missing/latchkey.db')),
-      withCode('STORE_UNAVAILABLE'),
-    );
     assert.throws(() => openSqliteDatabase(notADatabase), withCode('STORE_UNAVAILABLE'));
   });
 

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
 import Database from 'better-sqlite3';
 
 import { ConfigError } from '../../errors.js';
@@ -86,9 +89,9 @@ export interface SqliteStores {
  * The folder that holds the file must exist: creating it (with the permissions it should have)
  * is the caller's job. `:memory:` opens a private in-memory database, which has no WAL.
  *
- * Throws `ConfigError` for a bad option, a `LatchkeyError` with code `SCHEMA_TOO_NEW` for a
- * database migrated by a newer release, and `StoreUnavailableError` when the file cannot be
- * opened (missing folder, not a database, locked). The caller closes the returned handle.
+ * Throws `ConfigError` for a bad option or a folder that does not exist, a `LatchkeyError` with
+ * code `SCHEMA_TOO_NEW` for a database migrated by a newer release, and `StoreUnavailableError`
+ * when the file cannot be opened (not a database, locked, not permitted). The caller closes the returned handle.
  */
 export function openSqliteDatabase(
   path: string,
@@ -99,6 +102,17 @@ export function openSqliteDatabase(
     throw new ConfigError(
       'busyTimeoutMs',
       'must be a whole number of milliseconds, 0 or more; leave it out for the default (250)',
+    );
+  }
+
+  // A file name (SQLite's URI forms aside) in a folder that is not there: a mistake in the path,
+  // not a store that failed, so it is told as one.
+  const folder = dirname(resolve(path));
+  if (path !== ':memory:' && path !== '' && !path.startsWith('file:') && !existsSync(folder)) {
+    throw new ConfigError(
+      'path',
+      `the folder ${folder} does not exist; create it first (with permissions for this ` +
+        'process only), or give a database file in a folder that exists',
     );
   }
 
