@@ -16,7 +16,8 @@ const MAX_INPUT_LENGTH = 1_024;
 // Characters no address accepted here contains: whitespace, controls, invisible format
 // characters (zero-width spaces, bidirectional overrides) and unpaired surrogates, which would
 // let two accounts look identical, plus the RFC 5322 specials that only quoted local parts,
-// comments and address literals use.
+// comments and address literals use. Visible letters of other scripts that look like Latin ones
+// (a Cyrillic "а") stay: they are other mailboxes, as mail servers see them (README, Limitations).
 const FORBIDDEN =
   /[\s\p{Cc}\p{Cf}\p{Cs}\p{Z}\p{Default_Ignorable_Code_Point}\uFFFD()<>[\]:;@\\,"]/u;
 
