@@ -22,9 +22,19 @@ export interface PasswordPolicy {
   readonly maxLength: number;
   /**
    * Refuse the most common passwords (see `isCommonPassword`), a password equal to the
-   * account's email, and one character repeated. Default: true.
+   * account's email, one character repeated, and one built on a context word (below). Default:
+   * true.
    */
   readonly refuseCommon: boolean;
+  /**
+   * Context-specific words (ASVS 5.0 6.1.2, NIST SP 800-63B section 5.1.1.2): the names of the
+   * service, product and organisation, which a person choosing a password reaches for first. A new
+   * password whose letters, once digits, spaces and symbols are dropped, are one of these words,
+   * once or repeated (`Acme2024!`, `acme-acme-1` for `acme`), is refused, as is one built so on a part of the account's email (its
+   * local part, each run of letters in it, and each label of its domain but the last), which is
+   * always checked. Compared in lower case after NFKC. Default: none.
+   */
+  readonly contextWords: readonly string[];
 }
 
 /** Why a password was refused. Stable: callers branch on it, and it is also an account error. */
@@ -39,6 +49,7 @@ export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = Object.freeze({
   minLength: 8,
   maxLength: 256,
   refuseCommon: true,
+  contextWords: Object.freeze([]),
 });
 
 // NIST SP 800-63B: verifiers SHOULD permit passwords of at least 64 characters.
@@ -86,6 +97,15 @@ export function checkPasswordPolicy(
       message: 'the password must not be the email address; choose another one',
     };
   }
+  if (policy.refuseCommon && builtOnWord(password, policy.contextWords, context.email)) {
+    return {
+      ok: false,
+      code: 'PASSWORD_TOO_COMMON',
+      message:
+        "the password must not be the site's name or a part of the email with only digits or " +
+        'symbols added; choose another one',
+    };
+  }
   if (policy.refuseCommon && oneCharacterRepeated(normalizePassword(password))) {
     // NIST SP 800-63B section 5.1.1.2 names repetitive characters ("aaaaaa") among what to
     // refuse; eight spaces or eight of one letter are the first guesses of any cracker.
@@ -114,6 +134,7 @@ export function resolvePasswordPolicy(input: Partial<PasswordPolicy> = {}): Pass
     minLength: input.minLength ?? DEFAULT_PASSWORD_POLICY.minLength,
     maxLength: input.maxLength ?? DEFAULT_PASSWORD_POLICY.maxLength,
     refuseCommon: input.refuseCommon ?? DEFAULT_PASSWORD_POLICY.refuseCommon,
+    contextWords: resolveContextWords(input.contextWords ?? []),
   };
   if (!Number.isSafeInteger(policy.minLength) || policy.minLength < 1) {
     throw new ConfigError(
@@ -144,6 +165,62 @@ function countCodePoints(text: string): number {
     index += (text.codePointAt(index) ?? 0) > 0xffff ? 2 : 1;
   }
   return count;
+}
+
+function resolveContextWords(words: readonly unknown[]): readonly string[] {
+  if (!Array.isArray(words)) {
+    throw new ConfigError('passwordPolicy.contextWords', 'must be a list of words');
+  }
+  return Object.freeze(
+    words.map((word) => {
+      const letters = typeof word === 'string' ? lettersOf(word) : '';
+      if (letters === '') {
+        throw new ConfigError(
+          'passwordPolicy.contextWords',
+          `${JSON.stringify(word)} holds no letter; give names such as "acme"`,
+        );
+      }
+      return letters;
+    }),
+  );
+}
+
+/** Whether the password's letters are a context word or a part of the email, once or more. */
+function builtOnWord(password: string, words: readonly string[], email?: string): boolean {
+  const letters = lettersOf(password);
+  if (letters === '') return false;
+  const candidates = email === undefined ? words : [...words, ...emailWords(email)];
+  return candidates.some(
+    (word) =>
+      letters.length % word.length === 0 && word.repeat(letters.length / word.length) === letters,
+  );
+}
+
+// The parts of an address a password is built on: `jane.doe@mail.acme.com` gives "janedoe",
+// "jane", "doe", "mail" and "acme" (the last label, the top-level domain, is no one's name).
+function emailWords(email: string): string[] {
+  const at = email.lastIndexOf('@');
+  const local = email.slice(0, at === -1 ? email.length : at);
+  const labels =
+    at === -1
+      ? []
+      : email
+          .slice(at + 1)
+          .split('.')
+          .slice(0, -1);
+  const runs =
+    local
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/\p{L}+/gu) ?? [];
+  return [lettersOf(local), ...runs, ...labels.map(lettersOf)].filter((word) => word !== '');
+}
+
+function lettersOf(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}]/gu, '');
 }
 
 function oneCharacterRepeated(text: string): boolean {

@@ -136,6 +136,7 @@ export async function startServer(
       registration: config.registration,
       clearSiteDataOnLogout: config.clearSiteDataOnLogout,
       trustedOrigins: config.trustedOrigins,
+      accounts: { passwordPolicy: { contextWords: config.passwordContextWords } },
       logger,
       ...(config.origin === undefined ? {} : { origin: config.origin }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),

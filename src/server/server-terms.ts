@@ -13,6 +13,7 @@ const SERVER_NAMES: Record<string, string> = {
   trustProxy: '--trust-proxy (LATCHKEY_TRUST_PROXY)',
   trustForwardedHost: '--trust-forwarded-host (LATCHKEY_TRUST_FORWARDED_HOST)',
   trustedOrigins: '--trusted-origins (LATCHKEY_TRUSTED_ORIGINS)',
+  'passwordPolicy.contextWords': 'LATCHKEY_PASSWORD_CONTEXT_WORDS',
   'tls.certFile': '--tls-cert (LATCHKEY_TLS_CERT)',
   'tls.keyFile': '--tls-key (LATCHKEY_TLS_KEY)',
 };

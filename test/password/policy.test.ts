@@ -24,8 +24,13 @@ function isConfigError(option: string): (error: unknown) => true {
 }
 
 describe('checkPasswordPolicy', () => {
-  it('defaults to 8 to 256 characters, common passwords refused', () => {
-    assert.deepEqual(DEFAULT_PASSWORD_POLICY, { minLength: 8, maxLength: 256, refuseCommon: true });
+  it('defaults to 8 to 256 characters, common passwords refused, no context words', () => {
+    assert.deepEqual(DEFAULT_PASSWORD_POLICY, {
+      minLength: 8,
+      maxLength: 256,
+      refuseCommon: true,
+      contextWords: [],
+    });
   });
 
   const table: [string, string, 'ok' | PasswordPolicyCode][] = [
@@ -93,6 +98,46 @@ describe('checkPasswordPolicy', () => {
     for (const [options, option] of cases) {
       assert.throws(() => checkPasswordPolicy('password', options), isConfigError(option));
     }
+  });
+
+  it('refuses a password built on a context word or a part of the email', () => {
+    const policy = { contextWords: ['Acme', 'Road-Runner'] };
+    const email = { email: 'jane.doe@mail.widgets.example' };
+    const refused = [
+      'Acme2024!',
+      'acme acme 1',
+      '!!ACME!!2024',
+      'ＡＣＭＥ1234', // full-width letters, one word after NFKC
+      'roadrunner99',
+      'Jane.Doe1987',
+      'doe12345678',
+      'Widgets#2024',
+      'mail.mail1',
+      'acmeacme1',
+    ];
+    for (const password of refused) {
+      const result = checkPasswordPolicy(password, policy, email);
+      assert.equal(result.ok ? 'ok' : result.code, 'PASSWORD_TOO_COMMON', password);
+      assert.ok(!result.ok && !result.message.includes(password));
+    }
+    const accepted = [
+      'acme is where I work, 2024', // other words around it
+      'example2024!', // the top-level domain's label is no one's name
+      'jane and the doe 4ever',
+    ];
+    for (const password of accepted) {
+      assert.equal(checkPasswordPolicy(password, policy, email).ok, true, password);
+    }
+    // Without the email, its parts are free; without the words, so are they.
+    assert.equal(checkPasswordPolicy('Jane.Doe1987', policy).ok, true);
+    assert.equal(checkPasswordPolicy('Acme2024!').ok, true);
+  });
+
+  it('refuses a context word without a letter, naming the option', () => {
+    assert.throws(
+      () => checkPasswordPolicy('whatever password', { contextWords: ['acme', '2024'] }),
+      isConfigError('passwordPolicy.contextWords'),
+    );
   });
 
   it('never throws for any string, lone surrogates included (property)', () => {

@@ -204,6 +204,46 @@ describe('resolveServerConfig', () => {
     );
   });
 
+  it('takes the words a password may not be built on from the name, the origin and the environment', () => {
+    const config = resolveServerConfig({
+      flags: { origin: 'https://www.auth.acme-corp.example' },
+      env: { LATCHKEY_PASSWORD_CONTEXT_WORDS: 'Road Runner, Wile' },
+    });
+    assert.deepEqual(config.passwordContextWords, [
+      'latchkey',
+      'auth',
+      'acme-corp',
+      'acme',
+      'corp',
+      'Road Runner',
+      'Wile',
+    ]);
+    const loopback = resolveServerConfig({ flags: { origin: 'http://127.0.0.1:3000' }, env: {} });
+    assert.deepEqual(loopback.passwordContextWords, ['latchkey']);
+  });
+
+  it('password guessing: a password built on the site’s names is refused at registration', async () => {
+    const server = await startTestServer({ env: { LATCHKEY_PASSWORD_CONTEXT_WORDS: 'Acme' } });
+    try {
+      for (const password of ['Latchkey2024!', 'ACME-acme-99', 'carol.1999!!']) {
+        const response = await send(server.url, 'POST', '/auth/register', {
+          json: { email: 'carol@example.com', password },
+        });
+        assert.equal(response.status, 400, password);
+        assert.equal(errorCode(response.body), 'PASSWORD_TOO_COMMON');
+      }
+    } finally {
+      await server.close();
+    }
+    await assert.rejects(
+      startTestServer({ env: { LATCHKEY_PASSWORD_CONTEXT_WORDS: 'acme,2024' } }).then((started) =>
+        started.close(),
+      ),
+      (error: unknown) =>
+        error instanceof ConfigError && error.option === 'LATCHKEY_PASSWORD_CONTEXT_WORDS',
+    );
+  });
+
   it('refuses at start-up a cookie name a browser would drop', async () => {
     await assert.rejects(
       startTestServer({ env: { LATCHKEY_COOKIE_NAME: 'auth token' } }).then((server) =>
