@@ -197,7 +197,9 @@ export class Accounts {
     await this.#refuseChangedMeanwhile(record);
     await options.beforeSave?.();
     const expected = { passwordHash: record.passwordHash };
-    if (await this.#store.updatePasswordHash(record.id, passwordHash, expected)) return true;
+    const saved = await this.#store.updatePasswordHash(record.id, passwordHash, expected);
+    // `undefined` from a store that returns nothing: written (see `UserStore`).
+    if (saved !== false) return true;
     if ((await this.#store.findUserById(userId)) === null) throw accountGone();
     throw changedMeanwhile('password', 'change');
   }

@@ -43,11 +43,13 @@ export interface UserStore {
   /**
    * Replaces a user's password hash (after a rehash or a password change). With `expected`,
    * only while the hash is still that one: a rehash at login must not undo a password change
-   * made while the login checked the old password. Returns false, writing nothing, when there is
-   * no such user (deleted meanwhile) or the hash has moved on; a store that returns nothing is
-   * taken to have written it. A store written when this took two arguments ignores `expected`,
-   * and a rehash may then overwrite a password change made during the login: implement it, and
-   * run the conformance suite (`describeUserTests`).
+   * made while the login checked the old password, and of two password changes checked against
+   * one hash only the first may be saved. Returns false, writing nothing, when there is no such
+   * user (deleted meanwhile) or the hash has moved on; a store that returns nothing is taken to
+   * have written it. A store written when this took two arguments ignores `expected`: a rehash
+   * may then overwrite a password change made during the login, and the later of two changes
+   * made at once overwrite the first. Implement it, and run the conformance suite
+   * (`describeUserTests`).
    */
   updatePasswordHash(
     id: string,

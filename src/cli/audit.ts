@@ -56,7 +56,7 @@ export async function auditCommand(
   const sources = [args.length > 0, har !== undefined, url !== undefined].filter(Boolean).length;
   if (sources !== 1) {
     throw new CliError(
-      `give the lines, "-", --har FILE or --url URL: one of them.\n\n${AUDIT_HELP}`,
+      `Give the lines, "-", --har FILE or --url URL: one of them.\n\n${AUDIT_HELP}`,
       2,
     );
   }
@@ -73,7 +73,7 @@ export async function auditCommand(
   } else if (url !== undefined) {
     lines = await linesOfUrl(url);
   } else if (args.length === 1 && args[0] === '-') {
-    if (io.readInput === undefined) throw new CliError('standard input cannot be read here.', 2);
+    if (io.readInput === undefined) throw new CliError('Standard input cannot be read here.', 2);
     const dump = linesOfDump(await io.readInput());
     // --from is where the first response came from; a redirect's Location names the next, and
     // any other response (103 Early Hints, a 401 challenge, a proxy's CONNECT) keeps the URL.
@@ -193,7 +193,7 @@ function linesOfHar(file: string): AuditInput[] {
     if (error instanceof CliError) throw error;
     // JSON.parse quotes the text it stopped at, which may be a cookie's value: not shown.
     const reason = error instanceof SyntaxError ? 'it is not JSON' : describeFailure(error);
-    throw new CliError(`cannot read ${printable(file)} as a HAR file: ${reason}.`, UNREADABLE);
+    throw new CliError(`Cannot read ${printable(file)} as a HAR file: ${reason}.`, UNREADABLE);
   }
   const entries = (har as { log?: { entries?: unknown } } | null)?.log?.entries;
   if (!Array.isArray(entries)) {
@@ -231,7 +231,7 @@ function readCapped(file: string): string {
   try {
     descriptor = openSync(file, 'r');
   } catch (error) {
-    throw new CliError(`cannot open ${printable(file)}: ${describeFailure(error)}.`, UNREADABLE);
+    throw new CliError(`Cannot open ${printable(file)}: ${describeFailure(error)}.`, UNREADABLE);
   }
   try {
     const chunks: Buffer[] = [];
@@ -276,7 +276,7 @@ async function linesOfUrl(text: string): Promise<AuditInput[]> {
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
   } catch (error) {
-    throw new CliError(`cannot fetch ${url.href}: ${describeFailure(error)}.`, UNREADABLE);
+    throw new CliError(`Cannot fetch ${url.href}: ${describeFailure(error)}.`, UNREADABLE);
   }
   await response.body?.cancel();
   return response.headers.getSetCookie().map((line) => ({ line, from: url.href }));

@@ -126,15 +126,12 @@ const MESSAGE_MAX_LENGTH = 500;
 function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
   // Usage and configuration errors quote what they were given, a store URL included.
   if (error instanceof CliError) {
-    const message = capitalized(error.message.replace(/^latchkey: /, ''));
-    io.err(`latchkey: ${replaceSecrets(message, secrets)}\n`);
+    io.err(`latchkey: ${replaceSecrets(error.message.replace(/^latchkey: /, ''), secrets)}\n`);
     return error.exitCode;
   }
   if (error instanceof LatchkeyError) {
-    const message = capitalized(error.message.replace(/^latchkey: /, ''));
     io.err(
-      `latchkey: ${replaceSecrets(message, secrets)} [${error.code}]` +
-        `${describeCause(error, secrets)}\n`,
+      `${replaceSecrets(error.message, secrets)} [${error.code}]${describeCause(error, secrets)}\n`,
     );
     return 1;
   }
@@ -142,8 +139,7 @@ function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
     // parseArgs and node:net errors: say what went wrong without a stack trace.
     const hint =
       error.code === 'EADDRINUSE' ? ' (choose another with --port or LATCHKEY_PORT)' : '';
-    const message = capitalized(untrustedText(error.message, secrets, MESSAGE_MAX_LENGTH));
-    io.err(`latchkey: ${message}${hint}\n`);
+    io.err(`latchkey: ${untrustedText(error.message, secrets, MESSAGE_MAX_LENGTH)}${hint}\n`);
     return error.code.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }
   const message = untrustedText(
@@ -153,11 +149,6 @@ function report(error: unknown, io: CliIo, secrets: readonly string[]): number {
   );
   io.err(`latchkey: unexpected failure: ${message}\n`);
   return 1;
-}
-
-/** Every message the CLI prints starts as a sentence does, whoever wrote it. */
-function capitalized(message: string): string {
-  return message.charAt(0).toUpperCase() + message.slice(1);
 }
 
 function readVersion(): string {

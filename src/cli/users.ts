@@ -122,7 +122,7 @@ async function setEmail(
   try {
     changed = await data.accounts.setUserEmail(user.id, newEmail);
   } catch (error) {
-    if (error instanceof AccountError) throw new CliError(error.message.replace(/^latchkey: /, ''));
+    if (error instanceof AccountError) throw accountRefusal(error);
     throw error;
   }
   if (changed === null) throw new CliError(`No user with the email ${user.email}.`);
@@ -145,7 +145,7 @@ async function setPassword(data: DataAccess, user: User, io: CliIo): Promise<voi
     });
     if (!changed) throw new CliError(`No user with the email ${user.email}.`);
   } catch (error) {
-    if (error instanceof AccountError) throw new CliError(error.message.replace(/^latchkey: /, ''));
+    if (error instanceof AccountError) throw accountRefusal(error);
     throw error;
   }
   ended += await data.sessions.invalidateUserSessions(user.id);
@@ -159,7 +159,7 @@ async function add(data: DataAccess, email: string, flags: Flags, io: CliIo): Pr
     if (flags.json === true) io.out(`${JSON.stringify(user)}\n`);
     else io.out(`Created user ${user.email} (${user.id}).\n`);
   } catch (error) {
-    if (error instanceof AccountError) throw new CliError(error.message.replace(/^latchkey: /, ''));
+    if (error instanceof AccountError) throw accountRefusal(error);
     throw error;
   }
 }
@@ -174,4 +174,10 @@ async function readPassword(io: CliIo, prompt: string): Promise<string> {
     );
   }
   return password;
+}
+
+/** An account error in the CLI's words: the library's message, begun as a sentence. */
+function accountRefusal(error: AccountError): CliError {
+  const message = error.message.replace(/^latchkey: /, '');
+  return new CliError(message.charAt(0).toUpperCase() + message.slice(1));
 }

@@ -12,6 +12,8 @@ import { SessionCookie } from './session-cookie.js';
 import type { AccountsOptions } from '../accounts/index.js';
 import type { UserStore } from '../accounts/types.js';
 import type { Logger } from '../log.js';
+import type { Argon2idParameters } from '../password/parameters.js';
+import type { PasswordPolicy } from '../password/policy.js';
 import type { SessionPolicy } from '../session/index.js';
 import type { Clock, SessionStore } from '../session/types.js';
 import type { ThrottlePolicy } from '../throttle/index.js';
@@ -97,8 +99,12 @@ export interface AuthContextOptions {
  */
 export function createAuthContext(options: AuthContextOptions): AuthContext {
   refuseUnknownOptions(options, CONTEXT_OPTIONS, '');
-  for (const [name, known] of NESTED_OPTIONS)
+  for (const [name, known] of NESTED_OPTIONS) {
     refuseUnknownOptions(options[name], known, `${name}.`);
+  }
+  const { passwordPolicy, argon2id } = options.accounts ?? {};
+  refuseUnknownOptions(passwordPolicy, POLICY_OPTIONS, 'accounts.passwordPolicy.');
+  refuseUnknownOptions(argon2id, ARGON2ID_OPTIONS, 'accounts.argon2id.');
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const keys = new KeyRing(options.secrets, 'secrets');
@@ -215,6 +221,19 @@ const NESTED_OPTIONS: readonly [keyof AuthContextOptions, readonly string[]][] =
     }),
   ],
 ];
+
+const POLICY_OPTIONS = optionNames<PasswordPolicy>({
+  minLength: true,
+  maxLength: true,
+  refuseCommon: true,
+  contextWords: true,
+});
+
+const ARGON2ID_OPTIONS = optionNames<Argon2idParameters>({
+  memoryCostKib: true,
+  timeCost: true,
+  parallelism: true,
+});
 
 /** An origin as browsers serialize it in `Origin`: scheme, host, port if not the default. */
 function checkOrigin(value: string, option: string): string {

@@ -204,8 +204,7 @@ function parsedRequest(adapter: Adapter, request: FastifyRequest): HttpRequest {
   return {
     method: base.method,
     path: base.path,
-    // What a parser made of the body is plain, whatever Content-Encoding it undid.
-    header: (name) => (name === 'content-encoding' ? undefined : base.header(name)),
+    header: (name) => base.header(name),
     clientAddress: base.clientAddress,
     protocol: base.protocol,
     readBody: (limitBytes) => {

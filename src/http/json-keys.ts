@@ -15,7 +15,8 @@ export function repeatedTopLevelName(text: string): string | null {
     if (char === '"') {
       const start = index;
       index += 1;
-      while (text[index] !== '"') index += text[index] === '\\' ? 2 : 1;
+      while (index < text.length && text[index] !== '"') index += text[index] === '\\' ? 2 : 1;
+      if (index >= text.length) return null;
       if (depth === 1 && nameNext) {
         const name = JSON.parse(text.slice(start, index + 1)) as string;
         if (names.has(name)) return name;

@@ -14,7 +14,7 @@ import type { HttpRequest, HttpResponse } from './types.js';
 export interface LatchkeyOptions extends AuthContextOptions {
   /**
    * Path prefix of the auth routes: a slash before each segment and none at the end, as in
-   * `/api/auth`. Default: `/auth`.
+   * `/api/auth`, or `/` for the root (`/login`, `/session`...). Default: `/auth`.
    */
   routesPrefix?: string;
 }
@@ -98,12 +98,14 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   };
 }
 
-// Segments of RFC 3986's unreserved characters (section 2.3), each after a slash, none of them
-// `.` or `..`: request paths are compared with it as they arrive, so it must be written as a
-// browser sends it.
-const ROUTES_PREFIX = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)+$/;
+// Segments of RFC 3986's path characters (section 3.3: `pchar`, less percent-escapes, which a
+// browser may write otherwise), each after a slash, none of them `.` or `..`: request paths are
+// compared with it as they arrive, so it must be written as a browser sends it.
+const ROUTES_PREFIX = /^(?:\/(?!\.\.?(?:\/|$))[\w.~!$&'()*+,;=:@-]+)+$/;
 
 function resolveRoutesPrefix(prefix: unknown = '/auth'): string {
+  // The root: the routes are then `/login`, `/session` and so on.
+  if (prefix === '' || prefix === '/') return '';
   if (typeof prefix === 'string' && ROUTES_PREFIX.test(prefix)) return prefix;
   const tidy =
     typeof prefix === 'string'
@@ -112,9 +114,11 @@ function resolveRoutesPrefix(prefix: unknown = '/auth'): string {
           .filter((segment) => segment !== '')
           .join('/')}`
       : '';
+  const example = ROUTES_PREFIX.test(tidy) ? tidy : '/auth';
   throw new ConfigError(
     'routesPrefix',
     `${JSON.stringify(prefix)} is not a path prefix; write it with a slash before each segment ` +
-      `and none at the end (letters, digits, - . _ ~), as in "${ROUTES_PREFIX.test(tidy) ? tidy : '/auth'}"`,
+      `and none at the end, without %-escapes or . and .. segments, as in "${example}" ` +
+      '(or "/" for the root)',
   );
 }

@@ -20,7 +20,7 @@ export function refuseUnknownOptions(
     const which = where === '' ? 'its options' : `the options of ${where.slice(0, -1)}`;
     throw new ConfigError(
       `${where}${name}`,
-      'is not an option of Latchkey' +
+      'Latchkey has no such option' +
         (near === undefined ? '' : ` (did you mean ${where}${near}?)`) +
         `; ${which} are ${known.join(', ')}`,
     );

@@ -106,7 +106,7 @@ export async function openStores(
           throw new ConfigError(
             '--store (LATCHKEY_STORE)',
             `the schema "${schema}" of this database holds no Latchkey tables; check the URL's ` +
-              '?schema= (default latchkey), or start the server once to create them',
+              '?schema= (default latchkey), or create them with latchkey migrate',
           );
         }
         await stores.migrate();

@@ -17,6 +17,9 @@ describe('repeatedTopLevelName', () => {
     ['a repeat after a nested object', '{"a":{"b":{}},"c":[],"a":null}', 'a'],
     ['an empty object', '{}', null],
     ['__proto__ twice', '{"__proto__":1,"__proto__":2}', '__proto__'],
+    // Not JSON (the caller parses first), but no input makes it loop or throw.
+    ['an unterminated string', '{"a', null],
+    ['an escape at the very end', '{"a\\', null],
   ];
   for (const [name, text, expected] of table) {
     it(`${name}: ${expected === null ? 'none' : expected}`, () => {

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
+import { inProcessRequest } from '../support/http-request.js';
 
 import type { LatchkeyOptions } from '../../src/http/latchkey.js';
 
@@ -52,6 +53,17 @@ describe('createLatchkey checks its options once, naming the one at fault', () =
       () => createLatchkey(options({ accounts: { argon2: {} } })),
       refused('accounts.argon2', /did you mean accounts\.argon2id\?/),
     );
+    assert.throws(
+      () => createLatchkey(options({ accounts: { passwordPolicy: { minLenght: 15 } } })),
+      refused(
+        'accounts.passwordPolicy.minLenght',
+        /did you mean accounts\.passwordPolicy\.minLength\?/,
+      ),
+    );
+    assert.throws(
+      () => createLatchkey(options({ accounts: { argon2id: { memoryCost: 65_536 } } })),
+      refused('accounts.argon2id.memoryCost', /Latchkey has no such option/),
+    );
   });
 
   it('secrets left out, or given as one string, are named', () => {
@@ -65,14 +77,14 @@ describe('createLatchkey checks its options once, naming the one at fault', () =
     );
   });
 
-  it('routesPrefix must be a path: a slash before each segment, none at the end', () => {
+  it('routesPrefix must be a path: a slash before each segment, none at the end', async () => {
     for (const [given, suggested] of [
       ['auth', '/auth'],
       ['/auth/', '/auth'],
       ['api//auth', '/api/auth'],
-      ['/', '/auth'],
-      ['', '/auth'],
+      ['//', '/auth'],
       ['/auth?x', '/auth'],
+      ['/a%2Fb', '/auth'],
       ['/a/../auth', '/auth'],
       ['/./auth', '/auth'],
     ] as const) {
@@ -82,8 +94,14 @@ describe('createLatchkey checks its options once, naming the one at fault', () =
         given,
       );
     }
-    for (const good of ['/auth', '/api/auth', '/v1.2/_auth~x']) {
-      assert.doesNotThrow(() => createLatchkey(options({ routesPrefix: good })));
+    for (const good of ['/auth', '/api/auth', '/v1.2/_auth~x', '/api:v1/@auth', '/a;b=c']) {
+      assert.doesNotThrow(() => createLatchkey(options({ routesPrefix: good })), good);
+    }
+    // The root, written either way: the routes are /session, /login...
+    for (const root of ['/', '']) {
+      const latchkey = createLatchkey(options({ routesPrefix: root }));
+      const answer = await latchkey.handleAuthRoute(inProcessRequest('GET', '/session'));
+      assert.equal(answer?.status, 401, root);
     }
   });
 

@@ -10,6 +10,7 @@ import { SECRET, registerIn } from '../support/in-process-accounts.js';
 import { errorCode } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 
+import type { UserStore } from '../../src/accounts/index.js';
 import type { Latchkey } from '../../src/http/latchkey.js';
 import type { HttpRequest, HttpResponse } from '../../src/http/types.js';
 
@@ -61,6 +62,49 @@ describe('password changes racing each other (account takeover)', () => {
     assert.equal(await accounts.authenticate({ email: user.email, password: THIEF_NEW }), null);
   });
 
+  it('a thief’s change that passed its last check as the owner’s was saved ends none of the owner’s sessions', async () => {
+    const userStore = new MemoryUserStore();
+    const latchkey = createLatchkey({
+      sessionStore: new MemorySessionStore(),
+      userStore,
+      secrets: [SECRET],
+      accounts: { argon2id: CHEAP },
+    });
+    const email = 'owner@example.com';
+    await registerIn(latchkey, email);
+    const owner = await logIn(latchkey, email, OWNER_ADDRESS);
+    const thief = await logIn(latchkey, email, THIEF_ADDRESS);
+    // The thief's last look at the account (after hashing its new password) finds it unchanged,
+    // and the owner's whole change runs just after that look: the thief's session is ended, the
+    // owner's new password saved, before the thief's request goes on to end sessions and save.
+    const find = userStore.findUserById.bind(userStore);
+    let armed = true;
+    let ownerAnswer: HttpResponse | null = null;
+    userStore.findUserById = async (id) => {
+      const record = await find(id);
+      if (armed && (new Error().stack ?? '').includes('#refuseChangedMeanwhile')) {
+        armed = false;
+        ownerAnswer = await change(latchkey, owner, OWNER_NEW);
+      }
+      return record;
+    };
+
+    const thiefAnswer = await change(latchkey, thief, THIEF_NEW, THIEF_ADDRESS);
+
+    assert.equal(armed, false, 'the thief’s request took its last look at the account');
+    assert.equal(thiefAnswer.status, 401, thiefAnswer.body);
+    const saved = ownerAnswer as HttpResponse | null;
+    assert.equal(saved?.status, 200, saved?.body);
+    const rotated = saved.headers.find(([name]) => name === 'Set-Cookie')?.[1].split(';')[0];
+    assert.ok(rotated);
+    const session = await latchkey.handleAuthRoute(
+      inProcessRequest('GET', '/auth/session', { headers: { cookie: rotated } }),
+    );
+    assert.equal(session?.status, 200, 'the owner is still logged in');
+    assert.equal(await logsIn(latchkey, email, OWNER_NEW), true);
+    assert.equal(await logsIn(latchkey, email, THIEF_NEW), false);
+  });
+
   it('of two changes sent at once, the one saved is the only one answered as saved', async () => {
     for (let round = 0; round < 4; round += 1) {
       const latchkey = createLatchkey({
@@ -100,6 +144,22 @@ describe('password changes racing each other (account takeover)', () => {
         assert.match(saved.body, /The password was changed/);
       }
     }
+  });
+
+  it('a store whose updatePasswordHash returns nothing has saved the change', async () => {
+    const store = new MemoryUserStore();
+    const accounts = new Accounts(store, { argon2id: CHEAP });
+    const user = await accounts.register({ email: 'legacy@example.com', password: PASSWORD });
+    // As a store written when the method returned nothing (see UserStore).
+    const update = store.updatePasswordHash.bind(store);
+    const legacy: UserStore = store;
+    legacy.updatePasswordHash = async (...args) => {
+      await update(...args);
+    };
+
+    const change = { currentPassword: PASSWORD, newPassword: OWNER_NEW };
+    assert.equal(await accounts.changePassword(user.id, change), true);
+    assert.notEqual(await accounts.authenticate({ email: user.email, password: OWNER_NEW }), null);
   });
 
   it('a change to the password it replaces is refused: 400 PASSWORD_UNCHANGED', async () => {

@@ -44,12 +44,20 @@ export async function changePassword(
         // Other sessions end before the new password is saved: should the store fail between
         // the two, the password is unchanged rather than changed with a thief still logged in.
         beforeSave: async () => {
+          // A change from another session that got this far first has ended this one: this
+          // change will lose, and must not end the winner's sessions on its way.
+          if (!(await context.sessions.sessionExists(auth.session.id))) {
+            throw new SessionEndedMeanwhile();
+          }
           ended = await context.sessions.invalidateOtherSessions(auth.user.id, auth.session.id);
         },
       },
     );
     if (!changed) await countFailure('wrong_password');
   } catch (error) {
+    if (error instanceof SessionEndedMeanwhile) {
+      return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
+    }
     if (error instanceof AccountError) return accountErrorResponse(error, 'newPassword');
     throw error;
   } finally {
@@ -306,3 +314,6 @@ export async function beginAccountChange(
     countFailure,
   };
 }
+
+/** Thrown out of a password change whose own session was ended before it ended any other. */
+class SessionEndedMeanwhile extends Error {}
