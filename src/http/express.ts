@@ -7,6 +7,7 @@ import {
 } from './express-translate.js';
 import { responseForError } from './guard.js';
 import { createNodeRequestReader } from './node.js';
+import { optionNames, refuseUnknownOptions } from './option-names.js';
 import { unauthenticated } from './routes/sessions.js';
 import { keepFromSharedCaches } from './shared-caches.js';
 
@@ -88,6 +89,12 @@ interface RequestState {
 
 type Tagged = ExpressRequest & { [STATE]?: RequestState };
 
+const EXPRESS_OPTIONS = optionNames<ExpressLatchkeyOptions>({
+  trustProxy: true,
+  proxyHeader: true,
+  trustForwardedHost: true,
+});
+
 /**
  * Finds the session behind every request and sets `req.latchkey` to `{ session, user }`, or to
  * null. When the session's idle expiry slides, the renewed cookie is appended to the response's
@@ -102,6 +109,7 @@ export function latchkey(
   instance: Latchkey,
   options: ExpressLatchkeyOptions = {},
 ): ExpressMiddleware {
+  refuseUnknownOptions(options, EXPRESS_OPTIONS, '');
   const read = createNodeRequestReader({
     trustProxy: options.trustProxy ?? false,
     proxyHeader: options.proxyHeader ?? 'x-forwarded',

@@ -17,6 +17,7 @@
  * @module
  */
 import { createFetchRequestReader, toFetchResponse } from './fetch-request.js';
+import { optionNames, refuseUnknownOptions } from './option-names.js';
 import { cacheHeadersWithCookie } from './shared-caches.js';
 
 import type { User } from '../accounts/types.js';
@@ -39,6 +40,13 @@ export interface FetchAuth {
   setCookie: string | null;
 }
 
+const FETCH_OPTIONS = optionNames<FetchProxyOptions>({
+  trustProxy: true,
+  proxyHeader: true,
+  trustForwardedHost: true,
+  schemeFromUrl: true,
+});
+
 /**
  * The auth routes (register, login, logout, session, sessions, logout-others, password, email) as a
  * Fetch handler: the `Response` to send, or null when the path is not under the routes prefix
@@ -49,6 +57,7 @@ export function createFetchHandler(
   latchkey: Latchkey,
   options: FetchProxyOptions = {},
 ): (request: Request, info?: { clientAddress?: string }) => Promise<Response | null> {
+  refuseUnknownOptions(options, FETCH_OPTIONS, '');
   const read = createFetchRequestReader(options);
   return async (request, info = {}) => {
     const response = await latchkey.handleAuthRoute(read(request, info.clientAddress));

@@ -19,6 +19,7 @@
  * @module
  */
 import { createFetchHandler, checkCsrf, getAuth, requireUser } from './fetch.js';
+import { optionNames, refuseUnknownOptions } from './option-names.js';
 import { notFound } from './respond.js';
 import { toFetchResponse } from './fetch-request.js';
 import { createClientResolver } from './proxy.js';
@@ -148,8 +149,17 @@ export function sharedInstance<T>(key: string, create: () => T): T {
  * Next.js builds `request.url` from `X-Forwarded-Proto` when a client sends one, so the URL's
  * scheme is believed only when the application trusts proxies (then the proxy sets it).
  */
+const NEXT_OPTIONS = optionNames<LatchkeyNextOptions>({
+  trustProxy: true,
+  proxyHeader: true,
+  trustForwardedHost: true,
+  schemeFromUrl: true,
+  clientAddress: true,
+});
+
 function withoutUrlScheme(options: LatchkeyNextOptions): LatchkeyNextOptions {
   // Checked now, so that a mistake fails where the handlers are made, not at every request.
+  refuseUnknownOptions(options, NEXT_OPTIONS, '');
   createClientResolver(options.trustProxy ?? false, {
     header: options.proxyHeader ?? 'x-forwarded',
     trustForwardedHost: options.trustForwardedHost ?? false,

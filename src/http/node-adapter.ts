@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { createNodeRequestReader, writeNodeResponse } from './node.js';
+import { optionNames, refuseUnknownOptions } from './option-names.js';
 import { keepFromSharedCaches } from './shared-caches.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -59,6 +60,13 @@ export interface LatchkeyNode {
   readBody(req: IncomingMessage): Promise<Uint8Array | null>;
 }
 
+const NODE_OPTIONS = optionNames<LatchkeyNodeOptions>({
+  trustProxy: true,
+  proxyHeader: true,
+  trustForwardedHost: true,
+  maxBodyBytes: true,
+});
+
 /**
  * Latchkey for node:http: translation only (`createLatchkey` decides everything). The
  * renewal cookie is added with `res.appendHeader`, so set the application's own cookies with
@@ -76,6 +84,7 @@ export interface LatchkeyNode {
  * ```
  */
 export function latchkeyNode(latchkey: Latchkey, options: LatchkeyNodeOptions = {}): LatchkeyNode {
+  refuseUnknownOptions(options, NODE_OPTIONS, '');
   const read = createNodeRequestReader(options);
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < MAX_BODY_BYTES) {

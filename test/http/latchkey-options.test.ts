@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { ConfigError } from '../../src/errors.js';
+import { latchkey as expressLatchkey } from '../../src/http/express.js';
+import { createFetchHandler } from '../../src/http/fetch.js';
+import { latchkey as honoLatchkey } from '../../src/http/hono.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
+import { latchkeyNext } from '../../src/http/next.js';
+import { latchkeyNode } from '../../src/http/node-adapter.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 import { inProcessRequest } from '../support/http-request.js';
 
@@ -127,4 +132,21 @@ describe('createLatchkey checks its options once, naming the one at fault', () =
       assert.throws(() => createLatchkey(options({ origin: notAnOrigin })), refused('origin'));
     }
   });
+});
+
+describe('the adapters check their own options when they are made', () => {
+  const instance = createLatchkey(options());
+  const misspelt = { trustproxy: 1 } as Record<string, unknown>;
+  const adapters: [string, () => unknown][] = [
+    ['latchkey/node', () => latchkeyNode(instance, misspelt)],
+    ['latchkey/express', () => expressLatchkey(instance, misspelt)],
+    ['latchkey/hono', () => honoLatchkey(instance, misspelt)],
+    ['latchkey/next', () => latchkeyNext(instance, misspelt)],
+    ['latchkey/fetch', () => createFetchHandler(instance, misspelt)],
+  ];
+  for (const [name, make] of adapters) {
+    it(`${name}: a misspelt trustProxy is refused, not ignored (every client one address)`, () => {
+      assert.throws(make, refused('trustproxy', /did you mean trustProxy\?/));
+    });
+  }
 });

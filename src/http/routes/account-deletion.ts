@@ -26,12 +26,15 @@ export async function deleteAccount(
   const { auth, current, verdict, countFailure } = begun;
 
   let deleted: User | null;
+  let live: number;
   try {
     // Checked again now that the account's turn is this request's: a change just before it,
     // from this browser, may have ended this session.
     if (!(await context.sessions.sessionExists(auth.session.id))) {
       return errorResponse(401, 'UNAUTHENTICATED', 'Log in first: there is no live session.');
     }
+    // Counted first: the SQL stores end them with the account, leaving none to count after.
+    live = (await context.sessions.listUserSessions(auth.user.id)).length;
     deleted = await context.accounts.deleteAccount(auth.user.id, { currentPassword: current });
     if (deleted === null) await countFailure('wrong_password');
   } catch (error) {
@@ -51,14 +54,16 @@ export async function deleteAccount(
   // delete them with the user); ending them all now is tidiness, which a store failure may
   // postpone.
   let sessionsLeft = false;
+  let ended = 0;
   try {
-    await context.sessions.invalidateUserSessions(deleted.id);
+    ended = await context.sessions.invalidateUserSessions(deleted.id);
   } catch (error) {
     if (!(error instanceof StoreUnavailableError)) throw error;
     sessionsLeft = true;
   }
   context.logger.log('info', 'user.deleted', {
     userId: deleted.id,
+    endedSessions: Math.max(live, ended),
     ...(sessionsLeft ? { sessionsLeft } : {}),
   });
   const headers: [string, string][] = [['Set-Cookie', context.cookie.clear()]];
