@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import { AccountError, accountGone } from '../errors.js';
 import { loadCommonPasswords } from '../password/blocklist.js';
 import { hashPassword, needsRehash, unmatchableHash, verifyPassword } from '../password/hash.js';
@@ -8,6 +6,8 @@ import { resolveArgon2idParameters } from '../password/parameters.js';
 import { checkPasswordPolicy, resolvePasswordPolicy } from '../password/policy.js';
 import { generateId } from '../token/index.js';
 import { normalizeEmail } from './email.js';
+import { stampOf, toUser } from './records.js';
+import { changedMeanwhile, requireEmail } from './refusals.js';
 
 import type { Argon2idParameters } from '../password/parameters.js';
 import type { PasswordPolicy } from '../password/policy.js';
@@ -257,19 +257,30 @@ export class Accounts {
    * users set-password`), for an owner who lost theirs. Returns false when there is no such user.
    * Throws `AccountError` when the password breaks the policy, before anything is written.
    * `beforeSave` runs once the new hash is made, just before it is saved, as in
-   * {@link changePassword}; a disabled account stays disabled.
+   * {@link changePassword}; a disabled account stays disabled. With `overStamp` (a password
+   * reset), only an enabled account whose {@link credentialStamp} is still that one, and only
+   * over that hash: else false, and nothing is saved nor `beforeSave` run.
    */
   async setUserPassword(
     userId: string,
     newPassword: string,
-    options: { beforeSave?: () => Promise<void> } = {},
+    options: { beforeSave?: () => Promise<void>; overStamp?: string } = {},
   ): Promise<boolean> {
     const record = await this.#store.findUserById(userId);
     if (record === null) return false;
+    const over = options.overStamp;
+    const held = (now: UserRecord | null): boolean =>
+      over === undefined ||
+      (now?.disabledAt === null &&
+        now.passwordHash === record.passwordHash &&
+        stampOf(now.passwordHash) === over);
+    if (!held(record)) return false;
     await this.#refuseUnfitPassword(newPassword, record.email);
     const passwordHash = await hashPassword(newPassword, this.#parameters);
+    if (over !== undefined && !held(await this.#store.findUserById(userId))) return false;
     await options.beforeSave?.();
-    return (await this.#store.updatePasswordHash(record.id, passwordHash)) !== false;
+    const expected = over === undefined ? undefined : { passwordHash: record.passwordHash };
+    return (await this.#store.updatePasswordHash(record.id, passwordHash, expected)) !== false;
   }
 
   /**
@@ -378,36 +389,4 @@ export class Accounts {
   deleteUser(id: string): Promise<boolean> {
     return this.#store.deleteUser(id);
   }
-}
-
-/** `CHANGED_MEANWHILE`: what a change or deletion was checked with is no longer the account's. */
-function changedMeanwhile(what: string, during: 'change' | 'deletion'): AccountError {
-  const message = `the account's ${what} changed while this ${during} was checked`;
-  return new AccountError('CHANGED_MEANWHILE', message);
-}
-
-/** The normalized form of an email given for an account, or `EMAIL_INVALID`. */
-function requireEmail(email: string): string {
-  const normalized = normalizeEmail(email);
-  if (normalized === null) {
-    throw new AccountError('EMAIL_INVALID', 'this is not a valid email address');
-  }
-  return normalized;
-}
-
-function stampOf(passwordHash: string): string {
-  return createHash('sha256')
-    .update(`latchkey.credential.v1.${passwordHash}`)
-    .digest('base64url')
-    .slice(0, 22);
-}
-
-/** The public shape of a stored user: everything but the password hash. */
-function toUser(record: UserRecord): User {
-  return {
-    id: record.id,
-    email: record.email,
-    createdAt: new Date(record.createdAt),
-    disabledAt: record.disabledAt === null ? null : new Date(record.disabledAt),
-  };
 }

@@ -65,6 +65,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         har: { type: 'string' },
         url: { type: 'string' },
         from: { type: 'string' },
+        minutes: { type: 'string' },
       },
     });
     const flags: Record<string, string | boolean | undefined> = { ...values };

@@ -1,6 +1,7 @@
 import { AccountError } from '../errors.js';
 import { openData } from './data.js';
 import { CliError } from './io.js';
+import { printResetLink } from './reset-link.js';
 
 import type { User } from '../accounts/types.js';
 import type { DataAccess } from './data.js';
@@ -20,17 +21,24 @@ export const USERS_HELP = `Usage:
   latchkey users set-password <email>
                                    give an account a new password, read as for add, and end
                                    its sessions (for a user who lost theirs)
+  latchkey users reset-link <email>
+                                   print a one-use link with which the user sets a new
+                                   password on the server's page (its sessions then end);
+                                   you neither choose nor learn the password
 
 Options:
   --data-dir DIR   folder holding latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
   --store URL      another store: postgres://... or redis://... (env LATCHKEY_STORE)
   --json           print JSON instead of text
+  --origin URL     reset-link: the server's public origin (env LATCHKEY_ORIGIN; default
+                   http://localhost:<port>)
+  --minutes N      reset-link: how long the link works, 1 to 10080 (default 60)
   -h, --help       show this help
 `;
 
 type Flags = Readonly<Record<string, string | boolean | undefined>>;
 
-/** `latchkey users add|list|disable|enable|delete|set-email|set-password`. */
+/** `latchkey users add|list|disable|enable|delete|set-email|set-password|reset-link`. */
 export async function usersCommand(
   positionals: readonly string[],
   flags: Flags,
@@ -38,7 +46,16 @@ export async function usersCommand(
 ): Promise<void> {
   const [action, ...rest] = positionals;
   if (action === undefined) throw new CliError(`Say what to do with users.\n\n${USERS_HELP}`, 2);
-  const actions = ['add', 'list', 'disable', 'enable', 'delete', 'set-email', 'set-password'];
+  const actions = [
+    'add',
+    'list',
+    'disable',
+    'enable',
+    'delete',
+    'set-email',
+    'set-password',
+    'reset-link',
+  ];
   if (!actions.includes(action)) {
     throw new CliError(`Unknown users command "${action}".\n\n${USERS_HELP}`, 2);
   }
@@ -66,6 +83,10 @@ export async function usersCommand(
     }
     if (action === 'set-password') {
       await setPassword(data, user, io);
+      return;
+    }
+    if (action === 'reset-link') {
+      await printResetLink(data, user, flags, io);
       return;
     }
     if (action === 'enable') {

@@ -4,6 +4,7 @@ import { changeEmail, changePassword } from './routes/account-changes.js';
 import { deleteAccount } from './routes/account-deletion.js';
 import { login, register } from './routes/credentials.js';
 import { dbscRefresh, dbscRegister } from './routes/dbsc.js';
+import { resetPassword } from './routes/password-reset.js';
 import {
   currentSession,
   listSessions,
@@ -35,6 +36,7 @@ const ROUTES: Record<string, Partial<Record<'GET' | 'POST' | 'DELETE', Handler>>
   '/logout': { POST: logout },
   '/logout-others': { POST: logoutOthers },
   '/password': { POST: changePassword },
+  '/password-reset': { POST: resetPassword },
   '/email': { POST: changeEmail },
   '/delete-account': { POST: deleteAccount },
   '/session': { GET: currentSession },
@@ -53,7 +55,7 @@ const SESSION_ID = /^\/sessions\/([^/]+)$/;
  * The auth routes, behaving the same behind the standalone server and every adapter:
  *
  * - `POST /auth/register`, `POST /auth/login`, `POST /auth/logout`, `POST /auth/password`,
- *   `POST /auth/email`, `POST /auth/delete-account`
+ *   `POST /auth/password-reset`, `POST /auth/email`, `POST /auth/delete-account`
  * - `GET /auth/session`, `GET /auth/sessions`, `DELETE /auth/sessions/:id`,
  *   `POST /auth/logout-others`
  * - `GET /auth/verify` (forward authentication for a reverse proxy guarding another app)

@@ -1,3 +1,8 @@
+import {
+  RESET_TOKEN_DEFAULT_LIFETIME_SECONDS,
+  RESET_TOKEN_MAX_LIFETIME_SECONDS,
+  issueResetToken,
+} from '../accounts/reset-token.js';
 import { ConfigError, StoreUnavailableError } from '../errors.js';
 import { authenticateRequest } from './authenticate.js';
 import { createAuthRoutes } from './auth-routes.js';
@@ -54,6 +59,17 @@ export interface Latchkey {
    * the auth routes run it themselves. Never throws for a store failure (503 instead).
    */
   checkCsrf(request: HttpRequest): Promise<HttpResponse | null>;
+  /**
+   * A password reset token for an enabled user, or null when there is none with this id: for
+   * the application to send to the user (by email, say) in a link to its own reset page, which
+   * posts it with the new password to `POST {routesPrefix}/password-reset`. It works once, for
+   * `lifetimeSeconds` (default 3,600; at most 7 days), and only while the password stays as it
+   * is; nothing is stored.
+   */
+  issuePasswordReset(
+    userId: string,
+    options?: { lifetimeSeconds?: number },
+  ): Promise<string | null>;
 }
 
 /**
@@ -86,6 +102,24 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         }
         throw error;
       }
+    },
+    async issuePasswordReset(userId, options = {}) {
+      const lifetimeSeconds = options.lifetimeSeconds ?? RESET_TOKEN_DEFAULT_LIFETIME_SECONDS;
+      if (
+        !Number.isSafeInteger(lifetimeSeconds) ||
+        lifetimeSeconds < 1 ||
+        lifetimeSeconds > RESET_TOKEN_MAX_LIFETIME_SECONDS
+      ) {
+        throw new ConfigError(
+          'lifetimeSeconds',
+          'must be a whole number of seconds from 1 to ' +
+            `${String(RESET_TOKEN_MAX_LIFETIME_SECONDS)} (7 days)`,
+        );
+      }
+      const credentialStamp = await context.accounts.credentialStampOf(userId);
+      if (credentialStamp === null) return null;
+      const expiresAtMs = context.clock() + lifetimeSeconds * 1000;
+      return issueResetToken(context.keys, { id: userId, credentialStamp }, expiresAtMs);
     },
     async checkCsrf(request) {
       try {

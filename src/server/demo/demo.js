@@ -1,7 +1,7 @@
 // The demo page's script. It talks to the server with fetch; the session cookie travels by
 // itself (same origin) and is never visible here. Unsafe requests also carry the CSRF token
 // from GET /auth/session, which browsers without Fetch Metadata need.
-/* global document, fetch */
+/* global document, fetch, window */
 
 const $ = (id) => document.getElementById(id);
 let csrfToken = null;
@@ -12,6 +12,8 @@ let registrationOff = false;
 let reauthenticating = false;
 // The form's email is filled in once, when that starts, not over what the user types after.
 let prefillEmail = false;
+// The token of a reset link (`/#reset=...`, from `latchkey users reset-link`), until it is used.
+let resetToken = null;
 
 function showCookie() {
   $('document-cookie').textContent = JSON.stringify(document.cookie);
@@ -168,6 +170,30 @@ function noteReauthentication(data) {
   reauthenticating = true;
 }
 
+// A reset link's token is taken out of the address bar at once, so that it stays in no history.
+function takeResetToken() {
+  const match = /^#reset=([A-Za-z0-9_.-]+)$/.exec(window.location.hash);
+  if (match === null) return;
+  resetToken = match[1];
+  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  $('reset-panel').hidden = false;
+}
+
+async function resetPassword(event) {
+  event.preventDefault();
+  const body = { token: resetToken, newPassword: $('reset-password').value };
+  const { status, data } = await callJson('POST', '/auth/password-reset', body);
+  if (status !== 200) {
+    $('reset-message').textContent = describeFailure(status, data);
+    return;
+  }
+  resetToken = null;
+  $('reset-form').reset();
+  $('reset-panel').hidden = true;
+  $('form-message').textContent = data.message;
+  await refreshSession();
+}
+
 async function callApi() {
   const { status, data } = await callJson('GET', '/api/secure-data');
   $('api-result').textContent = `${status}\n${JSON.stringify(data, null, 2)}`;
@@ -199,6 +225,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('call-api').addEventListener('click', () => void callApi());
   $('logout').addEventListener('click', () => void logout());
   $('logout-others').addEventListener('click', () => void logoutOthers());
+  $('reset-form').addEventListener('submit', (event) => void resetPassword(event));
   // The register button is for a new password: let password managers offer to generate one.
   $('register').addEventListener('pointerdown', () => {
     $('password').autocomplete = 'new-password';
@@ -206,5 +233,6 @@ document.addEventListener('DOMContentLoaded', () => {
   $('login').addEventListener('pointerdown', () => {
     $('password').autocomplete = 'current-password';
   });
+  takeResetToken();
   void refreshSession();
 });

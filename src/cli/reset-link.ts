@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  RESET_TOKEN_DEFAULT_LIFETIME_SECONDS,
+  RESET_TOKEN_MAX_LIFETIME_SECONDS,
+  issueResetToken,
+} from '../accounts/reset-token.js';
+import { resolveServerConfig } from '../server/config.js';
+import { SECRETS_FILE, loadOrCreateSecrets } from '../server/secrets.js';
+import { KeyRing } from '../token/keyring.js';
+import { CliError } from './io.js';
+
+import type { User } from '../accounts/types.js';
+import type { DataAccess } from './data.js';
+import type { CliIo } from './io.js';
+
+type Flags = Readonly<Record<string, string | boolean | undefined>>;
+
+/**
+ * `latchkey users reset-link <email>`: prints a link with which the user sets a new password on
+ * the server's page, so that an administrator starts a reset without choosing or learning the
+ * password (ASVS 6.4.6). Signed with the server's own secrets, so it must see the same ones: the
+ * data folder's, or `LATCHKEY_SECRETS` / `--secrets-file` as the server is given them.
+ */
+export async function printResetLink(
+  data: DataAccess,
+  user: User,
+  flags: Flags,
+  io: CliIo,
+): Promise<void> {
+  const config = resolveServerConfig({ flags, env: io.env });
+  const seconds = lifetimeSeconds(flags.minutes);
+  const stamp = await data.accounts.credentialStampOf(user.id);
+  if (stamp === null) {
+    throw new CliError(`${user.email} is disabled: enable it first (latchkey users enable).`);
+  }
+  const keys = new KeyRing(serverSecrets(config.secrets, config.dataDir), 'LATCHKEY_SECRETS');
+  const token = issueResetToken(
+    keys,
+    { id: user.id, credentialStamp: stamp },
+    Date.now() + seconds * 1000,
+  );
+  // In the fragment: a browser sends no fragment to any server, nor in a Referer.
+  const origin = config.origin ?? `http://localhost:${String(config.port)}`;
+  const link = `${origin}/#reset=${token}`;
+  if (flags.json === true) {
+    const expiresAt = new Date(Date.now() + seconds * 1000).toISOString();
+    io.out(`${JSON.stringify({ email: user.email, link, expiresAt })}\n`);
+    return;
+  }
+  io.out(
+    `Reset link for ${user.email}, valid for ${describe(seconds)} and for one use:\n${link}\n` +
+      'Give it to the user by a channel you trust; whoever holds it can set the password.\n',
+  );
+}
+
+function lifetimeSeconds(minutes: string | boolean | undefined): number {
+  if (minutes === undefined) return RESET_TOKEN_DEFAULT_LIFETIME_SECONDS;
+  const most = RESET_TOKEN_MAX_LIFETIME_SECONDS / 60;
+  if (typeof minutes !== 'string' || !/^\d+$/.test(minutes) || +minutes < 1 || +minutes > most) {
+    throw new CliError(`--minutes takes a whole number from 1 to ${String(most)} (7 days).`, 2);
+  }
+  return Number(minutes) * 60;
+}
+
+function serverSecrets(given: string[] | null, dataDir: string): string[] {
+  if (given !== null) return given;
+  // Never made here: a secret the server does not have would sign links it refuses.
+  if (!existsSync(join(dataDir, SECRETS_FILE))) {
+    throw new CliError(
+      `No secrets in ${dataDir}: start the server once, or give LATCHKEY_SECRETS (or ` +
+        '--secrets-file) as the server is given them.',
+    );
+  }
+  return loadOrCreateSecrets(dataDir).secrets;
+}
+
+function describe(seconds: number): string {
+  return seconds % 3_600 === 0
+    ? `${String(seconds / 3_600)} hour(s)`
+    : `${String(seconds / 60)} minute(s)`;
+}
