@@ -66,6 +66,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         url: { type: 'string' },
         from: { type: 'string' },
         minutes: { type: 'string' },
+        invite: { type: 'boolean' },
       },
     });
     const flags: Record<string, string | boolean | undefined> = { ...values };

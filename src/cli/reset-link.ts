@@ -17,42 +17,48 @@ import type { CliIo } from './io.js';
 
 type Flags = Readonly<Record<string, string | boolean | undefined>>;
 
+/** Prints reset links for users, made ready (and checked) before any account is touched. */
+export interface ResetLinks {
+  print(data: DataAccess, user: User, options?: { invited?: boolean }): Promise<void>;
+}
+
 /**
- * `latchkey users reset-link <email>`: prints a link with which the user sets a new password on
- * the server's page, so that an administrator starts a reset without choosing or learning the
- * password (ASVS 6.4.6). Signed with the server's own secrets, so it must see the same ones: the
- * data folder's, or `LATCHKEY_SECRETS` / `--secrets-file` as the server is given them.
+ * For `latchkey users reset-link <email>` and `users add --invite`: links with which a user sets
+ * a new password on the server's page, so that an administrator starts a reset (or an account)
+ * without choosing or learning the password (ASVS 6.4.1, 6.4.6). Signed with the server's own
+ * secrets, so it must see the same ones: the data folder's, or `LATCHKEY_SECRETS` /
+ * `--secrets-file` as the server is given them. Throws `CliError` here, before anything is
+ * written, when the secrets or the flags are wrong.
  */
-export async function printResetLink(
-  data: DataAccess,
-  user: User,
-  flags: Flags,
-  io: CliIo,
-): Promise<void> {
+export function prepareResetLinks(flags: Flags, io: CliIo): ResetLinks {
   const config = resolveServerConfig({ flags, env: io.env });
   const seconds = lifetimeSeconds(flags.minutes);
-  const stamp = await data.accounts.credentialStampOf(user.id);
-  if (stamp === null) {
-    throw new CliError(`${user.email} is disabled: enable it first (latchkey users enable).`);
-  }
   const keys = new KeyRing(serverSecrets(config.secrets, config.dataDir), 'LATCHKEY_SECRETS');
-  const token = issueResetToken(
-    keys,
-    { id: user.id, credentialStamp: stamp },
-    Date.now() + seconds * 1000,
-  );
   // In the fragment: a browser sends no fragment to any server, nor in a Referer.
   const origin = config.origin ?? `http://localhost:${String(config.port)}`;
-  const link = `${origin}/#reset=${token}`;
-  if (flags.json === true) {
-    const expiresAt = new Date(Date.now() + seconds * 1000).toISOString();
-    io.out(`${JSON.stringify({ email: user.email, link, expiresAt })}\n`);
-    return;
-  }
-  io.out(
-    `Reset link for ${user.email}, valid for ${describe(seconds)} and for one use:\n${link}\n` +
-      'Give it to the user by a channel you trust; whoever holds it can set the password.\n',
-  );
+
+  return {
+    async print(data, user, options = {}) {
+      const stamp = await data.accounts.credentialStampOf(user.id);
+      if (stamp === null) {
+        throw new CliError(`${user.email} is disabled: enable it first (latchkey users enable).`);
+      }
+      const expiresAtMs = Date.now() + seconds * 1000;
+      const credentials = { id: user.id, credentialStamp: stamp };
+      const link = `${origin}/#reset=${issueResetToken(keys, credentials, expiresAtMs)}`;
+      if (flags.json === true) {
+        const expiresAt = new Date(expiresAtMs).toISOString();
+        io.out(`${JSON.stringify({ id: user.id, email: user.email, link, expiresAt })}\n`);
+        return;
+      }
+      const what = options.invited === true ? `Created ${user.email} (${user.id}); its` : 'A';
+      io.out(
+        `${what} link to set the password of ${user.email}, for one use within ` +
+          `${describe(seconds)}:\n${link}\n` +
+          'Give it to the user by a channel you trust: whoever holds it can set the password.\n',
+      );
+    },
+  };
 }
 
 function lifetimeSeconds(minutes: string | boolean | undefined): number {

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
+
 import { AccountError } from '../errors.js';
 import { openData } from './data.js';
 import { CliError } from './io.js';
-import { printResetLink } from './reset-link.js';
+import { prepareResetLinks } from './reset-link.js';
 
 import type { User } from '../accounts/types.js';
 import type { DataAccess } from './data.js';
@@ -10,7 +12,8 @@ import type { CliIo } from './io.js';
 /** Help for `latchkey users`. */
 export const USERS_HELP = `Usage:
   latchkey users add <email>       create an account; the password is read from standard input
-                                   (or typed, hidden, at a terminal)
+                                   (or typed, hidden, at a terminal); with --invite, print a
+                                   link with which the user chooses it instead
   latchkey users list              list accounts
   latchkey users disable <email>   stop an account from logging in and end its sessions
   latchkey users enable <email>    let a disabled account log in again
@@ -30,9 +33,10 @@ Options:
   --data-dir DIR   folder holding latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
   --store URL      another store: postgres://... or redis://... (env LATCHKEY_STORE)
   --json           print JSON instead of text
-  --origin URL     reset-link: the server's public origin (env LATCHKEY_ORIGIN; default
+  --origin URL     reset-link, add --invite: the server's public origin (env LATCHKEY_ORIGIN; default
                    http://localhost:<port>)
-  --minutes N      reset-link: how long the link works, 1 to 10080 (default 60)
+  --minutes N      reset-link, add --invite: how long the link works, 1 to 10080 (default 60)
+  --invite         add: no password; print a link to choose one (as reset-link)
   -h, --help       show this help
 `;
 
@@ -86,7 +90,7 @@ export async function usersCommand(
       return;
     }
     if (action === 'reset-link') {
-      await printResetLink(data, user, flags, io);
+      await prepareResetLinks(flags, io).print(data, user);
       return;
     }
     if (action === 'enable') {
@@ -174,10 +178,15 @@ async function setPassword(data: DataAccess, user: User, io: CliIo): Promise<voi
 }
 
 async function add(data: DataAccess, email: string, flags: Flags, io: CliIo): Promise<void> {
-  const password = await readPassword(io, 'Password: ');
+  // With --invite, the user chooses the first password through a link: the account is made
+  // with a random one nobody is shown, and the link is made ready before the account is.
+  const invite = flags.invite === true ? prepareResetLinks(flags, io) : null;
+  const password =
+    invite === null ? await readPassword(io, 'Password: ') : randomBytes(32).toString('base64url');
   try {
     const user = await data.accounts.register({ email, password });
-    if (flags.json === true) io.out(`${JSON.stringify(user)}\n`);
+    if (invite !== null) await invite.print(data, user, { invited: true });
+    else if (flags.json === true) io.out(`${JSON.stringify(user)}\n`);
     else io.out(`Created user ${user.email} (${user.id}).\n`);
   } catch (error) {
     if (error instanceof AccountError) throw accountRefusal(error);

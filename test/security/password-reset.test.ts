@@ -26,7 +26,11 @@ describe('password reset links', () => {
   });
 
   /** `latchkey users reset-link <email>` against the server's data folder: the link it prints. */
-  async function resetLink(email: string, flags: Record<string, string> = {}): Promise<string> {
+  async function resetLink(
+    email: string,
+    flags: Record<string, string | boolean> = {},
+    action: 'reset-link' | 'add' = 'reset-link',
+  ): Promise<string> {
     let printed = '';
     const io: CliIo = {
       out: (text) => (printed += text),
@@ -35,7 +39,7 @@ describe('password reset links', () => {
       env: {},
     };
     const given = { 'data-dir': server.dataDir, origin: server.url, ...flags };
-    await usersCommand(['reset-link', email], given, io);
+    await usersCommand([action, email], given, io);
     const link = /^(http\S+)$/m.exec(printed)?.[1];
     assert.ok(link, printed);
     return link;
@@ -68,6 +72,18 @@ describe('password reset links', () => {
     assert.equal(logged.length, 1);
     assert.equal(logged[0]?.endedSessions, 2);
     assert.doesNotMatch(server.rawLog(), new RegExp(tokenOf(link).split('.')[2] ?? '-'));
+  });
+
+  it('an invited account: the user chooses the first password, which nobody else knew', async () => {
+    const email = 'invited@example.com';
+    const link = await resetLink(email, { invite: true }, 'add');
+    assert.equal(
+      (await send(server.url, 'POST', '/auth/login', { json: { email, password: PASSWORD } }))
+        .status,
+      401,
+    );
+    assert.equal((await reset(tokenOf(link))).status, 200);
+    assert.equal(await logsIn(server.url, email, NEW_PASSWORD), true);
   });
 
   it('forged reset token: a changed user, expiry or HMAC gets 400 and changes nothing', async () => {
