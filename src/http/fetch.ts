@@ -22,7 +22,7 @@ import { cacheHeadersWithCookie } from './shared-caches.js';
 
 import type { User } from '../accounts/types.js';
 import type { Session } from '../session/index.js';
-import type { FetchProxyOptions, FetchRequestOptions } from './fetch-request.js';
+import type { FetchRequestOptions } from './fetch-request.js';
 import type { Latchkey } from './latchkey.js';
 import type { HttpRequest } from './types.js';
 
@@ -40,27 +40,30 @@ export interface FetchAuth {
   setCookie: string | null;
 }
 
-const FETCH_OPTIONS = optionNames<FetchProxyOptions>({
+const FETCH_OPTIONS = optionNames<FetchRequestOptions>({
   trustProxy: true,
   proxyHeader: true,
   trustForwardedHost: true,
   schemeFromUrl: true,
+  clientAddress: true,
 });
 
 /**
- * The auth routes (register, login, logout, session, sessions, logout-others, password, email) as a
- * Fetch handler: the `Response` to send, or null when the path is not under the routes prefix
- * (`routesPrefix`, default `/auth`). They behave exactly like the standalone server's,
- * CSRF check included; a store outage is a 503, never a throw.
+ * The auth routes (register, login, logout, session, sessions, logout-others, password,
+ * password-reset, email, delete-account, verify) as a Fetch handler: the `Response` to send, or
+ * null when the path is not under the routes prefix (`routesPrefix`, default `/auth`). They
+ * behave exactly like the standalone server's, CSRF check included; a store outage is a 503,
+ * never a throw. The peer's address is the one given with each request, else `clientAddress`.
  */
 export function createFetchHandler(
   latchkey: Latchkey,
-  options: FetchProxyOptions = {},
+  options: FetchRequestOptions = {},
 ): (request: Request, info?: { clientAddress?: string }) => Promise<Response | null> {
   refuseUnknownOptions(options, FETCH_OPTIONS, '');
   const read = createFetchRequestReader(options);
   return async (request, info = {}) => {
-    const response = await latchkey.handleAuthRoute(read(request, info.clientAddress));
+    const peer = info.clientAddress ?? options.clientAddress;
+    const response = await latchkey.handleAuthRoute(read(request, peer));
     return response === null ? null : toFetchResponse(response);
   };
 }

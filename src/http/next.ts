@@ -79,21 +79,23 @@ export interface LatchkeyNext {
 }
 
 /**
- * The auth routes (register, login, logout, session, sessions, logout-others, password, email) as
- * Next.js route handlers for `app/auth/[...latchkey]/route.ts`, at the instance's
- * `routesPrefix` (default `/auth`; with a `basePath`, include it). They behave exactly like the
- * standalone server's, CSRF check and 405 answers included.
+ * The auth routes (register, login, logout, session, sessions, logout-others, password,
+ * password-reset, email, delete-account, verify) as Next.js route handlers for
+ * `app/auth/[...latchkey]/route.ts`, at the instance's `routesPrefix` (default `/auth`; with a
+ * `basePath`, include it). They behave exactly like the standalone server's, CSRF check and 405
+ * answers included.
  */
 export function createNextHandlers(
   latchkey: Latchkey | (() => Latchkey),
   given: LatchkeyNextOptions = {},
 ): NextAuthHandlers {
-  const options = withoutUrlScheme(given);
+  // The address is found for each request (below); the handler takes the proxy options.
+  const { clientAddress: addressOf, ...proxy } = withoutUrlScheme(given);
   const instance = lazy(latchkey);
   let handle: ReturnType<typeof createFetchHandler> | undefined;
   const route: NextRouteHandler = async (request) => {
-    handle ??= createFetchHandler(instance(), options);
-    const clientAddress = options.clientAddress?.(request) ?? '';
+    handle ??= createFetchHandler(instance(), proxy);
+    const clientAddress = addressOf?.(request) ?? '';
     // Null: the route file sits outside the prefix; answer as the server does for no route.
     return (await handle(request, { clientAddress })) ?? toFetchResponse(notFound());
   };
@@ -145,10 +147,6 @@ export function sharedInstance<T>(key: string, create: () => T): T {
   return (shelf[slot] ??= create());
 }
 
-/**
- * Next.js builds `request.url` from `X-Forwarded-Proto` when a client sends one, so the URL's
- * scheme is believed only when the application trusts proxies (then the proxy sets it).
- */
 const NEXT_OPTIONS = optionNames<LatchkeyNextOptions>({
   trustProxy: true,
   proxyHeader: true,
@@ -157,6 +155,10 @@ const NEXT_OPTIONS = optionNames<LatchkeyNextOptions>({
   clientAddress: true,
 });
 
+/**
+ * Next.js builds `request.url` from `X-Forwarded-Proto` when a client sends one, so the URL's
+ * scheme is believed only when the application trusts proxies (then the proxy sets it).
+ */
 function withoutUrlScheme(options: LatchkeyNextOptions): LatchkeyNextOptions {
   // Checked now, so that a mistake fails where the handlers are made, not at every request.
   refuseUnknownOptions(options, NEXT_OPTIONS, '');

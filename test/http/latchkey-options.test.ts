@@ -6,7 +6,7 @@ import { latchkey as expressLatchkey } from '../../src/http/express.js';
 import { createFetchHandler } from '../../src/http/fetch.js';
 import { latchkey as honoLatchkey } from '../../src/http/hono.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
-import { latchkeyNext } from '../../src/http/next.js';
+import { createNextHandlers, latchkeyNext } from '../../src/http/next.js';
 import { latchkeyNode } from '../../src/http/node-adapter.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 import { inProcessRequest } from '../support/http-request.js';
@@ -144,6 +144,19 @@ describe('the adapters check their own options when they are made', () => {
     ['latchkey/next', () => latchkeyNext(instance, misspelt)],
     ['latchkey/fetch', () => createFetchHandler(instance, misspelt)],
   ];
+  it('the documented options are taken, clientAddress included, by the Next.js and Fetch handlers', async () => {
+    const session = (): Request => new Request('https://app.example.com/auth/session');
+    const next = latchkeyNext(instance, { clientAddress: () => '203.0.113.9', trustProxy: 1 });
+    assert.equal((await next.handlers.GET(session())).status, 401);
+    const handlers = createNextHandlers(instance, { clientAddress: () => '203.0.113.9' });
+    assert.equal((await handlers.GET(session())).status, 401);
+    const fetchRoutes = createFetchHandler(instance, {
+      clientAddress: '203.0.113.9',
+      trustProxy: 1,
+    });
+    assert.equal((await fetchRoutes(session()))?.status, 401);
+  });
+
   for (const [name, make] of adapters) {
     it(`${name}: a misspelt trustProxy is refused, not ignored (every client one address)`, () => {
       assert.throws(make, refused('trustproxy', /did you mean trustProxy\?/));
