@@ -258,22 +258,24 @@ export class Accounts {
    * Throws `AccountError` when the password breaks the policy, before anything is written.
    * `beforeSave` runs once the new hash is made, just before it is saved, as in
    * {@link changePassword}; a disabled account stays disabled. With `overStamp` (a password
-   * reset), only an enabled account whose {@link credentialStamp} is still that one, and only
-   * over that hash: else false, and nothing is saved nor `beforeSave` run.
+   * reset), only an enabled account whose {@link credentialStamp} is still that one (and whose
+   * email is still `overEmail`, when given), and only over that hash: else false, and nothing is
+   * saved nor `beforeSave` run.
    */
   async setUserPassword(
     userId: string,
     newPassword: string,
-    options: { beforeSave?: () => Promise<void>; overStamp?: string } = {},
+    options: { beforeSave?: () => Promise<void>; overStamp?: string; overEmail?: string } = {},
   ): Promise<boolean> {
     const record = await this.#store.findUserById(userId);
     if (record === null) return false;
-    const over = options.overStamp;
+    const { overStamp: over, overEmail } = options;
     const held = (now: UserRecord | null): boolean =>
       over === undefined ||
       (now?.disabledAt === null &&
         now.passwordHash === record.passwordHash &&
-        stampOf(now.passwordHash) === over);
+        stampOf(now.passwordHash) === over &&
+        (overEmail === undefined || now.email === overEmail));
     if (!held(record)) return false;
     await this.#refuseUnfitPassword(newPassword, record.email);
     const passwordHash = await hashPassword(newPassword, this.#parameters);

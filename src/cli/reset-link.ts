@@ -35,7 +35,8 @@ export function prepareResetLinks(flags: Flags, io: CliIo): ResetLinks {
   const seconds = lifetimeSeconds(flags.minutes);
   const keys = new KeyRing(serverSecrets(config.secrets, config.dataDir), 'LATCHKEY_SECRETS');
   // In the fragment: a browser sends no fragment to any server, nor in a Referer.
-  const origin = config.origin ?? `http://localhost:${String(config.port)}`;
+  const scheme = config.tls !== null || config.devCert ? 'https' : 'http';
+  const origin = config.origin ?? `${scheme}://localhost:${String(config.port)}`;
 
   return {
     async print(data, user, options = {}) {
@@ -43,9 +44,10 @@ export function prepareResetLinks(flags: Flags, io: CliIo): ResetLinks {
       if (stamp === null) {
         throw new CliError(`${user.email} is disabled: enable it first (latchkey users enable).`);
       }
-      const expiresAtMs = Date.now() + seconds * 1000;
-      const credentials = { id: user.id, credentialStamp: stamp };
-      const link = `${origin}/#reset=${issueResetToken(keys, credentials, expiresAtMs)}`;
+      // Whole seconds, as the token keeps it.
+      const expiresAtMs = Math.floor(Date.now() / 1000 + seconds) * 1000;
+      const account = { id: user.id, email: user.email, credentialStamp: stamp };
+      const link = `${origin}/#reset=${issueResetToken(keys, account, expiresAtMs)}`;
       if (flags.json === true) {
         const expiresAt = new Date(expiresAtMs).toISOString();
         io.out(`${JSON.stringify({ id: user.id, email: user.email, link, expiresAt })}\n`);

@@ -37,6 +37,10 @@ Options:
                    http://localhost:<port>)
   --minutes N      reset-link, add --invite: how long the link works, 1 to 10080 (default 60)
   --invite         add: no password; print a link to choose one (as reset-link)
+
+reset-link and add --invite sign with the server's secrets: the data folder's, or
+LATCHKEY_SECRETS / --secrets-file as the server is given them (another secret makes a link the
+server refuses).
   -h, --help       show this help
 `;
 

@@ -63,8 +63,8 @@ export interface Latchkey {
    * A password reset token for an enabled user, or null when there is none with this id: for
    * the application to send to the user (by email, say) in a link to its own reset page, which
    * posts it with the new password to `POST {routesPrefix}/password-reset`. It works once, for
-   * `lifetimeSeconds` (default 3,600; at most 7 days), and only while the password stays as it
-   * is; nothing is stored.
+   * `lifetimeSeconds` (default 3,600; at most 7 days), and only while the password and email stay
+   * as they are and the account enabled; nothing is stored.
    */
   issuePasswordReset(
     userId: string,
@@ -116,10 +116,12 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
             `${String(RESET_TOKEN_MAX_LIFETIME_SECONDS)} (7 days)`,
         );
       }
+      const user = await context.accounts.getUser(userId);
       const credentialStamp = await context.accounts.credentialStampOf(userId);
-      if (credentialStamp === null) return null;
+      if (user === null || credentialStamp === null) return null;
       const expiresAtMs = context.clock() + lifetimeSeconds * 1000;
-      return issueResetToken(context.keys, { id: userId, credentialStamp }, expiresAtMs);
+      const account = { id: userId, email: user.email, credentialStamp };
+      return issueResetToken(context.keys, account, expiresAtMs);
     },
     async checkCsrf(request) {
       try {

@@ -1,3 +1,5 @@
+import { domainToUnicode } from 'node:url';
+
 import { ConfigError } from '../errors.js';
 import { isCommonPassword } from './blocklist.js';
 import { normalizePassword } from './normalize.js';
@@ -196,24 +198,22 @@ function builtOnWord(password: string, words: readonly string[], email?: string)
   );
 }
 
-// The parts of an address a password is built on: `jane.doe@mail.acme.com` gives "janedoe",
-// "jane", "doe", "mail" and "acme" (the last label, the top-level domain, is no one's name).
+// The parts of an address a password is built on: `jane.doe+news@mail.acme.com` gives
+// "janedoe" (before any `+` tag), "janedoenews", "jane", "doe", "news", "mail" and "acme". The
+// top-level label is no one's name, and parts under 4 letters are left out: they are too often a
+// part of a public suffix (`co` of `co.uk`) or of anything at all.
 function emailWords(email: string): string[] {
   const at = email.lastIndexOf('@');
   const local = email.slice(0, at === -1 ? email.length : at);
-  const labels =
-    at === -1
-      ? []
-      : email
-          .slice(at + 1)
-          .split('.')
-          .slice(0, -1);
+  const domain = at === -1 ? '' : domainToUnicode(email.slice(at + 1)) || email.slice(at + 1);
   const runs =
     local
       .normalize('NFKC')
       .toLowerCase()
       .match(/\p{L}+/gu) ?? [];
-  return [lettersOf(local), ...runs, ...labels.map(lettersOf)].filter((word) => word !== '');
+  const words = [lettersOf(local.split('+', 1)[0] ?? ''), lettersOf(local), ...runs];
+  const labels = domain.replace(/\.$/, '').split('.').slice(0, -1).map(lettersOf);
+  return [...words, ...labels].filter((word) => Array.from(word).length >= 4);
 }
 
 function lettersOf(text: string): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { domainToUnicode } from 'node:url';
 
 import { ConfigError } from '../errors.js';
 import { METRICS_TOKEN_MIN_LENGTH } from './metrics.js';
@@ -137,15 +138,19 @@ export function hostOf(origin: string): string {
 }
 
 // `auth.acme-corp.example` gives "auth", "acme-corp", "acme", "corp": the names a user of the
-// site sees in its address.
+// site sees in its address (IDNA labels as they read them). Labels under 4 letters are left out,
+// as they are too often part of a public suffix (`co.uk`), and so is the top-level label.
 export function siteWords(host: string): string[] {
   if (isIP(host.replace(/^\[|\]$/g, '')) !== 0) return [];
-  const labels = host.split('.').slice(0, -1);
+  const readable = domainToUnicode(host) || host;
+  const labels = readable.replace(/\.$/, '').split('.').slice(0, -1);
   const words = labels.flatMap((label) => [
     label,
     ...(label.includes('-') ? label.split('-') : []),
   ]);
-  return [...new Set(words)].filter((word) => word !== 'www' && /\p{L}/u.test(word));
+  return [...new Set(words)].filter(
+    (word) => word !== 'www' && (word.match(/\p{L}/gu) ?? []).length >= 4,
+  );
 }
 
 export function list(value: string | undefined): string[] {

@@ -110,7 +110,7 @@ describe('checkPasswordPolicy', () => {
       'ＡＣＭＥ1234', // full-width letters, one word after NFKC
       'roadrunner99',
       'Jane.Doe1987',
-      'doe12345678',
+      'JANE-1987-!!',
       'Widgets#2024',
       'mail.mail1',
       'acmeacme1',
@@ -127,6 +127,17 @@ describe('checkPasswordPolicy', () => {
     ];
     for (const password of accepted) {
       assert.equal(checkPasswordPolicy(password, policy, email).ok, true, password);
+    }
+    // Parts under 4 letters are no words here (`co` of `co.uk`, or a short name).
+    assert.equal(checkPasswordPolicy('doe12345678', policy, email).ok, true);
+    assert.equal(
+      checkPasswordPolicy('Co#84629173-55120', {}, { email: 'x@a.example.co.uk' }).ok,
+      true,
+    );
+    // A plus tag is dropped as well as kept, and a domain is read as its owner writes it.
+    const tagged = { email: 'jane.doe+news@xn--bcher-kva.example' };
+    for (const password of ['JaneDoe2024!', 'janedoenews1', 'Bücher2024!!']) {
+      assert.equal(checkPasswordPolicy(password, {}, tagged).ok, false, password);
     }
     // Without the email, its parts are free; without the words, so are they.
     assert.equal(checkPasswordPolicy('Jane.Doe1987', policy).ok, true);

@@ -118,6 +118,25 @@ describe('password reset links', () => {
     assert.equal((await reset(token)).status, 200);
   });
 
+  it('a link mailed to an address the account has since left no longer works', async () => {
+    const held = await registerUser(server.url);
+    const token = tokenOf(await resetLink(held.email));
+    const io: CliIo = {
+      out: () => undefined,
+      err: () => undefined,
+      readSecret: () => Promise.resolve(''),
+      env: {},
+    };
+    await usersCommand(
+      ['set-email', held.email, `moved-${held.email}`],
+      { 'data-dir': server.dataDir },
+      io,
+    );
+    const answer = await reset(token);
+    assert.equal(answer.status, 400);
+    assert.equal(errorCode(answer.body), 'RESET_TOKEN_INVALID');
+  });
+
   it('no link for a disabled account, and one made before the account was disabled fails', async () => {
     const held = await registerUser(server.url);
     const token = tokenOf(await resetLink(held.email));

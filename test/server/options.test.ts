@@ -218,6 +218,13 @@ describe('resolveServerConfig', () => {
       'Road Runner',
       'Wile',
     ]);
+    const suffix = resolveServerConfig({ flags: { origin: 'https://login.shop.co.uk.' }, env: {} });
+    assert.deepEqual(suffix.passwordContextWords, ['latchkey', 'login', 'shop']);
+    const idn = resolveServerConfig({
+      flags: { origin: 'https://xn--bcher-kva.example' },
+      env: {},
+    });
+    assert.deepEqual(idn.passwordContextWords, ['latchkey', 'bücher']);
     const loopback = resolveServerConfig({ flags: { origin: 'http://127.0.0.1:3000' }, env: {} });
     assert.deepEqual(loopback.passwordContextWords, ['latchkey']);
   });

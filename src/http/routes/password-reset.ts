@@ -14,7 +14,7 @@ const TOKEN_MAX_LENGTH = 256;
  * `POST /auth/password-reset` `{token, newPassword}`: sets a new password with a reset token
  * (`Latchkey.issuePasswordReset`, `latchkey users reset-link`) instead of the current password.
  * The token works once, until it expires, and only while the account is enabled and its password
- * unchanged since the token was made. Ends every session of the user (the reset may follow a
+ * and email unchanged since the token was made. Ends every session of the user (the reset may follow a
  * theft) and logs nobody in: the user logs in with the new password. A token that does not work,
  * for whatever reason, gets the same 400 `RESET_TOKEN_INVALID`, and costs no hashing.
  */
@@ -30,14 +30,20 @@ export async function resetPassword(
   if (!next.ok) return next.response;
 
   const claim = readResetToken(context.keys, token.value, context.clock());
-  const stamp = claim === null ? null : await context.accounts.credentialStampOf(claim.userId);
-  if (claim === null || stamp === null || !claim.madeUnder(stamp)) return invalidToken();
+  if (claim === null) return invalidToken();
+  // The same reads and the same HMAC whether or not the id names an enabled account, so that
+  // the time taken does not say which.
+  const user = await context.accounts.getUser(claim.userId);
+  const stamp = await context.accounts.credentialStampOf(claim.userId);
+  const account = { email: user?.email ?? '', credentialStamp: stamp ?? '' };
+  if (!claim.madeFor(account) || stamp === null) return invalidToken();
 
   let ended = 0;
   let saved: boolean;
   try {
     saved = await context.accounts.setUserPassword(claim.userId, next.value, {
       overStamp: stamp,
+      overEmail: account.email,
       // Every session ends before the new password is saved, as with a change.
       beforeSave: async () => {
         ended = await context.sessions.invalidateUserSessions(claim.userId);
