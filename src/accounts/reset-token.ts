@@ -9,7 +9,7 @@ import type { KeyRing } from '../token/keyring.js';
  * void, so a token works once; an email change voids them too (a link mailed to the old address
  * no longer works). A disabled account's tokens do not work while it is disabled, but being
  * nothing but a flag, disabling leaves its password, and so its tokens, as they were: enabled
- * again, the account's unexpired tokens work again (README, Limitations).
+ * again, the account's unexpired tokens work again (docs/security.md, Known limitations).
  */
 
 const PURPOSE = 'latchkey.password-reset.v1';

@@ -345,7 +345,7 @@ function describe(audits: readonly CookieAudit[]): string {
       out.push(
         `  ${deletesCookie(audit) ? 'deletes' : 'kept'}: ${scope}, ` +
           `Path=${printable(cookie.path) || '(no URL)'}, ${expires}, ` +
-          `${flags.join(', ')}; value of ${cookie.valueLength} character${cookie.valueLength === 1 ? '' : 's'}`,
+          `${flags.join(', ')}; value of ${plural(cookie.valueLength, 'character')}`,
       );
     }
     for (const finding of audit.findings) {
@@ -382,4 +382,8 @@ function jsonForTerminal(json: string): string {
     /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+function plural(count: number, noun: string): string {
+  return `${String(count)} ${noun}${count === 1 ? '' : 's'}`;
 }

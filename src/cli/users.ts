@@ -33,8 +33,8 @@ Options:
   --data-dir DIR   folder holding latchkey.db (env LATCHKEY_DATA_DIR, default ./data)
   --store URL      another store: postgres://... or redis://... (env LATCHKEY_STORE)
   --json           print JSON instead of text
-  --origin URL     reset-link, add --invite: the server's public origin (env LATCHKEY_ORIGIN; default
-                   http://localhost:<port>)
+  --origin URL     reset-link, add --invite: the server's public origin (env
+                   LATCHKEY_ORIGIN; default http://localhost:<port>, https with TLS)
   --minutes N      reset-link, add --invite: how long the link works, 1 to 10080 (default 60)
   --invite         add: no password; print a link to choose one (as reset-link)
 

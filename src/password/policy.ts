@@ -30,10 +30,11 @@ export interface PasswordPolicy {
   readonly refuseCommon: boolean;
   /**
    * Context-specific words (ASVS 5.0 6.1.2, NIST SP 800-63B section 5.1.1.2): the names of the
-   * service, product and organisation, which a person choosing a password reaches for first. A new
-   * password whose letters, once digits, spaces and symbols are dropped, are one of these words,
-   * once or repeated (`Acme2024!`, `acme-acme-1` for `acme`), is refused, as is one built so on a part of the account's email (its
-   * local part, each run of letters in it, and each label of its domain but the last), which is
+   * service, product and organisation, which a person choosing a password reaches for first. A
+   * new password whose letters, once digits, spaces and symbols are dropped, are one of these
+   * words, once or repeated (`Acme2024!`, `acme-acme-1` for `acme`), is refused, as is one built
+   * so on a part of the account's email of 4 letters or more (its local part with and without a
+   * `+` tag, each run of letters in it, and each label of its domain but the last), which is
    * always checked. Compared in lower case after NFKC. Default: none.
    */
   readonly contextWords: readonly string[];

@@ -3,11 +3,11 @@ import { after, before, describe, it } from 'node:test';
 
 import { usersCommand } from '../../src/cli/users.js';
 import { findChromium, launchChromium } from '../support/chromium.js';
+import { capturingIo } from '../support/cli-io.js';
 import { startTestServer } from '../support/server.js';
 import { logsIn, registerUser } from '../support/users.js';
 
 import type { Browser, Page } from 'playwright-core';
-import type { CliIo } from '../../src/cli/io.js';
 import type { TestServer } from '../support/server.js';
 
 const found = findChromium();
@@ -32,20 +32,14 @@ describe('a reset link opened in Chromium', { skip }, () => {
 
   it('asks for a new password, keeps the token out of the address bar, and sets it', async () => {
     const held = await registerUser(server.url);
-    let printed = '';
-    const io: CliIo = {
-      out: (text) => (printed += text),
-      err: () => undefined,
-      readSecret: () => Promise.reject(new Error('no password is asked')),
-      env: {},
-    };
+    const { io, printed } = capturingIo();
     await usersCommand(
       ['reset-link', held.email],
       { 'data-dir': server.dataDir, origin: server.url },
       io,
     );
-    const link = /^(http\S+)$/m.exec(printed)?.[1];
-    assert.ok(link, printed);
+    const link = /^(http\S+)$/m.exec(printed())?.[1];
+    assert.ok(link, printed());
 
     await page.goto(link);
     await page.waitForSelector('#reset-panel', { state: 'visible' });

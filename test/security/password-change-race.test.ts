@@ -6,13 +6,13 @@ import { AccountError } from '../../src/errors.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
 import { inProcessRequest } from '../support/http-request.js';
-import { SECRET, registerIn } from '../support/in-process-accounts.js';
+import { SECRET, jsonPost, registerIn } from '../support/in-process-accounts.js';
 import { errorCode } from '../support/server.js';
 import { PASSWORD } from '../support/users.js';
 
 import type { UserStore } from '../../src/accounts/index.js';
 import type { Latchkey } from '../../src/http/latchkey.js';
-import type { HttpRequest, HttpResponse } from '../../src/http/types.js';
+import type { HttpResponse } from '../../src/http/types.js';
 
 // A thief who knows the current password and the owner who learns of it both change it at once.
 // Each change is made over the password it checked, so the first one saved stands; the other is
@@ -185,18 +185,6 @@ describe('password changes racing each other (account takeover)', () => {
 const OWNER_ADDRESS = '192.0.2.1';
 const THIEF_ADDRESS = '198.51.100.7';
 
-function post(path: string, body: unknown, address: string, cookie?: string): HttpRequest {
-  return inProcessRequest('POST', path, {
-    headers: {
-      'content-type': 'application/json',
-      'sec-fetch-site': 'same-origin',
-      ...(cookie === undefined ? {} : { cookie }),
-    },
-    body: JSON.stringify(body),
-    clientAddress: address,
-  });
-}
-
 async function change(
   latchkey: Latchkey,
   cookie: string,
@@ -204,14 +192,14 @@ async function change(
   address = OWNER_ADDRESS,
 ): Promise<HttpResponse> {
   const body = { currentPassword: PASSWORD, newPassword };
-  const answer = await latchkey.handleAuthRoute(post('/auth/password', body, address, cookie));
+  const answer = await latchkey.handleAuthRoute(jsonPost('/auth/password', body, cookie, address));
   assert.ok(answer);
   return answer;
 }
 
 async function logIn(latchkey: Latchkey, email: string, address: string): Promise<string> {
   const answer = await latchkey.handleAuthRoute(
-    post('/auth/login', { email, password: PASSWORD }, address),
+    jsonPost('/auth/login', { email, password: PASSWORD }, undefined, address),
   );
   assert.equal(answer?.status, 200);
   const cookie = answer.headers.find(([name]) => name === 'Set-Cookie')?.[1].split(';')[0];
@@ -221,7 +209,7 @@ async function logIn(latchkey: Latchkey, email: string, address: string): Promis
 
 async function logsIn(latchkey: Latchkey, email: string, password: string): Promise<boolean> {
   const answer = await latchkey.handleAuthRoute(
-    post('/auth/login', { email, password }, '203.0.113.50'),
+    jsonPost('/auth/login', { email, password }, undefined, '203.0.113.50'),
   );
   return answer?.status === 200;
 }

@@ -4,12 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import { usersCommand } from '../../src/cli/users.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
+import { capturingIo } from '../support/cli-io.js';
 import { ManualClock } from '../support/clock.js';
 import { SECRET, jsonPost, registerIn } from '../support/in-process-accounts.js';
 import { errorCode, send, startTestServer } from '../support/server.js';
 import { PASSWORD, loginUser, logsIn, registerUser, sessionStatus } from '../support/users.js';
 
-import type { CliIo } from '../../src/cli/io.js';
 import type { Latchkey } from '../../src/http/latchkey.js';
 import type { TestServer } from '../support/server.js';
 
@@ -31,17 +31,11 @@ describe('password reset links', () => {
     flags: Record<string, string | boolean> = {},
     action: 'reset-link' | 'add' = 'reset-link',
   ): Promise<string> {
-    let printed = '';
-    const io: CliIo = {
-      out: (text) => (printed += text),
-      err: () => undefined,
-      readSecret: () => Promise.reject(new Error('no password is asked')),
-      env: {},
-    };
+    const { io, printed } = capturingIo();
     const given = { 'data-dir': server.dataDir, origin: server.url, ...flags };
     await usersCommand([action, email], given, io);
-    const link = /^(http\S+)$/m.exec(printed)?.[1];
-    assert.ok(link, printed);
+    const link = /^(http\S+)$/m.exec(printed())?.[1];
+    assert.ok(link, printed());
     return link;
   }
   const reset = (token: string, newPassword = NEW_PASSWORD) =>
@@ -121,12 +115,7 @@ describe('password reset links', () => {
   it('a link mailed to an address the account has since left no longer works', async () => {
     const held = await registerUser(server.url);
     const token = tokenOf(await resetLink(held.email));
-    const io: CliIo = {
-      out: () => undefined,
-      err: () => undefined,
-      readSecret: () => Promise.resolve(''),
-      env: {},
-    };
+    const { io } = capturingIo();
     await usersCommand(
       ['set-email', held.email, `moved-${held.email}`],
       { 'data-dir': server.dataDir },
@@ -140,12 +129,7 @@ describe('password reset links', () => {
   it('no link for a disabled account, and one made before the account was disabled fails', async () => {
     const held = await registerUser(server.url);
     const token = tokenOf(await resetLink(held.email));
-    const io: CliIo = {
-      out: () => undefined,
-      err: () => undefined,
-      readSecret: () => Promise.resolve(''),
-      env: {},
-    };
+    const { io } = capturingIo();
     await usersCommand(['disable', held.email], { 'data-dir': server.dataDir }, io);
     await assert.rejects(resetLink(held.email), /is disabled: enable it first/);
     const answer = await reset(token);

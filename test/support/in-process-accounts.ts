@@ -14,8 +14,16 @@ import type { HttpRequest } from '../../src/http/types.js';
 /** The signing secret of the in-process Latchkeys. */
 export const SECRET = 'a secret that is at least thirty-two bytes long';
 
-/** A same-origin JSON POST to `path`, with the session cookie when given. */
-export function jsonPost(path: string, body: unknown, cookie?: string): HttpRequest {
+/**
+ * A same-origin JSON POST to `path`, with the session cookie when given, from `clientAddress`
+ * (default `192.0.2.1`).
+ */
+export function jsonPost(
+  path: string,
+  body: unknown,
+  cookie?: string,
+  clientAddress?: string,
+): HttpRequest {
   return inProcessRequest('POST', path, {
     headers: {
       'content-type': 'application/json',
@@ -23,6 +31,7 @@ export function jsonPost(path: string, body: unknown, cookie?: string): HttpRequ
       ...(cookie === undefined ? {} : { cookie }),
     },
     body: JSON.stringify(body),
+    ...(clientAddress === undefined ? {} : { clientAddress }),
   });
 }
 

@@ -13,10 +13,11 @@ const TOKEN_MAX_LENGTH = 256;
 /**
  * `POST /auth/password-reset` `{token, newPassword}`: sets a new password with a reset token
  * (`Latchkey.issuePasswordReset`, `latchkey users reset-link`) instead of the current password.
- * The token works once, until it expires, and only while the account is enabled and its password
- * and email unchanged since the token was made. Ends every session of the user (the reset may follow a
- * theft) and logs nobody in: the user logs in with the new password. A token that does not work,
- * for whatever reason, gets the same 400 `RESET_TOKEN_INVALID`, and costs no hashing.
+ * The token works once, until it expires, and only while the account is enabled and its
+ * password and email are as they were when the token was made. Ends every session of the user
+ * (the reset may follow a theft) and logs nobody in: the user logs in with the new password. A
+ * token that does not work, for whatever reason, gets the same 400 `RESET_TOKEN_INVALID`, and
+ * costs no hashing.
  */
 export async function resetPassword(
   context: AuthContext,

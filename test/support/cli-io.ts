@@ -1,0 +1,15 @@
+import type { CliIo } from '../../src/cli/io.js';
+
+/** Streams for running a CLI command in the test's process: what it prints is kept, nothing read. */
+export function capturingIo(): { io: CliIo; printed: () => string } {
+  let printed = '';
+  return {
+    io: {
+      out: (text) => (printed += text),
+      err: () => undefined,
+      readSecret: () => Promise.reject(new Error('no password is asked here')),
+      env: {},
+    },
+    printed: () => printed,
+  };
+}
