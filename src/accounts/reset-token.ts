@@ -6,10 +6,11 @@ import type { KeyRing } from '../token/keyring.js';
  * covers the id, the expiry, and the account's email and credential stamp (a fingerprint of its
  * password hash) as they were when the token was made. Nothing is stored: once the password
  * changes, by this reset or any other way, the stamp moves on and every token made before is
- * void, so a token works once; an email change voids them too (a link mailed to the old address
- * no longer works). A disabled account's tokens do not work while it is disabled, but being
- * nothing but a flag, disabling leaves its password, and so its tokens, as they were: enabled
- * again, the account's unexpired tokens work again (docs/security.md, Known limitations).
+ * void, so a token works once; an email change voids them too, while it stands (a link mailed
+ * to the old address no longer works). A disabled account's tokens do not work while it is
+ * disabled, but being nothing but a flag, disabling leaves its password, and so its tokens, as
+ * they were: enabled again (or its email changed back), the account's unexpired tokens work
+ * again (docs/security.md, Known limitations).
  */
 
 const PURPOSE = 'latchkey.password-reset.v1';

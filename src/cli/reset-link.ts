@@ -6,6 +6,7 @@ import {
   RESET_TOKEN_MAX_LIFETIME_SECONDS,
   issueResetToken,
 } from '../accounts/reset-token.js';
+import { checkOrigin } from '../http/context.js';
 import { resolveServerConfig } from '../server/config.js';
 import { SECRETS_FILE, loadOrCreateSecrets } from '../server/secrets.js';
 import { KeyRing } from '../token/keyring.js';
@@ -36,7 +37,12 @@ export function prepareResetLinks(flags: Flags, io: CliIo): ResetLinks {
   const keys = new KeyRing(serverSecrets(config.secrets, config.dataDir), 'LATCHKEY_SECRETS');
   // In the fragment: a browser sends no fragment to any server, nor in a Referer.
   const scheme = config.tls !== null || config.devCert ? 'https' : 'http';
-  const origin = config.origin ?? `${scheme}://localhost:${String(config.port)}`;
+  // Checked and written as the server takes it (`https://Auth.example.com/` is
+  // `https://auth.example.com`), so that the link is the server's own page.
+  const origin =
+    config.origin === undefined
+      ? `${scheme}://localhost:${String(config.port)}`
+      : checkOrigin(config.origin, '--origin (LATCHKEY_ORIGIN)');
 
   return {
     async print(data, user, options = {}) {
@@ -85,7 +91,7 @@ function serverSecrets(given: string[] | null, dataDir: string): string[] {
 }
 
 function describe(seconds: number): string {
-  return seconds % 3_600 === 0
-    ? `${String(seconds / 3_600)} hour(s)`
-    : `${String(seconds / 60)} minute(s)`;
+  const [count, unit] =
+    seconds % 3_600 === 0 ? [seconds / 3_600, 'hour'] : [seconds / 60, 'minute'];
+  return `${String(count)} ${unit}${count === 1 ? '' : 's'}`;
 }

@@ -37,11 +37,12 @@ Options:
                    LATCHKEY_ORIGIN; default http://localhost:<port>, https with TLS)
   --minutes N      reset-link, add --invite: how long the link works, 1 to 10080 (default 60)
   --invite         add: no password; print a link to choose one (as reset-link)
+  -h, --help       show this help
 
 reset-link and add --invite sign with the server's secrets: the data folder's, or
 LATCHKEY_SECRETS / --secrets-file as the server is given them (another secret makes a link the
-server refuses).
-  -h, --help       show this help
+server refuses). They take the server's --port, --dev-cert and --tls-cert/--tls-key too, for the
+default link; give --origin where the server is reached by another address.
 `;
 
 type Flags = Readonly<Record<string, string | boolean | undefined>>;
@@ -84,17 +85,19 @@ export async function usersCommand(
       await add(data, email, flags, io);
       return;
     }
+    // The link's options are checked before the account is looked up.
+    const links = action === 'reset-link' ? prepareResetLinks(flags, io) : null;
     const user = await findUser(data, email);
+    if (links !== null) {
+      await links.print(data, user);
+      return;
+    }
     if (action === 'set-email') {
       await setEmail(data, user, rest[1] ?? '', flags, io);
       return;
     }
     if (action === 'set-password') {
       await setPassword(data, user, io);
-      return;
-    }
-    if (action === 'reset-link') {
-      await prepareResetLinks(flags, io).print(data, user);
       return;
     }
     if (action === 'enable') {

@@ -236,7 +236,7 @@ const ARGON2ID_OPTIONS = optionNames<Argon2idParameters>({
 });
 
 /** An origin as browsers serialize it in `Origin`: scheme, host, port if not the default. */
-function checkOrigin(value: string, option: string): string {
+export function checkOrigin(value: string, option: string): string {
   let url: URL;
   try {
     url = new URL(value);

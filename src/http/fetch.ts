@@ -131,7 +131,14 @@ export function withRenewal(response: Response, auth: FetchAuth | null): Respons
 // One reader per proxy setting, so that a list of proxies is parsed once, not per request.
 const readers = new Map<string, (request: Request, clientAddress?: string) => HttpRequest>();
 
+// Options objects already checked: an application passes the same one with every request.
+const checked = new WeakSet<FetchRequestOptions>();
+
 function translate(request: Request, options: FetchRequestOptions): HttpRequest {
+  if (!checked.has(options)) {
+    refuseUnknownOptions(options, FETCH_OPTIONS, '');
+    checked.add(options);
+  }
   const key = JSON.stringify([
     options.trustProxy ?? false,
     options.proxyHeader ?? 'x-forwarded',

@@ -7,6 +7,7 @@ import { ConfigError, StoreUnavailableError } from '../errors.js';
 import { authenticateRequest } from './authenticate.js';
 import { createAuthRoutes } from './auth-routes.js';
 import { createAuthContext } from './context.js';
+import { refuseUnknownOptions } from './option-names.js';
 import { checkCsrf } from './csrf-check.js';
 import { responseForError } from './guard.js';
 import { unauthenticated } from './routes/sessions.js';
@@ -104,6 +105,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       }
     },
     async issuePasswordReset(userId, options = {}) {
+      refuseUnknownOptions(options, ['lifetimeSeconds'], '');
       const lifetimeSeconds = options.lifetimeSeconds ?? RESET_TOKEN_DEFAULT_LIFETIME_SECONDS;
       if (
         !Number.isSafeInteger(lifetimeSeconds) ||

@@ -58,4 +58,17 @@ describe('a reset link opened in Chromium', { skip }, () => {
     assert.match((await page.textContent('#form-message')) ?? '', /Log in with the new password/);
     assert.equal(await logsIn(server.url, held.email, NEW_PASSWORD), true);
   });
+
+  it('takes a link opened in a tab that shows the page already, and says when one is damaged', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('#reset-panel', { state: 'hidden' });
+    // Only the fragment changes: no new page load, a hashchange.
+    await page.evaluate(() => {
+      window.location.hash = '#reset=a.b%20c';
+    });
+    await page.waitForSelector('#reset-panel', { state: 'visible' });
+    assert.equal(new URL(page.url()).hash, '');
+    assert.equal(await page.isHidden('#reset-form'), true);
+    assert.match((await page.textContent('#reset-message')) ?? '', /damaged/);
+  });
 });

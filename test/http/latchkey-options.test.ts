@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { ConfigError } from '../../src/errors.js';
 import { latchkey as expressLatchkey } from '../../src/http/express.js';
-import { createFetchHandler } from '../../src/http/fetch.js';
+import { checkCsrf, createFetchHandler } from '../../src/http/fetch.js';
 import { latchkey as honoLatchkey } from '../../src/http/hono.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
 import { createNextHandlers, latchkeyNext } from '../../src/http/next.js';
@@ -155,6 +155,18 @@ describe('the adapters check their own options when they are made', () => {
       trustProxy: 1,
     });
     assert.equal((await fetchRoutes(session()))?.status, 401);
+  });
+
+  it('the per-request Fetch functions and issuePasswordReset refuse a misspelt option too', async () => {
+    const request = new Request('https://app.example.com/api/notes', { method: 'POST' });
+    await assert.rejects(
+      checkCsrf(instance, request, { clientAdress: '203.0.113.9' } as Record<string, unknown>),
+      refused('clientAdress', /did you mean clientAddress\?/),
+    );
+    await assert.rejects(
+      instance.issuePasswordReset('any', { lifetime: 60 } as Record<string, unknown>),
+      refused('lifetime', /did you mean lifetimeSeconds\?|its options are lifetimeSeconds/),
+    );
   });
 
   for (const [name, make] of adapters) {

@@ -100,6 +100,20 @@ describe('password reset links', () => {
     }
     assert.equal(await logsIn(server.url, victim.email), true);
     assert.equal(await sessionStatus(server.url, victim.cookie), 200);
+    // The operator learns why (a link signed with another secret looks like this one).
+    const refusals = server.logs.filter((line) => line.event === 'password_reset.refused');
+    assert.ok(refusals.some((line) => line.reason === 'not_for_this_account'));
+    assert.ok(refusals.some((line) => line.reason === 'malformed_or_expired'));
+  });
+
+  it('the link names the origin as the server takes it, and refuses one that is not', async () => {
+    const held = await registerUser(server.url);
+    const link = await resetLink(held.email, { origin: `${server.url.toUpperCase()}/` });
+    assert.equal(link.split('#')[0], `${server.url}/`);
+    await assert.rejects(
+      resetLink(held.email, { origin: 'javascript:alert(1)//' }),
+      /not an origin/,
+    );
   });
 
   it('a password the policy refuses is refused, and the link still works after', async () => {

@@ -31,13 +31,17 @@ export async function resetPassword(
   if (!next.ok) return next.response;
 
   const claim = readResetToken(context.keys, token.value, context.clock());
-  if (claim === null) return invalidToken();
+  if (claim === null) return refused(context, 'malformed_or_expired');
   // The same reads and the same HMAC whether or not the id names an enabled account, so that
   // the time taken does not say which.
   const user = await context.accounts.getUser(claim.userId);
   const stamp = await context.accounts.credentialStampOf(claim.userId);
   const account = { email: user?.email ?? '', credentialStamp: stamp ?? '' };
-  if (!claim.madeFor(account) || stamp === null) return invalidToken();
+  if (!claim.madeFor(account) || stamp === null) {
+    // Signed with another secret (a CLI run with the wrong LATCHKEY_SECRETS), or for an account
+    // since changed, disabled or deleted: one reason to the client, and the id to the log.
+    return refused(context, 'not_for_this_account', claim.userId);
+  }
 
   let ended = 0;
   let saved: boolean;
@@ -55,7 +59,7 @@ export async function resetPassword(
     throw error;
   }
   // The password changed, or the account was disabled or deleted, since the token was read.
-  if (!saved) return invalidToken();
+  if (!saved) return refused(context, 'changed_meanwhile', claim.userId);
 
   // A login that checked the old password meanwhile made its session before the save.
   ended += await context.sessions.invalidateUserSessions(claim.userId);
@@ -63,7 +67,11 @@ export async function resetPassword(
   return jsonResponse(200, { message: 'Password changed. Log in with the new password.' });
 }
 
-function invalidToken(): HttpResponse {
+function refused(context: AuthContext, reason: string, userId?: string): HttpResponse {
+  context.logger.log('info', 'password_reset.refused', {
+    reason,
+    ...(userId === undefined ? {} : { userId }),
+  });
   return errorResponse(
     400,
     'RESET_TOKEN_INVALID',

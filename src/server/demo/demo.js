@@ -170,13 +170,17 @@ function noteReauthentication(data) {
   reauthenticating = true;
 }
 
-// A reset link's token is taken out of the address bar at once, so that it stays in no history.
+// A reset link's token is taken out of the address bar at once, so that it stays in no history:
+// when the page loads, and when a link is opened in a tab that shows the page already.
 function takeResetToken() {
+  if (!window.location.hash.startsWith('#reset=')) return;
   const match = /^#reset=([A-Za-z0-9_.-]+)$/.exec(window.location.hash);
-  if (match === null) return;
-  resetToken = match[1];
   window.history.replaceState(null, '', window.location.pathname + window.location.search);
   $('reset-panel').hidden = false;
+  resetToken = match === null ? null : match[1];
+  $('reset-form').hidden = resetToken === null;
+  $('reset-message').textContent =
+    resetToken === null ? 'This reset link is damaged: copy it again, whole.' : '';
 }
 
 async function resetPassword(event) {
@@ -234,5 +238,6 @@ document.addEventListener('DOMContentLoaded', () => {
     $('password').autocomplete = 'current-password';
   });
   takeResetToken();
+  window.addEventListener('hashchange', takeResetToken);
   void refreshSession();
 });
