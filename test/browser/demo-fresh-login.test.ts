@@ -60,6 +60,14 @@ describe('the demo page once the login is no longer recent, in Chromium', { skip
     assert.equal(await page.inputValue('#email'), 'recent@example.com');
     assert.equal(await page.isHidden('#register'), true);
     assert.match((await page.textContent('#password-message')) ?? '', /Log in again/);
+    // A reload keeps it: the page asks for the login again until one succeeds.
+    await Promise.all([
+      page.waitForResponse((candidate) => new URL(candidate.url()).pathname === '/auth/sessions'),
+      page.reload(),
+    ]);
+    assert.equal(await page.textContent('#account-heading'), 'Log in again');
+    assert.equal(await page.inputValue('#email'), 'recent@example.com');
+    assert.equal(await page.isHidden('#register'), true);
 
     await page.fill('#password', PASSWORD);
     assert.equal((await click('#login', '/auth/login')).status(), 200);

@@ -8,8 +8,10 @@ let csrfToken = null;
 // The server says when registration is off: then it also refuses email changes and deletions.
 let registrationOff = false;
 // Set when a change was refused for want of a recent login: the login form is shown again,
-// for the same account, until a login succeeds or the user logs out.
-let reauthenticating = false;
+// for the same account, until a login succeeds or the user logs out. Kept for the tab's life
+// (sessionStorage), so that a reload does not forget it.
+const REAUTHENTICATING = 'latchkey-demo-reauthenticating';
+let reauthenticating = window.sessionStorage.getItem(REAUTHENTICATING) === 'yes';
 // The form's email is filled in once, when that starts, not over what the user types after.
 let prefillEmail = false;
 // The token of a reset link (`/#reset=...`, from `latchkey users reset-link`), until it is used.
@@ -59,6 +61,7 @@ async function refreshSession() {
     $('status').textContent = status === 401 ? 'Not logged in.' : describeFailure(status, data);
   }
   reauthenticating &&= signedIn;
+  if (!reauthenticating) window.sessionStorage.removeItem(REAUTHENTICATING);
   if (reauthenticating && prefillEmail) $('email').value = data.user.email;
   prefillEmail = false;
   $('account-heading').textContent = reauthenticating ? 'Log in again' : 'Register or log in';
@@ -168,6 +171,7 @@ function noteReauthentication(data) {
   if (data?.error?.code !== 'REAUTHENTICATION_REQUIRED') return;
   prefillEmail = !reauthenticating;
   reauthenticating = true;
+  window.sessionStorage.setItem(REAUTHENTICATING, 'yes');
 }
 
 // A reset link's token is taken out of the address bar at once, so that it stays in no history:
@@ -220,6 +224,7 @@ async function logoutOthers() {
 
 document.addEventListener('DOMContentLoaded', () => {
   registrationOff = document.body.dataset.registration === 'off';
+  prefillEmail = reauthenticating;
   $('register').hidden = registrationOff;
   $('credentials').addEventListener('submit', (event) => void submitCredentials(event));
   $('password-form').addEventListener('submit', (event) => void changePassword(event));
