@@ -12,6 +12,7 @@ import { changedMeanwhile, requireEmail } from './refusals.js';
 import type { Argon2idParameters } from '../password/parameters.js';
 import type { PasswordPolicy } from '../password/policy.js';
 import type { Clock } from '../session/types.js';
+import type { ResetTokenAccount } from './reset-token.js';
 import type { ExpectedUser, User, UserRecord, UserStore } from './types.js';
 
 /** An email and a password, as a person typed them. */
@@ -157,8 +158,14 @@ export class Accounts {
 
   /** The current {@link credentialStamp} of a user by id, or null when the user is gone. */
   async credentialStampOf(userId: string): Promise<string | null> {
+    return (await this.resetBindingOf(userId))?.credentialStamp ?? null;
+  }
+
+  /** What a reset token for this user is bound to, in one read; null if it is gone or disabled. */
+  async resetBindingOf(userId: string): Promise<ResetTokenAccount | null> {
     const record = await this.#store.findUserById(userId);
-    return record === null || record.disabledAt !== null ? null : stampOf(record.passwordHash);
+    if (record === null || record.disabledAt !== null) return null;
+    return { email: record.email, credentialStamp: stampOf(record.passwordHash) };
   }
 
   /**
@@ -258,9 +265,9 @@ export class Accounts {
    * Throws `AccountError` when the password breaks the policy, before anything is written.
    * `beforeSave` runs once the new hash is made, just before it is saved, as in
    * {@link changePassword}; a disabled account stays disabled. With `overStamp` (a password
-   * reset), only an enabled account whose {@link credentialStamp} is still that one (and whose
-   * email is still `overEmail`, when given), and only over that hash: else false, and nothing is
-   * saved nor `beforeSave` run.
+   * reset), only an enabled account whose {@link credentialStamp} is still that one and whose
+   * email is still `overEmail` (default: as first read), and only over that hash: else false, and
+   * nothing is saved nor `beforeSave` run.
    */
   async setUserPassword(
     userId: string,
@@ -269,13 +276,11 @@ export class Accounts {
   ): Promise<boolean> {
     const record = await this.#store.findUserById(userId);
     if (record === null) return false;
-    const { overStamp: over, overEmail } = options;
+    const { overStamp: over, overEmail = record.email } = options;
+    // The stamp is the hash's: held while the account is as the reset token was made for.
     const held = (now: UserRecord | null): boolean =>
       over === undefined ||
-      (now?.disabledAt === null &&
-        now.passwordHash === record.passwordHash &&
-        stampOf(now.passwordHash) === over &&
-        (overEmail === undefined || now.email === overEmail));
+      (now?.disabledAt === null && stampOf(now.passwordHash) === over && now.email === overEmail);
     if (!held(record)) return false;
     await this.#refuseUnfitPassword(newPassword, record.email);
     const passwordHash = await hashPassword(newPassword, this.#parameters);

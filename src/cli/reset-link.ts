@@ -46,14 +46,13 @@ export function prepareResetLinks(flags: Flags, io: CliIo): ResetLinks {
 
   return {
     async print(data, user, options = {}) {
-      const stamp = await data.accounts.credentialStampOf(user.id);
-      if (stamp === null) {
+      const bound = await data.accounts.resetBindingOf(user.id);
+      if (bound === null) {
         throw new CliError(`${user.email} is disabled: enable it first (latchkey users enable).`);
       }
       // Whole seconds, as the token keeps it.
       const expiresAtMs = Math.floor(Date.now() / 1000 + seconds) * 1000;
-      const account = { id: user.id, email: user.email, credentialStamp: stamp };
-      const link = `${origin}/#reset=${issueResetToken(keys, account, expiresAtMs)}`;
+      const link = `${origin}/#reset=${issueResetToken(keys, { id: user.id, ...bound }, expiresAtMs)}`;
       if (flags.json === true) {
         const expiresAt = new Date(expiresAtMs).toISOString();
         io.out(`${JSON.stringify({ id: user.id, email: user.email, link, expiresAt })}\n`);

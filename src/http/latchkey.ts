@@ -118,12 +118,10 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
             `${String(RESET_TOKEN_MAX_LIFETIME_SECONDS)} (7 days)`,
         );
       }
-      const user = await context.accounts.getUser(userId);
-      const credentialStamp = await context.accounts.credentialStampOf(userId);
-      if (user === null || credentialStamp === null) return null;
+      const bound = await context.accounts.resetBindingOf(userId);
+      if (bound === null) return null;
       const expiresAtMs = context.clock() + lifetimeSeconds * 1000;
-      const account = { id: userId, email: user.email, credentialStamp };
-      return issueResetToken(context.keys, account, expiresAtMs);
+      return issueResetToken(context.keys, { id: userId, ...bound }, expiresAtMs);
     },
     async checkCsrf(request) {
       try {

@@ -23,7 +23,8 @@ export class KeyRing {
     if (!Array.isArray(secrets) || secrets.length === 0) {
       throw new ConfigError(
         option,
-        `needs a list of at least one secret${Array.isArray(secrets) ? '' : ` (got ${typeof secrets})`}; ` +
+        'needs a list of at least one secret' +
+          `${Array.isArray(secrets) ? '' : ` (got ${typeof secrets})`}; ` +
           'generate one with `openssl rand -base64 48`',
       );
     }

@@ -6,6 +6,7 @@ import { Accounts } from '../../src/accounts/index.js';
 import { DATABASE_FILE } from '../../src/server/serve.js';
 import { openSqliteStores } from '../../src/stores/sqlite/index.js';
 import { findChromium, launchChromium } from '../support/chromium.js';
+import { demoInChromium } from '../support/demo-in-chromium.js';
 import { send, startTestServer } from '../support/server.js';
 
 import type { Browser, Page } from 'playwright-core';
@@ -15,41 +16,28 @@ const found = findChromium();
 const skip = 'skip' in found ? found.skip : false;
 
 describe('the demo page in a real browser (Chromium)', { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium('path' in found ? found.path : '');
-    page = await browser.newPage();
-  });
-
-  after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const demo = demoInChromium('path' in found ? found.path : '');
 
   const sessionCookie = async () => {
-    const cookies = await page.context().cookies(server.url);
+    const cookies = await demo.page.context().cookies(demo.server.url);
     return cookies.find((cookie) => cookie.name === '__Host-auth_token');
   };
 
   const click = async (selector: string, path: string, method = 'GET') => {
     const [response] = await Promise.all([
-      page.waitForResponse(
+      demo.page.waitForResponse(
         (candidate) =>
           new URL(candidate.url()).pathname === path && candidate.request().method() === method,
       ),
-      page.click(selector),
+      demo.page.click(selector),
     ]);
     return response;
   };
 
   it('registers through the page and the browser stores an HttpOnly, Secure, SameSite cookie', async () => {
-    await page.goto(`${server.url}/`);
-    await page.fill('#email', 'browser@example.com');
-    await page.fill('#password', 'correct horse battery staple');
+    await demo.page.goto(`${demo.server.url}/`);
+    await demo.page.fill('#email', 'browser@example.com');
+    await demo.page.fill('#password', 'correct horse battery staple');
     const response = await click('#register', '/auth/register', 'POST');
     assert.equal(response.status(), 201);
 
@@ -65,43 +53,43 @@ describe('the demo page in a real browser (Chromium)', { skip }, () => {
   it('XSS cannot read the session: document.cookie does not contain the token', async () => {
     const cookie = await sessionCookie();
     assert.ok(cookie);
-    const visible = await page.evaluate(() => document.cookie);
+    const visible = await demo.page.evaluate(() => document.cookie);
     assert.equal(visible, '');
     assert.equal(visible.includes(cookie.value), false);
-    await page.waitForFunction(
+    await demo.page.waitForFunction(
       () => document.getElementById('document-cookie')?.textContent === '""',
     );
   });
 
   it('logs out and logs in again through the page', async () => {
-    await page.waitForSelector('#logout', { state: 'visible' });
+    await demo.page.waitForSelector('#logout', { state: 'visible' });
     assert.equal((await click('#logout', '/auth/logout', 'POST')).status(), 200);
     assert.equal(await sessionCookie(), undefined, 'the cookie was cleared');
 
-    await page.waitForSelector('#login', { state: 'visible' });
-    await page.fill('#email', 'browser@example.com');
-    await page.fill('#password', 'correct horse battery staple');
+    await demo.page.waitForSelector('#login', { state: 'visible' });
+    await demo.page.fill('#email', 'browser@example.com');
+    await demo.page.fill('#password', 'correct horse battery staple');
     const response = await click('#login', '/auth/login', 'POST');
     assert.equal(response.status(), 200);
     const body = (await response.json()) as { message: string };
     assert.equal(body.message, 'Login successful!');
-    assert.equal(await page.evaluate(() => document.cookie), '');
+    assert.equal(await demo.page.evaluate(() => document.cookie), '');
   });
 
   it('shows the user’s sessions, the current one marked', async () => {
-    await page.waitForFunction(() =>
+    await demo.page.waitForFunction(() =>
       Array.from(document.querySelectorAll('#sessions li')).some((item) =>
         item.textContent.includes('(this one)'),
       ),
     );
-    const text = await page.evaluate(() => document.getElementById('sessions')?.textContent);
+    const text = await demo.page.evaluate(() => document.getElementById('sessions')?.textContent);
     assert.match(text ?? '', /Chrome on Linux/);
   });
 
   it('the page’s call to /api/secure-data succeeds with the cookie the browser sends', async () => {
     const response = await click('#call-api', '/api/secure-data');
     assert.equal(response.status(), 200);
-    await page.waitForFunction(() =>
+    await demo.page.waitForFunction(() =>
       document.getElementById('api-result')?.textContent.startsWith('200'),
     );
   });
@@ -109,18 +97,18 @@ describe('the demo page in a real browser (Chromium)', { skip }, () => {
   it('changes the email through the page, and the browser keeps the rotated cookie', async () => {
     const before = await sessionCookie();
     assert.ok(before);
-    await page.fill('#new-email', 'moved@example.com');
-    await page.fill('#email-current-password', 'correct horse battery staple');
+    await demo.page.fill('#new-email', 'moved@example.com');
+    await demo.page.fill('#email-current-password', 'correct horse battery staple');
     const response = await click('#change-email', '/auth/email', 'POST');
     assert.equal(response.status(), 200);
-    await page.waitForFunction(() =>
+    await demo.page.waitForFunction(() =>
       document.getElementById('status')?.textContent.includes('moved@example.com'),
     );
     const after = await sessionCookie();
     assert.ok(after);
     assert.notEqual(after.value, before.value, 'a new session id (no fixation)');
     assert.equal(after.httpOnly, true);
-    const replayed = await send(server.url, 'GET', '/api/secure-data', {
+    const replayed = await send(demo.server.url, 'GET', '/api/secure-data', {
       cookie: `__Host-auth_token=${before.value}`,
     });
     assert.equal(replayed.status, 401);
@@ -134,32 +122,32 @@ describe('the demo page in a real browser (Chromium)', { skip }, () => {
     const response = await click('#call-api', '/api/secure-data');
     assert.equal(response.status(), 401);
 
-    const replay = await send(server.url, 'GET', '/api/secure-data', {
+    const replay = await send(demo.server.url, 'GET', '/api/secure-data', {
       cookie: `${stolen.name}=${stolen.value}`,
     });
     assert.equal(replay.status, 401);
   });
 
   it('deletes the account through the page: no cookie and no login are left', async () => {
-    await page.waitForSelector('#login', { state: 'visible' });
-    await page.fill('#email', 'moved@example.com');
-    await page.fill('#password', 'correct horse battery staple');
+    await demo.page.waitForSelector('#login', { state: 'visible' });
+    await demo.page.fill('#email', 'moved@example.com');
+    await demo.page.fill('#password', 'correct horse battery staple');
     assert.equal((await click('#login', '/auth/login', 'POST')).status(), 200);
     const stolen = await sessionCookie();
     assert.ok(stolen);
 
-    await page.waitForSelector('#delete-account', { state: 'visible' });
-    await page.fill('#delete-current-password', 'correct horse battery staple');
-    await page.check('#delete-confirm');
+    await demo.page.waitForSelector('#delete-account', { state: 'visible' });
+    await demo.page.fill('#delete-current-password', 'correct horse battery staple');
+    await demo.page.check('#delete-confirm');
     assert.equal((await click('#delete-account', '/auth/delete-account', 'POST')).status(), 200);
 
     assert.equal(await sessionCookie(), undefined, 'the cookie was cleared');
-    await page.waitForSelector('#login', { state: 'visible' });
-    const replay = await send(server.url, 'GET', '/api/secure-data', {
+    await demo.page.waitForSelector('#login', { state: 'visible' });
+    const replay = await send(demo.server.url, 'GET', '/api/secure-data', {
       cookie: `${stolen.name}=${stolen.value}`,
     });
     assert.equal(replay.status, 401);
-    const login = await send(server.url, 'POST', '/auth/login', {
+    const login = await send(demo.server.url, 'POST', '/auth/login', {
       json: { email: 'moved@example.com', password: 'correct horse battery staple' },
     });
     assert.equal(login.status, 401);

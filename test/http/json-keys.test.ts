@@ -34,7 +34,8 @@ describe('repeatedTopLevelName', () => {
         assert.equal(repeatedTopLevelName(text), null);
         const names = Object.keys(object);
         const name = names.length === 0 ? extra : (names[0] ?? extra);
-        const twice = `${text.slice(0, -1)}${names.length === 0 ? '' : ','}${JSON.stringify(name)}:0}`;
+        const separator = names.length === 0 ? '' : ',';
+        const twice = `${text.slice(0, -1)}${separator}${JSON.stringify(name)}:0}`;
         assert.equal(repeatedTopLevelName(twice), names.length === 0 ? null : name);
       }),
       { numRuns: 300 },

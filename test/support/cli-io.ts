@@ -1,6 +1,6 @@
 import type { CliIo } from '../../src/cli/io.js';
 
-/** Streams for running a CLI command in the test's process: what it prints is kept, nothing read. */
+/** Streams for a CLI command run in the test's process: what it prints is kept, nothing read. */
 export function capturingIo(): { io: CliIo; printed: () => string } {
   let printed = '';
   return {

@@ -32,12 +32,11 @@ export async function resetPassword(
 
   const claim = readResetToken(context.keys, token.value, context.clock());
   if (claim === null) return refused(context, 'malformed_or_expired');
-  // The same reads and the same HMAC whether or not the id names an enabled account, so that
+  // The same read and the same HMAC whether or not the id names an enabled account, so that
   // the time taken does not say which.
-  const user = await context.accounts.getUser(claim.userId);
-  const stamp = await context.accounts.credentialStampOf(claim.userId);
-  const account = { email: user?.email ?? '', credentialStamp: stamp ?? '' };
-  if (!claim.madeFor(account) || stamp === null) {
+  const bound = await context.accounts.resetBindingOf(claim.userId);
+  const account = bound ?? { email: '', credentialStamp: '' };
+  if (!claim.madeFor(account) || bound === null) {
     // Signed with another secret (a CLI run with the wrong LATCHKEY_SECRETS), or for an account
     // since changed, disabled or deleted: one reason to the client, and the id to the log.
     return refused(context, 'not_for_this_account', claim.userId);
@@ -47,8 +46,8 @@ export async function resetPassword(
   let saved: boolean;
   try {
     saved = await context.accounts.setUserPassword(claim.userId, next.value, {
-      overStamp: stamp,
-      overEmail: account.email,
+      overStamp: bound.credentialStamp,
+      overEmail: bound.email,
       // Every session ends before the new password is saved, as with a change.
       beforeSave: async () => {
         ended = await context.sessions.invalidateUserSessions(claim.userId);

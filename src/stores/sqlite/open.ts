@@ -91,7 +91,8 @@ export interface SqliteStores {
  *
  * Throws `ConfigError` for a bad option or a folder that does not exist, a `LatchkeyError` with
  * code `SCHEMA_TOO_NEW` for a database migrated by a newer release, and `StoreUnavailableError`
- * when the file cannot be opened (not a database, locked, not permitted). The caller closes the returned handle.
+ * when the file cannot be opened (not a database, locked, not permitted). The caller closes the
+ * returned handle.
  */
 export function openSqliteDatabase(
   path: string,
