@@ -52,7 +52,8 @@ export function prepareResetLinks(flags: Flags, io: CliIo): ResetLinks {
       }
       // Whole seconds, as the token keeps it.
       const expiresAtMs = Math.floor(Date.now() / 1000 + seconds) * 1000;
-      const link = `${origin}/#reset=${issueResetToken(keys, { id: user.id, ...bound }, expiresAtMs)}`;
+      const token = issueResetToken(keys, { id: user.id, ...bound }, expiresAtMs);
+      const link = `${origin}/#reset=${token}`;
       if (flags.json === true) {
         const expiresAt = new Date(expiresAtMs).toISOString();
         io.out(`${JSON.stringify({ id: user.id, email: user.email, link, expiresAt })}\n`);
