@@ -26,15 +26,18 @@ import { fileURLToPath } from 'node:url';
 
 import { cleanUpOnce } from './lib/clean-up.js';
 import { load } from './lib/http-load.js';
-import { loginRequests, seedLoginAccounts } from './lib/logins.js';
+import { loginRequests } from './lib/logins.js';
 import { startProbedServer } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
 import { writeResults } from './lib/results.js';
-import { checkSeededSession, seedSessions, sessionRequests } from './lib/seed-sessions.js';
+import { checkSeededSession, sessionRequests } from './lib/seed-sessions.js';
 import { median } from './lib/stats.js';
+import { importFromTree } from './lib/tree-module.js';
 
 import type { LoadResult } from './lib/http-load.js';
 import type { LoopReport, ProbedServer } from './lib/probe.js';
+import type * as Logins from './lib/logins.js';
+import type * as SeedSessions from './lib/seed-sessions.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -87,6 +90,15 @@ try {
     const dataDir = join(root, String(servers.length));
     mkdirSync(dataDir, { mode: 0o700 });
     const databasePath = join(dataDir, 'latchkey.db');
+    // Seeded by the tree's own code, in its own schema.
+    const { seedLoginAccounts } = await importFromTree<typeof Logins>(
+      treeRoot,
+      'bench/lib/logins.ts',
+    );
+    const { seedSessions } = await importFromTree<typeof SeedSessions>(
+      treeRoot,
+      'bench/lib/seed-sessions.ts',
+    );
     const emails = await seedLoginAccounts(databasePath, SETTINGS.accounts);
     const { tokens } = await seedSessions(databasePath, {
       sessions: SETTINGS.sessions,

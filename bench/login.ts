@@ -31,15 +31,17 @@ import { fileURLToPath } from 'node:url';
 import { cleanUpOnce } from './lib/clean-up.js';
 import { load } from './lib/http-load.js';
 import { loginCpu, readCpu } from './lib/login-cpu.js';
-import { loginRequests, measureRawRate, seedLoginAccounts, SEEDED_PASSWORD } from './lib/logins.js';
+import { loginRequests, measureRawRate, SEEDED_PASSWORD } from './lib/logins.js';
 import { startLatchkeyServe } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
 import { writeResults } from './lib/results.js';
 import { median, quantile } from './lib/stats.js';
+import { importFromTree } from './lib/tree-module.js';
 
 import type { LoadResult, Target } from './lib/http-load.js';
 import type { LoginCpu } from './lib/login-cpu.js';
 import type { RawRate } from './lib/logins.js';
+import type * as Logins from './lib/logins.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -76,6 +78,8 @@ try {
   for (const { name, root } of roots) {
     const dataDir = join(dataRoot, String(trees.length));
     mkdirSync(dataDir, { mode: 0o700 });
+    // Seeded by the tree's own code, in its own schema.
+    const { seedLoginAccounts } = await importFromTree<typeof Logins>(root, 'bench/lib/logins.ts');
     const emails = await seedLoginAccounts(join(dataDir, 'latchkey.db'), SETTINGS.accounts);
     const server = await startLatchkeyServe(`Latchkey server (${name})`, root, dataDir);
     trees.push({

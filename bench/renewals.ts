@@ -26,16 +26,18 @@ import { openSqliteDatabase } from 'latchkey/stores/sqlite';
 
 import { cleanUpOnce } from './lib/clean-up.js';
 import { load } from './lib/http-load.js';
-import { startLatchkeyServe } from './lib/probe.js';
+import { migrateLatchkeyData, startLatchkeyServe } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
 import { writeResults } from './lib/results.js';
-import { checkSeededSession, seedSessions, sessionRequests } from './lib/seed-sessions.js';
+import { checkSeededSession, sessionRequests } from './lib/seed-sessions.js';
 import { describeSource } from './lib/source.js';
 import { median } from './lib/stats.js';
 import { formatOpsPerSecond } from './lib/table.js';
 import { loadGenerator } from './lib/wrk-load.js';
+import { importFromTree } from './lib/tree-module.js';
 
 import type { LoadResult } from './lib/http-load.js';
+import type * as SeedSessions from './lib/seed-sessions.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -84,9 +86,11 @@ async function measure(
   const dataDir = mkdtempSync(join(folder, 'server-'));
   const path = join(dataDir, 'latchkey.db');
   copyFileSync(seeded, path);
+  if (SETTINGS.baselineRoot !== null) migrateLatchkeyData(item.root, dataDir);
   const started = Date.now();
   if (item.state === 'renewing') {
-    const database = openSqliteDatabase(path);
+    // As it is: the file is in the schema of the tree whose server will open it.
+    const database = openSqliteDatabase(path, { migrate: false });
     // Last seen between 0 and 60 s ago, ending a day after that (the default idle timeout): due
     // for renewal at moments spread over the next minute.
     database
@@ -114,7 +118,7 @@ async function measure(
     }
     await target.stop();
     stopCurrent = null;
-    const database = openSqliteDatabase(path);
+    const database = openSqliteDatabase(path, { migrate: false });
     const renewed = database
       .prepare<[number, number], number>(
         'SELECT count(*) FROM sessions WHERE last_seen_at BETWEEN ? AND ?',
@@ -134,6 +138,12 @@ async function measure(
 
 try {
   const seededPath = join(folder, 'seeded.db');
+  // Seeded by the oldest tree's code (the baseline's, when there is one); each tree's
+  // `latchkey migrate` brings its copy to its own schema.
+  const { seedSessions } = await importFromTree<typeof SeedSessions>(
+    SETTINGS.baselineRoot ?? ROOT,
+    'bench/lib/seed-sessions.ts',
+  );
   const seeded = await seedSessions(seededPath, {
     sessions: SETTINGS.sessions,
     state: 'live',

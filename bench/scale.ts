@@ -17,7 +17,10 @@
 // start (VmRSS and VmHWM in /proc/<pid>/status). BENCH_SESSIONS is the large count (default 1,000,000; quick: 100,000).
 // BENCH_BASELINE_ROOT names another built tree (a `git worktree` of an earlier commit, with
 // `npm run build` run in it): its `latchkey serve` runs beside this tree's, on copies of the
-// same seeded files, loaded in the same rounds, for a before/after in one run.
+// same seeded files, loaded in the same rounds, for a before/after in one run. The files are
+// then seeded by the baseline's code, in its schema, and each tree's `latchkey migrate` brings
+// its copy to its own before its server starts (a newer tree migrates an older file; the
+// other way round, the older server would refuse the file).
 // Results: bench/results/scale.json.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,17 +30,19 @@ import { fileURLToPath } from 'node:url';
 import { cleanUpOnce } from './lib/clean-up.js';
 import { load } from './lib/http-load.js';
 import { processMemory } from './lib/process-memory.js';
-import { startLatchkeyServe } from './lib/probe.js';
+import { migrateLatchkeyData, startLatchkeyServe } from './lib/probe.js';
 import { describeRun, printTable, startRun } from './lib/report.js';
 import { writeResults } from './lib/results.js';
-import { checkSeededSession, seedSessions, sessionRequests } from './lib/seed-sessions.js';
+import { checkSeededSession, sessionRequests } from './lib/seed-sessions.js';
 import { describeSource } from './lib/source.js';
 import { median } from './lib/stats.js';
 import { formatOpsPerSecond } from './lib/table.js';
+import { importFromTree } from './lib/tree-module.js';
 import { loadGenerator } from './lib/wrk-load.js';
 
 import type { LoadResult, Target } from './lib/http-load.js';
 import type { ProcessMemory } from './lib/process-memory.js';
+import type * as SeedSessions from './lib/seed-sessions.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -77,6 +82,11 @@ interface Case {
 }
 
 const run = startRun(ROOT);
+// The seeding code of the oldest tree: the baseline's, when there is one.
+const { seedSessions } = await importFromTree<typeof SeedSessions>(
+  SETTINGS.baselineRoot ?? ROOT,
+  'bench/lib/seed-sessions.ts',
+);
 const baselineSource =
   SETTINGS.baselineRoot === null ? null : describeSource(SETTINGS.baselineRoot);
 const root = mkdtempSync(join(tmpdir(), 'latchkey-scale-'));
@@ -111,6 +121,12 @@ try {
         // A file of its own, as each server would have (the seed left no WAL beside it).
         mkdirSync(folder, { mode: 0o700 });
         copyFileSync(databasePath, join(folder, 'latchkey.db'));
+      }
+      if (SETTINGS.baselineRoot !== null) {
+        const started = performance.now();
+        const said = migrateLatchkeyData(root, folder).trim().split('\n').at(-1);
+        const seconds = ((performance.now() - started) / 1_000).toFixed(1);
+        process.stderr.write(`latchkey migrate${tree}: ${said ?? ''} (${seconds} s)\n`);
       }
       const target = await startLatchkeyServe(
         `Latchkey server${tree}, ${formatOpsPerSecond(count)} sessions`,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import { startTarget } from './http-load.js';
@@ -78,6 +79,18 @@ export function startLatchkeyServe(name: string, root: string, dataDir: string):
     ],
     { NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir },
   );
+}
+
+/**
+ * Brings the SQLite file in `dataDir` to the schema of the tree at `root`, with that tree's own
+ * `latchkey migrate`, and returns what it printed. A tree's server migrates at start too, but
+ * a large file's migration would then count toward the server's start and peak memory.
+ */
+export function migrateLatchkeyData(root: string, dataDir: string): string {
+  return execFileSync(process.execPath, [join(root, 'dist', 'cli', 'bin.js'), 'migrate'], {
+    env: { ...process.env, NODE_ENV: 'production', LATCHKEY_DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
 }
 
 /**

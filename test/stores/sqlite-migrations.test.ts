@@ -224,6 +224,79 @@ void describe('SQLite migrations', () => {
     await stores.close();
   });
 
+  void it('upgrade a version 3 database to sessions keyed by token hash, keeping every row', async () => {
+    const path = temp.path('v3.db');
+    const v3 = openSqliteDatabase(path, { migrate: false });
+    applyMigrations(v3, migrations.slice(0, 3));
+    const insertUser = v3.prepare(
+      `INSERT INTO users (id, email, password_hash, created_at, disabled_at)
+       VALUES (?, ?, ?, ?, ?)`,
+    );
+    insertUser.run('user-1', 'ada@example.com', '$argon2id$x', 1_001, null);
+    insertUser.run('user-2', 'bob@example.com', '$argon2id$y', 1_002, 7_007);
+    const insertSession = v3.prepare(
+      `INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
+                             absolute_expires_at, user_agent, binding)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const stored = '{"alg":"ES256","jwk":{"kty":"EC"},"boundAt":9}';
+    const tail = '0123456789abcdef';
+    // The first two share a key (their last 16 hex digits): one of them cannot be kept.
+    insertSession.run('s-1', `${'a'.repeat(48)}${tail}`, 'user-1', 1, 2, 3, 4, null, null);
+    insertSession.run('s-2', `${'b'.repeat(48)}${tail}`, 'user-1', 1, 2, 3, 4, null, null);
+    insertSession.run('s-3', 'not a hex hash', 'user-1', 5, 6, 7, 8, null, null);
+    insertSession.run('s-4', 'c'.repeat(64), 'user-2', 9, 10, 11, 12, 'curl', stored);
+    v3.close();
+
+    const upgrading = openSqliteDatabase(path, { migrate: false });
+    const result = migrateDatabase(upgrading);
+    upgrading.close();
+    const stores = openSqliteStores(path);
+
+    assert.deepEqual(result.applied, [{ version: 4, name: migrations[3]!.name }]);
+    assert.deepEqual(await stores.users.findUserById('user-2'), {
+      id: 'user-2',
+      email: 'bob@example.com',
+      passwordHash: '$argon2id$y',
+      createdAt: new Date(1_002),
+      disabledAt: new Date(7_007),
+    });
+    const pair = await Promise.all(
+      [`${'a'.repeat(48)}${tail}`, `${'b'.repeat(48)}${tail}`].map((hash) =>
+        stores.sessions.findSessionByTokenHash(hash),
+      ),
+    );
+    assert.equal(pair.filter((record) => record !== null).length, 1, 'one of the pair is kept');
+    assert.deepEqual(await stores.sessions.findSessionByTokenHash('c'.repeat(64)), {
+      id: 's-4',
+      tokenHash: 'c'.repeat(64),
+      userId: 'user-2',
+      createdAt: new Date(9),
+      lastSeenAt: new Date(10),
+      idleExpiresAt: new Date(11),
+      absoluteExpiresAt: new Date(12),
+      userAgent: 'curl',
+      binding: { algorithm: 'ES256', publicKey: { kty: 'EC' }, boundAt: new Date(9) },
+    });
+    assert.deepEqual(await stores.sessions.findSessionByTokenHash('not a hex hash'), {
+      id: 's-3',
+      tokenHash: 'not a hex hash',
+      userId: 'user-1',
+      createdAt: new Date(5),
+      lastSeenAt: new Date(6),
+      idleExpiresAt: new Date(7),
+      absoluteExpiresAt: new Date(8),
+      userAgent: null,
+      binding: null,
+    });
+    // The foreign key still cascades, and still names the rebuilt users table.
+    assert.equal(await stores.users.deleteUser('user-1'), true);
+    assert.equal(await stores.sessions.findSessionById('s-3'), null);
+    assert.equal((await stores.sessions.findSessionById('s-4'))?.userId, 'user-2');
+    assert.deepEqual(stores.database.pragma('foreign_key_check'), []);
+    await stores.close();
+  });
+
   void it('refuse a database migrated by a newer release with SCHEMA_TOO_NEW', () => {
     const path = temp.path('too-new.db');
     const newer = openSqliteDatabase(path);

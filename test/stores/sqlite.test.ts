@@ -106,7 +106,7 @@ void describe('SQLite database', () => {
     database.close();
   });
 
-  void it('sweeps expired sessions with a range scan of the expiry index', () => {
+  void it('sweeps expired sessions with a range scan of the expiry index, deleting by key', () => {
     const database = openSqliteDatabase(temp.path('plan.db'));
     const plan = database
       .prepare<[number, number], { detail: string }>(
@@ -122,7 +122,12 @@ void describe('SQLite database', () => {
       ),
       plan.join('\n'),
     );
+    assert.ok(
+      plan.includes('SEARCH sessions USING INTEGER PRIMARY KEY (rowid=?)'),
+      plan.join('\n'),
+    );
     assert.ok(!plan.some((detail) => detail.startsWith('SCAN sessions')), plan.join('\n'));
+    assert.ok(!plan.some((detail) => detail.includes('autoindex')), plan.join('\n'));
   });
 });
 

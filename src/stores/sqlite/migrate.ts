@@ -1,5 +1,6 @@
 import { LatchkeyError } from '../../errors.js';
 import { migrations } from './migrations.js';
+import { SESSION_KEY_FUNCTION, sessionKeyOf } from './session-key.js';
 import { toStoreError } from './settle.js';
 
 import type Database from 'better-sqlite3';
@@ -51,6 +52,9 @@ export function applyMigrations(
 ): MigrationResult {
   const knownVersion = steps.at(-1)?.version ?? 0;
   try {
+    database.function(SESSION_KEY_FUNCTION, { deterministic: true, safeIntegers: true }, (hash) =>
+      sessionKeyOf(String(hash)),
+    );
     database.exec(CREATE_MIGRATIONS_TABLE);
     const fromVersion = readVersion(database);
     refuseNewerSchema(fromVersion, knownVersion);

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { accountGone } from '../../errors.js';
 import { decodeBinding, encodeBinding } from '../binding.js';
 import { readCacheOf } from './read-cache.js';
+import { sessionKeyOf } from './session-key.js';
 import { settle, toStoreError } from './settle.js';
 import { ThrottleTable } from './throttles.js';
 import { userCacheOf } from './user-store.js';
@@ -19,16 +20,17 @@ import type {
 /**
  * The sweep behind `deleteExpiredSessions`: the oldest expired sessions first, at most `limit`
  * of them. `expires_at` is the indexed earlier of the two expiries, so the inner query is a
- * range scan of `sessions_expires_at` (checked with EXPLAIN QUERY PLAN in the tests).
+ * range scan of `sessions_expires_at`, which holds each row's key: the rows are then deleted by
+ * key, with no search of the `id` index (both checked with EXPLAIN QUERY PLAN in the tests).
  */
 export const DELETE_EXPIRED_SESSIONS_SQL = `
-  DELETE FROM sessions WHERE id IN (
-    SELECT id FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?
+  DELETE FROM sessions WHERE key IN (
+    SELECT key FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?
   )`;
 
 /**
  * Sessions in the SQLite `sessions` table, and throttle counters in `throttles` (schema version
- * 3 or later). Statements are prepared once, here; the database handle is shared and not
+ * 4 or later: sessions keyed by their token hash, see session-key.ts). Statements are prepared once, here; the database handle is shared and not
  * owned: closing it is the opener's job, after which every method rejects with
  * `StoreUnavailableError`.
  *
@@ -38,7 +40,7 @@ export const DELETE_EXPIRED_SESSIONS_SQL = `
  */
 export class SqliteSessionStore implements SessionStore {
   readonly #insert: Database.Statement<SessionParams>;
-  readonly #findByTokenHash: Database.Statement<[string], unknown[]>;
+  readonly #findByTokenHash: Database.Statement<[bigint, string], unknown[]>;
   readonly #findById: Database.Statement<[string], SessionRow>;
   readonly #touch: Database.Statement<TouchParams>;
   readonly #bind: Database.Statement<[string, string]>;
@@ -61,7 +63,9 @@ export class SqliteSessionStore implements SessionStore {
       // The session and its user in one statement: each statement outside a transaction takes
       // and drops WAL read locks, about half of a lookup's time, and every authenticated request
       // asks for the user next. Rows as arrays: the driver builds them faster than objects.
-      this.#findByTokenHash = database.prepare<[string], unknown[]>(FIND_WITH_USER_SQL).raw(true);
+      this.#findByTokenHash = database
+        .prepare<[bigint, string], unknown[]>(FIND_WITH_USER_SQL)
+        .raw(true);
       this.#findById = database.prepare(`${SELECT_SQL} WHERE id = ?`);
       // The guard on idle_expires_at keeps a late, slower renewal from undoing a newer one.
       this.#touch = database.prepare(
@@ -117,7 +121,8 @@ export class SqliteSessionStore implements SessionStore {
     return settle('findSessionByTokenHash', () => {
       let row = this.#cache.get(tokenHash);
       if (row === undefined) {
-        const joined = this.#findByTokenHash.get(tokenHash) as JoinedRow | undefined;
+        const joined = this.#findByTokenHash.get(sessionKeyOf(tokenHash), tokenHash) as
+          JoinedRow | undefined;
         if (joined === undefined) return null;
         row = sessionRowOf(joined, tokenHash);
         this.#cache.offer(tokenHash, row);
@@ -235,6 +240,7 @@ interface SessionRow {
 }
 
 interface SessionParams {
+  key: bigint;
   id: string;
   tokenHash: string;
   userId: string;
@@ -258,13 +264,14 @@ const SELECT_SQL = `
   FROM sessions`;
 
 const INSERT_SQL = `
-  INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
-                        absolute_expires_at, user_agent, binding)
-  VALUES (@id, @tokenHash, @userId, @createdAt, @lastSeenAt, @idleExpiresAt,
+  INSERT INTO sessions (key, id, token_hash, user_id, created_at, last_seen_at,
+                        idle_expires_at, absolute_expires_at, user_agent, binding)
+  VALUES (@key, @id, @tokenHash, @userId, @createdAt, @lastSeenAt, @idleExpiresAt,
           @absoluteExpiresAt, @userAgent, @binding)`;
 
 function toParams(record: SessionRecord): SessionParams {
   return {
+    key: sessionKeyOf(record.tokenHash),
     id: record.id,
     tokenHash: record.tokenHash,
     userId: record.userId,
@@ -292,16 +299,18 @@ export function refuseSweepLimit(operation: string, limit: number): RangeError |
 
 /**
  * The statement behind a session lookup that misses the read cache: a session's columns as
- * SELECT_SQL lists them (less token_hash, the key looked up), then its user's as the users store
- * reads them; the user's are null if the row has gone. Exported for bench/lookup-schema.ts, not
- * from the package.
+ * SELECT_SQL lists them (less token_hash, the hash looked up), then its user's as the users store
+ * reads them; the user's are null if the row has gone. Its parameters are the session's key
+ * (sessionKeyOf), by which the row is found, and the token hash, which the row must hold: two
+ * B-tree searches, the session's and its user's. Exported for bench/lookup-schema.ts, not from
+ * the package.
  */
 export const FIND_WITH_USER_SQL = `
   SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at,
          s.absolute_expires_at, s.user_agent, s.binding,
          u.id, u.email, u.password_hash, u.created_at, u.disabled_at
   FROM sessions AS s LEFT JOIN users AS u ON u.id = s.user_id
-  WHERE s.token_hash = ?`;
+  WHERE s.key = ? AND s.token_hash = ?`;
 
 type JoinedRow = [
   id: string,
