@@ -116,12 +116,14 @@ try {
         ? []
         : [{ tree: ' (baseline)', root: SETTINGS.baselineRoot, dataDir: `${dataDir}-baseline` }]),
     ];
+    for (const { dataDir: folder } of trees) {
+      if (folder === dataDir) continue;
+      // A file of its own, as each server would have (the seed left no WAL beside it), copied
+      // before any tree migrates the seeded one.
+      mkdirSync(folder, { mode: 0o700 });
+      copyFileSync(databasePath, join(folder, 'latchkey.db'));
+    }
     for (const { tree, root, dataDir: folder } of trees) {
-      if (folder !== dataDir) {
-        // A file of its own, as each server would have (the seed left no WAL beside it).
-        mkdirSync(folder, { mode: 0o700 });
-        copyFileSync(databasePath, join(folder, 'latchkey.db'));
-      }
       if (SETTINGS.baselineRoot !== null) {
         const started = performance.now();
         const said = migrateLatchkeyData(root, folder).trim().split('\n').at(-1);
@@ -139,7 +141,7 @@ try {
         sessions: count,
         tokens: seeded.tokens,
         seedSeconds: seeded.seconds,
-        databaseBytes: statSync(databasePath).size,
+        databaseBytes: statSync(join(folder, 'latchkey.db')).size,
         target,
         memory: null,
       });
