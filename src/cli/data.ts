@@ -19,7 +19,8 @@ export interface DataAccess {
  * Opens the store (`--store`, or SQLite in `--data-dir`). With `create: false` a missing
  * SQLite file, or a PostgreSQL schema without Latchkey's tables, is an error: a command run in
  * the wrong folder, or with a mistyped `?schema=`, must say so, not report an empty store (nor
- * create one).
+ * create one). A store of an older release's schema is refused, not migrated: see
+ * `OpenStoresOptions.upgrade`.
  */
 export async function openData(
   flags: Readonly<Record<string, string | boolean | undefined>>,
@@ -33,7 +34,11 @@ export async function openData(
         'data, or pass --data-dir or --store.',
     );
   }
-  const stores = await openStores(location, { clientCache: false, existingOnly: !options.create });
+  const stores = await openStores(location, {
+    clientCache: false,
+    existingOnly: !options.create,
+    upgrade: false,
+  });
   return {
     accounts: new Accounts(stores.users),
     sessions: new SessionManager(stores.sessions),

@@ -2,7 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import { ConfigError } from '../errors.js';
-import { openSqliteStores } from '../stores/sqlite/index.js';
+import {
+  getSchemaVersion,
+  latestSchemaVersion,
+  openSqliteDatabase,
+  openSqliteStores,
+} from '../stores/sqlite/index.js';
 import { restrictToOwner } from './files.js';
 
 import type { UserStore } from '../accounts/types.js';
@@ -73,6 +78,13 @@ export interface OpenStoresOptions {
    * error, not an empty store left behind. Default false.
    */
   existingOnly?: boolean;
+  /**
+   * Bring a store that an older release made up to this release's schema. Default true, for the
+   * server. A command that reads or changes accounts passes false and is refused such a store
+   * instead: it may be run beside servers of the older release, which would keep running on a
+   * schema they no longer understand. A new, empty store is made either way.
+   */
+  upgrade?: boolean;
 }
 
 /**
@@ -87,28 +99,33 @@ export async function openStores(
   switch (location.kind) {
     case 'sqlite': {
       mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
+      if (options.upgrade === false) {
+        const database = openSqliteDatabase(location.path, { migrate: false });
+        try {
+          refuseUpgrade(getSchemaVersion(database), latestSchemaVersion);
+        } finally {
+          database.close();
+        }
+      }
       const stores = openSqliteStores(location.path);
       restrictToOwner(location.path);
       return { ...stores, description: `sqlite:${location.path}` };
     }
     case 'postgres': {
-      const { getPostgresSchemaVersion, openPostgresStores } = await loadDriver(
-        () => import('../stores/postgres/index.js'),
-        'pg',
-      );
+      const { getPostgresSchemaVersion, latestPostgresSchemaVersion, openPostgresStores } =
+        await loadDriver(() => import('../stores/postgres/index.js'), 'pg');
       const schema = location.schema ?? 'latchkey';
       const stores = await openPostgresStores(location.url, { schema, migrate: false });
       try {
-        if (
-          options.existingOnly === true &&
-          (await getPostgresSchemaVersion(stores.pool, { schema })) === 0
-        ) {
+        const version = await getPostgresSchemaVersion(stores.pool, { schema });
+        if (options.existingOnly === true && version === 0) {
           throw new ConfigError(
             '--store (LATCHKEY_STORE)',
             `the schema "${schema}" of this database holds no Latchkey tables; check the URL's ` +
               '?schema= (default latchkey), or create them with latchkey migrate',
           );
         }
+        if (options.upgrade === false) refuseUpgrade(version, latestPostgresSchemaVersion);
         await stores.migrate();
       } catch (error) {
         await stores.close();
@@ -162,4 +179,19 @@ export async function loadDriver<T>(load: () => Promise<T>, driver: string): Pro
     }
     throw error;
   }
+}
+
+/**
+ * Throws a `ConfigError` for a store at an older schema version than this release's (and not a
+ * new, empty one, at 0): see {@link OpenStoresOptions.upgrade}.
+ */
+function refuseUpgrade(version: number, latest: number): void {
+  if (version === 0 || version >= latest) return;
+  throw new ConfigError(
+    '--store (LATCHKEY_STORE)',
+    `the store has schema version ${String(version)}, made by an older release of latchkey; ` +
+      `this one uses version ${String(latest)}. Stop every server of the older release on ` +
+      'it (one left running would write what this release cannot read), then run ' +
+      '`latchkey migrate`, or start the server of this release, which migrates at start',
+  );
 }

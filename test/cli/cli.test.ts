@@ -6,6 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { openData } from '../../src/cli/data.js';
+import {
+  getSchemaVersion,
+  latestSchemaVersion,
+  migrations,
+  openSqliteDatabase,
+} from '../../src/stores/sqlite/index.js';
+import { applyMigrations } from '../../src/stores/sqlite/migrate.js';
 
 import type { CliIo } from '../../src/cli/io.js';
 
@@ -305,6 +312,44 @@ describe('latchkey CLI', () => {
       assert.match(result.stderr, /No database at/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a database of an older release’s schema until `latchkey migrate` upgrades it', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'latchkey-cli-older-'));
+    try {
+      const file = join(folder, 'latchkey.db');
+      const older = openSqliteDatabase(file, { migrate: false });
+      applyMigrations(older, migrations.slice(0, 3));
+      older.close();
+      const version = (): number => {
+        const database = openSqliteDatabase(file, { migrate: false });
+        try {
+          return getSchemaVersion(database);
+        } finally {
+          database.close();
+        }
+      };
+
+      for (const command of [
+        ['users', 'list'],
+        ['users', 'add', 'ada@example.com'],
+        ['sessions', 'list', '--user', 'ada@example.com'],
+      ]) {
+        const refused = latchkey([...command, '--data-dir', folder], 'a long enough password\n');
+        assert.equal(refused.code, 1, `${command.join(' ')}: ${refused.stderr}`);
+        assert.match(refused.stderr, /schema version 3, made by an older release/);
+        assert.match(refused.stderr, /then run `latchkey migrate`/);
+        assert.equal(version(), 3, 'the command left the schema as it was');
+      }
+
+      const migrated = latchkey(['migrate', '--data-dir', folder]);
+      assert.equal(migrated.code, 0, migrated.stderr);
+      assert.equal(version(), latestSchemaVersion);
+      const listed = latchkey(['users', 'list', '--data-dir', folder]);
+      assert.equal(listed.code, 0, listed.stderr);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 

@@ -5,6 +5,8 @@ import pg from 'pg';
 
 import { openData } from '../../src/cli/data.js';
 import { ConfigError } from '../../src/errors.js';
+import { getPostgresSchemaVersion, postgresMigrations } from '../../src/stores/postgres/index.js';
+import { applyPostgresMigrations } from '../../src/stores/postgres/migrate.js';
 import { findPostgres, uniqueTestName } from '../support/shared-stores.js';
 
 import type { CliIo } from '../../src/cli/io.js';
@@ -46,6 +48,28 @@ if ('skip' in found) {
           error.message.includes('holds no Latchkey tables'),
       );
       assert.equal(await schemaExists(), false);
+    });
+
+    it('a command refuses a schema of an older release, and leaves it as it was', async () => {
+      const older = `${schema}_older`;
+      const olderStore = store.replace(`schema=${schema}`, `schema=${older}`);
+      const pool = new pg.Pool({ connectionString: found.url, max: 1 });
+      try {
+        await applyPostgresMigrations(pool, postgresMigrations.slice(0, 1), { schema: older });
+        for (const create of [false, true]) {
+          await assert.rejects(
+            openData({ store: olderStore }, io, { create }),
+            (error) =>
+              error instanceof ConfigError &&
+              error.message.includes('schema version 1, made by an older release') &&
+              error.message.includes('`latchkey migrate`'),
+          );
+        }
+        assert.equal(await getPostgresSchemaVersion(pool, { schema: older }), 1);
+      } finally {
+        await pool.query(`DROP SCHEMA IF EXISTS "${older}" CASCADE`);
+        await pool.end();
+      }
     });
 
     it('`users add` makes the schema; then the commands that read open it', async () => {

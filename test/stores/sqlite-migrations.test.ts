@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 
 import {
+  DEFAULT_BUSY_TIMEOUT_MS,
   getSchemaVersion,
   latestSchemaVersion,
   migrateDatabase,
@@ -224,7 +228,7 @@ void describe('SQLite migrations', () => {
     await stores.close();
   });
 
-  void it('upgrade a version 3 database to sessions keyed by token hash, keeping every row', async () => {
+  void it('upgrade version 3 to sessions keyed by token hash, keeping every row', async () => {
     const path = temp.path('v3.db');
     const v3 = openSqliteDatabase(path, { migrate: false });
     applyMigrations(v3, migrations.slice(0, 3));
@@ -295,6 +299,71 @@ void describe('SQLite migrations', () => {
     assert.equal((await stores.sessions.findSessionById('s-4'))?.userId, 'user-2');
     assert.deepEqual(stores.database.pragma('foreign_key_check'), []);
     await stores.close();
+  });
+
+  void it('upgrade to version 4 past a session whose user is gone, dropping that session', () => {
+    const path = temp.path('orphan.db');
+    const v3 = openSqliteDatabase(path, { migrate: false });
+    applyMigrations(v3, migrations.slice(0, 3));
+    v3.prepare(
+      `INSERT INTO users (id, email, password_hash, created_at) VALUES ('user-1', 'a@b.c', 'h', 1)`,
+    ).run();
+    // As the sqlite3 shell leaves it when a user is deleted there: foreign keys are off.
+    v3.pragma('foreign_keys = OFF');
+    const insertSession = v3.prepare(
+      `INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, idle_expires_at,
+                             absolute_expires_at)
+       VALUES (?, ?, ?, 1, 1, 1, 1)`,
+    );
+    insertSession.run('kept', 'a'.repeat(64), 'user-1');
+    insertSession.run('orphan', 'b'.repeat(64), 'user-gone');
+    v3.close();
+
+    const upgraded = openSqliteDatabase(path);
+    const ids = upgraded.prepare('SELECT id FROM sessions ORDER BY id').pluck().all();
+    const version = getSchemaVersion(upgraded);
+    const dangling = upgraded.pragma('foreign_key_check');
+    upgraded.close();
+
+    assert.equal(version, latestSchemaVersion);
+    assert.deepEqual(ids, ['kept']);
+    assert.deepEqual(dangling, []);
+  });
+
+  void it('wait for another process’s write lock instead of failing at once', async () => {
+    const path = temp.path('locked.db');
+    const v3 = openSqliteDatabase(path, { migrate: false });
+    applyMigrations(v3, migrations.slice(0, 3));
+    v3.close();
+    const holdMs = 1_500;
+    // Another process takes the write lock and keeps it for holdMs.
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import Database from 'better-sqlite3';
+         const database = new Database(${JSON.stringify(path)});
+         database.exec('BEGIN IMMEDIATE');
+         process.stdout.write('locked\\n');
+         setTimeout(() => { database.exec('COMMIT'); database.close(); }, ${String(holdMs)});`,
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = once(holder, 'exit');
+    await once(holder.stdout, 'data');
+
+    const started = performance.now();
+    const database = openSqliteDatabase(path);
+    const waited = performance.now() - started;
+    const version = getSchemaVersion(database);
+    const busyTimeout = database.pragma('busy_timeout', { simple: true });
+    database.close();
+    await exited;
+
+    assert.equal(version, latestSchemaVersion);
+    assert.ok(waited > holdMs / 2, `the migration waited ${waited.toFixed(0)} ms`);
+    assert.equal(busyTimeout, DEFAULT_BUSY_TIMEOUT_MS, 'the handle’s own busy timeout is back');
   });
 
   void it('refuse a database migrated by a newer release with SCHEMA_TOO_NEW', () => {

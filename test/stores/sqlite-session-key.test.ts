@@ -88,7 +88,7 @@ void describe('SQLite sessions keyed by their token hash', () => {
     await stores.close();
   });
 
-  void it('fails the insert of a second session whose hash has a stored one’s key, keeping both apart', async () => {
+  void it('refuses a session whose hash has a stored one’s key, keeping that one', async () => {
     const stores = openSqliteStores(temp.path('collision.db'));
     await stores.users.insertUser(user);
     await stores.sessions.insertSession(session('session-1', first));

@@ -17,9 +17,18 @@ export interface MigrationResult {
 }
 
 /**
+ * How long a migration waits for another connection's write lock, another process's migration
+ * included, before it fails: 2 minutes. A step can take a while (version 4 rebuilds the tables:
+ * 15 s for a million sessions on a 2-CPU machine), and a server started meanwhile should wait
+ * for it, not exit. The handle's own busy timeout comes back afterwards. Unit: milliseconds.
+ */
+export const MIGRATION_BUSY_TIMEOUT_MS = 120_000;
+
+/**
  * Brings a database up to the latest schema: applies every pending step of `migrations`, each
  * in its own `BEGIN IMMEDIATE` transaction, and records it in `schema_migrations`. Running it
- * again does nothing, and two processes running it at once apply each step once.
+ * again does nothing, and two processes running it at once apply each step once: the second
+ * waits for the first (up to {@link MIGRATION_BUSY_TIMEOUT_MS}), then finds nothing to do.
  *
  * Throws a `LatchkeyError` with code `SCHEMA_TOO_NEW` when the database was migrated by a newer
  * release than this one, and a `StoreUnavailableError` when the driver fails; a step that fails
@@ -51,6 +60,7 @@ export function applyMigrations(
   steps: readonly Migration[],
 ): MigrationResult {
   const knownVersion = steps.at(-1)?.version ?? 0;
+  let busyTimeout: unknown = null;
   try {
     database.function(SESSION_KEY_FUNCTION, { deterministic: true, safeIntegers: true }, (hash) =>
       sessionKeyOf(String(hash)),
@@ -58,6 +68,10 @@ export function applyMigrations(
     database.exec(CREATE_MIGRATIONS_TABLE);
     const fromVersion = readVersion(database);
     refuseNewerSchema(fromVersion, knownVersion);
+    if (fromVersion < knownVersion) {
+      busyTimeout = database.pragma('busy_timeout', { simple: true });
+      database.pragma(`busy_timeout = ${String(MIGRATION_BUSY_TIMEOUT_MS)}`);
+    }
 
     const applyStep = database.transaction((step: Migration): boolean => {
       // Another process may have applied this step since the version was read above.
@@ -80,6 +94,10 @@ export function applyMigrations(
     return { fromVersion, toVersion, applied };
   } catch (error) {
     throw toStoreError('migrateDatabase', error);
+  } finally {
+    if (typeof busyTimeout === 'number' && database.open) {
+      database.pragma(`busy_timeout = ${String(busyTimeout)}`);
+    }
   }
 }
 

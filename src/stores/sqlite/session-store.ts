@@ -29,10 +29,10 @@ export const DELETE_EXPIRED_SESSIONS_SQL = `
   )`;
 
 /**
- * Sessions in the SQLite `sessions` table, and throttle counters in `throttles` (schema version
- * 4 or later: sessions keyed by their token hash, see session-key.ts). Statements are prepared once, here; the database handle is shared and not
- * owned: closing it is the opener's job, after which every method rejects with
- * `StoreUnavailableError`.
+ * Sessions in the SQLite `sessions` table, and throttle counters in `throttles` (schema version 4
+ * or later: sessions keyed by their token hash, see session-key.ts). Statements are prepared once,
+ * here; the database handle is shared and not owned: closing it is the opener's job, after which
+ * every method rejects with `StoreUnavailableError`.
  *
  * The driver is synchronous, so each method finishes its work before it returns; the promise
  * only carries the outcome. Driver errors of every kind become `StoreUnavailableError`, and so
