@@ -21,11 +21,22 @@ export class CliError extends Error {
   }
 }
 
-/** The process's own standard streams and environment. */
+/**
+ * The process's own standard streams and environment.
+ *
+ * Output to a reader that has gone (`latchkey users list | head -1`) is dropped, and the command
+ * carries on: one that changes something (`users disable`, which lists the sessions it ends
+ * first) must not stop halfway because nobody reads what it says.
+ */
 export function processIo(): CliIo {
+  let readerGone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    readerGone = true;
+  });
   return {
     out: (text) => {
-      process.stdout.write(text);
+      if (!readerGone) process.stdout.write(text);
     },
     err: (text) => {
       process.stderr.write(text);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -296,6 +297,27 @@ describe('latchkey CLI', () => {
     const twice = latchkey(['users', 'enable', 'ada@bücher.de', '--data-dir', dataDir]);
     assert.equal(twice.code, 0, twice.stderr);
     assert.match(twice.stdout, /was not disabled; nothing changed/);
+  });
+
+  it('carries on quietly when the reader of its output has gone (`users list | head -1`)', async () => {
+    const added = latchkey(
+      ['users', 'add', 'reader@example.com', '--data-dir', dataDir],
+      'a long enough password\n',
+    );
+    assert.equal(added.code, 0, added.stderr);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', BIN, 'users', 'list', '--data-dir', dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    // The reading end is closed before the command writes: each of its writes fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
   });
 
   it('says so when asked to revoke a session id that does not exist', () => {
