@@ -2,4 +2,6 @@
 import { processIo } from './io.js';
 import { main } from './main.js';
 
-process.exitCode = await main(process.argv.slice(2), processIo());
+const code = await main(process.argv.slice(2), processIo());
+// Standard output may have failed meanwhile, which processIo says and counts as 1.
+process.exitCode = Math.max(code, Number(process.exitCode ?? 0));

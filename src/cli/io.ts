@@ -24,19 +24,26 @@ export class CliError extends Error {
 /**
  * The process's own standard streams and environment.
  *
- * Output to a reader that has gone (`latchkey users list | head -1`) is dropped, and the command
- * carries on: one that changes something (`users disable`, which lists the sessions it ends
- * first) must not stop halfway because nobody reads what it says.
+ * Output that cannot be written is dropped, and the command carries on: one that changes
+ * something (`users disable`) must not stop halfway because nobody reads what it says. A reader
+ * that has gone (`latchkey users list | head -1`) is not a failure; any other error writing
+ * standard output (a full disk) is said once on standard error and makes the exit code 1.
  */
 export function processIo(): CliIo {
-  let readerGone = false;
+  let outputLost = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    readerGone = true;
+    if (outputLost) return;
+    outputLost = true;
+    if (error.code === 'EPIPE') return;
+    process.stderr.write(
+      `latchkey: Could not write to standard output (${error.message}); ` +
+        'the rest of the output is dropped.\n',
+    );
+    process.exitCode = 1;
   });
   return {
     out: (text) => {
-      if (!readerGone) process.stdout.write(text);
+      if (!outputLost) process.stdout.write(text);
     },
     err: (text) => {
       process.stderr.write(text);

@@ -118,6 +118,15 @@ export function batchedStdout(): (line: string) => void {
   // eleventh would have drawn Node's MaxListenersExceededWarning).
   if (!flushesAtExit) {
     flushesAtExit = true;
+    // A log that cannot be written (its reader gone, a full disk) is said once, on standard
+    // error; the server goes on serving, and its lines are dropped.
+    process.stdout.once('error', (error: Error) => {
+      process.stderr.write(
+        `latchkey: Log lines can no longer be written to standard output (${error.message}); ` +
+          'they are dropped from now on.\n',
+      );
+      process.stdout.on('error', () => undefined);
+    });
     process.on('exit', () => {
       // Lines logged after this (from an exit handler registered later) go out at once.
       exiting = true;

@@ -1,13 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-import { ConfigError } from '../errors.js';
-import {
-  getSchemaVersion,
-  latestSchemaVersion,
-  openSqliteDatabase,
-  openSqliteStores,
-} from '../stores/sqlite/index.js';
+import Database from 'better-sqlite3';
+
+import { ConfigError, StoreUnavailableError } from '../errors.js';
+import { getSchemaVersion, latestSchemaVersion, openSqliteStores } from '../stores/sqlite/index.js';
 import { restrictToOwner } from './files.js';
 
 import type { UserStore } from '../accounts/types.js';
@@ -99,12 +96,18 @@ export async function openStores(
   switch (location.kind) {
     case 'sqlite': {
       mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
-      if (options.upgrade === false) {
-        const database = openSqliteDatabase(location.path, { migrate: false });
-        try {
-          refuseUpgrade(getSchemaVersion(database), latestSchemaVersion);
-        } finally {
-          database.close();
+      if (options.upgrade === false || options.existingOnly === true) {
+        const where = `the SQLite database ${location.path}`;
+        const version = existsSync(location.path) ? sqliteSchemaVersion(location.path) : 0;
+        if (options.existingOnly === true && version === 0) {
+          throw new ConfigError(
+            '--data-dir or --store',
+            `${where} holds no Latchkey tables; check the folder or the path, or create them ` +
+              'with latchkey migrate',
+          );
+        }
+        if (options.upgrade === false) {
+          refuseUpgrade('--data-dir or --store', where, version, latestSchemaVersion);
         }
       }
       const stores = openSqliteStores(location.path);
@@ -125,7 +128,10 @@ export async function openStores(
               '?schema= (default latchkey), or create them with latchkey migrate',
           );
         }
-        if (options.upgrade === false) refuseUpgrade(version, latestPostgresSchemaVersion);
+        if (options.upgrade === false) {
+          const where = `the schema "${schema}"`;
+          refuseUpgrade('--store (LATCHKEY_STORE)', where, version, latestPostgresSchemaVersion);
+        }
         await stores.migrate();
       } catch (error) {
         await stores.close();
@@ -183,15 +189,34 @@ export async function loadDriver<T>(load: () => Promise<T>, driver: string): Pro
 
 /**
  * Throws a `ConfigError` for a store at an older schema version than this release's (and not a
- * new, empty one, at 0): see {@link OpenStoresOptions.upgrade}.
+ * new, empty one, at 0): see {@link OpenStoresOptions.upgrade}. `option` is how the user named
+ * the store, `where` says which it is.
  */
-function refuseUpgrade(version: number, latest: number): void {
+function refuseUpgrade(option: string, where: string, version: number, latest: number): void {
   if (version === 0 || version >= latest) return;
   throw new ConfigError(
-    '--store (LATCHKEY_STORE)',
-    `the store has schema version ${String(version)}, made by an older release of latchkey; ` +
+    option,
+    `${where} has schema version ${String(version)}, made by an older release of latchkey; ` +
       `this one uses version ${String(latest)}. Stop every server of the older release on ` +
-      'it (one left running would write what this release cannot read), then run ' +
-      '`latchkey migrate`, or start the server of this release, which migrates at start',
+      'it, then run `latchkey migrate` with the same --data-dir or --store (or start the ' +
+      'server of this release, which migrates at start)',
   );
+}
+
+/**
+ * The schema version of an SQLite file, read without changing it (its journal mode included);
+ * throws `StoreUnavailableError` when it cannot be read.
+ */
+function sqliteSchemaVersion(path: string): number {
+  let database: Database.Database | undefined;
+  try {
+    database = new Database(path, { readonly: true, fileMustExist: true });
+    return getSchemaVersion(database);
+  } catch (error) {
+    throw error instanceof StoreUnavailableError
+      ? error
+      : new StoreUnavailableError('getSchemaVersion', error);
+  } finally {
+    database?.close();
+  }
 }

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import Database from 'better-sqlite3';
+
 import { openData } from '../../src/cli/data.js';
+import { ConfigError } from '../../src/errors.js';
 import {
   getSchemaVersion,
   latestSchemaVersion,
@@ -320,6 +323,31 @@ describe('latchkey CLI', () => {
     assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
   });
 
+  it('says once that standard output failed (a full disk), carries on and exits 1', async () => {
+    const added = latchkey(
+      ['users', 'add', 'full@example.com', '--data-dir', dataDir],
+      'a long enough password\n',
+    );
+    assert.equal(added.code, 0, added.stderr);
+    const full = openSync('/dev/full', 'w');
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', BIN, 'users', 'list', '--data-dir', dataDir],
+        { stdio: ['ignore', full, 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /^latchkey: Could not write to standard output \(ENOSPC/);
+      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      closeSync(full);
+    }
+  });
+
   it('says so when asked to revoke a session id that does not exist', () => {
     const result = latchkey(['sessions', 'revoke', 'nope', '--data-dir', dataDir]);
     assert.equal(result.code, 1);
@@ -370,6 +398,35 @@ describe('latchkey CLI', () => {
       assert.equal(version(), latestSchemaVersion);
       const listed = latchkey(['users', 'list', '--data-dir', folder]);
       assert.equal(listed.code, 0, listed.stderr);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an SQLite file without Latchkey’s tables, and leaves it as it was', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'latchkey-cli-foreign-'));
+    try {
+      const empty = join(folder, 'empty.db');
+      writeFileSync(empty, '');
+      const other = join(folder, 'other.db');
+      const database = new Database(other);
+      database.exec('CREATE TABLE notes (body TEXT)');
+      database.close();
+
+      for (const path of [empty, other]) {
+        await assert.rejects(
+          openData({ store: `sqlite:${path}` }, cliIo(), { create: false }),
+          (error) =>
+            error instanceof ConfigError &&
+            error.message.includes(`${path} holds no Latchkey tables`),
+        );
+      }
+      const after = new Database(other, { readonly: true });
+      const tables = after.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck();
+      assert.deepEqual(tables.all(), ['notes']);
+      assert.equal(after.pragma('journal_mode', { simple: true }), 'delete');
+      after.close();
+      assert.equal(statSync(empty).size, 0);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

@@ -17,10 +17,11 @@ export interface MigrationResult {
 }
 
 /**
- * How long a migration waits for another connection's write lock, another process's migration
- * included, before it fails: 2 minutes. A step can take a while (version 4 rebuilds the tables:
- * 15 s for a million sessions on a 2-CPU machine), and a server started meanwhile should wait
- * for it, not exit. The handle's own busy timeout comes back afterwards. Unit: milliseconds.
+ * How long a migration waits at least for another connection's write lock, another process's
+ * migration included, before it fails: 2 minutes (a handle's own busy timeout, if longer). A step
+ * can take a while (version 4 rebuilds the tables: 15 s for a million sessions on a 2-CPU machine),
+ * and a server started meanwhile should wait for it, not exit. The handle's own busy timeout comes
+ * back afterwards. Unit: milliseconds.
  */
 export const MIGRATION_BUSY_TIMEOUT_MS = 120_000;
 
@@ -70,7 +71,8 @@ export function applyMigrations(
     refuseNewerSchema(fromVersion, knownVersion);
     if (fromVersion < knownVersion) {
       busyTimeout = database.pragma('busy_timeout', { simple: true });
-      database.pragma(`busy_timeout = ${String(MIGRATION_BUSY_TIMEOUT_MS)}`);
+      const wait = Math.max(Number(busyTimeout), MIGRATION_BUSY_TIMEOUT_MS);
+      database.pragma(`busy_timeout = ${String(wait)}`);
     }
 
     const applyStep = database.transaction((step: Migration): boolean => {
