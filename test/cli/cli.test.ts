@@ -1,46 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import Database from 'better-sqlite3';
-
 import { openData } from '../../src/cli/data.js';
-import { ConfigError } from '../../src/errors.js';
-import {
-  getSchemaVersion,
-  latestSchemaVersion,
-  migrations,
-  openSqliteDatabase,
-} from '../../src/stores/sqlite/index.js';
-import { applyMigrations } from '../../src/stores/sqlite/migrate.js';
-
-import type { CliIo } from '../../src/cli/io.js';
-
-const BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'bin.ts');
-
-/** Streams for opening the data folder in the test's own process; nothing is read or shown. */
-function cliIo(): CliIo {
-  return {
-    out: () => undefined,
-    err: () => undefined,
-    readSecret: () => Promise.reject(new Error('no secret to read here')),
-    env: {},
-  };
-}
-
-function latchkey(args: string[], input?: string, env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], {
-    input: input ?? '',
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 60_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { BIN, cliIo, latchkey } from '../support/cli-run.js';
 
 describe('latchkey CLI', () => {
   let dataDir: string;
@@ -302,134 +268,10 @@ describe('latchkey CLI', () => {
     assert.match(twice.stdout, /was not disabled; nothing changed/);
   });
 
-  it('carries on quietly when the reader of its output has gone (`users list | head -1`)', async () => {
-    const added = latchkey(
-      ['users', 'add', 'reader@example.com', '--data-dir', dataDir],
-      'a long enough password\n',
-    );
-    assert.equal(added.code, 0, added.stderr);
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', BIN, 'users', 'list', '--data-dir', dataDir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    // The reading end is closed before the command writes: each of its writes fails with EPIPE.
-    child.stdout.destroy();
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-
-    assert.equal(code, 0, stderr);
-    assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
-  });
-
-  it('says once that standard output failed (a full disk), carries on and exits 1', async () => {
-    const added = latchkey(
-      ['users', 'add', 'full@example.com', '--data-dir', dataDir],
-      'a long enough password\n',
-    );
-    assert.equal(added.code, 0, added.stderr);
-    const full = openSync('/dev/full', 'w');
-    try {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', BIN, 'users', 'list', '--data-dir', dataDir],
-        { stdio: ['ignore', full, 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const [code] = (await once(child, 'exit')) as [number | null];
-
-      assert.equal(code, 1, stderr);
-      assert.match(stderr, /^latchkey: Could not write to standard output \(ENOSPC/);
-      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
-    } finally {
-      closeSync(full);
-    }
-  });
-
   it('says so when asked to revoke a session id that does not exist', () => {
     const result = latchkey(['sessions', 'revoke', 'nope', '--data-dir', dataDir]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /No live session with the id nope/);
-  });
-
-  it('says so when there is no database, instead of creating an empty one', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'latchkey-cli-empty-'));
-    try {
-      const result = latchkey(['users', 'list', '--data-dir', empty]);
-      assert.equal(result.code, 1);
-      assert.match(result.stderr, /No database at/);
-    } finally {
-      rmSync(empty, { recursive: true, force: true });
-    }
-  });
-
-  it('refuses a database of an older release’s schema until `latchkey migrate` upgrades it', () => {
-    const folder = mkdtempSync(join(tmpdir(), 'latchkey-cli-older-'));
-    try {
-      const file = join(folder, 'latchkey.db');
-      const older = openSqliteDatabase(file, { migrate: false });
-      applyMigrations(older, migrations.slice(0, 3));
-      older.close();
-      const version = (): number => {
-        const database = openSqliteDatabase(file, { migrate: false });
-        try {
-          return getSchemaVersion(database);
-        } finally {
-          database.close();
-        }
-      };
-
-      for (const command of [
-        ['users', 'list'],
-        ['users', 'add', 'ada@example.com'],
-        ['sessions', 'list', '--user', 'ada@example.com'],
-      ]) {
-        const refused = latchkey([...command, '--data-dir', folder], 'a long enough password\n');
-        assert.equal(refused.code, 1, `${command.join(' ')}: ${refused.stderr}`);
-        assert.match(refused.stderr, /schema version 3, made by an older release/);
-        assert.match(refused.stderr, /then run `latchkey migrate`/);
-        assert.equal(version(), 3, 'the command left the schema as it was');
-      }
-
-      const migrated = latchkey(['migrate', '--data-dir', folder]);
-      assert.equal(migrated.code, 0, migrated.stderr);
-      assert.equal(version(), latestSchemaVersion);
-      const listed = latchkey(['users', 'list', '--data-dir', folder]);
-      assert.equal(listed.code, 0, listed.stderr);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
-  });
-
-  it('refuses an SQLite file without Latchkey’s tables, and leaves it as it was', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'latchkey-cli-foreign-'));
-    try {
-      const empty = join(folder, 'empty.db');
-      writeFileSync(empty, '');
-      const other = join(folder, 'other.db');
-      const database = new Database(other);
-      database.exec('CREATE TABLE notes (body TEXT)');
-      database.close();
-
-      for (const path of [empty, other]) {
-        await assert.rejects(
-          openData({ store: `sqlite:${path}` }, cliIo(), { create: false }),
-          (error) =>
-            error instanceof ConfigError &&
-            error.message.includes(`${path} holds no Latchkey tables`),
-        );
-      }
-      const after = new Database(other, { readonly: true });
-      const tables = after.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck();
-      assert.deepEqual(tables.all(), ['notes']);
-      assert.equal(after.pragma('journal_mode', { simple: true }), 'delete');
-      after.close();
-      assert.equal(statSync(empty).size, 0);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
   });
 
   it('names the reason a store cannot be opened, as its driver gives it', () => {
