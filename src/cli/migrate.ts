@@ -12,7 +12,9 @@ import type { CliIo } from './io.js';
 export const MIGRATE_HELP = `Usage: latchkey migrate [--store URL | --data-dir DIR] [--json]
 
 Brings the store's schema up to date and says which steps it applied. The server does this
-by itself at start; run it beforehand to migrate while no server is running.
+by itself at start; run it beforehand to migrate while no server is running. Other commands
+refuse a store that an older release made until it has run. Stop the older release's servers
+first: one left running does not notice the new schema.
 
 Options:
   --store URL      sqlite:PATH, postgres://...[?schema=NAME] or redis://... (env LATCHKEY_STORE;
