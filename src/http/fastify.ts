@@ -2,6 +2,7 @@ import { ConfigError, StoreUnavailableError } from '../errors.js';
 import { registerAuthRoutes, sendFromFastify } from './fastify-routes.js';
 import { responseForError } from './guard.js';
 import { createNodeRequestReader } from './node.js';
+import { optionNames, refuseUnknownOptions } from './option-names.js';
 import { bytesFromParsedBody } from './parsed-body.js';
 import { unauthenticated } from './routes/sessions.js';
 import { cacheHeadersWithCookie } from './shared-caches.js';
@@ -85,7 +86,24 @@ const renewing = new WeakSet<FastifyReply>();
 
 type Tagged = FastifyRequest & { [ADAPTER]: Adapter | null };
 
+const FASTIFY_OPTIONS = [
+  ...optionNames<FastifyLatchkeyOptions>({
+    latchkey: true,
+    prefix: true,
+    csrf: true,
+    trustProxy: true,
+    proxyHeader: true,
+    trustForwardedHost: true,
+  }),
+  // Fastify's own options of a registration, which it hands on to the plugin with the rest
+  // (`prefix`, the third, is also Latchkey's).
+  'logLevel',
+  'logSerializers',
+];
+
 async function plugin(fastify: FastifyInstance, options: FastifyLatchkeyOptions): Promise<void> {
+  // A misspelt `trustProxy` would put every client under the proxy's address.
+  refuseUnknownOptions(options, FASTIFY_OPTIONS, '');
   const { latchkey: instance } = options;
   const prefix = options.prefix ?? '/auth';
   await checkPrefix(instance, prefix);
@@ -145,6 +163,8 @@ async function plugin(fastify: FastifyInstance, options: FastifyLatchkeyOptions)
  *   `Cache-Control: no-store` unless a route sets its own; a store outage is answered with 503
  *   `STORE_UNAVAILABLE` for a request carrying a session cookie, never read as "logged out".
  * - A `preHandler` hook runs {@link csrf} (unless `csrf: false`).
+ * - An option it does not know (`trustproxy`) fails the registration with `ConfigError`, naming
+ *   the likely one; Fastify's own `logLevel` and `logSerializers` may be passed too.
  * - The auth routes are registered under `prefix`, in a context of their own whose only
  *   content-type parser leaves the body unread, so that Latchkey reads the raw bytes with its
  *   own limit and errors, exactly as the standalone server does.

@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 
 import Fastify from 'fastify';
 
+import { ConfigError } from '../../src/errors.js';
 import { latchkeyPlugin, requireUser } from '../../src/http/fastify.js';
 import { createLatchkey } from '../../src/http/latchkey.js';
 import { MemorySessionStore, MemoryUserStore } from '../../src/stores/memory/index.js';
@@ -11,6 +12,7 @@ import { TEST_SECRET, runAuthScript, startReferenceServer } from './auth-route-p
 import { ORIGIN, PASSWORD, fastifyHarness, inject } from './fastify-harness.js';
 import { flakySessionStore } from './flaky-store.js';
 
+import type { FastifyLatchkeyOptions } from '../../src/http/fastify.js';
 import type { Listening } from './auth-route-parity.js';
 
 describe('latchkey/fastify', () => {
@@ -163,6 +165,33 @@ describe('latchkey/fastify', () => {
       },
       { code: 'CONFIG_INVALID', option: 'prefix' },
     );
+  });
+
+  it('a misspelt option fails at registration, naming the likely one; Fastify’s own pass', async () => {
+    const instance = createLatchkey({
+      sessionStore: new MemorySessionStore(),
+      userStore: new MemoryUserStore(),
+      secrets: [TEST_SECRET],
+    });
+    const app = Fastify();
+    keep(app);
+    await assert.rejects(
+      async () => {
+        await app.register(latchkeyPlugin, {
+          latchkey: instance,
+          trustproxy: '10.0.0.5',
+        } as FastifyLatchkeyOptions);
+      },
+      (error) =>
+        error instanceof ConfigError &&
+        error.option === 'trustproxy' &&
+        error.message.includes('did you mean trustProxy?'),
+    );
+
+    const fine = Fastify();
+    keep(fine);
+    await fine.register(latchkeyPlugin, { latchkey: instance, logLevel: 'warn' });
+    await fine.ready();
   });
 
   it('requireUser without the plugin is a mistake for the error handler', async () => {
