@@ -10,9 +10,10 @@
 // the users table is WITHOUT ROWID on its id, so finding a session with its user searches two
 // B-trees. The version 3 file is a copy of the same rows in a database brought to version 3 by
 // the first three migration steps, where sessions and users have rowids of their own: the lookup
-// searches two indexes (`token_hash`, `users.id`) and then each table by rowid, four B-trees. Both files are opened as the server opens them (4 MiB of page
-// cache). Each round looks up the same BENCH_LOOKUPS random tokens (default 100,000) in each
-// file, the order of the two swapped every round, over BENCH_ROUNDS rounds (default 5); medians.
+// searches two indexes (`token_hash`, `users.id`) and then each table by rowid, four B-trees.
+// Both files are opened as the server opens them (4 MiB of page cache). Each round looks up the
+// same BENCH_LOOKUPS random tokens (default 100,000) in each file, the order of the two swapped
+// every round, over BENCH_ROUNDS rounds (default 5); medians.
 // BENCH_SESSIONS sets the size (default 1,000,000; BENCH_QUICK=1: 100,000). Last, the version 3
 // file is opened as the server opens it, which migrates it to version 4, and that is timed: what
 // an upgrade to schema version 4 costs a database of this size.

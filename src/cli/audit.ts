@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { isIP } from 'node:net';
 
 import { auditSetCookies, deletesCookie } from '../cookie/audit.js';
-import { CliError } from './io.js';
+import { CliError, plural } from './io.js';
 
 import type { AuditInput, CookieAudit } from '../cookie/audit.js';
 import type { CliIo } from './io.js';
@@ -382,8 +382,4 @@ function jsonForTerminal(json: string): string {
     /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-}
-
-function plural(count: number, noun: string): string {
-  return `${String(count)} ${noun}${count === 1 ? '' : 's'}`;
 }

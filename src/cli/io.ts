@@ -96,3 +96,8 @@ function readFromTerminal(prompt: string): Promise<string> {
     stdin.on('data', onData);
   });
 }
+
+/** `1 hour`, `2 hours`: a count and its noun, in the plural but for one. */
+export function plural(count: number, noun: string): string {
+  return `${String(count)} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -10,7 +10,7 @@ import { checkOrigin } from '../http/context.js';
 import { resolveServerConfig } from '../server/config.js';
 import { SECRETS_FILE, loadOrCreateSecrets } from '../server/secrets.js';
 import { KeyRing } from '../token/keyring.js';
-import { CliError } from './io.js';
+import { CliError, plural } from './io.js';
 
 import type { User } from '../accounts/types.js';
 import type { DataAccess } from './data.js';
@@ -91,7 +91,5 @@ function serverSecrets(given: string[] | null, dataDir: string): string[] {
 }
 
 function describe(seconds: number): string {
-  const [count, unit] =
-    seconds % 3_600 === 0 ? [seconds / 3_600, 'hour'] : [seconds / 60, 'minute'];
-  return `${String(count)} ${unit}${count === 1 ? '' : 's'}`;
+  return seconds % 3_600 === 0 ? plural(seconds / 3_600, 'hour') : plural(seconds / 60, 'minute');
 }

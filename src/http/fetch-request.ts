@@ -1,3 +1,4 @@
+import { optionNames } from './option-names.js';
 import { createClientResolver } from './proxy.js';
 import { framesBody, sameHeaderName } from './respond.js';
 
@@ -37,6 +38,18 @@ export interface FetchRequestOptions extends FetchProxyOptions {
    */
   clientAddress?: string;
 }
+
+/**
+ * The option names of the adapters that read Web `Request`s (Fetch, Hono, Next.js), which they
+ * check options by: the proxy options and `clientAddress`, which each of them types its own way.
+ */
+export const WEB_REQUEST_OPTIONS = optionNames<FetchRequestOptions>({
+  trustProxy: true,
+  proxyHeader: true,
+  trustForwardedHost: true,
+  schemeFromUrl: true,
+  clientAddress: true,
+});
 
 /**
  * Translates Web `Request`s. Checks the proxy options once. Each `Request` is translated once

@@ -16,8 +16,8 @@
  *
  * @module
  */
-import { createFetchRequestReader, toFetchResponse } from './fetch-request.js';
-import { optionNames, refuseUnknownOptions } from './option-names.js';
+import { WEB_REQUEST_OPTIONS, createFetchRequestReader, toFetchResponse } from './fetch-request.js';
+import { refuseUnknownOptions } from './option-names.js';
 import { cacheHeadersWithCookie } from './shared-caches.js';
 
 import type { User } from '../accounts/types.js';
@@ -40,14 +40,6 @@ export interface FetchAuth {
   setCookie: string | null;
 }
 
-const FETCH_OPTIONS = optionNames<FetchRequestOptions>({
-  trustProxy: true,
-  proxyHeader: true,
-  trustForwardedHost: true,
-  schemeFromUrl: true,
-  clientAddress: true,
-});
-
 /**
  * The auth routes (register, login, logout, session, sessions, logout-others, password,
  * password-reset, email, delete-account, verify) as a Fetch handler: the `Response` to send, or
@@ -59,7 +51,7 @@ export function createFetchHandler(
   latchkey: Latchkey,
   options: FetchRequestOptions = {},
 ): (request: Request, info?: { clientAddress?: string }) => Promise<Response | null> {
-  refuseUnknownOptions(options, FETCH_OPTIONS, '');
+  refuseUnknownOptions(options, WEB_REQUEST_OPTIONS, '');
   const read = createFetchRequestReader(options);
   return async (request, info = {}) => {
     const peer = info.clientAddress ?? options.clientAddress;
@@ -136,7 +128,7 @@ const checked = new WeakSet<FetchRequestOptions>();
 
 function translate(request: Request, options: FetchRequestOptions): HttpRequest {
   if (!checked.has(options)) {
-    refuseUnknownOptions(options, FETCH_OPTIONS, '');
+    refuseUnknownOptions(options, WEB_REQUEST_OPTIONS, '');
     checked.add(options);
   }
   const key = JSON.stringify([

@@ -13,9 +13,9 @@
  * @module
  */
 import { StoreUnavailableError } from '../errors.js';
-import { createFetchRequestReader } from './fetch-request.js';
+import { WEB_REQUEST_OPTIONS, createFetchRequestReader } from './fetch-request.js';
 import { responseForError } from './guard.js';
-import { optionNames, refuseUnknownOptions } from './option-names.js';
+import { refuseUnknownOptions } from './option-names.js';
 import { framesBody, sameHeaderName } from './respond.js';
 import { unauthenticated } from './routes/sessions.js';
 import { cacheHeadersWithCookie } from './shared-caches.js';
@@ -62,14 +62,6 @@ interface RequestState {
 // Per request, for requireUser(), csrf() and authRoutes() to find what latchkey() prepared.
 const states = new WeakMap<Request, RequestState>();
 
-const HONO_OPTIONS = optionNames<LatchkeyHonoOptions>({
-  trustProxy: true,
-  proxyHeader: true,
-  trustForwardedHost: true,
-  schemeFromUrl: true,
-  clientAddress: true,
-});
-
 /**
  * Middleware: sets `c.var.latchkey` to the live session and user, or null, and adds the
  * renewed session cookie (sliding renewal) to the response, with `Cache-Control: no-store`
@@ -82,7 +74,7 @@ export function latchkey(
   instance: Latchkey,
   options: LatchkeyHonoOptions = {},
 ): MiddlewareHandler<LatchkeyEnv> {
-  refuseUnknownOptions(options, HONO_OPTIONS, '');
+  refuseUnknownOptions(options, WEB_REQUEST_OPTIONS, '');
   const read = createFetchRequestReader(options);
   const cookieName = instance.context.cookie.name;
 

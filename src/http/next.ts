@@ -19,9 +19,9 @@
  * @module
  */
 import { createFetchHandler, checkCsrf, getAuth, requireUser } from './fetch.js';
-import { optionNames, refuseUnknownOptions } from './option-names.js';
+import { refuseUnknownOptions } from './option-names.js';
 import { notFound } from './respond.js';
-import { toFetchResponse } from './fetch-request.js';
+import { WEB_REQUEST_OPTIONS, toFetchResponse } from './fetch-request.js';
 import { createClientResolver } from './proxy.js';
 
 import type { FetchAuth } from './fetch.js';
@@ -147,21 +147,13 @@ export function sharedInstance<T>(key: string, create: () => T): T {
   return (shelf[slot] ??= create());
 }
 
-const NEXT_OPTIONS = optionNames<LatchkeyNextOptions>({
-  trustProxy: true,
-  proxyHeader: true,
-  trustForwardedHost: true,
-  schemeFromUrl: true,
-  clientAddress: true,
-});
-
 /**
  * Next.js builds `request.url` from `X-Forwarded-Proto` when a client sends one, so the URL's
  * scheme is believed only when the application trusts proxies (then the proxy sets it).
  */
 function withoutUrlScheme(options: LatchkeyNextOptions): LatchkeyNextOptions {
   // Checked now, so that a mistake fails where the handlers are made, not at every request.
-  refuseUnknownOptions(options, NEXT_OPTIONS, '');
+  refuseUnknownOptions(options, WEB_REQUEST_OPTIONS, '');
   createClientResolver(options.trustProxy ?? false, {
     header: options.proxyHeader ?? 'x-forwarded',
     trustForwardedHost: options.trustForwardedHost ?? false,

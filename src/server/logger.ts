@@ -120,12 +120,14 @@ export function batchedStdout(): (line: string) => void {
     flushesAtExit = true;
     // A log that cannot be written (its reader gone, a full disk) is said once, on standard
     // error; the server goes on serving, and its lines are dropped.
-    process.stdout.once('error', (error: Error) => {
+    let told = false;
+    process.stdout.on('error', (error: Error) => {
+      if (told) return;
+      told = true;
       process.stderr.write(
         `latchkey: Log lines can no longer be written to standard output (${error.message}); ` +
           'they are dropped from now on.\n',
       );
-      process.stdout.on('error', () => undefined);
     });
     process.on('exit', () => {
       // Lines logged after this (from an exit handler registered later) go out at once.

@@ -61,7 +61,8 @@ export function applyMigrations(
   steps: readonly Migration[],
 ): MigrationResult {
   const knownVersion = steps.at(-1)?.version ?? 0;
-  let busyTimeout: unknown = null;
+  // The handle's own busy timeout, while a longer one is set for the migration.
+  let ownBusyTimeout: number | null = null;
   try {
     database.function(SESSION_KEY_FUNCTION, { deterministic: true, safeIntegers: true }, (hash) =>
       sessionKeyOf(String(hash)),
@@ -70,8 +71,8 @@ export function applyMigrations(
     const fromVersion = readVersion(database);
     refuseNewerSchema(fromVersion, knownVersion);
     if (fromVersion < knownVersion) {
-      busyTimeout = database.pragma('busy_timeout', { simple: true });
-      const wait = Math.max(Number(busyTimeout), MIGRATION_BUSY_TIMEOUT_MS);
+      ownBusyTimeout = Number(database.pragma('busy_timeout', { simple: true }));
+      const wait = Math.max(ownBusyTimeout, MIGRATION_BUSY_TIMEOUT_MS);
       database.pragma(`busy_timeout = ${String(wait)}`);
     }
 
@@ -97,8 +98,8 @@ export function applyMigrations(
   } catch (error) {
     throw toStoreError('migrateDatabase', error);
   } finally {
-    if (typeof busyTimeout === 'number' && database.open) {
-      database.pragma(`busy_timeout = ${String(busyTimeout)}`);
+    if (ownBusyTimeout !== null && database.open) {
+      database.pragma(`busy_timeout = ${String(ownBusyTimeout)}`);
     }
   }
 }
