@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBase64url } from '../token/random.js';
 
 import type { KeyRing } from '../token/keyring.js';
 
@@ -15,7 +15,7 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/;
  * channels (BREACH) learn nothing. It is valid for as long as the session keeps its id.
  */
 export function issueCsrfToken(keys: KeyRing, sessionId: string): string {
-  const nonce = randomBytes(NONCE_BYTES).toString('base64url');
+  const nonce = randomBase64url(NONCE_BYTES);
   return `${nonce}.${keys.sign(`${PURPOSE}.${sessionId}.${nonce}`)}`;
 }
 

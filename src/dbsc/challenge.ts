@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-
 import { hashToken } from '../token/hash.js';
+import { randomBase64url } from '../token/random.js';
 
 import type { KeyRing } from '../token/keyring.js';
 
@@ -34,7 +33,7 @@ export function issueChallenge(
   expiresAtMs: number,
 ): string {
   const expires = Math.ceil(expiresAtMs / 1000).toString(36);
-  const nonce = randomBytes(NONCE_BYTES).toString('base64url');
+  const nonce = randomBase64url(NONCE_BYTES);
   const body = `${purpose}.${sessionId}.${expires}.${nonce}`;
   return `${body}.${keys.sign(`${PURPOSE}.${body}`)}`;
 }

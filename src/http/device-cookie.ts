@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-
 import { normalizeEmail } from '../accounts/email.js';
 import { getCookie, serializeSetCookie } from '../cookie/index.js';
+import { randomBase64url } from '../token/random.js';
 
 import type { KeyRing } from '../token/keyring.js';
 
@@ -52,7 +51,7 @@ export class DeviceCookie {
    * password (keeping its id when it had one).
    */
   issue(email: string, credentialStamp: string, deviceId: string | null): string {
-    const id = deviceId ?? randomBytes(16).toString('base64url');
+    const id = deviceId ?? randomBase64url(16);
     const mac = this.#keys.sign(message(email, credentialStamp, id));
     return serializeSetCookie(this.#name(), `${id}.${mac}`, {
       maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS,

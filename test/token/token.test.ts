@@ -10,6 +10,7 @@ import {
   hashToken,
   isWellFormedSessionToken,
 } from '../../src/token/index.js';
+import { randomBase64url, randomBytesOf } from '../../src/token/random.js';
 
 describe('session tokens', () => {
   it('are 43 base64url characters carrying 256 random bits', () => {
@@ -105,6 +106,52 @@ describe('generateId', () => {
     ];
     for (const [input, expected] of vectors) {
       assert.equal(encodeBase32LowerCaseNoPadding(Buffer.from(input)), expected);
+    }
+  });
+});
+
+describe('random draws (tokens, ids and nonces)', () => {
+  it('hand out no byte twice, across refills of the block: no token predictable from another', () => {
+    // Sizes that do not divide the 4 KiB block, so draws straddle its refills; 12 KiB in all.
+    const draws: Buffer[] = [];
+    let total = 0;
+    for (let i = 0; total < 12_288; i += 1) {
+      const size = [32, 16, 7, 43][i % 4]!;
+      const bytes =
+        i % 2 === 0 ? randomBytesOf(size) : Buffer.from(randomBase64url(size), 'base64url');
+      assert.equal(bytes.length, size);
+      draws.push(bytes);
+      total += size;
+    }
+    // Any 6 bytes handed out again would show as a repeated window; by chance, about one in 2^24.
+    const seen = new Map<string, number>();
+    draws.forEach((bytes, index) => {
+      for (let at = 0; at + 6 <= bytes.length; at += 1) {
+        const window = bytes.toString('hex', at, at + 6);
+        const before = seen.get(window);
+        assert.ok(
+          before === undefined || before === index,
+          `draws ${before} and ${index} share bytes`,
+        );
+        seen.set(window, index);
+      }
+    });
+  });
+
+  it('give each caller a buffer of its own, and draw large sizes directly', () => {
+    const first = randomBytesOf(16);
+    const copy = Buffer.from(first);
+    randomBytesOf(4_096);
+    assert.deepEqual(first, copy, 'a later draw does not change an earlier one');
+    assert.equal(randomBytesOf(1_000).length, 1_000);
+    assert.equal(Buffer.from(randomBase64url(1_000), 'base64url').length, 1_000);
+    assert.equal(randomBase64url(0), '');
+  });
+
+  it('refuse a size that is not a whole number of bytes', () => {
+    for (const size of [-1, 1.5, Number.NaN]) {
+      assert.throws(() => randomBase64url(size), RangeError, String(size));
+      assert.throws(() => randomBytesOf(size), RangeError, String(size));
     }
   });
 });
