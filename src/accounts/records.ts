@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 import type { User, UserRecord } from './types.js';
 
@@ -9,10 +9,7 @@ import type { User, UserRecord } from './types.js';
  * reveals nothing of the hash, and changes whenever the hash does.
  */
 export function stampOf(passwordHash: string): string {
-  return createHash('sha256')
-    .update(`latchkey.credential.v1.${passwordHash}`)
-    .digest('base64url')
-    .slice(0, 22);
+  return hash('sha256', `latchkey.credential.v1.${passwordHash}`, 'base64url').slice(0, 22);
 }
 
 /** The public shape of a stored user: everything but the password hash. */

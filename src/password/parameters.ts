@@ -41,6 +41,9 @@ export const ARGON2ID_MAX_PARAMETERS: Argon2idParameters = Object.freeze({
   parallelism: 16,
 });
 
+// The frozen results of resolveArgon2idParameters.
+const RESOLVED = new WeakSet<object>();
+
 /**
  * Fills in the OWASP defaults and checks the result. Throws {@link ConfigError} naming the
  * option, the rule and the fix; call it once at start-up so that mistakes surface there.
@@ -48,6 +51,8 @@ export const ARGON2ID_MAX_PARAMETERS: Argon2idParameters = Object.freeze({
 export function resolveArgon2idParameters(
   input: Partial<Argon2idParameters> = {},
 ): Argon2idParameters {
+  // What this returned before is returned as it is: a login's `needsRehash` passes it again.
+  if (RESOLVED.has(input)) return input as Argon2idParameters;
   const parameters: Argon2idParameters = { ...OWASP_ARGON2ID_PARAMETERS, ...stripUndefined(input) };
   for (const key of ['memoryCostKib', 'timeCost', 'parallelism'] as const) {
     const value = parameters[key];
@@ -69,7 +74,9 @@ export function resolveArgon2idParameters(
         'raise it or lower argon2id.parallelism',
     );
   }
-  return Object.freeze(parameters);
+  const resolved = Object.freeze(parameters);
+  RESOLVED.add(resolved);
+  return resolved;
 }
 
 function stripUndefined<T extends object>(input: T): Partial<T> {
