@@ -51,21 +51,6 @@ const ALL_DIGITS = /^[0-9]+$/;
  */
 export function normalizeEmail(input: string): string | null {
   if (typeof input !== 'string' || input.length > MAX_INPUT_LENGTH) return null;
-  const known = recent.get(input);
-  if (known !== undefined) return known;
-  const email = normalize(input);
-  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
-  recent.set(input, email);
-  return email;
-}
-
-// A login normalizes its email several times over (the throttle's keys, the account's lookup,
-// its device cookie): the latest inputs are remembered with their results, the oldest forgotten
-// first. At most 256 inputs of at most 1,024 characters.
-const RECENT_MAX = 256;
-const recent = new Map<string, string | null>();
-
-function normalize(input: string): string | null {
   // NFKC, not just NFC: full-width, mathematical and ligature letters fold to the plain ones,
   // so `ａｄａ@example.com` and `𝐚𝐝𝐚@example.com` are the same account as `ada@example.com`.
   // Again after lowercasing: a lowercase mapping can leave a string that is not normalized.
