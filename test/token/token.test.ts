@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import type * as Crypto from 'node:crypto';
 import { describe, it } from 'node:test';
 
 import {
@@ -111,45 +113,79 @@ describe('generateId', () => {
 });
 
 describe('random draws (tokens, ids and nonces)', () => {
-  it('hand out no byte twice, across refills of the block: no token predictable from another', () => {
-    // Sizes that do not divide the 4 KiB block, so draws straddle its refills; 12 KiB in all.
-    const draws: Buffer[] = [];
-    let total = 0;
-    for (let i = 0; total < 12_288; i += 1) {
-      const size = [32, 16, 7, 43][i % 4]!;
-      const bytes =
-        i % 2 === 0 ? randomBytesOf(size) : Buffer.from(randomBase64url(size), 'base64url');
-      assert.equal(bytes.length, size);
-      draws.push(bytes);
-      total += size;
+  // Every buffer the CSPRNG fills, with a copy of what it put there; the module under test calls
+  // node:crypto's randomFillSync through its ESM binding, which syncBuiltinESMExports updates.
+  function recordingFills<T>(body: (fills: { target: Buffer; bytes: Buffer }[]) => T): T {
+    const crypto = createRequire(import.meta.url)('node:crypto') as typeof Crypto;
+    const original = crypto.randomFillSync;
+    const fills: { target: Buffer; bytes: Buffer }[] = [];
+    crypto.randomFillSync = ((target: Buffer): Buffer => {
+      original(target);
+      fills.push({ target, bytes: Buffer.from(target) });
+      return target;
+    }) as typeof original;
+    syncBuiltinESMExports();
+    try {
+      return body(fills);
+    } finally {
+      crypto.randomFillSync = original;
+      syncBuiltinESMExports();
     }
-    // Any 6 bytes handed out again would show as a repeated window; by chance, about one in 2^24.
-    const seen = new Map<string, number>();
-    draws.forEach((bytes, index) => {
-      for (let at = 0; at + 6 <= bytes.length; at += 1) {
-        const window = bytes.toString('hex', at, at + 6);
-        const before = seen.get(window);
+  }
+
+  it('hand out each byte of a block once, in order, and wipe it: no token predictable from another', () => {
+    recordingFills((fills) => {
+      let block: { target: Buffer; bytes: Buffer } | null = null;
+      let offset = 0;
+      // Sizes that do not divide the 4 KiB block, so that draws straddle its refills.
+      for (let i = 0; i < 600; i += 1) {
+        const size = [32, 16, 7, 43, 256, 1][i % 6]!;
+        const fillsBefore = fills.length;
+        const bytes =
+          i % 2 === 0 ? randomBytesOf(size) : Buffer.from(randomBase64url(size), 'base64url');
+        assert.equal(bytes.length, size);
+        if (fills.length > fillsBefore) {
+          // A refill: only when the block had too few bytes left (or none seen yet), and the draw
+          // is the start of the new block.
+          assert.equal(fills.length, fillsBefore + 1);
+          assert.ok(block === null || offset + size > 4_096, `refilled at ${offset} for ${size}`);
+          block = fills.at(-1)!;
+          assert.equal(block.target.length, 4_096);
+          offset = 0;
+        } else if (block === null) {
+          continue; // From a block filled before this test: its bytes are unknown here.
+        } else {
+          assert.ok(offset + size <= 4_096, `drew past the block's end at ${offset}`);
+        }
+        assert.deepEqual(bytes, block.bytes.subarray(offset, offset + size), `draw ${i}`);
+        offset += size;
         assert.ok(
-          before === undefined || before === index,
-          `draws ${before} and ${index} share bytes`,
+          block.target.subarray(0, offset).every((byte) => byte === 0),
+          'the bytes handed out are wiped in the block',
         );
-        seen.set(window, index);
       }
+      assert.ok(fills.length >= 3, `${fills.length} blocks filled`);
     });
   });
 
-  it('give each caller a buffer of its own, and draw large sizes directly', () => {
-    const first = randomBytesOf(16);
-    const copy = Buffer.from(first);
-    randomBytesOf(4_096);
-    assert.deepEqual(first, copy, 'a later draw does not change an earlier one');
-    assert.equal(randomBytesOf(1_000).length, 1_000);
-    assert.equal(Buffer.from(randomBase64url(1_000), 'base64url').length, 1_000);
-    assert.equal(randomBase64url(0), '');
+  it('give each caller a buffer of its own, and draw sizes over 256 bytes apart', () => {
+    recordingFills((fills) => {
+      const first = randomBytesOf(16);
+      const copy = Buffer.from(first);
+      for (let i = 0; i < 300; i += 1) randomBytesOf(16); // refills the block at least once
+      assert.deepEqual(first, copy, 'later draws do not change an earlier one');
+      const block = fills.at(-1)!.target;
+      const before = Buffer.from(block);
+      assert.equal(randomBytesOf(1_000).length, 1_000);
+      assert.equal(Buffer.from(randomBase64url(257), 'base64url').length, 257);
+      assert.deepEqual(block, before, 'a large draw leaves the block alone');
+      assert.ok(fills.slice(-2).every((fill) => fill.target !== block));
+      assert.equal(randomBase64url(0), '');
+    });
   });
 
   it('refuse a size that is not a whole number of bytes', () => {
-    for (const size of [-1, 1.5, Number.NaN]) {
+    for (const size of [-1, 1.5, Number.NaN, 300.5, Number.POSITIVE_INFINITY]) {
       assert.throws(() => randomBase64url(size), RangeError, String(size));
       assert.throws(() => randomBytesOf(size), RangeError, String(size));
     }
