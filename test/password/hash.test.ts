@@ -10,6 +10,7 @@ import {
   OWASP_ARGON2ID_PARAMETERS,
   hashPassword,
   needsRehash,
+  resolveArgon2idParameters,
   verifyPassword,
 } from '../../src/password/index.js';
 import { unmatchableHash } from '../../src/password/hash.js';
@@ -106,6 +107,20 @@ describe('hashPassword and verifyPassword', () => {
       await assert.rejects(hashPassword('x', options), isConfigError(option));
       assert.throws(() => needsRehash('x', options), isConfigError(option));
     }
+  });
+
+  it('hands back resolved parameters as they are, and checks again anything else', () => {
+    const resolved = resolveArgon2idParameters({ timeCost: 3 });
+    assert.equal(resolveArgon2idParameters(resolved), resolved);
+    assert.ok(Object.isFrozen(resolved));
+    // A copy is not what was resolved: changed after the fact, it is checked afresh.
+    const copy = { ...resolved };
+    copy.timeCost = ARGON2ID_MAX_PARAMETERS.timeCost + 1;
+    assert.throws(() => resolveArgon2idParameters(copy), isConfigError('argon2id.timeCost'));
+    // Nor is a wrapper around it (which could not lie about its frozen members anyway).
+    const wrapped = new Proxy(resolved, {});
+    assert.notEqual(resolveArgon2idParameters(wrapped), wrapped);
+    assert.deepEqual(resolveArgon2idParameters(wrapped), resolved);
   });
 });
 
