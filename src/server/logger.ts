@@ -7,8 +7,11 @@ const OWN_KEYS = new Set(['time', 'level', 'event']);
 export interface JsonLoggerOptions {
   /** Lowest level written. Default: `info`. */
   level?: LogLevel;
-  /** Where lines go. Default: standard output, written in batches ({@link batchedStdout}). */
-  write?: (line: string) => void;
+  /**
+   * Where lines go, each with whether it is at `warn` level or above (`urgent`). Default:
+   * standard output, written in batches ({@link batchedStdout}), urgent lines at once.
+   */
+  write?: (line: string, urgent: boolean) => void;
   /** Milliseconds since the epoch, for the `time` field. Default: `Date.now`. */
   clock?: () => number;
 }
@@ -30,12 +33,15 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
         // A field may not pass itself off as the line's time, level or event: those are dropped.
         const others = Object.entries(fields).filter(([key]) => !OWN_KEYS.has(key));
         const line = { time: time(), level, event, ...Object.fromEntries(others) };
-        write(`${JSON.stringify(line)}\n`);
+        write(`${JSON.stringify(line)}\n`, LEVELS[level] >= LEVELS.warn);
         return;
       }
       // time, level and event, then the fields as JSON.stringify(fields) writes them, without
       // building a merged object: the server writes one of these per request.
-      write(`{"time":"${time()}",${headOf(level, event)}${fieldsText(fields)}}\n`);
+      write(
+        `{"time":"${time()}",${headOf(level, event)}${fieldsText(fields)}}\n`,
+        LEVELS[level] >= LEVELS.warn,
+      );
     },
   };
 }
@@ -102,7 +108,9 @@ function fieldsText(fields: LogFields): string {
 
 /**
  * Lines for standard output, gathered and written together: at most {@link LOG_FLUSH_DELAY_MS}
- * after the first of them, or at once when {@link LOG_BATCH_LINES} are waiting. Each write is a
+ * after the first of them, or at once when {@link LOG_BATCH_LINES} are waiting or a line is
+ * `urgent` (a warning or an error: few, and one may be the last word of a process that is stuck,
+ * as a server is while its migration waits for a lock, or about to die). Each write is a
  * system call (to a file, Node writes standard output synchronously): one per request line would
  * cost a busy server more than the request itself, and one per turn of the event loop (about 20
  * requests under load) still cost it about 0.4 µs of CPU a request (docs/benchmarks.md). What
@@ -112,7 +120,7 @@ function fieldsText(fields: LogFields): string {
  * Node writes asynchronously, and what the reader had not taken when the process exits is lost,
  * as it always was.
  */
-export function batchedStdout(): (line: string) => void {
+export function batchedStdout(): (line: string, urgent?: boolean) => void {
   // One batch for the whole process, however many loggers write to it: their lines keep the
   // order they were logged in, and the process has one `exit` listener, not one per logger (the
   // eleventh would have drawn Node's MaxListenersExceededWarning).
@@ -155,13 +163,13 @@ function flushLater(): void {
   flushStdout();
 }
 
-function writeStdout(line: string): void {
+function writeStdout(line: string, urgent = false): void {
   if (exiting) {
     process.stdout.write(line);
     return;
   }
   pending.push(line);
-  if (pending.length >= LOG_BATCH_LINES) {
+  if (urgent || pending.length >= LOG_BATCH_LINES) {
     flushStdout();
   } else if (timer === null) {
     // Never keeps the process alive: whatever waits at exit is written by the `exit` listener.

@@ -196,6 +196,26 @@ describe('batchedStdout', () => {
     assert.equal(stdout, expected);
   });
 
+  it('writes a warning or an error at once, with the lines before it, even if the process then blocks', async () => {
+    // A server whose migration waits for a lock holds its event loop: a line left for the
+    // timer would not be seen until the wait is over.
+    const { stdout } = await run(`
+      const { createJsonLogger } = await import(${JSON.stringify(LOGGER)});
+      const logger = createJsonLogger({ clock: () => 0 });
+      logger.log('info', 'before');
+      logger.log('warn', 'stuck');
+      process.stdout.write('marker\\n');
+      logger.log('info', 'after');
+      process.stdout.write('marker\\n');
+      logger.log('error', 'failed');
+      process.exit(0);`);
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((line) => (line === 'marker' ? line : (JSON.parse(line) as { event: string }).event));
+    assert.deepEqual(events, ['before', 'stuck', 'marker', 'marker', 'after', 'failed']);
+  });
+
   it('writes a waiting line within moments, while the process goes on', async () => {
     // The marker goes straight to standard output half a second later: the line must be there
     // before it, not left for the exit.
