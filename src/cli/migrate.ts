@@ -45,7 +45,18 @@ export async function migrateCommand(
     mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
     const database = openSqliteDatabase(location.path, { migrate: false });
     try {
-      result = migrateDatabase(database);
+      result = migrateDatabase(database, {
+        onWait: () => {
+          io.err(
+            waitNotice(
+              location.path,
+              'another process is migrating it or holds a write transaction open (an sqlite3 ' +
+                'shell, a backup)',
+              '2 minutes',
+            ),
+          );
+        },
+      });
     } finally {
       database.close();
     }
@@ -61,7 +72,17 @@ export async function migrateCommand(
       ...(location.schema === undefined ? {} : { schema: location.schema }),
     });
     try {
-      result = await stores.migrate();
+      result = await stores.migrate({
+        onWait: () => {
+          io.err(
+            waitNotice(
+              `the schema "${location.schema ?? 'latchkey'}"`,
+              'another process is migrating it (a server starting, latchkey migrate)',
+              'a minute',
+            ),
+          );
+        },
+      });
     } finally {
       await stores.close();
     }
@@ -78,4 +99,12 @@ export async function migrateCommand(
   }
   for (const step of result.applied) io.out(`applied ${step.version}: ${step.name}\n`);
   io.out(`${where}: schema version ${result.fromVersion} -> ${result.toVersion}.\n`);
+}
+
+/** What `latchkey migrate` says once it has waited a second for another process's lock. */
+function waitNotice(what: string, why: string, upTo: string): string {
+  return (
+    `latchkey: Waiting for a lock on ${what}: ${why}. Waiting up to ${upTo}; stop that ` +
+    'process if this does not end.\n'
+  );
 }

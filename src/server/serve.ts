@@ -117,6 +117,14 @@ export async function startServer(
     onClientError: (error) => {
       logger.log('warn', 'store.client_error', { detail: describeError(error) });
     },
+    // The server does not listen until its store is up to date: a wait for a lock says why.
+    onMigrationWait: () => {
+      logger.log('warn', 'store.migration_waiting', {
+        detail:
+          'bringing the store up to date waits for a lock held by another process (another ' +
+          'migration, or on SQLite a write transaction left open: an sqlite3 shell, a backup)',
+      });
+    },
   });
   if (config.secrets === null && config.store.kind !== 'sqlite') {
     // Other servers on the same store generate secrets of their own: CSRF tokens and device

@@ -82,6 +82,12 @@ export interface OpenStoresOptions {
    * schema they no longer understand. A new, empty store is made either way.
    */
   upgrade?: boolean;
+  /**
+   * Told once when bringing the store up to date has waited a second for another process's lock
+   * (another migration, a server of an older release writing), before it waits on. Default: no
+   * word.
+   */
+  onMigrationWait?: () => void;
 }
 
 /**
@@ -110,7 +116,10 @@ export async function openStores(
           refuseUpgrade('--data-dir or --store', where, version, latestSchemaVersion);
         }
       }
-      const stores = openSqliteStores(location.path);
+      const stores = openSqliteStores(
+        location.path,
+        options.onMigrationWait === undefined ? {} : { onMigrationWait: options.onMigrationWait },
+      );
       restrictToOwner(location.path);
       return { ...stores, description: `sqlite:${location.path}` };
     }
@@ -132,7 +141,9 @@ export async function openStores(
           const where = `the schema "${schema}"`;
           refuseUpgrade('--store (LATCHKEY_STORE)', where, version, latestPostgresSchemaVersion);
         }
-        await stores.migrate();
+        await stores.migrate(
+          options.onMigrationWait === undefined ? {} : { onWait: options.onMigrationWait },
+        );
       } catch (error) {
         await stores.close();
         throw error;

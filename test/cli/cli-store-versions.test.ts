@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 
 import Database from 'better-sqlite3';
 
@@ -15,7 +17,7 @@ import {
   openSqliteDatabase,
 } from '../../src/stores/sqlite/index.js';
 import { applyMigrations } from '../../src/stores/sqlite/migrate.js';
-import { cliIo, latchkey } from '../support/cli-run.js';
+import { BIN, cliIo, latchkey, latchkeyAsync } from '../support/cli-run.js';
 
 // Commands other than `serve` and `migrate` open only a store that is this release's: never a
 // missing one, one without Latchkey's tables, or one an older release made (which they would
@@ -95,6 +97,83 @@ describe('latchkey CLI commands and the store they are given', () => {
       after.close();
       assert.equal(statSync(empty).size, 0);
     } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  // An older release's file whose write lock another process holds for holdMs.
+  async function lockedOlderFolder(
+    holdMs: number,
+  ): Promise<{ folder: string; released: Promise<unknown> }> {
+    const folder = mkdtempSync(join(tmpdir(), 'latchkey-cli-locked-'));
+    const file = join(folder, 'latchkey.db');
+    const older = openSqliteDatabase(file, { migrate: false });
+    applyMigrations(older, migrations.slice(0, 3));
+    older.close();
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import Database from 'better-sqlite3';
+         const database = new Database(${JSON.stringify(file)});
+         database.exec('BEGIN IMMEDIATE');
+         process.stdout.write('locked\\n');
+         setTimeout(() => { database.exec('COMMIT'); database.close(); }, ${String(holdMs)});`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const released = once(holder, 'exit');
+    await once(holder.stdout, 'data');
+    return { folder, released };
+  }
+
+  it('`latchkey migrate` says that it waits for a lock held elsewhere, then migrates', async () => {
+    const { folder, released } = await lockedOlderFolder(2_500);
+    try {
+      const result = await latchkeyAsync(['migrate', '--data-dir', folder]);
+      await released;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /Waiting for a lock on .*latchkey\.db: another process/);
+      assert.match(result.stdout, /schema version 3 -> \d+/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('`latchkey serve` logs that its migration waits for a lock before it listens', async () => {
+    const { folder, released } = await lockedOlderFolder(2_500);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', BIN, 'serve', '--port', '0', '--data-dir', folder],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let stdout = '';
+      let waitingSeenFirst: boolean | null = null;
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (waitingSeenFirst === null && stdout.includes('"event":"store.migration_waiting"')) {
+          waitingSeenFirst = !stdout.includes('"event":"server.started"');
+        }
+      });
+      const started = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`no start: ${stdout}`));
+        }, 30_000);
+        child.stdout.on('data', () => {
+          if (stdout.includes('"event":"server.started"')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await started;
+      await released;
+      assert.equal(waitingSeenFirst, true, stdout);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
       rmSync(folder, { recursive: true, force: true });
     }
   });

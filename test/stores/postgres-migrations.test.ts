@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 
 import pg from 'pg';
@@ -102,6 +103,37 @@ void describe('PostgreSQL migrations', { skip }, () => {
     );
     assert.ok(results.every((result) => result.toVersion === latestPostgresSchemaVersion));
     assert.equal((await recorded(schema)).length, postgresMigrations.length);
+  });
+
+  void it('say once, after a second, that they wait for another migrator, then finish', async () => {
+    const schema = newSchema();
+    // Another migrator of this schema: a transaction holding its lock for 2.5 s.
+    const holder = await pool.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `latchkey migrate ${schema}`,
+    ]);
+    const released = new Promise<void>((resolve) => setTimeout(resolve, 2_500)).then(async () => {
+      await holder.query('COMMIT');
+      holder.release();
+    });
+    const told: number[] = [];
+    const started = performance.now();
+    try {
+      const result = await migratePostgres(pool, {
+        schema,
+        onWait: () => told.push(performance.now() - started),
+      });
+      assert.equal(result.toVersion, latestPostgresSchemaVersion);
+    } finally {
+      await released;
+    }
+    assert.equal(told.length, 1, 'told once, for all the steps');
+    assert.ok(told[0]! >= 900 && told[0]! < 2_500, `told after ${told[0]!.toFixed(0)} ms`);
+
+    // Nothing to wait for: nothing said.
+    await migratePostgres(pool, { schema: newSchema(), onWait: () => told.push(-1) });
+    assert.equal(told.length, 1);
   });
 
   void it('roll back a failing step and leave the version where it was', async () => {

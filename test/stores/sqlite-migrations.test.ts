@@ -330,13 +330,15 @@ void describe('SQLite migrations', () => {
     assert.deepEqual(dangling, []);
   });
 
-  void it('wait for another process’s write lock instead of failing at once', async () => {
-    const path = temp.path('locked.db');
+  // A file at schema version 3, whose write lock another process takes and keeps for holdMs.
+  async function lockedOldFile(
+    name: string,
+    holdMs: number,
+  ): Promise<{ path: string; released: Promise<unknown> }> {
+    const path = temp.path(name);
     const v3 = openSqliteDatabase(path, { migrate: false });
     applyMigrations(v3, migrations.slice(0, 3));
     v3.close();
-    const holdMs = 1_500;
-    // Another process takes the write lock and keeps it for holdMs.
     const holder = spawn(
       process.execPath,
       [
@@ -350,8 +352,14 @@ void describe('SQLite migrations', () => {
       ],
       { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    const exited = once(holder, 'exit');
+    const released = once(holder, 'exit');
     await once(holder.stdout, 'data');
+    return { path, released };
+  }
+
+  void it('wait for another process’s write lock instead of failing at once', async () => {
+    const holdMs = 1_500;
+    const { path, released: exited } = await lockedOldFile('locked.db', holdMs);
 
     const started = performance.now();
     const database = openSqliteDatabase(path);
@@ -364,6 +372,33 @@ void describe('SQLite migrations', () => {
     assert.equal(version, latestSchemaVersion);
     assert.ok(waited > holdMs / 2, `the migration waited ${waited.toFixed(0)} ms`);
     assert.equal(busyTimeout, DEFAULT_BUSY_TIMEOUT_MS, 'the handle’s own busy timeout is back');
+  });
+
+  void it('say once, after a second, that they wait for a lock, then finish', async () => {
+    const holdMs = 2_500;
+    const { path, released } = await lockedOldFile('told.db', holdMs);
+    const told: number[] = [];
+    const started = performance.now();
+    const database = openSqliteDatabase(path, {
+      onMigrationWait: () => told.push(performance.now() - started),
+    });
+    const version = getSchemaVersion(database);
+    const busyTimeout = database.pragma('busy_timeout', { simple: true });
+    database.close();
+    await released;
+
+    assert.equal(version, latestSchemaVersion);
+    assert.equal(told.length, 1, 'told once, for all the steps');
+    assert.ok(told[0]! >= 900 && told[0]! < holdMs, `told after ${told[0]!.toFixed(0)} ms`);
+    assert.equal(busyTimeout, DEFAULT_BUSY_TIMEOUT_MS, 'the handle’s own busy timeout is back');
+
+    // Nothing to wait for: nothing said.
+    const quiet = temp.path('quiet.db');
+    const old = openSqliteDatabase(quiet, { migrate: false });
+    applyMigrations(old, migrations.slice(0, 3));
+    old.close();
+    openSqliteDatabase(quiet, { onMigrationWait: () => told.push(-1) }).close();
+    assert.equal(told.length, 1);
   });
 
   void it('refuse a database migrated by a newer release with SCHEMA_TOO_NEW', () => {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import type { CliIo } from '../../src/cli/io.js';
@@ -19,6 +19,27 @@ export function latchkey(
     timeout: 60_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * {@link latchkey} without blocking the test's own event loop (for a command that waits on
+ * something the test does meanwhile).
+ */
+export function latchkeyAsync(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', BIN, ...args],
+      { encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error === null) resolve({ code: 0, stdout, stderr });
+        else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
+        else reject(new Error(`latchkey ${args.join(' ')} did not run`, { cause: error }));
+      },
+    );
+  });
 }
 
 /** Streams for opening the data folder in the test's own process; nothing is read or shown. */

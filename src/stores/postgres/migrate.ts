@@ -26,7 +26,15 @@ export interface PostgresMigrateOptions {
    * as the client's read timeout. A whole number, 1 or more. Default 60,000 (one minute).
    */
   timeoutMs?: number;
+  /**
+   * Told once when a step has waited a second for another migrator of the schema (another server
+   * starting, `latchkey migrate`), before it waits on for the rest of `timeoutMs`.
+   */
+  onWait?: () => void;
 }
+
+/** How long a step waits for another migrator before telling `onWait`. Unit: milliseconds. */
+const WAIT_NOTICE_MS = 1_000;
 
 /** The default for {@link PostgresMigrateOptions.timeoutMs}: 60,000 ms. */
 export const DEFAULT_MIGRATION_TIMEOUT_MS = 60_000;
@@ -90,6 +98,19 @@ export async function applyPostgresMigrations(
     const client = await pool.connect();
     const run = (text: string, values: unknown[] = []) =>
       client.query(withReadTimeout({ text, values }, timeoutMs + 1000));
+    // Whether onWait was told, and what it threw: thrown by the migration once its wait is over.
+    const wait: { told: boolean; failure: { error: unknown } | null } = {
+      told: false,
+      failure: null,
+    };
+    const tell = (): void => {
+      wait.told = true;
+      try {
+        options.onWait?.();
+      } catch (error) {
+        wait.failure = { error };
+      }
+    };
     try {
       let fromVersion: number | undefined;
       const applied: PostgresMigrationResult['applied'] = [];
@@ -98,9 +119,16 @@ export async function applyPostgresMigrations(
         await run('BEGIN');
         await run(`SET LOCAL statement_timeout = ${String(timeoutMs)}`);
         // Serializes every migrator of this schema until COMMIT; released by the transaction.
-        await run('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-          `latchkey migrate ${schemaName}`,
-        ]);
+        const notice =
+          options.onWait === undefined || wait.told ? null : setTimeout(tell, WAIT_NOTICE_MS);
+        try {
+          await run('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+            `latchkey migrate ${schemaName}`,
+          ]);
+        } finally {
+          if (notice !== null) clearTimeout(notice);
+        }
+        if (wait.failure !== null) throw wait.failure.error;
         await createMigrationsTable(client, schemaName, schema, run);
         const version = await readVersion(client, schema);
         fromVersion ??= version;

@@ -8,7 +8,7 @@ import { PostgresSessionStore } from './session-store.js';
 import { PostgresUserStore } from './user-store.js';
 
 import type { PoolConfig } from 'pg';
-import type { PostgresMigrationResult } from './migrate.js';
+import type { PostgresMigrateOptions, PostgresMigrationResult } from './migrate.js';
 import type { PostgresStoreOptions } from './session-store.js';
 
 /**
@@ -64,7 +64,7 @@ export interface PostgresStores {
   sessions: PostgresSessionStore;
   users: PostgresUserStore;
   /** Applies pending migrations to the stores' schema (see `migratePostgres`). */
-  migrate(): Promise<PostgresMigrationResult>;
+  migrate(options?: Pick<PostgresMigrateOptions, 'onWait'>): Promise<PostgresMigrationResult>;
   /**
    * Ends the pool; the stores then fail with `StoreUnavailableError`. Safe to call twice.
    * Resolves once the pool has ended, or after a second at most: connections still busy then
@@ -108,12 +108,13 @@ export async function openPostgresStores(
       // command's process with nothing pending, which Node ends (exit code 13) in silence.
       await settledWithin(pool.end(), POOL_END_WAIT_MS);
     });
-  const migrate = () =>
+  const migrate = (more: Pick<PostgresMigrateOptions, 'onWait'> = {}) =>
     migratePostgres(pool, {
       schema,
       ...(options.migrationTimeoutMs === undefined
         ? {}
         : { timeoutMs: options.migrationTimeoutMs }),
+      ...(more.onWait === undefined ? {} : { onWait: more.onWait }),
     });
 
   try {

@@ -14,6 +14,6 @@ export { DEFAULT_BUSY_TIMEOUT_MS, openSqliteDatabase, openSqliteStores } from '.
 export { SqliteSessionStore } from './session-store.js';
 export { SqliteUserStore } from './user-store.js';
 
-export type { MigrationResult } from './migrate.js';
+export type { MigrationResult, SqliteMigrateOptions } from './migrate.js';
 export type { Migration } from './migrations.js';
 export type { SqliteOpenOptions, SqliteStores } from './open.js';

@@ -26,6 +26,24 @@ export interface MigrationResult {
 export const MIGRATION_BUSY_TIMEOUT_MS = 120_000;
 
 /**
+ * How long a migration waits for a lock before telling its `onWait`, if it has one. Unit:
+ * milliseconds. 1,000.
+ */
+export const MIGRATION_WAIT_NOTICE_MS = 1_000;
+
+/** Options for {@link migrateDatabase}. */
+export interface SqliteMigrateOptions {
+  /**
+   * Told once when a step has waited {@link MIGRATION_WAIT_NOTICE_MS} for another connection's
+   * write lock (another process migrating the file, a server writing to it, an open `sqlite3`
+   * shell in a transaction), before the migration waits on for the rest of
+   * {@link MIGRATION_BUSY_TIMEOUT_MS}. The driver is synchronous: without it, a migration that
+   * waits looks like a process that hangs.
+   */
+  onWait?: () => void;
+}
+
+/**
  * Brings a database up to the latest schema: applies every pending step of `migrations`, each
  * in its own `BEGIN IMMEDIATE` transaction, and records it in `schema_migrations`. Running it
  * again does nothing, and two processes running it at once apply each step once: the second
@@ -35,8 +53,11 @@ export const MIGRATION_BUSY_TIMEOUT_MS = 120_000;
  * release than this one, and a `StoreUnavailableError` when the driver fails; a step that fails
  * is rolled back and leaves the version where it was.
  */
-export function migrateDatabase(database: Database.Database): MigrationResult {
-  return applyMigrations(database, migrations);
+export function migrateDatabase(
+  database: Database.Database,
+  options: SqliteMigrateOptions = {},
+): MigrationResult {
+  return applyMigrations(database, migrations, options);
 }
 
 /**
@@ -59,10 +80,13 @@ export function getSchemaVersion(database: Database.Database): number {
 export function applyMigrations(
   database: Database.Database,
   steps: readonly Migration[],
+  options: SqliteMigrateOptions = {},
 ): MigrationResult {
   const knownVersion = steps.at(-1)?.version ?? 0;
+  const { onWait } = options;
   // The handle's own busy timeout, while a longer one is set for the migration.
   let ownBusyTimeout: number | null = null;
+  let wait = MIGRATION_BUSY_TIMEOUT_MS;
   try {
     database.function(SESSION_KEY_FUNCTION, { deterministic: true, safeIntegers: true }, (hash) =>
       sessionKeyOf(String(hash)),
@@ -72,8 +96,10 @@ export function applyMigrations(
     refuseNewerSchema(fromVersion, knownVersion);
     if (fromVersion < knownVersion) {
       ownBusyTimeout = Number(database.pragma('busy_timeout', { simple: true }));
-      const wait = Math.max(ownBusyTimeout, MIGRATION_BUSY_TIMEOUT_MS);
-      database.pragma(`busy_timeout = ${String(wait)}`);
+      wait = Math.max(ownBusyTimeout, MIGRATION_BUSY_TIMEOUT_MS);
+      // With an onWait, a first short wait, then the rest once it has been told.
+      const first = onWait === undefined ? wait : Math.min(wait, MIGRATION_WAIT_NOTICE_MS);
+      database.pragma(`busy_timeout = ${String(first)}`);
     }
 
     const applyStep = database.transaction((step: Migration): boolean => {
@@ -85,9 +111,22 @@ export function applyMigrations(
         .run(step.version, step.name, Date.now());
       return true;
     });
+    let told = false;
+    const apply = (step: Migration): boolean => {
+      try {
+        return applyStep.immediate(step);
+      } catch (error) {
+        if (told || onWait === undefined || !isBusy(error)) throw error;
+        // The step was rolled back, or never began: told, it is tried again with the long wait.
+        told = true;
+        onWait();
+        database.pragma(`busy_timeout = ${String(wait)}`);
+        return applyStep.immediate(step);
+      }
+    };
     const applied: MigrationResult['applied'] = [];
     for (const step of steps) {
-      if (step.version > fromVersion && applyStep.immediate(step)) {
+      if (step.version > fromVersion && apply(step)) {
         applied.push({ version: step.version, name: step.name });
       }
     }
@@ -102,6 +141,12 @@ export function applyMigrations(
       database.pragma(`busy_timeout = ${String(ownBusyTimeout)}`);
     }
   }
+}
+
+/** Whether the driver failed for another connection's lock (SQLITE_BUSY and its variants). */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 const CREATE_MIGRATIONS_TABLE = `

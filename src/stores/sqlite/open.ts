@@ -34,6 +34,12 @@ export interface SqliteOpenOptions {
    */
   migrate?: boolean;
   /**
+   * Told once when a pending migration has waited a second for another connection's write lock,
+   * before it waits on (see `SqliteMigrateOptions.onWait`): a server can say why it has not
+   * started yet.
+   */
+  onMigrationWait?: () => void;
+  /**
    * {@link openSqliteStores} only: whether the WAL is checkpointed (copied back into the database
    * file) by a worker thread instead of by SQLite's automatic checkpoint. Default true.
    *
@@ -128,7 +134,12 @@ export function openSqliteDatabase(
     database.pragma(`journal_size_limit = ${String(JOURNAL_SIZE_LIMIT_BYTES)}`);
     // Negative: KiB rather than pages (SQLite's convention).
     database.pragma(`cache_size = -${String(PAGE_CACHE_KIB)}`);
-    if (options.migrate !== false) migrateDatabase(database);
+    if (options.migrate !== false) {
+      migrateDatabase(
+        database,
+        options.onMigrationWait === undefined ? {} : { onWait: options.onMigrationWait },
+      );
+    }
     return database;
   } catch (error) {
     database?.close();
