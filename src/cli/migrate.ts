@@ -51,7 +51,7 @@ export async function migrateCommand(
             waitNotice(
               location.path,
               'another process is migrating it or holds a write transaction open (an sqlite3 ' +
-                'shell, a backup)',
+                'shell, say)',
               '2 minutes',
             ),
           );

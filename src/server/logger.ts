@@ -109,8 +109,10 @@ function fieldsText(fields: LogFields): string {
 /**
  * Lines for standard output, gathered and written together: at most {@link LOG_FLUSH_DELAY_MS}
  * after the first of them, or at once when {@link LOG_BATCH_LINES} are waiting or a line is
- * `urgent` (a warning or an error: few, and one may be the last word of a process that is stuck,
- * as a server is while its migration waits for a lock, or about to die). Each write is a
+ * `urgent` (a warning or an error: it may be the last word of a process that is stuck, as a server
+ * is while its migration waits for a lock, or about to die), unless an urgent line was written
+ * early less than {@link LOG_FLUSH_DELAY_MS} before (a flood of warnings that clients can cause
+ * waits for the batch). Each write is a
  * system call (to a file, Node writes standard output synchronously): one per request line would
  * cost a busy server more than the request itself, and one per turn of the event loop (about 20
  * requests under load) still cost it about 0.4 µs of CPU a request (docs/benchmarks.md). What
@@ -149,6 +151,8 @@ export function batchedStdout(): (line: string, urgent?: boolean) => void {
 let pending: string[] = [];
 let timer: NodeJS.Timeout | null = null;
 let flushesAtExit = false;
+// When an urgent line was last written early (`performance.now()`).
+let urgentAt = Number.NEGATIVE_INFINITY;
 let exiting = false;
 
 function flushStdout(): void {
@@ -169,7 +173,12 @@ function writeStdout(line: string, urgent = false): void {
     return;
   }
   pending.push(line);
-  if (urgent || pending.length >= LOG_BATCH_LINES) {
+  if (pending.length >= LOG_BATCH_LINES) {
+    flushStdout();
+  } else if (urgent && performance.now() - urgentAt >= LOG_FLUSH_DELAY_MS) {
+    // At most one early write per LOG_FLUSH_DELAY_MS: warnings that any client can cause (a
+    // refused cross-site request, a throttled login) must not cost a write each.
+    urgentAt = performance.now();
     flushStdout();
   } else if (timer === null) {
     // Never keeps the process alive: whatever waits at exit is written by the `exit` listener.

@@ -121,8 +121,12 @@ export async function startServer(
     onMigrationWait: () => {
       logger.log('warn', 'store.migration_waiting', {
         detail:
-          'bringing the store up to date waits for a lock held by another process (another ' +
-          'migration, or on SQLite a write transaction left open: an sqlite3 shell, a backup)',
+          config.store.kind === 'sqlite'
+            ? 'bringing the SQLite file up to date waits for a lock held by another process ' +
+              '(another migration, or a write transaction left open, as in an sqlite3 shell); ' +
+              'it waits up to 2 minutes'
+            : 'bringing the PostgreSQL schema up to date waits for another migrator (a server ' +
+              'starting, latchkey migrate); it waits up to a minute a step',
       });
     },
   });

@@ -216,6 +216,34 @@ describe('batchedStdout', () => {
     assert.deepEqual(events, ['before', 'stuck', 'marker', 'marker', 'after', 'failed']);
   });
 
+  it('writes a flood of warnings in batches: a warning any client can cause costs no write of its own', async () => {
+    // Counts the writes to standard output: 1,000 warnings logged over about 50 ms.
+    const { stdout } = await run(`
+      const { createJsonLogger } = await import(${JSON.stringify(LOGGER)});
+      const logger = createJsonLogger({ clock: () => 0 });
+      const direct = process.stdout.write.bind(process.stdout);
+      let writes = 0;
+      process.stdout.write = (text) => { writes += 1; return direct(text); };
+      let logged = 0;
+      const timer = setInterval(() => {
+        for (let index = 0; index < 50; index += 1) logger.log('warn', 'csrf.rejected');
+        logged += 50;
+        if (logged === 1000) {
+          clearInterval(timer);
+          setTimeout(() => {
+            process.stdout.write = direct;
+            direct('writes ' + writes + '\\n');
+            process.exit(0);
+          }, 50);
+        }
+      }, 2);`);
+    const lines = stdout.trim().split('\n');
+    assert.equal(lines.filter((line) => line.includes('csrf.rejected')).length, 1000);
+    const writes = Number(/^writes (\d+)$/.exec(lines.at(-1) ?? '')?.[1]);
+    // Early writes at most every 10 ms, the batches' own at most every 10 ms: about 10 each here.
+    assert.ok(writes >= 2 && writes <= 40, `${String(writes)} writes for 1,000 warnings`);
+  });
+
   it('writes a waiting line within moments, while the process goes on', async () => {
     // The marker goes straight to standard output half a second later: the line must be there
     // before it, not left for the exit.

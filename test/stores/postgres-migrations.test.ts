@@ -136,6 +136,34 @@ void describe('PostgreSQL migrations', { skip }, () => {
     assert.equal(told.length, 1);
   });
 
+  void it('say when they give up waiting for another migrator, having changed nothing', async () => {
+    const schema = newSchema();
+    const holder = await pool.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `latchkey migrate ${schema}`,
+    ]);
+    const told: number[] = [];
+    try {
+      await assert.rejects(
+        migratePostgres(pool, { schema, timeoutMs: 1_500, onWait: () => told.push(1) }),
+        (error: Error) => {
+          assert.equal((error as { code?: string }).code, 'STORE_UNAVAILABLE');
+          assert.match(
+            (error.cause as Error).message,
+            new RegExp(`gave up waiting for another migrator of the schema "${schema}" \\(2 s\\)`),
+          );
+          return true;
+        },
+      );
+    } finally {
+      await holder.query('COMMIT');
+      holder.release();
+    }
+    assert.equal(told.length, 1);
+    assert.equal(await getPostgresSchemaVersion(pool, { schema }), 0);
+  });
+
   void it('roll back a failing step and leave the version where it was', async () => {
     const schema = newSchema();
     await migratePostgres(pool, { schema });

@@ -334,11 +334,12 @@ void describe('SQLite migrations', () => {
   async function lockedOldFile(
     name: string,
     holdMs: number,
+    steps = 3,
   ): Promise<{ path: string; released: Promise<unknown> }> {
     const path = temp.path(name);
-    const v3 = openSqliteDatabase(path, { migrate: false });
-    applyMigrations(v3, migrations.slice(0, 3));
-    v3.close();
+    const old = openSqliteDatabase(path, { migrate: false });
+    applyMigrations(old, migrations.slice(0, steps));
+    old.close();
     const holder = spawn(
       process.execPath,
       [
@@ -391,6 +392,19 @@ void describe('SQLite migrations', () => {
     assert.equal(told.length, 1, 'told once, for all the steps');
     assert.ok(told[0]! >= 900 && told[0]! < holdMs, `told after ${told[0]!.toFixed(0)} ms`);
     assert.equal(busyTimeout, DEFAULT_BUSY_TIMEOUT_MS, 'the handle’s own busy timeout is back');
+
+    // A new file, before even the table of migrations is made: the same.
+    const fresh = await lockedOldFile('told-new.db', holdMs, 0);
+    const freshTold: number[] = [];
+    const freshStart = performance.now();
+    const created = openSqliteDatabase(fresh.path, {
+      onMigrationWait: () => freshTold.push(performance.now() - freshStart),
+    });
+    const createdVersion = getSchemaVersion(created);
+    created.close();
+    await fresh.released;
+    assert.equal(createdVersion, latestSchemaVersion);
+    assert.equal(freshTold.length, 1);
 
     // Nothing to wait for: nothing said.
     const quiet = temp.path('quiet.db');

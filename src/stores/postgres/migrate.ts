@@ -28,7 +28,9 @@ export interface PostgresMigrateOptions {
   timeoutMs?: number;
   /**
    * Told once when a step has waited a second for another migrator of the schema (another server
-   * starting, `latchkey migrate`), before it waits on for the rest of `timeoutMs`.
+   * starting, `latchkey migrate`), before it waits on for the rest of `timeoutMs`. What it throws
+   * fails the migration (as the cause of a `StoreUnavailableError`) once the wait is over. A step
+   * held up by a lock on a table (`pg_dump`, a transaction left open) waits without a word.
    */
   onWait?: () => void;
 }
@@ -125,6 +127,15 @@ export async function applyPostgresMigrations(
           await run('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
             `latchkey migrate ${schemaName}`,
           ]);
+        } catch (error) {
+          if (!wait.told) throw error;
+          throw new Error(
+            `gave up waiting for another migrator of the schema "${schemaName}" ` +
+              `(${String(Math.round(timeoutMs / 1000))} s), with ${String(applied.length)} ` +
+              `step${applied.length === 1 ? '' : 's'} applied before: let it finish or stop it, ` +
+              'then migrate again',
+            { cause: error },
+          );
         } finally {
           if (notice !== null) clearTimeout(notice);
         }

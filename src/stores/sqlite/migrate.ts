@@ -38,7 +38,8 @@ export interface SqliteMigrateOptions {
    * write lock (another process migrating the file, a server writing to it, an open `sqlite3`
    * shell in a transaction), before the migration waits on for the rest of
    * {@link MIGRATION_BUSY_TIMEOUT_MS}. The driver is synchronous: without it, a migration that
-   * waits looks like a process that hangs.
+   * waits looks like a process that hangs. What it throws fails the migration (as the cause of a
+   * `StoreUnavailableError`), before the step it waited for began.
    */
   onWait?: () => void;
 }
@@ -87,20 +88,35 @@ export function applyMigrations(
   // The handle's own busy timeout, while a longer one is set for the migration.
   let ownBusyTimeout: number | null = null;
   let wait = MIGRATION_BUSY_TIMEOUT_MS;
+  // Whether onWait was told, and the schema version reached so far.
+  const progress = { told: false, version: 0 };
+  // Runs `write`, which takes the write lock: with an onWait, first with a short wait for it,
+  // then, once told, again with the long one (a step that could not take it never began).
+  const underLock = <T>(write: () => T): T => {
+    try {
+      return write();
+    } catch (error) {
+      if (progress.told || onWait === undefined || !isBusy(error)) throw error;
+      progress.told = true;
+      onWait();
+      database.pragma(`busy_timeout = ${String(wait)}`);
+      return write();
+    }
+  };
   try {
     database.function(SESSION_KEY_FUNCTION, { deterministic: true, safeIntegers: true }, (hash) =>
       sessionKeyOf(String(hash)),
     );
-    database.exec(CREATE_MIGRATIONS_TABLE);
+    ownBusyTimeout = Number(database.pragma('busy_timeout', { simple: true }));
+    wait = Math.max(ownBusyTimeout, MIGRATION_BUSY_TIMEOUT_MS);
+    // With an onWait, a first short wait, then the rest once it has been told.
+    const first = onWait === undefined ? wait : Math.min(wait, MIGRATION_WAIT_NOTICE_MS);
+    database.pragma(`busy_timeout = ${String(first)}`);
+    // Takes the write lock only when the table is missing (a new file).
+    underLock(() => database.exec(CREATE_MIGRATIONS_TABLE));
     const fromVersion = readVersion(database);
+    progress.version = fromVersion;
     refuseNewerSchema(fromVersion, knownVersion);
-    if (fromVersion < knownVersion) {
-      ownBusyTimeout = Number(database.pragma('busy_timeout', { simple: true }));
-      wait = Math.max(ownBusyTimeout, MIGRATION_BUSY_TIMEOUT_MS);
-      // With an onWait, a first short wait, then the rest once it has been told.
-      const first = onWait === undefined ? wait : Math.min(wait, MIGRATION_WAIT_NOTICE_MS);
-      database.pragma(`busy_timeout = ${String(first)}`);
-    }
 
     const applyStep = database.transaction((step: Migration): boolean => {
       // Another process may have applied this step since the version was read above.
@@ -111,23 +127,11 @@ export function applyMigrations(
         .run(step.version, step.name, Date.now());
       return true;
     });
-    let told = false;
-    const apply = (step: Migration): boolean => {
-      try {
-        return applyStep.immediate(step);
-      } catch (error) {
-        if (told || onWait === undefined || !isBusy(error)) throw error;
-        // The step was rolled back, or never began: told, it is tried again with the long wait.
-        told = true;
-        onWait();
-        database.pragma(`busy_timeout = ${String(wait)}`);
-        return applyStep.immediate(step);
-      }
-    };
     const applied: MigrationResult['applied'] = [];
     for (const step of steps) {
-      if (step.version > fromVersion && apply(step)) {
+      if (step.version > fromVersion && underLock(() => applyStep.immediate(step))) {
         applied.push({ version: step.version, name: step.name });
+        progress.version = step.version;
       }
     }
 
@@ -135,6 +139,17 @@ export function applyMigrations(
     refuseNewerSchema(toVersion, knownVersion);
     return { fromVersion, toVersion, applied };
   } catch (error) {
+    if (progress.told && isBusy(error)) {
+      throw toStoreError(
+        'migrateDatabase',
+        new Error(
+          `gave up after waiting ${String(Math.round(wait / 1000))} s for another connection's ` +
+            `write lock, at schema version ${String(progress.version)}: stop the process that holds it, ` +
+            'then migrate again',
+          { cause: error },
+        ),
+      );
+    }
     throw toStoreError('migrateDatabase', error);
   } finally {
     if (ownBusyTimeout !== null && database.open) {
