@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 
 import Database from 'better-sqlite3';
 
@@ -18,6 +18,7 @@ import {
 } from '../../src/stores/sqlite/index.js';
 import { applyMigrations } from '../../src/stores/sqlite/migrate.js';
 import { BIN, cliIo, latchkey, latchkeyAsync } from '../support/cli-run.js';
+import { olderFileLockedElsewhere } from '../support/sqlite-lock.js';
 
 // Commands other than `serve` and `migrate` open only a store that is this release's: never a
 // missing one, one without Latchkey's tables, or one an older release made (which they would
@@ -106,25 +107,7 @@ describe('latchkey CLI commands and the store they are given', () => {
     holdMs: number,
   ): Promise<{ folder: string; released: Promise<unknown> }> {
     const folder = mkdtempSync(join(tmpdir(), 'latchkey-cli-locked-'));
-    const file = join(folder, 'latchkey.db');
-    const older = openSqliteDatabase(file, { migrate: false });
-    applyMigrations(older, migrations.slice(0, 3));
-    older.close();
-    const holder = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import Database from 'better-sqlite3';
-         const database = new Database(${JSON.stringify(file)});
-         database.exec('BEGIN IMMEDIATE');
-         process.stdout.write('locked\\n');
-         setTimeout(() => { database.exec('COMMIT'); database.close(); }, ${String(holdMs)});`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const released = once(holder, 'exit');
-    await once(holder.stdout, 'data');
+    const { released } = await olderFileLockedElsewhere(join(folder, 'latchkey.db'), holdMs);
     return { folder, released };
   }
 

@@ -52,6 +52,20 @@ void describe('PostgreSQL migrations', { skip }, () => {
       ])
     ).rows[0]?.found !== null;
 
+  // Takes the lock every migrator of `schema` takes, as another migration would; the function
+  // returned lets it go.
+  const holdMigrationLock = async (schema: string): Promise<() => Promise<void>> => {
+    const holder = await pool.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `latchkey migrate ${schema}`,
+    ]);
+    return async () => {
+      await holder.query('COMMIT');
+      holder.release();
+    };
+  };
+
   void it('are numbered 1, 2, 3 and so on, in order', () => {
     assert.deepEqual(
       postgresMigrations.map((step) => step.version),
@@ -107,16 +121,9 @@ void describe('PostgreSQL migrations', { skip }, () => {
 
   void it('say once, after a second, that they wait for another migrator, then finish', async () => {
     const schema = newSchema();
-    // Another migrator of this schema: a transaction holding its lock for 2.5 s.
-    const holder = await pool.connect();
-    await holder.query('BEGIN');
-    await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `latchkey migrate ${schema}`,
-    ]);
-    const released = new Promise<void>((resolve) => setTimeout(resolve, 2_500)).then(async () => {
-      await holder.query('COMMIT');
-      holder.release();
-    });
+    // Another migrator of this schema, for 2.5 s.
+    const release = await holdMigrationLock(schema);
+    const released = new Promise<void>((resolve) => setTimeout(resolve, 2_500)).then(release);
     const told: number[] = [];
     const started = performance.now();
     try {
@@ -138,11 +145,7 @@ void describe('PostgreSQL migrations', { skip }, () => {
 
   void it('say when they give up waiting for another migrator, having changed nothing', async () => {
     const schema = newSchema();
-    const holder = await pool.connect();
-    await holder.query('BEGIN');
-    await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `latchkey migrate ${schema}`,
-    ]);
+    const release = await holdMigrationLock(schema);
     const told: number[] = [];
     try {
       await assert.rejects(
@@ -157,8 +160,7 @@ void describe('PostgreSQL migrations', { skip }, () => {
         },
       );
     } finally {
-      await holder.query('COMMIT');
-      holder.release();
+      await release();
     }
     assert.equal(told.length, 1);
     assert.equal(await getPostgresSchemaVersion(pool, { schema }), 0);

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 
@@ -14,6 +12,7 @@ import {
   openSqliteStores,
 } from '../../src/stores/sqlite/index.js';
 import { applyMigrations } from '../../src/stores/sqlite/migrate.js';
+import { olderFileLockedElsewhere } from '../support/sqlite-lock.js';
 import { makeTempFolder, withCode } from './sqlite-helpers.js';
 
 import type Database from 'better-sqlite3';
@@ -330,31 +329,14 @@ void describe('SQLite migrations', () => {
     assert.deepEqual(dangling, []);
   });
 
-  // A file at schema version 3, whose write lock another process takes and keeps for holdMs.
+  // A file at schema version `steps`, whose write lock another process keeps for holdMs.
   async function lockedOldFile(
     name: string,
     holdMs: number,
     steps = 3,
   ): Promise<{ path: string; released: Promise<unknown> }> {
     const path = temp.path(name);
-    const old = openSqliteDatabase(path, { migrate: false });
-    applyMigrations(old, migrations.slice(0, steps));
-    old.close();
-    const holder = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import Database from 'better-sqlite3';
-         const database = new Database(${JSON.stringify(path)});
-         database.exec('BEGIN IMMEDIATE');
-         process.stdout.write('locked\\n');
-         setTimeout(() => { database.exec('COMMIT'); database.close(); }, ${String(holdMs)});`,
-      ],
-      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const released = once(holder, 'exit');
-    await once(holder.stdout, 'data');
+    const { released } = await olderFileLockedElsewhere(path, holdMs, steps);
     return { path, released };
   }
 
