@@ -1,6 +1,9 @@
+import { describeError } from '../log.js';
 import { createJsonLogger } from '../server/logger.js';
 import { resolveServerConfig } from '../server/config.js';
 import { startServer } from '../server/serve.js';
+import { storeUrlSecrets, untrustedText } from '../untrusted-text.js';
+import { describeCause } from './cause.js';
 
 import type { CliIo } from './io.js';
 
@@ -70,6 +73,9 @@ const DBSC_CHROMIUM_FLAGS =
   '--enable-features=DeviceBoundSessions,EnableBoundSessionCredentialsSoftwareKeysForManualTesting ' +
   '--disable-features=DeviceBoundSessionsRefreshQuota ';
 
+// The longest reason for a failed start that is logged, in UTF-16 code units.
+const START_FAILURE_MAX_LENGTH = 500;
+
 /** `latchkey serve`: runs until SIGINT or SIGTERM, then shuts down cleanly. */
 export async function serveCommand(
   flags: Readonly<Record<string, string | boolean | undefined>>,
@@ -77,7 +83,20 @@ export async function serveCommand(
 ): Promise<void> {
   const config = resolveServerConfig({ flags, env: io.env });
   const logger = createJsonLogger(io.logLine === undefined ? {} : { write: io.logLine });
-  const server = await startServer(config, { logger });
+  let server;
+  try {
+    server = await startServer(config, { logger });
+  } catch (error) {
+    // Said on standard error too (main.ts); a log collector may read standard output only. The
+    // store URL's secrets are kept out, as they are there.
+    const secrets = config.store.kind === 'sqlite' ? [] : storeUrlSecrets(config.store.url);
+    const cause = error instanceof Error ? describeCause(error, secrets) : '';
+    logger.log('error', 'server.start_failed', {
+      detail: untrustedText(describeError(error), secrets, START_FAILURE_MAX_LENGTH),
+      ...(cause === '' ? {} : { cause: cause.replace(/^\n {2}cause: /, '') }),
+    });
+    throw error;
+  }
   // Listen for the signals before saying where the server listens: whoever waits for that
   // line may stop the server at once, and must get a clean shutdown, not a killed process.
   const stopped = new Promise<void>((resolve) => {

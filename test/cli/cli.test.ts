@@ -283,6 +283,14 @@ describe('latchkey CLI', () => {
       assert.equal(result.code, 1);
       assert.match(result.stderr, /\[STORE_UNAVAILABLE\]\n {2}cause: file is not a database/);
       assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+      // And in the log, for whoever reads only that.
+      const line = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as Record<
+        string,
+        string
+      >;
+      assert.equal(line.event, 'server.start_failed');
+      assert.match(line.detail ?? '', /^STORE_UNAVAILABLE: latchkey: the store failed during /);
+      assert.equal(line.cause, 'file is not a database (SQLITE_NOTADB)');
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
@@ -296,11 +304,16 @@ describe('latchkey CLI', () => {
       ['migrate'],
       ['users', 'list'],
       ['sessions', 'list', '--user', 'a@example.com'],
+      ['serve', '--port', '0'],
     ]) {
       const result = latchkey([...command, '--store', url]);
       assert.equal(result.code, 1, `${command.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /\[STORE_UNAVAILABLE\]\n {2}cause: .*ERR_SOCKET_BAD_PORT/);
       assert.doesNotMatch(result.stderr, /hunter2/);
+      assert.doesNotMatch(result.stdout, /hunter2/);
+      if (command[0] === 'serve') {
+        assert.match(result.stdout, /"event":"server.start_failed".*ERR_SOCKET_BAD_PORT/);
+      }
     }
   });
 
