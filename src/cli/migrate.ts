@@ -77,7 +77,8 @@ export async function migrateCommand(
           io.err(
             waitNotice(
               `the schema "${location.schema ?? 'latchkey'}"`,
-              'another process is migrating it (a server starting, latchkey migrate)',
+              'another process is migrating it (a server starting, latchkey migrate) or holds a ' +
+                'lock on its tables (pg_dump, a transaction left open)',
               'a minute',
             ),
           );

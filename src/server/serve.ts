@@ -126,7 +126,8 @@ export async function startServer(
               '(another migration, or a write transaction left open, as in an sqlite3 shell); ' +
               'it waits up to 2 minutes'
             : 'bringing the PostgreSQL schema up to date waits for another migrator (a server ' +
-              'starting, latchkey migrate); it waits up to a minute a step',
+              'starting, latchkey migrate) or for a lock on its tables (pg_dump, a transaction ' +
+              'left open); it waits up to a minute a step',
       });
     },
   });

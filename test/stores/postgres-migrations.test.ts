@@ -66,6 +66,34 @@ void describe('PostgreSQL migrations', { skip }, () => {
     };
   };
 
+  // A lock on a table of `schema` such as pg_dump takes; the function returned lets it go.
+  const holdTableLock = async (schema: string, table: string): Promise<() => Promise<void>> => {
+    const holder = await pool.connect();
+    await holder.query('BEGIN');
+    await holder.query(`LOCK TABLE "${schema}".${table} IN ACCESS SHARE MODE`);
+    return async () => {
+      await holder.query('COMMIT');
+      holder.release();
+    };
+  };
+
+  // Migrates `schema` while something holds it up for 2.5 s (`release` lets it go): the result,
+  // and when onWait was told (milliseconds after the start).
+  const migrateHeldUp = async (schema: string, release: () => Promise<void>) => {
+    const released = new Promise<void>((resolve) => setTimeout(resolve, 2_500)).then(release);
+    const told: number[] = [];
+    const started = performance.now();
+    try {
+      const result = await migratePostgres(pool, {
+        schema,
+        onWait: () => told.push(performance.now() - started),
+      });
+      return { result, told };
+    } finally {
+      await released;
+    }
+  };
+
   void it('are numbered 1, 2, 3 and so on, in order', () => {
     assert.deepEqual(
       postgresMigrations.map((step) => step.version),
@@ -121,20 +149,9 @@ void describe('PostgreSQL migrations', { skip }, () => {
 
   void it('say once, after a second, that they wait for another migrator, then finish', async () => {
     const schema = newSchema();
-    // Another migrator of this schema, for 2.5 s.
-    const release = await holdMigrationLock(schema);
-    const released = new Promise<void>((resolve) => setTimeout(resolve, 2_500)).then(release);
-    const told: number[] = [];
-    const started = performance.now();
-    try {
-      const result = await migratePostgres(pool, {
-        schema,
-        onWait: () => told.push(performance.now() - started),
-      });
-      assert.equal(result.toVersion, latestPostgresSchemaVersion);
-    } finally {
-      await released;
-    }
+    // Another migrator of this schema.
+    const { result, told } = await migrateHeldUp(schema, await holdMigrationLock(schema));
+    assert.equal(result.toVersion, latestPostgresSchemaVersion);
     assert.equal(told.length, 1, 'told once, for all the steps');
     assert.ok(told[0]! >= 900 && told[0]! < 2_500, `told after ${told[0]!.toFixed(0)} ms`);
 
@@ -164,6 +181,38 @@ void describe('PostgreSQL migrations', { skip }, () => {
     }
     assert.equal(told.length, 1);
     assert.equal(await getPostgresSchemaVersion(pool, { schema }), 0);
+  });
+
+  void it('say once, after a second, that a step waits for a lock on a table, then finish', async () => {
+    const schema = newSchema();
+    await applyPostgresMigrations(pool, postgresMigrations.slice(0, 1), { schema });
+    // pg_dump's lock on a table the next step alters.
+    const { result, told } = await migrateHeldUp(schema, await holdTableLock(schema, 'sessions'));
+    assert.equal(result.toVersion, latestPostgresSchemaVersion);
+    assert.equal(result.fromVersion, 1);
+    assert.equal(told.length, 1);
+    assert.ok(told[0]! >= 900 && told[0]! < 2_500, `told after ${told[0]!.toFixed(0)} ms`);
+  });
+
+  void it('say when they give up waiting for a lock on a table, at the step that waited', async () => {
+    const schema = newSchema();
+    await applyPostgresMigrations(pool, postgresMigrations.slice(0, 1), { schema });
+    const release = await holdTableLock(schema, 'sessions');
+    try {
+      await assert.rejects(
+        migratePostgres(pool, { schema, timeoutMs: 1_500, onWait: () => undefined }),
+        (error: Error) => {
+          assert.match(
+            (error.cause as Error).message,
+            new RegExp(`gave up waiting for a lock on the tables of the schema "${schema}"`),
+          );
+          return true;
+        },
+      );
+    } finally {
+      await release();
+    }
+    assert.equal(await getPostgresSchemaVersion(pool, { schema }), 1);
   });
 
   void it('roll back a failing step and leave the version where it was', async () => {

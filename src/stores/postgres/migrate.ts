@@ -28,15 +28,20 @@ export interface PostgresMigrateOptions {
   timeoutMs?: number;
   /**
    * Told once when a step has waited a second for another migrator of the schema (another server
-   * starting, `latchkey migrate`), before it waits on for the rest of `timeoutMs`. What it throws
-   * fails the migration (as the cause of a `StoreUnavailableError`) once the wait is over. A step
-   * held up by a lock on a table (`pg_dump`, a transaction left open) waits without a word.
+   * starting, `latchkey migrate`) or for a lock on a table it changes (`pg_dump`'s, a transaction
+   * left open; the step then starts over), before it waits on for the rest of `timeoutMs`. What
+   * it throws fails the migration (as the cause of a `StoreUnavailableError`), for another
+   * migrator once the wait is over.
    */
   onWait?: () => void;
 }
 
 /** How long a step waits for another migrator before telling `onWait`. Unit: milliseconds. */
 const WAIT_NOTICE_MS = 1_000;
+
+// SQLSTATEs: lock_not_available (lock_timeout ran out), query_canceled (statement_timeout did).
+const LOCK_NOT_AVAILABLE = '55P03';
+const QUERY_CANCELED = '57014';
 
 /** The default for {@link PostgresMigrateOptions.timeoutMs}: 60,000 ms. */
 export const DEFAULT_MIGRATION_TIMEOUT_MS = 60_000;
@@ -117,7 +122,13 @@ export async function applyPostgresMigrations(
       let fromVersion: number | undefined;
       const applied: PostgresMigrationResult['applied'] = [];
       // One transaction per step; with no step at all, one transaction still checks the version.
-      for (const step of steps.length === 0 ? [null] : steps) {
+      const list: readonly (PostgresMigration | null)[] = steps.length === 0 ? [null] : steps;
+      // Whether the step that runs next is one that waited a second for a table's lock.
+      let again = false;
+      for (let index = 0; index < list.length; index += 1) {
+        const step = list[index] ?? null;
+        const afterTableWait = again;
+        again = false;
         await run('BEGIN');
         await run(`SET LOCAL statement_timeout = ${String(timeoutMs)}`);
         // Serializes every migrator of this schema until COMMIT; released by the transaction.
@@ -146,7 +157,34 @@ export async function applyPostgresMigrations(
         refuseNewerSchema(version, knownVersion);
         if (step !== null && version < step.version) {
           await run(`SET LOCAL search_path TO ${schema}`);
-          await run(step.up);
+          // A lock on a table the step changes (pg_dump's, a transaction left open) is waited
+          // for a second, then the step starts over once onWait has been told.
+          const heldUp = options.onWait !== undefined && !wait.told;
+          if (heldUp) await run(`SET LOCAL lock_timeout = ${String(WAIT_NOTICE_MS)}`);
+          try {
+            await run(step.up);
+          } catch (error) {
+            const code = (error as { code?: unknown }).code;
+            if (afterTableWait && code === QUERY_CANCELED) {
+              throw new Error(
+                `gave up waiting for a lock on the tables of the schema "${schemaName}" ` +
+                  `(${String(Math.round(timeoutMs / 1000))} s) in step ${String(step.version)}, ` +
+                  `with ${String(applied.length)} step${applied.length === 1 ? '' : 's'} applied ` +
+                  'before: end the transaction that holds it (pg_dump, a session left open), ' +
+                  'then migrate again',
+                { cause: error },
+              );
+            }
+            if (!heldUp || code !== LOCK_NOT_AVAILABLE) throw error;
+            await run('ROLLBACK');
+            // Told here, not from a timer: what it throws fails the migration at once.
+            wait.told = true;
+            options.onWait?.();
+            // The same step again, from its BEGIN, now waiting as long as it takes.
+            again = true;
+            index -= 1;
+            continue;
+          }
           await run(`INSERT INTO ${schema}.schema_migrations (version, name) VALUES ($1, $2)`, [
             step.version,
             step.name,
