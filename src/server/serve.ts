@@ -18,7 +18,7 @@ import { ensureInstalled } from './installed.js';
 import { createServerMetrics, routeLabel } from './metrics.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { inServerTerms } from './server-terms.js';
-import { openStores } from './stores.js';
+import { migrationWaitDetail, openStores } from './stores.js';
 import { loadTlsCredentials } from './tls.js';
 import { createWriteBatch } from './write-batch.js';
 
@@ -117,18 +117,8 @@ export async function startServer(
     onClientError: (error) => {
       logger.log('warn', 'store.client_error', { detail: describeError(error) });
     },
-    // The server does not listen until its store is up to date: a wait for a lock says why.
     onMigrationWait: () => {
-      logger.log('warn', 'store.migration_waiting', {
-        detail:
-          config.store.kind === 'sqlite'
-            ? 'bringing the SQLite file up to date waits for a lock held by another process ' +
-              '(another migration, or a write transaction left open, as in an sqlite3 shell); ' +
-              'it waits up to 2 minutes'
-            : 'bringing the PostgreSQL schema up to date waits for another migrator (a server ' +
-              'starting, latchkey migrate) or for a lock on its tables (pg_dump, a transaction ' +
-              'left open); it waits up to a minute a step',
-      });
+      logger.log('warn', 'store.migration_waiting', { detail: migrationWaitDetail(config.store) });
     },
   });
   if (config.secrets === null && config.store.kind !== 'sqlite') {

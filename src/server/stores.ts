@@ -166,6 +166,17 @@ export async function openStores(
   }
 }
 
+/** What the server logs when bringing its store up to date waits for a lock. */
+export function migrationWaitDetail(location: StoreLocation): string {
+  return location.kind === 'sqlite'
+    ? 'bringing the SQLite file up to date waits for a lock held by another process (another ' +
+        'migration, or a write transaction left open, as in an sqlite3 shell); it waits up to ' +
+        '2 minutes'
+    : 'bringing the PostgreSQL schema up to date waits for another migrator (a server starting, ' +
+        'latchkey migrate) or for a lock on its tables (pg_dump, a transaction left open); it ' +
+        'waits up to a minute a step';
+}
+
 /**
  * A URL fit for logs: its password, if any, replaced by `***`, and its query string and fragment
  * dropped (drivers take secrets there too: `?password=`, `?sslpassword=`, `?sslkey=`; a password
