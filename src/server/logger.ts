@@ -112,15 +112,14 @@ function fieldsText(fields: LogFields): string {
  * `urgent` (a warning or an error: it may be the last word of a process that is stuck, as a server
  * is while its migration waits for a lock, or about to die), unless an urgent line was written
  * early less than {@link LOG_FLUSH_DELAY_MS} before (a flood of warnings that clients can cause
- * waits for the batch). Each write is a
- * system call (to a file, Node writes standard output synchronously): one per request line would
- * cost a busy server more than the request itself, and one per turn of the event loop (about 20
- * requests under load) still cost it about 0.4 µs of CPU a request (docs/benchmarks.md). What
- * waits is written when the process exits (the `exit` event: process.exit, the end of the event
- * loop, an uncaught exception). A process ended by SIGKILL, by an abort, or by a SIGTERM it does
- * not handle (`latchkey serve` handles it) loses the last few milliseconds of lines. To a pipe,
- * Node writes asynchronously, and what the reader had not taken when the process exits is lost,
- * as it always was.
+ * waits for the batch). Each write is a system call (to a file, Node writes standard output
+ * synchronously): one per request line would cost a busy server more than the request itself,
+ * and one per turn of the event loop (about 20 requests under load) still cost it about 0.4 µs
+ * of CPU a request (docs/benchmarks.md). What waits is written when the process exits (the
+ * `exit` event: process.exit, the end of the event loop, an uncaught exception). A process ended
+ * by SIGKILL, by an abort, or by a SIGTERM it does not handle (`latchkey serve` handles it) loses
+ * the last few milliseconds of lines. To a pipe, Node writes asynchronously, and what the reader
+ * had not taken when the process exits is lost, as it always was.
  */
 export function batchedStdout(): (line: string, urgent?: boolean) => void {
   // One batch for the whole process, however many loggers write to it: their lines keep the

@@ -84,8 +84,8 @@ export interface OpenStoresOptions {
   upgrade?: boolean;
   /**
    * Told once when bringing the store up to date has waited a second for another process's lock
-   * (another migration, a server of an older release writing), before it waits on. Default: no
-   * word.
+   * (another migration, a write transaction left open, on PostgreSQL a lock on a table), before
+   * it waits on. Default: no word.
    */
   onMigrationWait?: () => void;
 }
