@@ -30,11 +30,17 @@ export class CliError extends Error {
  * standard output (a full disk) is said once on standard error and makes the exit code 1.
  */
 export function processIo(): CliIo {
+  // Standard error that cannot be written (its reader gone) has nowhere to say so: what would
+  // go there is dropped, and the command carries on (a server keeps serving).
+  let errorsLost = false;
+  process.stderr.on('error', () => {
+    errorsLost = true;
+  });
   let outputLost = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (outputLost) return;
     outputLost = true;
-    if (error.code === 'EPIPE') return;
+    if (error.code === 'EPIPE' || errorsLost) return;
     process.stderr.write(
       `latchkey: Could not write to standard output (${error.message}); ` +
         'the rest of the output is dropped.\n',
@@ -46,7 +52,7 @@ export function processIo(): CliIo {
       if (!outputLost) process.stdout.write(text);
     },
     err: (text) => {
-      process.stderr.write(text);
+      if (!errorsLost) process.stderr.write(text);
     },
     readSecret: (prompt) => (process.stdin.isTTY ? readFromTerminal(prompt) : readAllStdin()),
     readInput: readAllStdin,

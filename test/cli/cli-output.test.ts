@@ -40,6 +40,40 @@ describe('latchkey CLI output', () => {
     assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
   });
 
+  it('serves on when the reader of its standard error has gone (`serve 2>&1 | head -1`)', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', BIN, 'serve', '--port', '0', '--data-dir', dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    // Closed before the server says where it listens there: that write fails with EPIPE.
+    child.stderr.destroy();
+    let stdout = '';
+    const started = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no server.started line: ${stdout}`));
+      }, 30_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /"event":"server\.started".*?"url":"(http:\/\/[^"]+)"/.exec(stdout);
+        if (match?.[1] !== undefined) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+    });
+    try {
+      const url = await started;
+      const response = await fetch(`${url}/api/secure-data`);
+      assert.equal(response.status, 401);
+      assert.equal(child.exitCode, null, 'still serving');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0);
+  });
+
   it('says once that standard output failed (a full disk), carries on and exits 1', async () => {
     const added = latchkey(
       ['users', 'add', 'full@example.com', '--data-dir', dataDir],
