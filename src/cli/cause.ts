@@ -17,6 +17,12 @@ const CODE_MAX_LENGTH = 40;
  * appear. Never throws.
  */
 export function describeCause(error: Error, secrets: readonly string[] = []): string {
+  const text = causeText(error, secrets);
+  return text === '' ? '' : `\n  cause: ${text}`;
+}
+
+/** The cause of {@link describeCause}'s line alone (`message (CODE)`), or ''. Never throws. */
+export function causeText(error: Error, secrets: readonly string[] = []): string {
   try {
     const { cause } = error;
     if (!(cause instanceof Error)) return '';
@@ -28,8 +34,7 @@ export function describeCause(error: Error, secrets: readonly string[] = []): st
       typeof rawCode === 'string' && !text.includes(rawCode)
         ? untrustedText(rawCode, secrets, CODE_MAX_LENGTH)
         : '';
-    if (text === '' && code === '') return '';
-    return `\n  cause: ${text === '' ? code : code === '' ? text : `${text} (${code})`}`;
+    return text === '' ? code : code === '' ? text : `${text} (${code})`;
   } catch {
     return '';
   }

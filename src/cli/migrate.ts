@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 
 import { resolveStore } from '../server/config.js';
 import { restrictToOwner } from '../server/files.js';
-import { loadDriver, masked } from '../server/stores.js';
+import { loadDriver, masked, migrationWait } from '../server/stores.js';
 import { migrateDatabase, openSqliteDatabase } from '../stores/sqlite/index.js';
 
 import type { CliIo } from './io.js';
@@ -47,14 +47,7 @@ export async function migrateCommand(
     try {
       result = migrateDatabase(database, {
         onWait: () => {
-          io.err(
-            waitNotice(
-              location.path,
-              'another process is migrating it or holds a write transaction open (an sqlite3 ' +
-                'shell, say)',
-              '2 minutes',
-            ),
-          );
+          io.err(waitNotice(location.path, 'sqlite'));
         },
       });
     } finally {
@@ -74,14 +67,7 @@ export async function migrateCommand(
     try {
       result = await stores.migrate({
         onWait: () => {
-          io.err(
-            waitNotice(
-              `the schema "${location.schema ?? 'latchkey'}"`,
-              'another process is migrating it (a server starting, latchkey migrate) or holds a ' +
-                'lock on its tables (pg_dump, a transaction left open)',
-              'a minute',
-            ),
-          );
+          io.err(waitNotice(`the schema "${location.schema ?? 'latchkey'}"`, 'postgres'));
         },
       });
     } finally {
@@ -103,9 +89,10 @@ export async function migrateCommand(
 }
 
 /** What `latchkey migrate` says once it has waited a second for another process's lock. */
-function waitNotice(what: string, why: string, upTo: string): string {
+function waitNotice(what: string, kind: 'sqlite' | 'postgres'): string {
+  const { holders, upTo } = migrationWait(kind);
   return (
-    `latchkey: Waiting for a lock on ${what}: ${why}. Waiting up to ${upTo}; stop that ` +
-    'process if this does not end.\n'
+    `latchkey: Waiting for a lock on ${what}: another process holds it (${holders}). Waiting ` +
+    `up to ${upTo}; stop that process if this does not end.\n`
   );
 }

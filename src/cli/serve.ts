@@ -3,7 +3,7 @@ import { createJsonLogger } from '../server/logger.js';
 import { resolveServerConfig } from '../server/config.js';
 import { startServer } from '../server/serve.js';
 import { storeUrlSecrets, untrustedText } from '../untrusted-text.js';
-import { describeCause } from './cause.js';
+import { causeText } from './cause.js';
 
 import type { CliIo } from './io.js';
 
@@ -90,10 +90,10 @@ export async function serveCommand(
     // Said on standard error too (main.ts); a log collector may read standard output only. The
     // store URL's secrets are kept out, as they are there.
     const secrets = config.store.kind === 'sqlite' ? [] : storeUrlSecrets(config.store.url);
-    const cause = error instanceof Error ? describeCause(error, secrets) : '';
+    const cause = error instanceof Error ? causeText(error, secrets) : '';
     logger.log('error', 'server.start_failed', {
       detail: untrustedText(describeError(error), secrets, START_FAILURE_MAX_LENGTH),
-      ...(cause === '' ? {} : { cause: cause.replace(/^\n {2}cause: /, '') }),
+      ...(cause === '' ? {} : { cause }),
     });
     throw error;
   }

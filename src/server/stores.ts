@@ -166,15 +166,33 @@ export async function openStores(
   }
 }
 
-/** What the server logs when bringing its store up to date waits for a lock. */
+/**
+ * What can hold up bringing a store up to date, and how long that waits: the words of the
+ * server's `store.migration_waiting` warning and of `latchkey migrate`'s notice.
+ */
+export function migrationWait(kind: 'sqlite' | 'postgres'): { holders: string; upTo: string } {
+  return kind === 'sqlite'
+    ? {
+        holders: 'another migration, or a write transaction left open, as in an sqlite3 shell',
+        upTo: '2 minutes',
+      }
+    : {
+        holders:
+          'another migrator (a server starting, latchkey migrate), or a lock on its tables ' +
+          '(pg_dump, a transaction left open)',
+        upTo: 'a minute a step',
+      };
+}
+
+/** The server's `store.migration_waiting` warning. */
 export function migrationWaitDetail(location: StoreLocation): string {
-  return location.kind === 'sqlite'
-    ? 'bringing the SQLite file up to date waits for a lock held by another process (another ' +
-        'migration, or a write transaction left open, as in an sqlite3 shell); it waits up to ' +
-        '2 minutes'
-    : 'bringing the PostgreSQL schema up to date waits for another migrator (a server starting, ' +
-        'latchkey migrate) or for a lock on its tables (pg_dump, a transaction left open); it ' +
-        'waits up to a minute a step';
+  if (location.kind === 'redis') return 'bringing the store up to date waits for a lock';
+  const { holders, upTo } = migrationWait(location.kind);
+  const what = location.kind === 'sqlite' ? 'SQLite file' : 'PostgreSQL schema';
+  return (
+    `bringing the ${what} up to date waits for a lock held by ${holders}; ` +
+    `it waits up to ${upTo}`
+  );
 }
 
 /**

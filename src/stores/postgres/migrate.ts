@@ -118,9 +118,17 @@ export async function applyPostgresMigrations(
         wait.failure = { error };
       }
     };
+    const applied: PostgresMigrationResult['applied'] = [];
+    // The error of a migration that waited for `what` as long as it may.
+    const gaveUp = (what: string, remedy: string, cause: unknown): Error =>
+      new Error(
+        `gave up waiting for ${what} (${String(Math.round(timeoutMs / 1000))} s), with ` +
+          `${String(applied.length)} step${applied.length === 1 ? '' : 's'} applied before: ` +
+          `${remedy}, then migrate again`,
+        { cause },
+      );
     try {
       let fromVersion: number | undefined;
-      const applied: PostgresMigrationResult['applied'] = [];
       // One transaction per step; with no step at all, one transaction still checks the version.
       const list: readonly (PostgresMigration | null)[] = steps.length === 0 ? [null] : steps;
       // Whether the step that runs next is one that waited a second for a table's lock.
@@ -140,12 +148,10 @@ export async function applyPostgresMigrations(
           ]);
         } catch (error) {
           if (!wait.told) throw error;
-          throw new Error(
-            `gave up waiting for another migrator of the schema "${schemaName}" ` +
-              `(${String(Math.round(timeoutMs / 1000))} s), with ${String(applied.length)} ` +
-              `step${applied.length === 1 ? '' : 's'} applied before: let it finish or stop it, ` +
-              'then migrate again',
-            { cause: error },
+          throw gaveUp(
+            `another migrator of the schema "${schemaName}"`,
+            'let it finish or stop it',
+            error,
           );
         } finally {
           if (notice !== null) clearTimeout(notice);
@@ -166,13 +172,11 @@ export async function applyPostgresMigrations(
           } catch (error) {
             const code = (error as { code?: unknown }).code;
             if (afterTableWait && code === QUERY_CANCELED) {
-              throw new Error(
-                `gave up waiting for a lock on the tables of the schema "${schemaName}" ` +
-                  `(${String(Math.round(timeoutMs / 1000))} s) in step ${String(step.version)}, ` +
-                  `with ${String(applied.length)} step${applied.length === 1 ? '' : 's'} applied ` +
-                  'before: end the transaction that holds it (pg_dump, a session left open), ' +
-                  'then migrate again',
-                { cause: error },
+              throw gaveUp(
+                `a lock on the tables of the schema "${schemaName}" ` +
+                  `in step ${String(step.version)}`,
+                'end the transaction that holds it (pg_dump, a session left open)',
+                error,
               );
             }
             if (!heldUp || code !== LOCK_NOT_AVAILABLE) throw error;

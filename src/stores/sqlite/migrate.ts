@@ -144,8 +144,8 @@ export function applyMigrations(
         'migrateDatabase',
         new Error(
           `gave up after waiting ${String(Math.round(wait / 1000))} s for another connection's ` +
-            `write lock, at schema version ${String(progress.version)}: stop the process that holds it, ` +
-            'then migrate again',
+            `write lock, at schema version ${String(progress.version)}: stop the process that ` +
+            'holds it, then migrate again',
           { cause: error },
         ),
       );
