@@ -40,7 +40,7 @@ describe('latchkey CLI output', () => {
     assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
   });
 
-  it('serves on when the reader of its standard error has gone (`serve 2>&1 | head -1`)', async () => {
+  it('serves on when its standard error’s reader has gone (`serve 2>&1 | head -1`)', async () => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', BIN, 'serve', '--port', '0', '--data-dir', dataDir],

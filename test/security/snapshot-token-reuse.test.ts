@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 const RANDOM = fileURLToPath(new URL('../../src/token/random.ts', import.meta.url));
 
 describe('processes started from one V8 startup snapshot', () => {
-  it('draw tokens of their own: no session token of one instance is known from another', async () => {
+  it('draw tokens of their own: none of one instance’s is known from another', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-snapshot-'));
     try {
       // Values drawn while the snapshot is built leave the rest of a block in its heap, which

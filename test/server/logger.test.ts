@@ -196,7 +196,7 @@ describe('batchedStdout', () => {
     assert.equal(stdout, expected);
   });
 
-  it('writes a warning or an error at once, with the lines before it, even if the process then blocks', async () => {
+  it('writes a warning or an error at once, with the lines before it, before a block', async () => {
     // A server whose migration waits for a lock holds its event loop: a line left for the
     // timer would not be seen until the wait is over.
     const { stdout } = await run(`
@@ -216,7 +216,7 @@ describe('batchedStdout', () => {
     assert.deepEqual(events, ['before', 'stuck', 'marker', 'marker', 'after', 'failed']);
   });
 
-  it('writes a flood of warnings in batches: a warning any client can cause costs no write of its own', async () => {
+  it('writes a flood of warnings in batches: no write for each one a client causes', async () => {
     // Counts the writes to standard output: 1,000 warnings logged over about 50 ms.
     const { stdout } = await run(`
       const { createJsonLogger } = await import(${JSON.stringify(LOGGER)});

@@ -147,7 +147,7 @@ void describe('PostgreSQL migrations', { skip }, () => {
     assert.equal((await recorded(schema)).length, postgresMigrations.length);
   });
 
-  void it('say once, after a second, that they wait for another migrator, then finish', async () => {
+  void it('say once, after a second, that another migrator holds them up', async () => {
     const schema = newSchema();
     // Another migrator of this schema.
     const { result, told } = await migrateHeldUp(schema, await holdMigrationLock(schema));
@@ -160,7 +160,7 @@ void describe('PostgreSQL migrations', { skip }, () => {
     assert.equal(told.length, 1);
   });
 
-  void it('say when they give up waiting for another migrator, having changed nothing', async () => {
+  void it('say when they give up waiting for another migrator', async () => {
     const schema = newSchema();
     const release = await holdMigrationLock(schema);
     const told: number[] = [];
@@ -183,7 +183,7 @@ void describe('PostgreSQL migrations', { skip }, () => {
     assert.equal(await getPostgresSchemaVersion(pool, { schema }), 0);
   });
 
-  void it('say once, after a second, that a step waits for a lock on a table, then finish', async () => {
+  void it('say once, after a second, that a table’s lock holds a step up', async () => {
     const schema = newSchema();
     await applyPostgresMigrations(pool, postgresMigrations.slice(0, 1), { schema });
     // pg_dump's lock on a table the next step alters.
@@ -194,7 +194,7 @@ void describe('PostgreSQL migrations', { skip }, () => {
     assert.ok(told[0]! >= 900 && told[0]! < 2_500, `told after ${told[0]!.toFixed(0)} ms`);
   });
 
-  void it('say when they give up waiting for a lock on a table, at the step that waited', async () => {
+  void it('say when they give up waiting for a table’s lock, naming the step', async () => {
     const schema = newSchema();
     await applyPostgresMigrations(pool, postgresMigrations.slice(0, 1), { schema });
     const release = await holdTableLock(schema, 'sessions');

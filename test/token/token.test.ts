@@ -133,7 +133,7 @@ describe('random draws (tokens, ids and nonces)', () => {
     }
   }
 
-  it('hand out each byte of a block once, in order, and wipe it: no token predictable from another', () => {
+  it('hand out each byte once, in order, and wipe it: no token predictable from another', () => {
     recordingFills((fills) => {
       let block: { target: Buffer; bytes: Buffer } | null = null;
       let offset = 0;
