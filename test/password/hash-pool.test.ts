@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 
 import { HashPool } from '../../src/password/hash-pool.js';
 import { hashPassword, verifyPassword } from '../../src/password/index.js';
@@ -78,6 +79,44 @@ describe('the hashing threads', () => {
     }
     await next;
     assert.ok(hashes > 1, `only ${String(hashes)} hashes`);
+  });
+
+  it('login storm: a thread answers a job and the one waiting behind it together, never three', async () => {
+    const pool = new HashPool(1);
+    const hash = await pool.hash('storm', OPTIONS);
+    // Three at once on one thread: the second waits in its queue while the first is hashed.
+    const jobs = [
+      pool.verify(hash, 'storm'),
+      pool.verify(hash, 'wrong'),
+      pool.verify(hash, 'storm'),
+    ];
+    const seen = await jobs[0]!.then(() => jobs.map((job) => inspect(job).includes('<pending>')));
+    assert.deepEqual(seen, [false, false, true], 'the first two settled together, the third later');
+    assert.deepEqual(await Promise.all(jobs), [true, false, true]);
+  });
+
+  it('a job answered with its partner fails or succeeds on its own', async () => {
+    const pool = new HashPool(1);
+    const hash = await pool.hash('partner', OPTIONS);
+    const broken = pool.verify('$argon2id$v=19$m=19456,t=2,p=1$bad$bad', 'partner');
+    const sound = pool.verify(hash, 'partner');
+    await assert.rejects(broken);
+    assert.equal(inspect(sound).includes('<pending>'), false, 'answered with the failed one');
+    assert.equal(await sound, true);
+  });
+
+  it('a lone job is answered as soon as it is hashed, not held for a partner', async () => {
+    const pool = new HashPool(1);
+    const hash = await pool.hash('alone', OPTIONS);
+    let timer: NodeJS.Timeout | undefined;
+    const held = new Promise((resolve) => {
+      timer = setTimeout(resolve, 10_000, 'held');
+    });
+    try {
+      assert.equal(await Promise.race([pool.verify(hash, 'alone'), held]), true);
+    } finally {
+      clearTimeout(timer);
+    }
   });
 
   it('the default pool has one thread per CPU', () => {
