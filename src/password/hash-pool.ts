@@ -38,6 +38,14 @@ interface Slot {
   idleTimer: NodeJS.Timeout | null;
 }
 
+/**
+ * A hashing thread died with this job (or it took a second thread down with it): not a verdict
+ * on the password, so that `verifyPassword` passes it on instead of answering false.
+ */
+export class HashingThreadError extends Error {
+  override readonly name = 'HashingThreadError';
+}
+
 /** Options for {@link HashPool}. */
 export interface HashPoolOptions {
   /**
@@ -58,12 +66,16 @@ export interface HashPoolOptions {
 // nice 0 that never sleeps (an event loop at full load, another program), a hash gets about
 // 1.4% of that CPU instead of 10%, so on a machine out of CPU, logins wait longest.
 //
-// A worker that finishes a job while another waits in its queue hashes that one too before it
-// answers, and sends both results at once (never more than two: each waits at most one hash).
-// Under a login storm the event loop then wakes once for two logins and runs the second while
-// its caches are warm from the first: it spent 0.66 to 0.70 ms a login instead of 1.0 to 1.07,
-// and the server logged in about 10% more users a second (docs/benchmarks.md). A job that finds
-// its queue empty is answered at once: the wait is only ever added when every thread is busy.
+// A thread that finishes a job while another of the same cost waits in its queue hashes that
+// one too before it answers, and sends both results at once (never more than two). Under a
+// login storm the event loop then wakes once for two logins and runs the second while its caches
+// are warm from the first: 0.78 ms of event loop a login instead of 1.22, and logins at 0.943 of
+// the raw hash rate instead of 0.835, in one run (docs/benchmarks.md). The price is latency: the
+// first result waits one more hash (about 11 ms at the default cost on a 2-CPU machine). So a
+// thread pairs only when it has just hashed at full speed (within PAIRED_SLOWDOWN of the fastest
+// it has hashed at that cost): a thread starved of CPU by other work, whose next hash could take
+// far longer, answers each job at once. A thread whose queue is empty when it finishes answers at
+// once. Should a thread die holding a result, its jobs run again elsewhere (see HashPool).
 const WORKER_SOURCE = `
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
 let argon2;
@@ -86,12 +98,47 @@ const run = ({ id, job }) => {
     return { id, ok: false, message: String(error && error.message || error) };
   }
 };
+// A job's Argon2 cost: its options, or the parameters written in the hash it checks.
+const costOf = (job) => {
+  if (job.op === 'hash') {
+    return job.options.memoryCost + ',' + job.options.timeCost + ',' + job.options.parallelism;
+  }
+  const found = /[$]m=(\\d+),t=(\\d+),p=(\\d+)[$]/.exec(job.hash);
+  return found === null ? '' : found[1] + ',' + found[2] + ',' + found[3];
+};
+// The fastest this thread has hashed at each cost, in milliseconds (a few costs at most).
+const fastest = new Map();
+const timed = (message) => {
+  const cost = costOf(message.job);
+  const started = performance.now();
+  const result = run(message);
+  const took = performance.now() - started;
+  const best = Math.min(took, fastest.get(cost) ?? took);
+  if (fastest.has(cost) || fastest.size < 16) fastest.set(cost, best);
+  return { result, cost, fullSpeed: took <= best * workerData.pairedSlowdown };
+};
 parentPort.on('message', (message) => {
-  const first = run(message);
-  const waiting = receiveMessageOnPort(parentPort);
-  parentPort.postMessage(waiting === undefined ? [first] : [first, run(waiting.message)]);
+  const first = timed(message);
+  const waiting = first.fullSpeed && !message.alone ? receiveMessageOnPort(parentPort) : undefined;
+  if (waiting === undefined) {
+    parentPort.postMessage([first.result]);
+  } else if (!waiting.message.alone && costOf(waiting.message.job) === first.cost) {
+    parentPort.postMessage([first.result, timed(waiting.message).result]);
+  } else {
+    parentPort.postMessage([first.result]);
+    parentPort.postMessage([timed(waiting.message).result]);
+  }
 });
 `;
+
+/**
+ * How much slower than its fastest at that cost a thread may have hashed and still pair its
+ * answer with the next job's. During a storm a hash shares its CPU with the event loop and takes
+ * longer now and then: at 1.5, threads paired less often, and the event loop spent 0.95 ms a
+ * login instead of 0.78 at 3 (bench/login.ts). A thread starved by work of normal priority gets
+ * about 1.4% of a CPU, and hashes tens of times slower than its fastest.
+ */
+const PAIRED_SLOWDOWN = 3;
 
 /** How much lower than the event loop hashing threads run, on Linux. */
 const HASHING_NICE = 19;
@@ -113,6 +160,8 @@ export class HashPool {
   #unavailable: string | null = null;
   #nextId = 0;
   readonly #idleExitMs: number;
+  /** Jobs already run again after their thread died: not run a third time. */
+  readonly #retried = new WeakSet<Job>();
 
   /**
    * @param size Threads at most. Default: one per CPU.
@@ -148,7 +197,8 @@ export class HashPool {
     return this.#run({ op: 'verify', hash, password }) as Promise<boolean>;
   }
 
-  #run(job: Job): Promise<string | boolean> {
+  /** @param alone Answered on its own, never paired: a job run again after its thread died. */
+  #run(job: Job, alone = false): Promise<string | boolean> {
     // A bundler that rewrites module paths (Next.js without serverExternalPackages, say)
     // leaves the threads nothing to load: hash where the library hashes by itself.
     if (this.#unavailable !== null) return runOnLibuv(job);
@@ -163,7 +213,7 @@ export class HashPool {
         slot.idleTimer = null;
       }
       if (slot.pending.size === 1) slot.worker.ref();
-      slot.worker.postMessage({ id, job });
+      slot.worker.postMessage({ id, job, alone });
     });
   }
 
@@ -184,7 +234,7 @@ export class HashPool {
       // The source above is a plain CommonJS script: none of the parent's flags (a loader,
       // --input-type=module) apply to it.
       execArgv: [],
-      workerData: { argon2: this.#argon2, nice: HASHING_NICE },
+      workerData: { argon2: this.#argon2, nice: HASHING_NICE, pairedSlowdown: PAIRED_SLOWDOWN },
       // Hashing needs no more than Argon2's own memory; keep each thread's V8 heap small.
       resourceLimits: { maxOldGenerationSizeMb: 32 },
     });
@@ -219,16 +269,31 @@ export class HashPool {
       slot.pending.clear();
       slot.jobs.clear();
     });
-    const fail = (error: Error): void => {
+    const fail = (error: HashingThreadError): void => {
       if (slot.idleTimer !== null) clearTimeout(slot.idleTimer);
       if (this.#slots[index] === slot) this.#slots[index] = null;
-      for (const pending of slot.pending.values()) pending.reject(error);
+      const outstanding = [...slot.pending].map(([id, pending]) => ({
+        pending,
+        job: slot.jobs.get(id),
+      }));
       slot.pending.clear();
       slot.jobs.clear();
+      // The jobs a dying thread took, a result it held for its partner among them, run once more
+      // on another thread, each answered alone; a job that takes a second thread down is refused.
+      for (const { pending, job } of outstanding) {
+        if (job === undefined || this.#retried.has(job)) {
+          pending.reject(error);
+        } else {
+          this.#retried.add(job);
+          this.#run(job, true).then(pending.resolve, pending.reject);
+        }
+      }
     };
-    worker.on('error', fail);
+    worker.on('error', (error) => {
+      fail(new HashingThreadError('latchkey: a hashing thread failed', { cause: error }));
+    });
     worker.on('exit', (code) => {
-      fail(new Error(`latchkey: a hashing thread exited (code ${code})`));
+      fail(new HashingThreadError(`latchkey: a hashing thread exited (code ${code})`));
     });
     this.#slots[index] = slot;
     return slot;

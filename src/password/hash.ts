@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { HashPool } from './hash-pool.js';
+import { HashingThreadError, HashPool } from './hash-pool.js';
 import { normalizePassword } from './normalize.js';
 import { ARGON2ID_MAX_PARAMETERS, resolveArgon2idParameters } from './parameters.js';
 import { parseArgon2idHash } from './phc.js';
@@ -77,9 +77,10 @@ export function unmatchableHash(options?: Partial<Argon2idParameters>): string {
  * Whether `password` is the one `hash` was made from. Runs on the hashing threads, like
  * {@link hashPassword}, and normalizes the password to NFKC the same way.
  *
- * Never throws: a malformed, truncated or foreign hash (bcrypt, argon2i, an older Argon2
- * version), a hash whose cost exceeds {@link ARGON2ID_MAX_PARAMETERS}, or a password that is not
- * a string all give false.
+ * A malformed, truncated or foreign hash (bcrypt, argon2i, an older Argon2 version), a hash
+ * whose cost exceeds {@link ARGON2ID_MAX_PARAMETERS}, or a password that is not a string all give
+ * false. Throws only `HashingThreadError`, when the check could not be made: its hashing thread
+ * died, and so did the one it was run on again (the server then answers 500, not 401).
  */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   if (typeof password !== 'string') return false;
@@ -88,7 +89,10 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
 
   try {
     return await pool.verify(hash, normalizePassword(password));
-  } catch {
+  } catch (error) {
+    // A thread that died is the server's failure, not a wrong password: the login fails with an
+    // error, and its owner is not charged a failed attempt.
+    if (error instanceof HashingThreadError) throw error;
     // The library refuses some strings that pass the shape check (a salt or output that is not
     // canonical base64). To a caller that is just a hash this password does not match.
     return false;

@@ -1,5 +1,6 @@
 export { loadCommonPasswords } from './blocklist.js';
 export { hashPassword, needsRehash, verifyPassword } from './hash.js';
+export { HashingThreadError } from './hash-pool.js';
 export { normalizePassword } from './normalize.js';
 export {
   ARGON2ID_MAX_PARAMETERS,

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { describe, it } from 'node:test';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 
-import { HashPool } from '../../src/password/hash-pool.js';
+import { HashingThreadError, HashPool } from '../../src/password/hash-pool.js';
 import { hashPassword, verifyPassword } from '../../src/password/index.js';
 
 const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1, outputLen: 32 };
@@ -20,6 +21,33 @@ function threadNiceValues(): Map<string, number> {
       return [tid, Number(fields[16])];
     }),
   );
+}
+
+const COST_A = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo';
+const COST_B = '$argon2id$v=19$m=47104,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo';
+
+/**
+ * A stand-in for @node-rs/argon2, for the hashing threads to load: a verification of
+ * `match:<ms>` takes that long and matches, `miss:<ms>` does not, and `exit` ends the thread.
+ */
+function standInArgon2(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'latchkey-argon2-'));
+  after(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+  const path = join(folder, 'argon2.cjs');
+  writeFileSync(
+    path,
+    `const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    exports.verifySync = (hash, password) => {
+      const [verdict, ms] = password.split(':');
+      if (verdict === 'exit') process.exit(3);
+      pause(Number(ms));
+      return verdict === 'match';
+    };
+    exports.hashSync = () => { throw new Error('not in this stand-in'); };`,
+  );
+  return path;
 }
 
 describe('the hashing threads', () => {
@@ -81,7 +109,7 @@ describe('the hashing threads', () => {
     assert.ok(hashes > 1, `only ${String(hashes)} hashes`);
   });
 
-  it('login storm: a thread answers a job and the one waiting behind it together, never three', async () => {
+  it('login storm: a job and the next one waiting are answered together, never three', async () => {
     const pool = new HashPool(1);
     const hash = await pool.hash('storm', OPTIONS);
     // Three at once on one thread: the second waits in its queue while the first is hashed.
@@ -117,6 +145,38 @@ describe('the hashing threads', () => {
     } finally {
       clearTimeout(timer);
     }
+  });
+
+  it('a thread that dies holding a result for its partner: the result is not lost', async () => {
+    const pool = new HashPool(1, standInArgon2());
+    // The first is checked and held while its partner, of the same cost, kills the thread.
+    const held = pool.verify(COST_A, 'match:30');
+    const killer = pool.verify(COST_A, 'exit');
+    assert.equal(await held, true, 'run again on a new thread, alone');
+    await assert.rejects(killer, (error: unknown) => {
+      assert.ok(error instanceof HashingThreadError);
+      assert.match(error.message, /exited \(code 3\)/);
+      return true;
+    });
+    assert.equal(await pool.verify(COST_A, 'match:1'), true, 'the pool goes on working');
+  });
+
+  it('hashes of another cost, or after a slow hash, are answered one by one', async () => {
+    const pool = new HashPool(1, standInArgon2());
+    await pool.verify(COST_A, 'match:20');
+    // Another cost waits behind the first: the first is answered without it.
+    const first = pool.verify(COST_A, 'match:20');
+    const otherCost = pool.verify(COST_B, 'match:20');
+    const pendingAtFirst = await first.then(() => inspect(otherCost).includes('<pending>'));
+    assert.equal(pendingAtFirst, true, 'not paired across costs');
+    await otherCost;
+    // A hash fifteen times slower than this thread's fastest at that cost (a thread starved of
+    // CPU): its answer is not held for the next one.
+    const slow = pool.verify(COST_A, 'match:300');
+    const next = pool.verify(COST_A, 'match:20');
+    const pendingAtSlow = await slow.then(() => inspect(next).includes('<pending>'));
+    assert.equal(pendingAtSlow, true, 'not paired after a slow hash');
+    assert.equal(await next, true);
   });
 
   it('the default pool has one thread per CPU', () => {
