@@ -106,16 +106,17 @@ const costOf = (job) => {
   const found = /[$]m=(\\d+),t=(\\d+),p=(\\d+)[$]/.exec(job.hash);
   return found === null ? '' : found[1] + ',' + found[2] + ',' + found[3];
 };
-// The fastest this thread has hashed at each cost, in milliseconds (a few costs at most).
+// The fastest this thread has hashed at each cost, in milliseconds (a few costs at most). A job
+// the library refused (a malformed hash, in microseconds) is not a hash, and does not count.
 const fastest = new Map();
 const timed = (message) => {
   const cost = costOf(message.job);
   const started = performance.now();
   const result = run(message);
   const took = performance.now() - started;
-  const best = Math.min(took, fastest.get(cost) ?? took);
-  if (fastest.has(cost) || fastest.size < 16) fastest.set(cost, best);
-  return { result, cost, fullSpeed: took <= best * workerData.pairedSlowdown };
+  const known = fastest.get(cost);
+  if (result.ok && (known === undefined ? fastest.size < 16 : took < known)) fastest.set(cost, took);
+  return { result, cost, fullSpeed: took <= (fastest.get(cost) ?? took) * workerData.pairedSlowdown };
 };
 parentPort.on('message', (message) => {
   const first = timed(message);

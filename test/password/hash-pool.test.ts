@@ -28,7 +28,8 @@ const COST_B = '$argon2id$v=19$m=47104,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo
 
 /**
  * A stand-in for @node-rs/argon2, for the hashing threads to load: a verification of
- * `match:<ms>` takes that long and matches, `miss:<ms>` does not, and `exit` ends the thread.
+ * `match:<ms>` takes that long and matches, `miss:<ms>` does not, `refuse` throws at once (as
+ * the library does for a malformed hash), and `exit` ends the thread.
  */
 function standInArgon2(): string {
   const folder = mkdtempSync(join(tmpdir(), 'latchkey-argon2-'));
@@ -42,6 +43,7 @@ function standInArgon2(): string {
     exports.verifySync = (hash, password) => {
       const [verdict, ms] = password.split(':');
       if (verdict === 'exit') process.exit(3);
+      if (verdict === 'refuse') throw new Error('Decoding failed');
       pause(Number(ms));
       return verdict === 'match';
     };
@@ -177,6 +179,15 @@ describe('the hashing threads', () => {
     const pendingAtSlow = await slow.then(() => inspect(next).includes('<pending>'));
     assert.equal(pendingAtSlow, true, 'not paired after a slow hash');
     assert.equal(await next, true);
+  });
+
+  it('a hash the library refused at once does not stop later ones from pairing', async () => {
+    const pool = new HashPool(1, standInArgon2());
+    await assert.rejects(pool.verify(COST_A, 'refuse'), /Decoding failed/);
+    const jobs = [pool.verify(COST_A, 'match:20'), pool.verify(COST_A, 'miss:20')];
+    const seen = await jobs[0]!.then(() => inspect(jobs[1]).includes('<pending>'));
+    assert.equal(seen, false, 'answered together');
+    assert.deepEqual(await Promise.all(jobs), [true, false]);
   });
 
   it('the default pool has one thread per CPU', () => {
