@@ -32,15 +32,16 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
-  /** The jobs in flight, kept to run elsewhere should the thread be unable to. */
-  jobs: Map<number, Job>;
+  /** The jobs in flight, in the order posted, kept to run elsewhere should the thread die. */
+  jobs: Map<number, { job: Job; alone: boolean }>;
   /** Ends the thread once it has been idle for the pool's idle time; null while it works. */
   idleTimer: NodeJS.Timeout | null;
 }
 
 /**
- * A hashing thread died with this job (or it took a second thread down with it): not a verdict
- * on the password, so that `verifyPassword` passes it on instead of answering false.
+ * A job could not be run: no hashing thread could start, or the job took down its thread and
+ * the one it was run on again. Not a verdict on the password, so that `verifyPassword` passes it
+ * on instead of answering false.
  */
 export class HashingThreadError extends Error {
   override readonly name = 'HashingThreadError';
@@ -73,8 +74,9 @@ export interface HashPoolOptions {
 // the raw hash rate instead of 0.835, in one run (docs/benchmarks.md). The price is latency: the
 // first result waits one more hash (about 11 ms at the default cost on a 2-CPU machine). So a
 // thread pairs only when it has just hashed at full speed (within PAIRED_SLOWDOWN of the fastest
-// it has hashed at that cost): a thread starved of CPU by other work, whose next hash could take
-// far longer, answers each job at once. A thread whose queue is empty when it finishes answers at
+// it hashed at that cost before, never on its first hash at a cost) and that cost is cheap
+// (PAIRED_HASH_MAX_MS): a thread starved of CPU by other work, whose next hash could take far
+// longer, answers each job at once. A thread whose queue is empty when it finishes answers at
 // once. Should a thread die holding a result, its jobs run again elsewhere (see HashPool).
 const WORKER_SOURCE = `
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
@@ -115,8 +117,12 @@ const timed = (message) => {
   const result = run(message);
   const took = performance.now() - started;
   const known = fastest.get(cost);
-  if (result.ok && (known === undefined ? fastest.size < 16 : took < known)) fastest.set(cost, took);
-  return { result, cost, fullSpeed: took <= (fastest.get(cost) ?? took) * workerData.pairedSlowdown };
+  const record = known === undefined ? fastest.size < 16 : took < known;
+  if (result.ok && record) fastest.set(cost, took);
+  // Against a time measured before this hash: a thread's first hash at a cost may be a starved one.
+  const fullSpeed = known !== undefined && known <= workerData.pairedHashMaxMs &&
+    took <= known * workerData.pairedSlowdown;
+  return { result, cost, fullSpeed };
 };
 parentPort.on('message', (message) => {
   const first = timed(message);
@@ -141,6 +147,20 @@ parentPort.on('message', (message) => {
  */
 const PAIRED_SLOWDOWN = 3;
 
+/**
+ * Hashes slower than this at their fastest are never paired: the event loop saves the same
+ * fraction of a millisecond a login whatever the cost, and the wait for a partner grows with it
+ * (a second at the largest cost allowed). Unit: milliseconds.
+ */
+const PAIRED_HASH_MAX_MS = 50;
+
+/**
+ * Threads that died one after another with no result between them, after which the pool hashes
+ * on libuv's pool instead (as when the threads cannot load Argon2): threads that cannot start or
+ * keep dying would otherwise cost two thread starts and a failure for every job.
+ */
+const DEATHS_BEFORE_LIBUV = 4;
+
 /** How much lower than the event loop hashing threads run, on Linux. */
 const HASHING_NICE = 19;
 
@@ -161,8 +181,10 @@ export class HashPool {
   #unavailable: string | null = null;
   #nextId = 0;
   readonly #idleExitMs: number;
-  /** Jobs already run again after their thread died: not run a third time. */
-  readonly #retried = new WeakSet<Job>();
+  /** Jobs that were on a thread that died, running or held: a second time, they are refused. */
+  readonly #struck = new WeakSet<Job>();
+  /** Threads that died since the last result any thread sent. */
+  #deathsInARow = 0;
 
   /**
    * @param size Threads at most. Default: one per CPU.
@@ -185,7 +207,10 @@ export class HashPool {
     return this.#slots.filter((slot) => slot !== null).length;
   }
 
-  /** Why hashing runs on libuv's pool instead of these threads, or null when it does not. */
+  /**
+   * Why hashing runs on libuv's pool instead of these threads (they cannot load Argon2, or
+   * {@link DEATHS_BEFORE_LIBUV} died in a row), or null when it does not.
+   */
   get unavailable(): string | null {
     return this.#unavailable;
   }
@@ -203,12 +228,22 @@ export class HashPool {
     // A bundler that rewrites module paths (Next.js without serverExternalPackages, say)
     // leaves the threads nothing to load: hash where the library hashes by itself.
     if (this.#unavailable !== null) return runOnLibuv(job);
-    const slot = this.#leastBusy();
+    let slot: Slot;
+    try {
+      slot = this.#leastBusy();
+    } catch (error) {
+      // No thread could start (a thread or memory limit): a failure, never a wrong password.
+      return Promise.reject(
+        new HashingThreadError(`latchkey: a hashing thread could not start: ${messageOf(error)}`, {
+          cause: error,
+        }),
+      );
+    }
     this.#nextId += 1;
     const id = this.#nextId;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      slot.jobs.set(id, job);
+      slot.jobs.set(id, { job, alone });
       if (slot.idleTimer !== null) {
         clearTimeout(slot.idleTimer);
         slot.idleTimer = null;
@@ -235,13 +270,19 @@ export class HashPool {
       // The source above is a plain CommonJS script: none of the parent's flags (a loader,
       // --input-type=module) apply to it.
       execArgv: [],
-      workerData: { argon2: this.#argon2, nice: HASHING_NICE, pairedSlowdown: PAIRED_SLOWDOWN },
+      workerData: {
+        argon2: this.#argon2,
+        nice: HASHING_NICE,
+        pairedSlowdown: PAIRED_SLOWDOWN,
+        pairedHashMaxMs: PAIRED_HASH_MAX_MS,
+      },
       // Hashing needs no more than Argon2's own memory; keep each thread's V8 heap small.
       resourceLimits: { maxOldGenerationSizeMb: 32 },
     });
     const slot: Slot = { worker, pending: new Map(), jobs: new Map(), idleTimer: null };
     worker.unref();
     const settle = (result: JobResult): void => {
+      this.#deathsInARow = 0;
       slot.jobs.delete(result.id);
       const pending = slot.pending.get(result.id);
       if (pending === undefined) return;
@@ -264,8 +305,8 @@ export class HashPool {
       worker.unref();
       // Every job this thread took runs on libuv's pool instead.
       for (const [id, pending] of slot.pending) {
-        const job = slot.jobs.get(id);
-        if (job !== undefined) runOnLibuv(job).then(pending.resolve, pending.reject);
+        const posted = slot.jobs.get(id);
+        if (posted !== undefined) runOnLibuv(posted.job).then(pending.resolve, pending.reject);
       }
       slot.pending.clear();
       slot.jobs.clear();
@@ -275,23 +316,40 @@ export class HashPool {
       if (this.#slots[index] === slot) this.#slots[index] = null;
       const outstanding = [...slot.pending].map(([id, pending]) => ({
         pending,
-        job: slot.jobs.get(id),
+        posted: slot.jobs.get(id),
       }));
       slot.pending.clear();
       slot.jobs.clear();
-      // The jobs a dying thread took, a result it held for its partner among them, run once more
-      // on another thread, each answered alone; a job that takes a second thread down is refused.
-      for (const { pending, job } of outstanding) {
-        if (job === undefined || this.#retried.has(job)) {
-          pending.reject(error);
-        } else {
-          this.#retried.add(job);
-          this.#run(job, true).then(pending.resolve, pending.reject);
-        }
+      if (outstanding.length === 0) return;
+      this.#deathsInARow += 1;
+      if (this.#deathsInARow >= DEATHS_BEFORE_LIBUV && this.#unavailable === null) {
+        this.#unavailable = `${String(DEATHS_BEFORE_LIBUV)} hashing threads died in a row`;
       }
+      // A thread works through its jobs in the order posted: the one it died on is the first
+      // outstanding, or the second when it held the first for it. Those two (one, for a job
+      // answered alone) are struck and run again alone; a job struck twice is refused. The jobs
+      // queued behind them did nothing wrong, and run again as they were.
+      const suspects = outstanding[0]?.posted?.alone === true ? 1 : 2;
+      outstanding.forEach(({ pending, posted }, place) => {
+        if (posted === undefined) {
+          pending.reject(error);
+          return;
+        }
+        const suspect = place < suspects;
+        if (suspect && this.#struck.has(posted.job)) {
+          pending.reject(error);
+          return;
+        }
+        if (suspect) this.#struck.add(posted.job);
+        this.#run(posted.job, suspect || posted.alone).then(pending.resolve, pending.reject);
+      });
     };
     worker.on('error', (error) => {
-      fail(new HashingThreadError('latchkey: a hashing thread failed', { cause: error }));
+      fail(
+        new HashingThreadError(`latchkey: a hashing thread failed: ${messageOf(error)}`, {
+          cause: error,
+        }),
+      );
     });
     worker.on('exit', (code) => {
       fail(new HashingThreadError(`latchkey: a hashing thread exited (code ${code})`));
@@ -311,6 +369,13 @@ export class HashPool {
     }, this.#idleExitMs);
     slot.idleTimer.unref();
   }
+}
+
+/** An error's code and message, for a line that says why a thread failed. */
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
 }
 
 /** Where @node-rs/argon2 is, for the threads to load; null when a bundler hid it. */

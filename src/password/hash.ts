@@ -28,6 +28,9 @@ const pool = new HashPool();
  * than the event loop, so a login storm does not slow other requests down. Each hash in flight
  * holds `memoryCostKib` of memory.
  *
+ * Throws `HashingThreadError` when the hash could not be made: no hashing thread could start,
+ * or the thread it ran on died, and so did the one it was run on again.
+ *
  * @param options Argon2id cost. Default: `OWASP_ARGON2ID_PARAMETERS` (19 MiB, 2 passes,
  *   1 lane). Throws `ConfigError` when a value is outside what Argon2 allows or above
  *   {@link ARGON2ID_MAX_PARAMETERS}.
@@ -79,8 +82,9 @@ export function unmatchableHash(options?: Partial<Argon2idParameters>): string {
  *
  * A malformed, truncated or foreign hash (bcrypt, argon2i, an older Argon2 version), a hash
  * whose cost exceeds {@link ARGON2ID_MAX_PARAMETERS}, or a password that is not a string all give
- * false. Throws only `HashingThreadError`, when the check could not be made: its hashing thread
- * died, and so did the one it was run on again (the server then answers 500, not 401).
+ * false. Throws only `HashingThreadError`, when the check could not be made: no hashing thread
+ * could start, or its thread died and so did the one it was run on again (the server then
+ * answers 500, not 401).
  */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   if (typeof password !== 'string') return false;

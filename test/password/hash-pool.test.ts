@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 
-import { HashingThreadError, HashPool } from '../../src/password/hash-pool.js';
+import { HashPool } from '../../src/password/hash-pool.js';
 import { hashPassword, verifyPassword } from '../../src/password/index.js';
+import { COST_A, COST_B, standInArgon2 } from '../support/argon2-stand-in.js';
 
 const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1, outputLen: 32 };
 
@@ -21,35 +21,6 @@ function threadNiceValues(): Map<string, number> {
       return [tid, Number(fields[16])];
     }),
   );
-}
-
-const COST_A = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo';
-const COST_B = '$argon2id$v=19$m=47104,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo';
-
-/**
- * A stand-in for @node-rs/argon2, for the hashing threads to load: a verification of
- * `match:<ms>` takes that long and matches, `miss:<ms>` does not, `refuse` throws at once (as
- * the library does for a malformed hash), and `exit` ends the thread.
- */
-function standInArgon2(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'latchkey-argon2-'));
-  after(() => {
-    rmSync(folder, { recursive: true, force: true });
-  });
-  const path = join(folder, 'argon2.cjs');
-  writeFileSync(
-    path,
-    `const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-    exports.verifySync = (hash, password) => {
-      const [verdict, ms] = password.split(':');
-      if (verdict === 'exit') process.exit(3);
-      if (verdict === 'refuse') throw new Error('Decoding failed');
-      pause(Number(ms));
-      return verdict === 'match';
-    };
-    exports.hashSync = () => { throw new Error('not in this stand-in'); };`,
-  );
-  return path;
 }
 
 describe('the hashing threads', () => {
@@ -149,18 +120,23 @@ describe('the hashing threads', () => {
     }
   });
 
-  it('a thread that dies holding a result for its partner: the result is not lost', async () => {
+  it('a thread’s first hash at a cost is never paired: it may have been starved', async () => {
     const pool = new HashPool(1, standInArgon2());
-    // The first is checked and held while its partner, of the same cost, kills the thread.
-    const held = pool.verify(COST_A, 'match:30');
-    const killer = pool.verify(COST_A, 'exit');
-    assert.equal(await held, true, 'run again on a new thread, alone');
-    await assert.rejects(killer, (error: unknown) => {
-      assert.ok(error instanceof HashingThreadError);
-      assert.match(error.message, /exited \(code 3\)/);
-      return true;
-    });
-    assert.equal(await pool.verify(COST_A, 'match:1'), true, 'the pool goes on working');
+    const first = pool.verify(COST_A, 'match:20');
+    const next = pool.verify(COST_A, 'match:20');
+    const pendingAtFirst = await first.then(() => inspect(next).includes('<pending>'));
+    assert.equal(pendingAtFirst, true);
+    assert.equal(await next, true);
+  });
+
+  it('hashes dearer than 50 ms are never paired: the wait would outweigh the gain', async () => {
+    const pool = new HashPool(1, standInArgon2());
+    await pool.verify(COST_A, 'match:60');
+    const first = pool.verify(COST_A, 'match:60');
+    const next = pool.verify(COST_A, 'match:60');
+    const pendingAtFirst = await first.then(() => inspect(next).includes('<pending>'));
+    assert.equal(pendingAtFirst, true);
+    assert.equal(await next, true);
   });
 
   it('hashes of another cost, or after a slow hash, are answered one by one', async () => {
@@ -184,6 +160,8 @@ describe('the hashing threads', () => {
   it('a hash the library refused at once does not stop later ones from pairing', async () => {
     const pool = new HashPool(1, standInArgon2());
     await assert.rejects(pool.verify(COST_A, 'refuse'), /Decoding failed/);
+    // A thread pairs only against a time it measured before: this one measures it.
+    await pool.verify(COST_A, 'match:20');
     const jobs = [pool.verify(COST_A, 'match:20'), pool.verify(COST_A, 'miss:20')];
     const seen = await jobs[0]!.then(() => inspect(jobs[1]).includes('<pending>'));
     assert.equal(seen, false, 'answered together');
