@@ -4,6 +4,10 @@ import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
+import { parseArgon2idHash } from './phc.js';
+
+import type { Argon2idParameters } from './parameters.js';
+
 /** The Argon2 options Latchkey passes, as @node-rs/argon2 names them. */
 export interface Argon2Options {
   memoryCost: number;
@@ -12,9 +16,11 @@ export interface Argon2Options {
   outputLen: number;
 }
 
-type Job =
+/** A job for a thread; `cost` names its Argon2 cost, so that jobs of one cost can be paired. */
+type Job = { cost: string } & (
   | { op: 'hash'; password: string; options: Argon2Options }
-  | { op: 'verify'; hash: string; password: string };
+  | { op: 'verify'; hash: string; password: string }
+);
 
 /** What a worker sends back for one job; it sends them in lists of one or two. */
 interface JobResult {
@@ -100,19 +106,11 @@ const run = ({ id, job }) => {
     return { id, ok: false, message: String(error && error.message || error) };
   }
 };
-// A job's Argon2 cost: its options, or the parameters written in the hash it checks.
-const costOf = (job) => {
-  if (job.op === 'hash') {
-    return job.options.memoryCost + ',' + job.options.timeCost + ',' + job.options.parallelism;
-  }
-  const found = /[$]m=(\\d+),t=(\\d+),p=(\\d+)[$]/.exec(job.hash);
-  return found === null ? '' : found[1] + ',' + found[2] + ',' + found[3];
-};
 // The fastest this thread has hashed at each cost, in milliseconds (a few costs at most). A job
 // the library refused (a malformed hash, in microseconds) is not a hash, and does not count.
 const fastest = new Map();
 const timed = (message) => {
-  const cost = costOf(message.job);
+  const cost = message.job.cost;
   const started = performance.now();
   const result = run(message);
   const took = performance.now() - started;
@@ -129,7 +127,7 @@ parentPort.on('message', (message) => {
   const waiting = first.fullSpeed && !message.alone ? receiveMessageOnPort(parentPort) : undefined;
   if (waiting === undefined) {
     parentPort.postMessage([first.result]);
-  } else if (!waiting.message.alone && costOf(waiting.message.job) === first.cost) {
+  } else if (!waiting.message.alone && waiting.message.job.cost === first.cost) {
     parentPort.postMessage([first.result, timed(waiting.message).result]);
   } else {
     parentPort.postMessage([first.result]);
@@ -216,11 +214,24 @@ export class HashPool {
   }
 
   hash(password: string, options: Argon2Options): Promise<string> {
-    return this.#run({ op: 'hash', password, options }) as Promise<string>;
+    const cost = costKey(options.memoryCost, options.timeCost, options.parallelism);
+    return this.#run({ op: 'hash', password, options, cost }) as Promise<string>;
   }
 
-  verify(hash: string, password: string): Promise<boolean> {
-    return this.#run({ op: 'verify', hash, password }) as Promise<boolean>;
+  /**
+   * @param parameters The cost written in `hash`, when the caller has parsed it already.
+   *   Default: read from `hash` (an empty cost when it cannot be).
+   */
+  verify(
+    hash: string,
+    password: string,
+    parameters: Argon2idParameters | undefined = parseArgon2idHash(hash)?.parameters,
+  ): Promise<boolean> {
+    const cost =
+      parameters === undefined
+        ? ''
+        : costKey(parameters.memoryCostKib, parameters.timeCost, parameters.parallelism);
+    return this.#run({ op: 'verify', hash, password, cost }) as Promise<boolean>;
   }
 
   /** @param alone Answered on its own, never paired: a job run again after its thread died. */
@@ -369,6 +380,11 @@ export class HashPool {
     }, this.#idleExitMs);
     slot.idleTimer.unref();
   }
+}
+
+/** The name of an Argon2 cost, for telling jobs of one cost from another. */
+function costKey(memoryCostKib: number, timeCost: number, parallelism: number): string {
+  return `${String(memoryCostKib)},${String(timeCost)},${String(parallelism)}`;
 }
 
 /** An error's code and message, for a line that says why a thread failed. */

@@ -92,7 +92,7 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
   if (info === null || exceedsMaximum(info.parameters)) return false;
 
   try {
-    return await pool.verify(hash, normalizePassword(password));
+    return await pool.verify(hash, normalizePassword(password), info.parameters);
   } catch (error) {
     // A thread that died is the server's failure, not a wrong password: the login fails with an
     // error, and its owner is not charged a failed attempt.

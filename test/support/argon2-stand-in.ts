@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 
-/** Hashes of two Argon2id costs, for the stand-in below (which reads only their cost). */
-export const COST_A = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo';
-export const COST_B = '$argon2id$v=19$m=47104,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo';
+/** Well-formed hashes of two Argon2id costs, for the stand-in below (which reads neither). */
+export const COST_A = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g';
+export const COST_B = '$argon2id$v=19$m=47104,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g';
 
 /**
  * A stand-in for @node-rs/argon2, for a `HashPool`'s threads to load (its second argument): a
