@@ -30,7 +30,8 @@ function settledWith(first: Promise<unknown>, next: Promise<unknown>): Promise<b
 }
 
 const NOT_CANONICAL =
-  '$argon2id$v=19$m=19456,t=2,p=1$ZwHEBBF4MQgIztKXI3ySrB$Vu5pD4ehC+G8Wf9lMESfNqM9CKC0ZyCJSWYMX4BCRYc';
+  '$argon2id$v=19$m=19456,t=2,p=1$ZwHEBBF4MQgIztKXI3ySrB' +
+  '$Vu5pD4ehC+G8Wf9lMESfNqM9CKC0ZyCJSWYMX4BCRYc';
 
 describe('the hashing threads', () => {
   it('hash and verify off the event loop, with the same results as before', async () => {
